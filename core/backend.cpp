@@ -1,0 +1,41 @@
+#include "core/backend.h"
+
+#include <stdexcept>
+
+#include <Eigen/Core>
+
+#include "core/parallel.h"
+
+namespace genlab {
+
+Backend& cpu_backend();
+#ifdef GENLAB_WITH_CUDA
+Backend* cuda_backend();  // nullptr when no device is present at run time
+#endif
+
+Backend& backend(Device device) {
+  if (device == Device::cpu) return cpu_backend();
+#ifdef GENLAB_WITH_CUDA
+  if (Backend* b = cuda_backend()) return *b;
+  throw std::runtime_error("CUDA backend: no CUDA device is available on this machine");
+#else
+  throw std::runtime_error(
+      "CUDA backend: genlab was built without CUDA (configure with -DGENLAB_CUDA=ON)");
+#endif
+}
+
+bool device_available(Device device) {
+  if (device == Device::cpu) return true;
+#ifdef GENLAB_WITH_CUDA
+  return cuda_backend() != nullptr;
+#else
+  return false;
+#endif
+}
+
+void set_num_threads(int n) {
+  omp_set_num_threads(n);
+  Eigen::setNbThreads(n);
+}
+
+}  // namespace genlab

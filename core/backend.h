@@ -1,0 +1,87 @@
+// The small set of primitives a device must provide. Every differentiable op in
+// core/ops_*.cpp is written against this interface, so a new device implements
+// these (about 25) kernels and nothing else: no op has a per-device branch.
+//
+// Pointers passed to a backend point into memory that this backend allocated.
+// Shapes are passed as plain extents; broadcasting is described by the shapes of
+// the operands against the output shape (NumPy rules, already checked by the caller).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/device.h"
+#include "core/shape.h"
+
+namespace genlab {
+
+enum class UnaryOp {
+  neg, exp, log, log1p, expm1, sqrt, abs, square, sin, cos, tanh, sigmoid, relu, silu, gelu,
+  gelu_tanh, softplus, log_sigmoid, sign, floor, positive /* 1 if x > 0 else 0 */, reciprocal,
+  add_scalar /* x + p0 */, mul_scalar /* x * p0 */, pow_scalar /* x ^ p0 */,
+  clamp /* min(max(x, p0), p1) */, inside /* 1 if p0 < x < p1 else 0 */,
+};
+
+enum class BinaryOp {
+  add, sub, mul, div, pow, maximum, minimum, eq, gt, ge, lt,
+  // Fused derivative kernels: f'(x) * g, with a = x and b = g. Each is exposed as a
+  // differentiable op of its own (as PyTorch's silu_backward is), which keeps
+  // backward passes to one memory sweep per activation.
+  silu_grad, sigmoid_grad, tanh_grad, gelu_grad, gelu_tanh_grad, softplus_grad,
+  log_sigmoid_grad, relu_grad, abs_grad,
+  // max(x,0) - x*t + log1p(exp(-|x|)), a = logits x, b = targets t.
+  bce_with_logits,
+};
+
+enum class ReduceOp { sum, max };
+
+enum class RandomDist { uniform, normal, rademacher };
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual Device device() const = 0;
+
+  virtual void* allocate(size_t bytes) = 0;
+  virtual void deallocate(void* ptr, size_t bytes) = 0;
+  virtual void copy_from_host(float* dst, const float* host, int64_t n) = 0;
+  virtual void copy_to_host(float* host, const float* src, int64_t n) = 0;
+
+  virtual void fill(float* out, int64_t n, float value) = 0;
+  virtual void copy(float* out, const float* in, int64_t n) = 0;
+  virtual void unary(UnaryOp op, const float* x, float* out, int64_t n, float p0, float p1) = 0;
+  virtual void binary(BinaryOp op, const float* a, const Shape& a_shape, const float* b,
+                      const Shape& b_shape, float* out, const Shape& out_shape) = 0;
+  // out = cond != 0 ? a : b, all three broadcast to out_shape.
+  virtual void where(const float* cond, const Shape& c_shape, const float* a, const Shape& a_shape,
+                     const float* b, const Shape& b_shape, float* out, const Shape& out_shape) = 0;
+  // x viewed as [outer, extent, inner] reduced over the middle axis to [outer, inner].
+  virtual void reduce(ReduceOp op, const float* x, int64_t outer, int64_t extent, int64_t inner,
+                      float* out) = 0;
+  // For b in [0, batch): out_b = op(a_b) op(b_b), op = transpose when asked, with
+  // out_b of size m x n and the shared dimension k. A batch stride of 0 reuses the operand.
+  virtual void matmul(const float* a, int64_t a_batch_stride, bool transpose_a, const float* b,
+                      int64_t b_batch_stride, bool transpose_b, float* out, int64_t batch,
+                      int64_t m, int64_t n, int64_t k) = 0;
+  virtual void permute(const float* x, const Shape& x_shape, const int* perm, float* out) = 0;
+  // Rows of a strided 2-D block: dst[r * dst_stride + c] (+)= src[r * src_stride + c].
+  virtual void copy_rows(const float* src, int64_t src_stride, float* dst, int64_t dst_stride,
+                         int64_t rows, int64_t cols, bool accumulate) = 0;
+  // x viewed as [outer, extent, inner], index as [outer, count, inner] of integral values:
+  // gather: out[o, i, j] = x[o, index[o, i, j], j]; scatter_add is its adjoint.
+  virtual void gather(const float* x, int64_t outer, int64_t extent, int64_t inner,
+                      const float* index, int64_t count, float* out) = 0;
+  virtual void scatter_add(const float* src, int64_t outer, int64_t extent, int64_t inner,
+                           const float* index, int64_t count, float* out) = 0;
+  // Counter-based random numbers laid out in rows of row_len: element (r, c) is drawn
+  // from Philox block counter + r * ceil(row_len / 4) + c / 4, so it depends only on
+  // (key, counter, r, c), never on how many rows were asked for.
+  virtual void random(RandomDist dist, uint64_t key, uint64_t counter, float* out, int64_t n,
+                      int64_t row_len) = 0;
+};
+
+// The backend of a device; throws a clear error for a device this build lacks.
+Backend& backend(Device device);
+bool device_available(Device device);
+
+}  // namespace genlab

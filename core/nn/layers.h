@@ -1,0 +1,114 @@
+// Layers: Linear, MaskedLinear, MLP, LayerNorm, Embedding. Each takes one options
+// struct that maps one to one to its YAML section, and a Generator for its
+// initialization (PyTorch's defaults: U(-1/sqrt(fan_in), 1/sqrt(fan_in))).
+//
+//   Generator init(seed);
+//   MLP net(MLPOptions{.in = 66, .out = 2, .width = 256, .depth = 4, .activation = "silu"}, init);
+//   Tensor y = net.forward(x);   // parameters: layers.0.weight, layers.0.bias, ...
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/nn/module.h"
+#include "core/rng.h"
+
+namespace genlab {
+
+enum class Activation { relu, silu, gelu, gelu_tanh, tanh, sigmoid, softplus };
+
+// Parses "silu" etc.; the error lists the allowed names.
+Activation parse_activation(const std::string& name);
+std::string activation_name(Activation a);
+Tensor activate(Activation a, const Tensor& x);
+
+struct LinearOptions {
+  int64_t in = 0;
+  int64_t out = 0;
+  bool bias = true;
+};
+
+class Linear : public Module {
+ public:
+  Linear(const LinearOptions& options, Generator& init);
+  Tensor forward(const Tensor& x) const;  // x [..., in] -> [..., out]: x W^T + b
+  const Tensor& weight() const { return weight_; }  // [out, in]
+  const Tensor& bias() const { return bias_; }      // [out] or undefined
+  const LinearOptions& options() const { return options_; }
+
+ private:
+  LinearOptions options_;
+  Tensor weight_, bias_;
+};
+
+// A Linear layer whose weight is multiplied by a fixed 0/1 mask [out, in] (MADE).
+class MaskedLinear : public Module {
+ public:
+  MaskedLinear(const LinearOptions& options, Generator& init);
+  void set_mask(const Tensor& mask);
+  const Tensor& mask() const { return mask_; }
+  Tensor forward(const Tensor& x) const;
+  const Tensor& weight() const { return weight_; }
+
+ private:
+  LinearOptions options_;
+  Tensor weight_, bias_, mask_;
+};
+
+struct MLPOptions {
+  int64_t in = 0;
+  int64_t out = 0;
+  int64_t width = 256;
+  int64_t depth = 4;  // hidden layers; depth + 1 Linear layers in all
+  std::string activation = "silu";
+};
+
+class MLP : public Module {
+ public:
+  MLP(const MLPOptions& options, Generator& init);
+  Tensor forward(const Tensor& x) const;
+  const MLPOptions& options() const { return options_; }
+  const std::vector<std::shared_ptr<Linear>>& layers() const { return layers_; }
+
+ private:
+  MLPOptions options_;
+  Activation activation_;
+  std::vector<std::shared_ptr<Linear>> layers_;
+};
+
+struct LayerNormOptions {
+  int64_t dim = 0;
+  float eps = 1e-5f;
+  bool affine = true;
+};
+
+// Normalizes over the last axis: (x - mean) / sqrt(var + eps) * weight + bias.
+class LayerNorm : public Module {
+ public:
+  explicit LayerNorm(const LayerNormOptions& options);
+  Tensor forward(const Tensor& x) const;
+
+ private:
+  LayerNormOptions options_;
+  Tensor weight_, bias_;
+};
+
+struct EmbeddingOptions {
+  int64_t num = 0;
+  int64_t dim = 0;
+};
+
+// A table of num vectors of size dim, initialized N(0, 1); indices are integral floats.
+class Embedding : public Module {
+ public:
+  Embedding(const EmbeddingOptions& options, Generator& init);
+  Tensor forward(const Tensor& index) const;  // [...] -> [..., dim]
+  const Tensor& weight() const { return weight_; }
+
+ private:
+  EmbeddingOptions options_;
+  Tensor weight_;
+};
+
+}  // namespace genlab

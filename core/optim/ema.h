@@ -1,0 +1,44 @@
+// Exponential moving average of parameters, the weights diffusion models sample with.
+// shadow <- decay * shadow + (1 - decay) * param after each optimizer step. The decay
+// is either fixed or EDM's half-life form, decay = 0.5^(batch_size / half_life_samples).
+//
+//   EMA ema(net.named_parameters(), EMAOptions{.decay = 0.999f});
+//   opt.step(); ema.update(net.named_parameters());
+//   ema.copy_to(eval_net);   // sample with the averaged weights
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "core/nn/module.h"
+
+namespace genlab {
+
+struct EMAOptions {
+  float decay = 0.999f;
+  double half_life_samples = 0.0;  // > 0: decay from EDM's half-life form instead
+  int64_t batch_size = 1;          // used with half_life_samples
+};
+
+float ema_decay_from_half_life(double half_life_samples, int64_t batch_size);
+
+class EMA {
+ public:
+  EMA(const NamedTensors& params, const EMAOptions& options);
+
+  void update(const NamedTensors& params);
+  float decay() const { return decay_; }
+  int64_t updates() const { return updates_; }
+  const std::map<std::string, Tensor>& shadow() const { return shadow_; }
+  // Writes the averaged values into a module with the same parameter names.
+  void copy_to(Module& module) const;
+  // Restores averages saved from shadow() (resume); names and shapes must match.
+  void load(const std::map<std::string, Tensor>& shadow, int64_t updates);
+
+ private:
+  float decay_;
+  int64_t updates_ = 0;
+  std::map<std::string, Tensor> shadow_;
+};
+
+}  // namespace genlab

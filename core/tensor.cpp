@@ -1,0 +1,201 @@
+#include "core/tensor.h"
+
+#include <cstdio>
+#include <stdexcept>
+
+#include "core/autograd.h"
+#include "core/backend.h"
+
+namespace genlab {
+
+Storage::Storage(int64_t n_elements, Device device) : n_(n_elements), device_(device) {
+  data_ = static_cast<float*>(backend(device).allocate(sizeof(float) * std::max<int64_t>(n_, 1)));
+}
+
+Storage::~Storage() {
+  backend(device_).deallocate(data_, sizeof(float) * std::max<int64_t>(n_, 1));
+}
+
+namespace {
+std::shared_ptr<TensorImpl> make_impl(const Shape& shape, Device device) {
+  for (int64_t d : shape)
+    if (d < 0) throw std::invalid_argument("tensor: negative dimension in shape " + shape_str(shape));
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = std::make_shared<Storage>(numel(shape), device);
+  impl->shape = shape;
+  return impl;
+}
+}  // namespace
+
+Tensor Tensor::empty(const Shape& shape, Device device) { return Tensor(make_impl(shape, device)); }
+
+Tensor Tensor::zeros(const Shape& shape, Device device) { return full(shape, 0.0f, device); }
+
+Tensor Tensor::ones(const Shape& shape, Device device) { return full(shape, 1.0f, device); }
+
+Tensor Tensor::full(const Shape& shape, float value, Device device) {
+  Tensor t = empty(shape, device);
+  backend(device).fill(t.data(), t.numel(), value);
+  return t;
+}
+
+Tensor Tensor::scalar(float value, Device device) { return full({}, value, device); }
+
+Tensor Tensor::from_vector(const std::vector<float>& values, const Shape& shape, Device device) {
+  if (static_cast<int64_t>(values.size()) != genlab::numel(shape))
+    throw std::invalid_argument("Tensor::from_vector: " + std::to_string(values.size()) +
+                                " values for shape " + shape_str(shape));
+  Tensor t = empty(shape, device);
+  backend(device).copy_from_host(t.data(), values.data(), t.numel());
+  return t;
+}
+
+Tensor Tensor::arange(int64_t n, Device device) {
+  std::vector<float> v(n);
+  for (int64_t i = 0; i < n; ++i) v[i] = static_cast<float>(i);
+  return from_vector(v, {n}, device);
+}
+
+void Tensor::check_defined(const char* what) const {
+  if (!impl_) throw std::logic_error(std::string("Tensor::") + what + " on an undefined tensor");
+}
+
+const Shape& Tensor::shape() const {
+  check_defined("shape");
+  return impl_->shape;
+}
+
+int64_t Tensor::size(int axis) const { return shape()[normalize_axis(axis, dim(), "size")]; }
+
+Device Tensor::device() const {
+  check_defined("device");
+  return impl_->storage->device();
+}
+
+float* Tensor::data() const {
+  check_defined("data");
+  return impl_->storage->data() + impl_->offset;
+}
+
+std::vector<float> Tensor::to_vector() const {
+  std::vector<float> v(numel());
+  backend(device()).copy_to_host(v.data(), data(), numel());
+  return v;
+}
+
+float Tensor::item() const {
+  if (numel() != 1)
+    throw std::invalid_argument("Tensor::item: tensor of shape " + shape_str(shape()) +
+                                " has more than one element");
+  return at(0);
+}
+
+float Tensor::at(int64_t i) const {
+  if (i < 0 || i >= numel())
+    throw std::out_of_range("Tensor::at: index " + std::to_string(i) + " for shape " +
+                            shape_str(shape()));
+  float v;
+  backend(device()).copy_to_host(&v, data() + i, 1);
+  return v;
+}
+
+Tensor Tensor::to(Device target) const {
+  if (target == device()) return *this;
+  const std::vector<float> host = to_vector();
+  return from_vector(host, shape(), target);
+}
+
+Tensor Tensor::clone() const {
+  Tensor t = empty(shape(), device());
+  backend(device()).copy(t.data(), data(), numel());
+  return t;
+}
+
+Tensor Tensor::view(const Shape& new_shape) const {
+  if (genlab::numel(new_shape) != numel())
+    throw std::invalid_argument("view: cannot view shape " + shape_str(shape()) + " as " +
+                                shape_str(new_shape));
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = impl_->storage;
+  impl->offset = impl_->offset;
+  impl->shape = new_shape;
+  return Tensor(impl);
+}
+
+Tensor Tensor::narrow_rows(int64_t start, int64_t length) const {
+  if (dim() == 0 || start < 0 || length < 0 || start + length > shape()[0])
+    throw std::out_of_range("narrow_rows: rows [" + std::to_string(start) + ", " +
+                            std::to_string(start + length) + ") of shape " + shape_str(shape()));
+  Shape s = shape();
+  const int64_t row = s[0] ? numel() / s[0] : 0;
+  s[0] = length;
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = impl_->storage;
+  impl->offset = impl_->offset + start * row;
+  impl->shape = s;
+  return Tensor(impl);
+}
+
+Tensor& Tensor::copy_(const Tensor& src) {
+  if (src.numel() != numel())
+    throw std::invalid_argument("copy_: source " + shape_str(src.shape()) + " into " +
+                                shape_str(shape()));
+  const Tensor s = src.to(device());
+  backend(device()).copy(data(), s.data(), numel());
+  return *this;
+}
+
+Tensor& Tensor::fill_(float value) {
+  backend(device()).fill(data(), numel(), value);
+  return *this;
+}
+
+bool Tensor::requires_grad() const { return impl_ && impl_->requires_grad; }
+
+Tensor& Tensor::requires_grad_(bool value) {
+  check_defined("requires_grad_");
+  impl_->requires_grad = value;
+  return *this;
+}
+
+Tensor Tensor::grad() const {
+  check_defined("grad");
+  return Tensor(impl_->grad);
+}
+
+void Tensor::set_grad(const Tensor& g) {
+  check_defined("set_grad");
+  impl_->grad = g.impl_ptr();
+}
+
+void Tensor::zero_grad() {
+  check_defined("zero_grad");
+  impl_->grad.reset();
+}
+
+const std::shared_ptr<Node>& Tensor::grad_fn() const {
+  check_defined("grad_fn");
+  return impl_->grad_fn;
+}
+
+Tensor Tensor::detach() const {
+  Tensor t = view(shape());
+  return t;
+}
+
+void Tensor::backward(const Tensor& grad_output) const { genlab::backward(*this, grad_output); }
+
+std::string Tensor::to_string(int max_elements) const {
+  if (!defined()) return "Tensor(undefined)";
+  std::string s = "Tensor(shape=" + shape_str(shape()) + ", device=" + device_str(device()) + ", [";
+  const std::vector<float> v = to_vector();
+  for (int64_t i = 0; i < static_cast<int64_t>(v.size()) && i < max_elements; ++i) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%s%.6g", i ? ", " : "", v[i]);
+    s += buf;
+  }
+  if (static_cast<int64_t>(v.size()) > max_elements) s += ", ...";
+  return s + "])";
+}
+
+}  // namespace genlab

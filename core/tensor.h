@@ -1,0 +1,109 @@
+// Tensor: a small handle (shared pointer) to an implementation holding shared
+// storage, an element offset into it and a shape. Storage is contiguous float32 on
+// one device; reshape and slices along the first axis are views sharing storage.
+// Copying a Tensor copies the handle; both refer to the same values.
+//
+//   Tensor x = Tensor::from_vector({1, 2, 3, 4}, {2, 2}).requires_grad_();
+//   Tensor y = sum(exp(x) * x);
+//   y.backward();                       // x.grad() now holds d y / d x
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/device.h"
+#include "core/shape.h"
+
+namespace genlab {
+
+struct Node;
+
+// Owns device bytes; returns them to the device's backend when the last view dies.
+class Storage {
+ public:
+  Storage(int64_t n_elements, Device device);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  float* data() const { return data_; }
+  int64_t size() const { return n_; }
+  Device device() const { return device_; }
+
+ private:
+  float* data_ = nullptr;
+  int64_t n_ = 0;
+  Device device_;
+};
+
+struct TensorImpl {
+  std::shared_ptr<Storage> storage;
+  int64_t offset = 0;
+  Shape shape;
+  bool requires_grad = false;
+  std::shared_ptr<TensorImpl> grad;  // accumulated by backward() in leaves
+  std::shared_ptr<Node> grad_fn;     // the op that produced this tensor, if recorded
+};
+
+class Tensor {
+ public:
+  Tensor() = default;
+  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+
+  // ---- factories ----
+  static Tensor empty(const Shape& shape, Device device = Device::cpu);
+  static Tensor zeros(const Shape& shape, Device device = Device::cpu);
+  static Tensor ones(const Shape& shape, Device device = Device::cpu);
+  static Tensor full(const Shape& shape, float value, Device device = Device::cpu);
+  static Tensor scalar(float value, Device device = Device::cpu);
+  static Tensor from_vector(const std::vector<float>& values, const Shape& shape,
+                            Device device = Device::cpu);
+  static Tensor arange(int64_t n, Device device = Device::cpu);
+
+  // ---- metadata ----
+  bool defined() const { return impl_ != nullptr; }
+  const Shape& shape() const;
+  int dim() const { return static_cast<int>(shape().size()); }
+  int64_t size(int axis) const;
+  int64_t numel() const { return genlab::numel(shape()); }
+  Device device() const;
+  TensorImpl* impl() const { return impl_.get(); }
+  const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
+
+  // ---- data ----
+  // Device pointer to the first element (host pointer for cpu tensors).
+  float* data() const;
+  std::vector<float> to_vector() const;  // copies to the host
+  float item() const;                    // the value of a one-element tensor
+  float at(int64_t flat_index) const;    // one element, copied to the host
+  Tensor to(Device device) const;        // a copy on another device (shares if same)
+  Tensor clone() const;                  // a copy with its own storage, no history
+
+  // ---- views (share storage) ----
+  Tensor view(const Shape& shape) const;           // no autograd; see reshape() in ops.h
+  Tensor narrow_rows(int64_t start, int64_t length) const;  // first axis, no autograd
+
+  // ---- in place, outside autograd (optimizers, data loading) ----
+  Tensor& copy_(const Tensor& src);  // same numel; values copied
+  Tensor& fill_(float value);
+
+  // ---- autograd ----
+  bool requires_grad() const;
+  Tensor& requires_grad_(bool value = true);
+  Tensor grad() const;  // undefined until backward() reaches this leaf
+  void set_grad(const Tensor& g);
+  void zero_grad();     // drops the accumulated gradient
+  const std::shared_ptr<Node>& grad_fn() const;
+  bool is_leaf() const { return grad_fn() == nullptr; }
+  Tensor detach() const;  // same storage, no history
+  void backward(const Tensor& grad_output = Tensor()) const;
+
+  std::string to_string(int max_elements = 16) const;
+
+ private:
+  void check_defined(const char* what) const;
+  std::shared_ptr<TensorImpl> impl_;
+};
+
+}  // namespace genlab

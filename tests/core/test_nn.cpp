@@ -1,0 +1,151 @@
+// nn modules: registration by dotted name, state round trips, each layer's forward
+// against a hand computation, and gradients through layers by finite differences.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "core/autograd.h"
+#include "core/nn/embeddings.h"
+#include "core/nn/layers.h"
+#include "core/ops.h"
+#include "tests/core/gradcheck.h"
+
+using namespace genlab;
+using Catch::Matchers::Contains;
+using genlab::testing::gradcheck;
+using genlab::testing::test_input;
+
+namespace {
+class Net : public Module {
+ public:
+  explicit Net(Generator& g) {
+    net_ = register_module("net", std::make_shared<MLP>(MLPOptions{.in = 3, .out = 4, .width = 8, .depth = 2}, g));
+    norm_ = register_module("norm", std::make_shared<LayerNorm>(LayerNormOptions{.dim = 3}));
+  }
+  Tensor forward(const Tensor& x) const { return net_->forward(norm_->forward(x)); }
+  std::shared_ptr<MLP> net_;
+  std::shared_ptr<LayerNorm> norm_;
+};
+}  // namespace
+
+TEST_CASE("parameters are registered by dotted name, in order", "[nn]") {
+  Generator g(0);
+  Net net(g);
+  std::vector<std::string> names;
+  for (auto& [n, _] : net.named_parameters()) names.push_back(n);
+  CHECK(names == std::vector<std::string>{"net.layers.0.weight", "net.layers.0.bias", "net.layers.1.weight",
+                                          "net.layers.1.bias", "net.layers.2.weight", "net.layers.2.bias",
+                                          "norm.weight", "norm.bias"});
+  CHECK(net.num_parameters() == (3 * 8 + 8) + (8 * 8 + 8) + (8 * 4 + 4) + 3 + 3);
+  net.eval();
+  CHECK_FALSE(net.net_->is_training());
+  net.train();
+  CHECK(net.norm_->is_training());
+}
+
+TEST_CASE("state dicts round-trip and mismatches are named", "[nn]") {
+  Generator g1(1), g2(2);
+  Net a(g1), b(g2);
+  const Tensor x = test_input({4, 3}, 3);
+  CHECK(a.forward(x).to_vector() != b.forward(x).to_vector());
+  b.load_state_dict(a.state_dict());
+  CHECK(a.forward(x).to_vector() == b.forward(x).to_vector());
+  auto state = a.state_dict();
+  state["net.layers.1.weight"] = Tensor::zeros({2, 2});
+  CHECK_THROWS_WITH(b.load_state_dict(state), Contains("net.layers.1.weight") && Contains("[2, 2]"));
+  state.erase("net.layers.1.weight");
+  CHECK_THROWS_WITH(b.load_state_dict(state), Contains("missing") && Contains("net.layers.1.weight"));
+}
+
+TEST_CASE("Linear computes x W^T + b with PyTorch's initialization bounds", "[nn]") {
+  Generator g(4);
+  Linear lin({.in = 3, .out = 2}, g);
+  CHECK(lin.weight().shape() == Shape{2, 3});
+  const auto w = lin.weight().to_vector(), b = lin.bias().to_vector();
+  for (float v : w) CHECK(std::fabs(v) <= 1.0f / std::sqrt(3.0f));
+  const Tensor x = Tensor::from_vector({1, 2, 3, -1, 0, 2}, {2, 3});
+  const auto y = lin.forward(x).to_vector();
+  const float xs[2][3] = {{1, 2, 3}, {-1, 0, 2}};
+  for (int r = 0; r < 2; ++r)
+    for (int o = 0; o < 2; ++o)
+      CHECK(y[r * 2 + o] == Approx(xs[r][0] * w[o * 3] + xs[r][1] * w[o * 3 + 1] + xs[r][2] * w[o * 3 + 2] + b[o]));
+  CHECK(lin.forward(test_input({5, 4, 3}, 1)).shape() == Shape{5, 4, 2});
+  CHECK_THROWS_WITH(lin.forward(Tensor::zeros({2, 4})), Contains("Linear") && Contains("[2, 4]"));
+}
+
+TEST_CASE("MaskedLinear: masked weights neither act nor learn", "[nn]") {
+  Generator g(5);
+  MaskedLinear lin({.in = 3, .out = 2}, g);
+  lin.set_mask(Tensor::from_vector({1, 0, 0, 1, 1, 0}, {2, 3}));
+  Tensor x = test_input({4, 3}, 6).requires_grad_();
+  Tensor y = lin.forward(x);
+  sum(y * y).backward();
+  const auto gw = lin.weight().grad().to_vector();
+  CHECK(gw[1] == 0.0f);
+  CHECK(gw[2] == 0.0f);
+  CHECK(gw[5] == 0.0f);
+  CHECK(gw[0] != 0.0f);
+  // Output 0 depends on input 0 only.
+  const Tensor dx = grad({sum(slice(lin.forward(x), 1, 0, 1))}, {x})[0];
+  const auto d = dx.to_vector();
+  for (int r = 0; r < 4; ++r) CHECK((d[r * 3 + 1] == 0.0f && d[r * 3 + 2] == 0.0f));
+}
+
+TEST_CASE("LayerNorm normalizes the last axis", "[nn]") {
+  LayerNorm ln({.dim = 5});
+  const Tensor y = ln.forward(test_input({3, 5}, 7, -4, 9));
+  const auto m = mean(y, {1}).to_vector(), v = mean(square(y), {1}).to_vector();
+  for (int i = 0; i < 3; ++i) {
+    CHECK(m[i] == Approx(0).margin(1e-5));
+    CHECK(v[i] == Approx(1).margin(1e-3));
+  }
+}
+
+TEST_CASE("Embedding looks rows up", "[nn]") {
+  Generator g(8);
+  Embedding emb({.num = 4, .dim = 3}, g);
+  const Tensor out = emb.forward(Tensor::from_vector({2, 0, 2}, {3}));
+  CHECK(out.shape() == Shape{3, 3});
+  const auto w = emb.weight().to_vector(), o = out.to_vector();
+  for (int j = 0; j < 3; ++j) CHECK((o[j] == w[6 + j] && o[3 + j] == w[j] && o[6 + j] == w[6 + j]));
+}
+
+TEST_CASE("noise-level embeddings", "[nn]") {
+  SinusoidalEmbedding sin_emb({.dim = 4, .max_period = 100.0f});
+  const auto e = sin_emb.forward(Tensor::from_vector({0.0f, 2.0f}, {2})).to_vector();
+  // frequencies 1 and 100^(-1/2) = 0.1: [cos(t), cos(0.1 t), sin(t), sin(0.1 t)]
+  const std::vector<double> expect = {1, 1, 0, 0, std::cos(2.0), std::cos(0.2), std::sin(2.0), std::sin(0.2)};
+  for (size_t i = 0; i < expect.size(); ++i) CHECK(e[i] == Approx(expect[i]).margin(1e-6));
+  Generator g(9);
+  FourierEmbedding four({.dim = 6, .scale = 2.0f}, g);
+  const Tensor f = four.forward(Tensor::from_vector({0.3f, -1.0f}, {2, 1}));
+  CHECK(f.shape() == Shape{2, 6});
+  const auto fv = f.to_vector();
+  for (int r = 0; r < 2; ++r)
+    for (int k = 0; k < 3; ++k) CHECK(fv[r * 6 + k] * fv[r * 6 + k] + fv[r * 6 + 3 + k] * fv[r * 6 + 3 + k] == Approx(1));
+  CHECK(four.num_parameters() == 0);
+  CHECK(four.named_buffers().size() == 1);
+}
+
+TEST_CASE("gradients through whole layers match finite differences", "[nn][grad]") {
+  Generator g(10);
+  auto net = std::make_shared<Net>(g);
+  for (auto& [name, p] : net->named_parameters()) {
+    SECTION(name) {
+      // The parameter itself is the checked input: gradcheck perturbs it in place.
+      auto fn = [&](const std::vector<Tensor>&) { return net->forward(test_input({5, 3}, 11)); };
+      const auto r = gradcheck(fn, {p});
+      INFO(r.report);
+      CHECK(r.ok);
+    }
+  }
+  SECTION("input, through gelu and sinusoidal embedding") {
+    SinusoidalEmbedding emb({.dim = 8});
+    MLP mlp({.in = 8, .out = 3, .width = 6, .depth = 2, .activation = "gelu"}, g);
+    auto fn = [&](const std::vector<Tensor>& v) { return mlp.forward(emb.forward(v[0])); };
+    const auto r = gradcheck(fn, {test_input({4}, 12, -1, 1)});
+    INFO(r.report);
+    CHECK(r.ok);
+  }
+  CHECK_THROWS_WITH(parse_activation("swish"), Contains("allowed") && Contains("silu"));
+}

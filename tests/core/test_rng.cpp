@@ -1,0 +1,120 @@
+// The counter-based generator: Philox known answers, distribution moments,
+// reproducibility, save/restore, derived streams and batch-independent rows.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "core/ops.h"
+#include "core/parallel.h"
+#include "core/philox.h"
+#include "core/rng.h"
+
+using namespace genlab;
+
+TEST_CASE("Philox 4x32-10 reproduces Random123's known-answer vectors", "[rng]") {
+  // Random123 tests/kat_vectors, the three "philox4x32 10" lines: counter, key -> output.
+  CHECK(philox4x32_10({0, 0, 0, 0}, {0, 0}) == PhiloxBlock{0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8});
+  CHECK(philox4x32_10({0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff}, {0xffffffff, 0xffffffff}) ==
+        PhiloxBlock{0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd});
+  CHECK(philox4x32_10({0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}, {0xa4093822, 0x299f31d0}) ==
+        PhiloxBlock{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1});
+}
+
+namespace {
+struct Moments {
+  double mean = 0, var = 0, min = 1e30, max = -1e30;
+};
+Moments moments(const Tensor& t) {
+  Moments m;
+  const auto v = t.to_vector();
+  for (float x : v) m.mean += x, m.min = std::min<double>(m.min, x), m.max = std::max<double>(m.max, x);
+  m.mean /= v.size();
+  for (float x : v) m.var += (x - m.mean) * (x - m.mean);
+  m.var /= v.size() - 1;
+  return m;
+}
+}  // namespace
+
+TEST_CASE("distributions have the right moments", "[rng]") {
+  Generator g(7);
+  const int n = 400000;  // standard error of a mean ~ sd / 632
+  const Moments u = moments(g.uniform({n}));
+  CHECK(u.mean == Approx(0.5).margin(0.003));
+  CHECK(u.var == Approx(1.0 / 12).margin(0.002));
+  CHECK(u.min > 0.0);
+  CHECK(u.max < 1.0);
+  const Moments z = moments(g.normal({n}, 2.0f, 3.0f));
+  CHECK(z.mean == Approx(2.0).margin(0.02));
+  CHECK(z.var == Approx(9.0).margin(0.1));
+  const Tensor zs = g.normal({n});
+  CHECK(mean(pow(zs, 4.0f)).item() == Approx(3.0).margin(0.06));  // kurtosis of N(0,1)
+  const Moments r = moments(g.rademacher({n}));
+  CHECK(r.mean == Approx(0.0).margin(0.006));
+  CHECK(r.min == -1.0);
+  CHECK(r.max == 1.0);
+  CHECK(mean(abs(g.rademacher({1000}))).item() == 1.0f);
+  const Moments gu = moments(g.gumbel({n}));
+  CHECK(gu.mean == Approx(0.5772156649).margin(0.01));   // Euler-Mascheroni
+  CHECK(gu.var == Approx(M_PI * M_PI / 6).margin(0.03));
+  const Tensor p = Tensor::full({n}, 0.3f);
+  CHECK(mean(g.bernoulli(p)).item() == Approx(0.3).margin(0.003));
+}
+
+TEST_CASE("categorical frequencies match the probabilities", "[rng]") {
+  Generator g(3);
+  const int n = 200000;
+  const std::vector<float> probs = {0.1f, 0.0f, 0.6f, 0.3f};
+  std::vector<float> rows;
+  for (int i = 0; i < n; ++i) rows.insert(rows.end(), probs.begin(), probs.end());
+  const auto draws = g.categorical(Tensor::from_vector(rows, {n, 4})).to_vector();
+  std::vector<double> count(4, 0);
+  for (float d : draws) count[static_cast<int>(d)] += 1;
+  double chi2 = 0;
+  for (int k = 0; k < 4; ++k)
+    if (probs[k] > 0) chi2 += std::pow(count[k] - n * probs[k], 2) / (n * probs[k]);
+  CHECK(count[1] == 0);
+  CHECK(chi2 < 13.8);  // chi-square, 2 degrees of freedom, p = 0.001
+}
+
+TEST_CASE("same seed and state give the same numbers; save and restore resume exactly", "[rng]") {
+  Generator a(42), b(42), c(43);
+  CHECK(a.normal({100}).to_vector() == b.normal({100}).to_vector());
+  CHECK(a.normal({100}).to_vector() != c.normal({100}).to_vector());
+  const GeneratorState saved = a.state();
+  const auto next = a.uniform({37}).to_vector();
+  Generator restored = Generator::from_state(saved);
+  CHECK(restored.uniform({37}).to_vector() == next);
+  CHECK(restored.state() == a.state());
+  // Drawing 5 then 3 consumes whole blocks: the counter advances by ceil(n / 4).
+  Generator d(1);
+  d.uniform({5});
+  CHECK(d.state().counter == 2);
+}
+
+TEST_CASE("derived streams are reproducible and distinct", "[rng]") {
+  Generator root(5);
+  CHECK(root.derive("data").normal({50}).to_vector() == root.derive("data").normal({50}).to_vector());
+  CHECK(root.derive("data").normal({50}).to_vector() != root.derive("init").normal({50}).to_vector());
+  CHECK(root.derive(0).normal({50}).to_vector() != root.derive(1).normal({50}).to_vector());
+  // Correlation between two derived streams is ~0.
+  const Tensor x = root.derive(10).normal({100000}), y = root.derive(11).normal({100000});
+  CHECK(std::fabs(mean(x * y).item()) < 0.015);
+}
+
+TEST_CASE("row-addressed draws do not depend on the batch they come in", "[rng]") {
+  const Generator g = Generator(9).derive("noise");
+  const Tensor all = g.normal_rows({10, 3}, 0);
+  const Tensor part = g.normal_rows({4, 3}, 5);
+  CHECK(part.to_vector() == slice(all, 0, 5, 9).to_vector());
+  CHECK(g.rademacher_rows({2, 7}, 3).to_vector() == slice(g.rademacher_rows({6, 7}, 0), 0, 3, 5).to_vector());
+}
+
+TEST_CASE("random numbers do not depend on the thread count", "[rng]") {
+  const int threads = num_threads();
+  set_num_threads(1);
+  const auto one = Generator(11).normal({300001}).to_vector();
+  set_num_threads(std::max(2, threads));
+  const auto many = Generator(11).normal({300001}).to_vector();
+  set_num_threads(threads);
+  CHECK(one == many);
+}
