@@ -16,9 +16,9 @@ int main(int argc, char** argv) {
   int threads = 0;
   CLI::App* demo_cmd = app.add_subcommand(
       "demo", "Train an EDM-preconditioned MLP denoiser on 2-D eight Gaussians; prints the loss");
-  demo_cmd->add_option("--steps", demo.steps, "training steps")->capture_default_str()->check(CLI::PositiveNumber);
-  demo_cmd->add_option("--batch-size", demo.batch_size, "examples per step")->capture_default_str()->check(CLI::PositiveNumber);
-  demo_cmd->add_option("--lr", demo.lr, "Adam learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+  demo_cmd->add_option("--steps", demo.steps, "training steps")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  demo_cmd->add_option("--batch-size", demo.batch_size, "examples per step")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
+  demo_cmd->add_option("--lr", demo.lr, "Adam learning rate")->capture_default_str()->check(CLI::Range(1e-8f, 10.0f));
   demo_cmd->add_option("--seed", demo.seed, "seed for data, init and noise")->capture_default_str();
   demo_cmd->add_option("--threads", threads, "OpenMP threads (0: all cores)")->check(CLI::NonNegativeNumber);
 
