@@ -178,10 +178,7 @@ const std::shared_ptr<Node>& Tensor::grad_fn() const {
   return impl_->grad_fn;
 }
 
-Tensor Tensor::detach() const {
-  Tensor t = view(shape());
-  return t;
-}
+Tensor Tensor::detach() const { return view(shape()); }
 
 void Tensor::backward(const Tensor& grad_output) const { genlab::backward(*this, grad_output); }
 

@@ -16,7 +16,7 @@ class Process {
   virtual std::string name() const = 0;
   virtual double sigma(double t) const = 0;
   virtual double sigma_deriv(double t) const = 0;
-  virtual double s(double t) const { return 1.0 + 0.0 * t; }
+  virtual double s(double /*t*/) const { return 1.0; }
   virtual double s_deriv(double /*t*/) const { return 0.0; }
   virtual double t_of_sigma(double sigma) const = 0;
   // The papers' default sigma range for sampling.
