@@ -1,33 +1,21 @@
-// Deterministic samplers of the probability-flow ODE in the general form
-// (EDM eq. 4): dx/dt = (sigma'/sigma + s'/s) x - (sigma' s / sigma) D(x / s; sigma),
-// over any process and any time grid. Run in no-grad mode; NFE counted exactly.
-//
-//   auto p = make_process("edm");
-//   auto t = karras_times(*p, 18);                     // 18 steps, ends at t(sigma = 0)
-//   auto r = sample_heun(denoiser, *p, t, noise);      // noise: [n, dims] standard normal
+// Deterministic samplers of the probability-flow ODE (interface in sampler.h;
+// make_sampler builds them by name). NFE for a grid of N steps ending at sigma = 0:
+// euler N, heun 2N - 1, ddim N, dpmpp_2m N, rk4 4N - 3, rk45 adaptive.
 #pragma once
 
-#include <vector>
+#include <memory>
 
-#include "samplers/denoiser.h"
-#include "samplers/process.h"
+#include "samplers/dormand_prince.h"
+#include "samplers/sampler.h"
 
 namespace genlab {
 
-// EDM's schedule (rho = 7) over the process's sigma range, mapped to its time, with a
-// final step to sigma = 0: n + 1 times, decreasing.
-std::vector<double> karras_times(const Process& p, int n, double rho = 7.0);
-
-struct SampleResult {
-  Tensor x;
-  int64_t nfe = 0;
-};
-
-// x starts at s(t_0) sigma(t_0) noise.
-SampleResult sample_euler(const Denoiser& d, const Process& p, const std::vector<double>& t,
-                          const Tensor& noise);
-// EDM Algorithm 1: Euler predictor, trapezoid corrector unless the next sigma is 0.
-SampleResult sample_heun(const Denoiser& d, const Process& p, const std::vector<double>& t,
-                         const Tensor& noise);
+std::unique_ptr<Sampler> make_euler_sampler();
+std::unique_ptr<Sampler> make_heun_sampler();      // EDM Algorithm 1
+std::unique_ptr<Sampler> make_ddim_sampler();      // D held constant over each step
+std::unique_ptr<Sampler> make_dpmpp_2m_sampler();  // DPM-Solver++(2M)
+std::unique_ptr<Sampler> make_rk4_sampler();
+// Adaptive Dormand-Prince with rtol / atol: the accuracy reference.
+std::unique_ptr<Sampler> make_rk45_sampler(const OdeSolveOptions& o);
 
 }  // namespace genlab

@@ -74,10 +74,18 @@ class Flow final : public Process {
 
 }  // namespace
 
-std::unique_ptr<Process> make_vp(const VPOptions& o) { return std::make_unique<VP>(o); }
-std::unique_ptr<Process> make_ve(const VEOptions& o) { return std::make_unique<VE>(o); }
-std::unique_ptr<Process> make_edm(const EDMOptions& o) { return std::make_unique<EDM>(o); }
-std::unique_ptr<Process> make_flow(const FlowOptions& o) { return std::make_unique<Flow>(o); }
+std::unique_ptr<Process> make_vp(const VPOptions& o) {
+  return std::make_unique<VP>(o);
+}
+std::unique_ptr<Process> make_ve(const VEOptions& o) {
+  return std::make_unique<VE>(o);
+}
+std::unique_ptr<Process> make_edm(const EDMOptions& o) {
+  return std::make_unique<EDM>(o);
+}
+std::unique_ptr<Process> make_flow(const FlowOptions& o) {
+  return std::make_unique<Flow>(o);
+}
 
 std::unique_ptr<Process> make_process(const std::string& name) {
   if (name == "vp") return make_vp();

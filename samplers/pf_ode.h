@@ -1,0 +1,39 @@
+// The probability-flow ODE of a process over a denoiser, in the form every sampler
+// steps (EDM eq. 4, MATH.md section 4):
+//   dx/dt = (sigma'/sigma + s'/s) x - (sigma' s / sigma) D(x / s; sigma),
+// and the reverse SDE's drift and diffusion in the same coordinates. Counts NFE.
+#pragma once
+
+#include <vector>
+
+#include "samplers/denoiser.h"
+#include "samplers/process.h"
+
+namespace genlab {
+
+// x at the grid's first time: s(t_0) sigma(t_0) noise; checks the grid and noise shapes.
+Tensor initial_state(const Process& p, const std::vector<double>& t, const Tensor& noise);
+
+class PfOde {
+ public:
+  PfOde(const Denoiser& d, const Process& p) : d_(d), p_(p) {}
+
+  // D(x_hat; sigma) for one sigma shared by the batch; one NFE.
+  Tensor denoise(const Tensor& x_hat, double sigma);
+  // dx/dt at time t; needs sigma(t) > 0.
+  Tensor derivative(const Tensor& x, double t);
+  // Drift of the reverse-time SDE (EDM eq. 6 with beta = sigma'/sigma):
+  //   (s'/s) x - 2 s sigma' (D(x / s; sigma) - x / s) / sigma;
+  // its diffusion is s sqrt(2 sigma' sigma).
+  Tensor reverse_sde_drift(const Tensor& x, double t);
+
+  const Process& process() const { return p_; }
+  int64_t nfe() const { return nfe_; }
+
+ private:
+  const Denoiser& d_;
+  const Process& p_;
+  int64_t nfe_ = 0;
+};
+
+}  // namespace genlab

@@ -1,0 +1,39 @@
+// Time grids: where a sampler evaluates the model. Each grid is a spacing rule in
+// sigma (EDM's rho-schedule, VP's linear t, VE's geometric sigma^2, flow's uniform t with
+// an optional shift, uniform log sigma) between the process's sigma_max and sigma_min,
+// mapped into the process's own time, so any grid drives any sampler on any process.
+//
+//   auto p = make_process("vp");
+//   auto t = make_time_grid(*p, {.kind = "edm", .steps = 18});   // 19 times, last t(0)
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "samplers/process.h"
+
+namespace genlab {
+
+struct GridOptions {
+  // "edm" (rho schedule) | "vp" (linear in VP time) | "ve" (geometric sigma^2)
+  // | "flow" (uniform flow time t = sigma / (1 + sigma), optionally shifted) | "log_sigma"
+  std::string kind = "edm";
+  int steps = 18;
+  double rho = 7.0;    // edm
+  double shift = 1.0;  // flow: t -> shift t / (1 + (shift - 1) t), as in SD3; 1 = none
+  // Overrides of the process's sampling range (0: the process's own).
+  double sigma_min = 0.0, sigma_max = 0.0;
+};
+
+// steps + 1 decreasing process times. For every kind but "flow": `steps` noise levels from
+// sigma_max to sigma_min, then a last step to sigma = 0 (EDM's convention). "flow" spaces
+// steps + 1 points uniformly in flow time from t(sigma_max) down to 0 itself.
+std::vector<double> make_time_grid(const Process& p, const GridOptions& o);
+
+// The names make_time_grid accepts.
+const std::vector<std::string>& time_grid_kinds();
+
+// EDM's schedule: make_time_grid(p, {.kind = "edm", .steps = n, .rho = rho}).
+std::vector<double> karras_times(const Process& p, int n, double rho = 7.0);
+
+}  // namespace genlab

@@ -1,0 +1,35 @@
+// Shared pieces of the sampler tests: a model broken on purpose (to show that a test's
+// threshold rejects a wrong factor or sign) and the exact-sample noise floor.
+#pragma once
+
+#include "core/ops.h"
+#include "experiments/metrics.h"
+#include "models/analytic/gaussian_mixture.h"
+#include "samplers/denoiser.h"
+
+namespace genlab::testing {
+
+// D scaled by a wrong factor (0.9: a 10% error; -1: a wrong sign).
+class ScaledDenoiser : public Denoiser {
+ public:
+  ScaledDenoiser(const Denoiser& inner, float factor) : inner_(inner), factor_(factor) {}
+  Tensor denoise(const Tensor& x, const Tensor& sigma) const override {
+    return inner_.denoise(x, sigma) * factor_;
+  }
+  int64_t dims() const override { return inner_.dims(); }
+
+ private:
+  const Denoiser& inner_;
+  float factor_;
+};
+
+// Mean sliced Wasserstein between `pairs` independent pairs of exact sample sets of size
+// n: what a perfect sampler scores, up to the estimator's own noise.
+inline double exact_floor(const GaussianMixture& gm, int64_t n, int pairs, uint64_t seed) {
+  Generator rng(seed);
+  double total = 0;
+  for (int k = 0; k < pairs; ++k) total += sliced_wasserstein(gm.sample(n, rng), gm.sample(n, rng));
+  return total / pairs;
+}
+
+}  // namespace genlab::testing
