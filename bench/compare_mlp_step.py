@@ -7,18 +7,10 @@ genlab at OMP threads 1 and 2. Each figure is the median of RUNS timed runs.
 
 Usage: /usr/bin/python3 bench/compare_mlp_step.py [BUILD_DIR] [RUNS] [STEPS]
 """
-import json
 import os
-import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def run(cmd, env_extra):
-    env = dict(os.environ, **env_extra)
-    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+from peers import GENLAB_THREADS, HERE, TORCH_SETTINGS, run
 
 
 def main():
@@ -26,15 +18,14 @@ def main():
     runs = sys.argv[2] if len(sys.argv) > 2 else "7"
     steps = sys.argv[3] if len(sys.argv) > 3 else "10"
     rows = []
-    for t in (1, 2):
+    for t in GENLAB_THREADS:
         r = run([os.path.join(build, "bench_core"), "mlp", "--threads", str(t), "--runs", runs,
                  "--steps", steps], {"OMP_NUM_THREADS": str(t)})
         rows.append(("genlab", f"OMP threads {t}", r["steps_per_s"]))
-    for t in (1, 2):
-        for blas in (1, 2):
-            r = run(["/usr/bin/python3", os.path.join(HERE, "torch_mlp_step.py"), str(t), runs, steps],
-                    {"OPENBLAS_NUM_THREADS": str(blas), "OMP_NUM_THREADS": str(t)})
-            rows.append((r["impl"], f"torch threads {t}, OPENBLAS {blas}", r["steps_per_s"]))
+    for t, blas in TORCH_SETTINGS:
+        r = run(["/usr/bin/python3", os.path.join(HERE, "torch_mlp_step.py"), str(t), runs, steps],
+                {"OPENBLAS_NUM_THREADS": str(blas), "OMP_NUM_THREADS": str(t)})
+        rows.append((r["impl"], f"torch threads {t}, OPENBLAS {blas}", r["steps_per_s"]))
     print(f"{'implementation':<14} {'setting':<30} {'steps/s':>8}")
     for impl, setting, rate in rows:
         print(f"{impl:<14} {setting:<30} {rate:>8.2f}")

@@ -7,18 +7,10 @@ genlab at OMP threads 1 and 2. Each figure is the median of RUNS timed runs.
 
 Usage: /usr/bin/python3 bench/compare_sampling.py [BUILD_DIR] [RUNS] [N]
 """
-import json
 import os
-import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def run(cmd, env_extra):
-    env = dict(os.environ, **env_extra)
-    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+from peers import GENLAB_THREADS, HERE, TORCH_SETTINGS, run
 
 
 def main():
@@ -28,16 +20,15 @@ def main():
     print(f"{'model':<6} {'implementation':<14} {'setting':<30} {'NFE':>4} {'samples/s':>10}")
     for model in ("gmm", "mlp"):
         rows = []
-        for t in (1, 2):
+        for t in GENLAB_THREADS:
             r = run([os.path.join(build, "bench_sampling"), "--model", model, "--threads", str(t),
                      "--runs", runs, "--n", n], {"OMP_NUM_THREADS": str(t)})
             rows.append(("genlab", f"OMP threads {t}", r["nfe"], r["samples_per_s"]))
-        for t in (1, 2):
-            for blas in (1, 2):
-                r = run(["/usr/bin/python3", os.path.join(HERE, "torch_sampling.py"), model, str(t),
-                         runs, n], {"OPENBLAS_NUM_THREADS": str(blas), "OMP_NUM_THREADS": str(t)})
-                rows.append((r["impl"], f"torch threads {t}, OPENBLAS {blas}", r["nfe"],
-                             r["samples_per_s"]))
+        for t, blas in TORCH_SETTINGS:
+            r = run(["/usr/bin/python3", os.path.join(HERE, "torch_sampling.py"), model, str(t),
+                     runs, n], {"OPENBLAS_NUM_THREADS": str(blas), "OMP_NUM_THREADS": str(t)})
+            rows.append((r["impl"], f"torch threads {t}, OPENBLAS {blas}", r["nfe"],
+                         r["samples_per_s"]))
         for impl, setting, nfe, rate in rows:
             print(f"{model:<6} {impl:<14} {setting:<30} {nfe:>4} {rate:>10.1f}")
         best_g = max((r for r in rows if r[0] == "genlab"), key=lambda r: r[3])

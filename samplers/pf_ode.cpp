@@ -28,6 +28,14 @@ Tensor PfOde::derivative(const Tensor& x, double t) {
   return x * static_cast<float>(ds / sig + dsc / s) - denoised * static_cast<float>(ds * s / sig);
 }
 
+Tensor PfOde::heun_step(const Tensor& x, double t, double t_next) {
+  const float h = static_cast<float>(t_next - t);
+  const Tensor d = derivative(x, t);
+  const Tensor euler = x + d * h;
+  if (!(p_.sigma(t_next) > 0)) return euler;
+  return x + (d + derivative(euler, t_next)) * (0.5f * h);
+}
+
 Tensor PfOde::reverse_sde_drift(const Tensor& x, double t) {
   const double sig = p_.sigma(t), ds = p_.sigma_deriv(t), s = p_.s(t), dsc = p_.s_deriv(t);
   if (!(sig > 0)) throw std::invalid_argument("reverse SDE: drift needs sigma(t) > 0");

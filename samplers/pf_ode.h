@@ -22,6 +22,9 @@ class PfOde {
   Tensor denoise(const Tensor& x_hat, double sigma);
   // dx/dt at time t; needs sigma(t) > 0.
   Tensor derivative(const Tensor& x, double t);
+  // One step of EDM's Heun (Algorithm 1) from t to t_next: Euler, then the trapezoid
+  // correction unless sigma(t_next) = 0.
+  Tensor heun_step(const Tensor& x, double t, double t_next);
   // Drift of the reverse-time SDE (EDM eq. 6 with beta = sigma'/sigma):
   //   (s'/s) x - 2 s sigma' (D(x / s; sigma) - x / s) / sigma;
   // its diffusion is s sqrt(2 sigma' sigma).

@@ -9,6 +9,7 @@
 #include "core/autograd.h"
 #include "core/ops.h"
 #include "samplers/pf_ode.h"
+#include "samplers/stepping_sampler.h"
 
 namespace genlab {
 namespace {
@@ -29,139 +30,95 @@ Tensor reverse_sde_step(PfOde& ode, const Tensor& x, double t, double t_next,
          noise.draw(k, x.shape()) * f32(g * std::sqrt(-h));
 }
 
-class EdmStochastic final : public Sampler {
- public:
-  explicit EdmStochastic(const EdmStochasticOptions& o) : o_(o) {}
-  std::string name() const override { return "edm_stochastic"; }
-  bool stochastic() const override { return true; }
-  SampleResult sample(const Denoiser& d, const Process& p, const std::vector<double>& t,
-                      const Tensor& noise, const StepNoise& step_noise) const override {
-    NoGradGuard no_grad;
-    PfOde ode(d, p);
-    Tensor x = initial_state(p, t, noise);
-    const double steps = static_cast<double>(t.size() - 1);
-    const double gamma_max = std::min(o_.S_churn / steps, std::sqrt(2.0) - 1.0);
-    for (size_t i = 0; i + 1 < t.size(); ++i) {
-      const double sig = p.sigma(t[i]);
-      const bool churn = gamma_max > 0 && sig >= o_.S_tmin && sig <= o_.S_tmax;
-      double t_hat = t[i];
-      if (churn) {
-        const double sig_hat = sig * (1.0 + gamma_max);
-        t_hat = p.t_of_sigma(sig_hat);
-        // x_hat = s(t_hat) (x_i / s(t_i) + sqrt(sig_hat^2 - sig^2) S_noise eps).
-        const double s_hat = p.s(t_hat);
-        x = x * f32(s_hat / p.s(t[i])) +
-            step_noise.draw(i, x.shape()) *
-                f32(s_hat * std::sqrt(sig_hat * sig_hat - sig * sig) * o_.S_noise);
-      }
-      const float h = f32(t[i + 1] - t_hat);
-      const Tensor di = ode.derivative(x, t_hat);
-      Tensor next = x + di * h;
-      if (p.sigma(t[i + 1]) > 0) next = x + (di + ode.derivative(next, t[i + 1])) * (0.5f * h);
-      x = next;
+Tensor edm_stochastic(PfOde& ode, const std::vector<double>& t, Tensor x,
+                      const StepNoise& step_noise, const EdmStochasticOptions& o) {
+  const Process& p = ode.process();
+  const double steps = static_cast<double>(t.size() - 1);
+  const double gamma_max = std::min(o.S_churn / steps, std::sqrt(2.0) - 1.0);
+  for (size_t i = 0; i + 1 < t.size(); ++i) {
+    const double sig = p.sigma(t[i]);
+    const bool churn = gamma_max > 0 && sig >= o.S_tmin && sig <= o.S_tmax;
+    double t_hat = t[i];
+    if (churn) {
+      const double sig_hat = sig * (1.0 + gamma_max);
+      t_hat = p.t_of_sigma(sig_hat);
+      // x_hat = s(t_hat) (x_i / s(t_i) + sqrt(sig_hat^2 - sig^2) S_noise eps).
+      const double s_hat = p.s(t_hat);
+      x = x * f32(s_hat / p.s(t[i])) +
+          step_noise.draw(i, x.shape()) *
+              f32(s_hat * std::sqrt(sig_hat * sig_hat - sig * sig) * o.S_noise);
     }
-    return {x, ode.nfe()};
+    x = ode.heun_step(x, t_hat, t[i + 1]);
   }
+  return x;
+}
 
- private:
-  EdmStochasticOptions o_;
-};
+Tensor euler_maruyama(PfOde& ode, const std::vector<double>& t, Tensor x,
+                      const StepNoise& step_noise, const NoOptions&) {
+  for (size_t i = 0; i + 1 < t.size(); ++i)
+    x = reverse_sde_step(ode, x, t[i], t[i + 1], step_noise, i);
+  return x;
+}
 
-class EulerMaruyama final : public Sampler {
- public:
-  std::string name() const override { return "euler_maruyama"; }
-  bool stochastic() const override { return true; }
-  SampleResult sample(const Denoiser& d, const Process& p, const std::vector<double>& t,
-                      const Tensor& noise, const StepNoise& step_noise) const override {
-    NoGradGuard no_grad;
-    PfOde ode(d, p);
-    Tensor x = initial_state(p, t, noise);
-    for (size_t i = 0; i + 1 < t.size(); ++i)
-      x = reverse_sde_step(ode, x, t[i], t[i + 1], step_noise, i);
-    return {x, ode.nfe()};
-  }
-};
-
-class EulerAncestral final : public Sampler {
- public:
-  explicit EulerAncestral(double eta) : eta_(eta) {}
-  std::string name() const override { return "euler_ancestral"; }
-  bool stochastic() const override { return true; }
-  SampleResult sample(const Denoiser& d, const Process& p, const std::vector<double>& t,
-                      const Tensor& noise, const StepNoise& step_noise) const override {
-    NoGradGuard no_grad;
-    PfOde ode(d, p);
-    Tensor x = initial_state(p, t, noise);
-    for (size_t i = 0; i + 1 < t.size(); ++i) {
-      const double sig = p.sigma(t[i]), sig_next = p.sigma(t[i + 1]);
-      const Tensor x_hat = x * f32(1.0 / p.s(t[i]));
-      const Tensor den = ode.denoise(x_hat, sig);
-      Tensor next_hat = den;
-      if (sig_next > 0) {
-        const double up =
-            std::min(sig_next, eta_ * std::sqrt(sig_next * sig_next *
-                                                (sig * sig - sig_next * sig_next) / (sig * sig)));
-        const double down = std::sqrt(sig_next * sig_next - up * up);
-        next_hat = den + (x_hat - den) * f32(down / sig);
-        if (up > 0) next_hat = next_hat + step_noise.draw(i, x.shape()) * f32(up);
-      }
-      x = next_hat * f32(p.s(t[i + 1]));
+Tensor euler_ancestral(PfOde& ode, const std::vector<double>& t, Tensor x,
+                       const StepNoise& step_noise, const double& eta) {
+  const Process& p = ode.process();
+  for (size_t i = 0; i + 1 < t.size(); ++i) {
+    const double sig = p.sigma(t[i]), sig_next = p.sigma(t[i + 1]);
+    const Tensor x_hat = x * f32(1.0 / p.s(t[i]));
+    const Tensor den = ode.denoise(x_hat, sig);
+    Tensor next_hat = den;
+    if (sig_next > 0) {
+      const double up = std::min(
+          sig_next,
+          eta * std::sqrt(sig_next * sig_next * (sig * sig - sig_next * sig_next) / (sig * sig)));
+      const double down = std::sqrt(sig_next * sig_next - up * up);
+      next_hat = den + (x_hat - den) * f32(down / sig);
+      if (up > 0) next_hat = next_hat + step_noise.draw(i, x.shape()) * f32(up);
     }
-    return {x, ode.nfe()};
+    x = next_hat * f32(p.s(t[i + 1]));
   }
+  return x;
+}
 
- private:
-  double eta_;
-};
-
-class PredictorCorrector final : public Sampler {
- public:
-  explicit PredictorCorrector(const PcOptions& o) : o_(o) {}
-  std::string name() const override { return "pc"; }
-  bool stochastic() const override { return true; }
-  SampleResult sample(const Denoiser& d, const Process& p, const std::vector<double>& t,
-                      const Tensor& noise, const StepNoise& step_noise) const override {
-    NoGradGuard no_grad;
-    PfOde ode(d, p);
-    Tensor x = initial_state(p, t, noise);
-    const uint64_t draws_per_level = static_cast<uint64_t>(o_.corrector_steps) + 1;
-    for (size_t i = 0; i + 1 < t.size(); ++i) {
-      const double sig = p.sigma(t[i]), s = p.s(t[i]);
-      Tensor x_hat = x * f32(1.0 / s);
-      for (int j = 0; j < o_.corrector_steps; ++j) {
-        const Tensor score = (ode.denoise(x_hat, sig) - x_hat) * f32(1.0 / (sig * sig));
-        const Tensor z = step_noise.draw(i * draws_per_level + j, x.shape());
-        // Song et al.'s step 2 (snr |z| / |score|)^2 with |score| at its noise-level
-        // value |z| / sigma: e = 2 (snr sigma)^2, the same for every sample. (Their code
-        // takes both norms as batch means, which ties a sample to its batch; per-sample
-        // norms explode where the score vanishes, at modes, and are heavy-tailed in low
-        // dimensions.)
-        const float e = f32(2.0 * o_.snr * o_.snr * sig * sig);
-        x_hat = x_hat + score * e + z * std::sqrt(2.0f * e);
-      }
-      x = reverse_sde_step(ode, x_hat * f32(s), t[i], t[i + 1], step_noise,
-                           i * draws_per_level + o_.corrector_steps);
+Tensor predictor_corrector(PfOde& ode, const std::vector<double>& t, Tensor x,
+                           const StepNoise& step_noise, const PcOptions& o) {
+  const Process& p = ode.process();
+  const uint64_t draws_per_level = static_cast<uint64_t>(o.corrector_steps) + 1;
+  for (size_t i = 0; i + 1 < t.size(); ++i) {
+    const double sig = p.sigma(t[i]), s = p.s(t[i]);
+    Tensor x_hat = x * f32(1.0 / s);
+    for (int j = 0; j < o.corrector_steps; ++j) {
+      const Tensor score = (ode.denoise(x_hat, sig) - x_hat) * f32(1.0 / (sig * sig));
+      const Tensor z = step_noise.draw(i * draws_per_level + j, x.shape());
+      // Song et al.'s step 2 (snr |z| / |score|)^2 with |score| at its noise-level
+      // value |z| / sigma: e = 2 (snr sigma)^2, the same for every sample. (Their code
+      // takes both norms as batch means, which ties a sample to its batch; per-sample
+      // norms explode where the score vanishes, at modes, and are heavy-tailed in low
+      // dimensions.)
+      const float e = f32(2.0 * o.snr * o.snr * sig * sig);
+      x_hat = x_hat + score * e + z * std::sqrt(2.0f * e);
     }
-    return {x, ode.nfe()};
+    x = reverse_sde_step(ode, x_hat * f32(s), t[i], t[i + 1], step_noise,
+                         i * draws_per_level + o.corrector_steps);
   }
-
- private:
-  PcOptions o_;
-};
+  return x;
+}
 
 }  // namespace
 
 std::unique_ptr<Sampler> make_edm_stochastic_sampler(const EdmStochasticOptions& o) {
-  return std::make_unique<EdmStochastic>(o);
+  return std::make_unique<SteppingSampler<EdmStochasticOptions>>("edm_stochastic", true,
+                                                                 edm_stochastic, o);
 }
 std::unique_ptr<Sampler> make_euler_maruyama_sampler() {
-  return std::make_unique<EulerMaruyama>();
+  return std::make_unique<SteppingSampler<NoOptions>>("euler_maruyama", true, euler_maruyama);
 }
 std::unique_ptr<Sampler> make_euler_ancestral_sampler(double eta) {
-  return std::make_unique<EulerAncestral>(eta);
+  return std::make_unique<SteppingSampler<double>>("euler_ancestral", true, euler_ancestral, eta);
 }
 std::unique_ptr<Sampler> make_pc_sampler(const PcOptions& o) {
-  return std::make_unique<PredictorCorrector>(o);
+  return std::make_unique<SteppingSampler<PcOptions>>("pc", true, predictor_corrector, o);
 }
 
 }  // namespace genlab
