@@ -101,7 +101,7 @@ TEST_CASE("optimizer state saved mid-run resumes bitwise", "[optim]") {
   CHECK_THROWS_WITH(other.load_state_dict(opt.state_dict()), Contains("unknown parameter 'p'"));
 }
 
-TEST_CASE("EMA follows its recurrence; half-life form matches EDM", "[optim]") {
+TEST_CASE("EMA follows its recurrence, and its half-life form matches EDM", "[optim]") {
   Tensor p = Tensor::from_vector({1.0f, 2.0f}, {2});
   EMA ema({{"p", p}}, {.decay = 0.9f});
   p.copy_(Tensor::from_vector({3.0f, 0.0f}, {2}));

@@ -76,7 +76,7 @@ TEST_CASE("categorical frequencies match the probabilities", "[rng]") {
   CHECK(chi2 < 13.8);  // chi-square, 2 degrees of freedom, p = 0.001
 }
 
-TEST_CASE("same seed and state give the same numbers; save and restore resume exactly", "[rng]") {
+TEST_CASE("same seed and state give the same numbers, and save and restore resume exactly", "[rng]") {
   Generator a(42), b(42), c(43);
   CHECK(a.normal({100}).to_vector() == b.normal({100}).to_vector());
   CHECK(a.normal({100}).to_vector() != c.normal({100}).to_vector());

@@ -24,7 +24,7 @@ void require_close(const Tensor& t, const std::vector<double>& expect, double to
 }
 }  // namespace
 
-TEST_CASE("views share storage; clone does not", "[tensor]") {
+TEST_CASE("views share storage, clone does not", "[tensor]") {
   Tensor x = Tensor::from_vector({1, 2, 3, 4, 5, 6}, {3, 2});
   Tensor v = reshape(x, {2, 3});
   Tensor rows = x.narrow_rows(1, 2);

@@ -8,7 +8,7 @@
 
 using namespace genlab;
 
-TEST_CASE("mixture denoiser satisfies Tweedie: D = x + sigma^2 grad log p(x; sigma)", "[models]") {
+TEST_CASE("mixture denoiser satisfies Tweedie: D = x + sigma^2 grad log p(x, sigma)", "[models]") {
   const GaussianMixture gm = GaussianMixture::eight_gaussians();
   Tensor x = Generator(1).normal({50, 2}).requires_grad_();
   const Tensor sigma = Generator(2).uniform({50}, 0.05f, 2.0f);

@@ -9,7 +9,7 @@
 
 using namespace genlab;
 
-TEST_CASE("processes: sigma and t invert each other; derivatives match differences", "[samplers]") {
+TEST_CASE("processes: sigma and t invert each other, derivatives match differences", "[samplers]") {
   for (const char* name : {"vp", "ve", "edm", "flow"}) {
     INFO(name);
     const auto p = make_process(name);

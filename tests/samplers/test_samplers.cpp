@@ -26,7 +26,7 @@ SampleResult run(const std::string& name, const Denoiser& d, const Process& p, i
 
 }  // namespace
 
-TEST_CASE("every sampler at its default steps matches exact samples; a 10% wrong D fails",
+TEST_CASE("every sampler at its default steps matches exact samples, and a 10% wrong D fails",
           "[samplers]") {
   const GaussianMixture gm = GaussianMixture::eight_gaussians();
   const int64_t n = 4000;
@@ -52,7 +52,7 @@ TEST_CASE("every sampler at its default steps matches exact samples; a 10% wrong
   }
 }
 
-TEST_CASE("every sampler reproduces the moments of a broad mixture; a 10% wrong D fails",
+TEST_CASE("every sampler reproduces the moments of a broad mixture, and a 10% wrong D fails",
           "[samplers]") {
   // On the narrow ring every reasonable dynamics ends in the modes; on a mixture with broad
   // overlapping components a wrong noise or drift factor shows in the covariance (halving
