@@ -1,0 +1,53 @@
+// A diffusion / flow-matching model: a DenoiserNet behind a Preconditioning, which is a
+// Denoiser every sampler can use, plus its training loss
+//   E_{sigma, x0, eps} lambda(sigma) ||D(x0 + sigma eps; sigma) - x0||^2
+// (mean over dims), with sigma from the process's training distribution.
+//
+//   DiffusionModel model({.process = "edm"}, {.dims = 2, .width = 256, .depth = 4}, init);
+//   Tensor loss = model.training_loss(x0, rng);   // scalar, differentiable
+//   auto r = make_sampler("heun")->sample(model, *make_process("edm"), t, noise);
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "models/diffusion/denoiser_net.h"
+#include "models/diffusion/preconditioning.h"
+#include "samplers/denoiser.h"
+
+namespace genlab {
+
+using NetworkFn = std::function<Tensor(const Tensor& x_in, const Tensor& c_noise)>;
+
+// D(x; sigma) = c_skip x + c_out F(c_in x; c_noise) for any network function F.
+Tensor preconditioned_denoise(const Preconditioning& pre, const NetworkFn& net, const Tensor& x,
+                              const Tensor& sigma);
+
+// Per-example lambda(sigma) ||D(x0 + sigma eps; sigma) - x0||^2 / dims, [B]. D - x0 is
+// formed as (c_skip - 1) x0 + c_skip sigma eps + c_out F, so that small sigma loses no
+// precision to cancellation.
+Tensor denoising_loss(const Preconditioning& pre, const NetworkFn& net, const Tensor& x0,
+                      const Tensor& sigma, const Tensor& eps);
+
+class DiffusionModel : public Module, public Denoiser {
+ public:
+  DiffusionModel(const PreconditioningOptions& pre, const DenoiserNetOptions& net, Generator& init);
+
+  Tensor denoise(const Tensor& x, const Tensor& sigma) const override;
+  int64_t dims() const override { return net_->options().dims; }
+
+  // Mean of denoising_loss over a batch, sigma and eps drawn from rng.
+  Tensor training_loss(const Tensor& x0, Generator& rng) const;
+  Tensor loss(const Tensor& x0, const Tensor& sigma, const Tensor& eps) const;
+
+  const Preconditioning& preconditioning() const { return pre_; }
+  const DenoiserNet& net() const { return *net_; }
+  // A model with the same architecture (weights from init; load_state_dict to copy).
+  std::unique_ptr<DiffusionModel> same_architecture(Generator& init) const;
+
+ private:
+  Preconditioning pre_;
+  std::shared_ptr<DenoiserNet> net_;
+};
+
+}  // namespace genlab

@@ -1,0 +1,32 @@
+#include "models/diffusion/trainer.h"
+
+#include "core/autograd.h"
+
+namespace genlab {
+
+DiffusionTrainer::DiffusionTrainer(DiffusionModel& model, const DiffusionTrainerOptions& options)
+    : model_(model),
+      o_(options),
+      adam_(model.named_parameters(), options.adam),
+      ema_(model.named_parameters(), options.ema) {}
+
+float DiffusionTrainer::step(const Tensor& x0, Generator& rng) {
+  const Tensor loss = model_.training_loss(x0, rng);
+  adam_.zero_grad();
+  loss.backward();
+  if (o_.grad_clip > 0) clip_grad_norm(model_.parameters(), o_.grad_clip);
+  adam_.step();
+  ema_.update(model_.named_parameters());
+  return loss.item();
+}
+
+std::unique_ptr<DiffusionModel> DiffusionTrainer::ema_model() const {
+  Generator unused(0);
+  auto copy = model_.same_architecture(unused);
+  auto state = model_.state_dict();  // buffers (embedding frequencies) as they are
+  for (const auto& [name, value] : ema_.shadow()) state[name] = value;
+  copy->load_state_dict(state);
+  return copy;
+}
+
+}  // namespace genlab

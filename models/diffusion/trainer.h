@@ -1,0 +1,42 @@
+// One training step of a diffusion model: loss, backward, optional gradient clipping,
+// Adam, EMA of the weights. The EMA weights are what samplers should use.
+//
+//   DiffusionTrainer trainer(model, {.adam = {.lr = 1e-3f}, .ema = {.decay = 0.999f}});
+//   for (...) float loss = trainer.step(batch, rng);
+//   auto sampling_model = trainer.ema_model();
+#pragma once
+
+#include <memory>
+
+#include "core/optim/ema.h"
+#include "core/optim/optimizer.h"
+#include "models/diffusion/diffusion_model.h"
+
+namespace genlab {
+
+struct DiffusionTrainerOptions {
+  AdamOptions adam;
+  EMAOptions ema;
+  float grad_clip = 0.0f;  // max global gradient norm; 0 = off
+};
+
+class DiffusionTrainer {
+ public:
+  DiffusionTrainer(DiffusionModel& model, const DiffusionTrainerOptions& options);
+
+  // One step on the batch x0 [B, dims]; sigma and eps from rng. Returns the loss.
+  float step(const Tensor& x0, Generator& rng);
+  // A copy of the model holding the EMA weights.
+  std::unique_ptr<DiffusionModel> ema_model() const;
+
+  Adam& optimizer() { return adam_; }
+  EMA& ema() { return ema_; }
+
+ private:
+  DiffusionModel& model_;
+  DiffusionTrainerOptions o_;
+  Adam adam_;
+  EMA ema_;
+};
+
+}  // namespace genlab
