@@ -1,5 +1,5 @@
 """One run, side by side: the EDM MLP of issue 4 (4x256 SiLU, batch 4096, Adam 1e-3,
-lognormal sigma, EMA 0.999) trained in genlab and in PyTorch on eight Gaussians and on
+lognormal sigma, EMA 0.995) trained in genlab and in PyTorch on eight Gaussians and on
 moons. First every thread setting trains SHORT steps (steps/s: median over 50-step
 chunks); then each side trains STEPS steps at its fastest setting, reporting steps/s,
 the final loss and the sliced W2 of heun-18 samples (EMA weights) to fresh data.

@@ -1,6 +1,6 @@
 """PyTorch peer of `bench_diffusion train`: the same EDM MLP (4x256 SiLU, sinusoidal
 embedding of c_noise = ln(sigma)/4, batch 4096, Adam 1e-3, ln sigma ~ N(-1.2, 1.2^2),
-sigma_data 0.5, EMA 0.999) on the same toy data; heun-18 samples of the EMA model.
+sigma_data 0.5, EMA 0.995) on the same toy data; heun-18 samples of the EMA model.
 
 Run by bench/compare_diffusion_train.py; prints one JSON line.
 Usage: /usr/bin/python3 bench/torch_diffusion_train.py DATA THREADS STEPS [N]
@@ -92,7 +92,7 @@ def main():
         opt.step()
         with torch.no_grad():
             for pe, p in zip(ema.parameters(), net.parameters()):
-                pe.mul_(0.999).add_(p, alpha=0.001)
+                pe.mul_(0.995).add_(p, alpha=0.005)
         losses.append(loss.item())
         if step % 50 == 0:
             now = time.perf_counter()
