@@ -1,16 +1,71 @@
-// The genlab command line. Subcommands arrive with their issues (run, sample,
-// compare, validate, info); `demo` is the end-to-end demonstration until then.
+// The genlab command line (DESIGN.md contract 1): run, validate, info, compare, and the
+// demo trainer. Exit codes: 0 success, 1 failure, 2 usage error; errors go to stderr,
+// results to stdout.
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
 #include "core/parallel.h"
+#include "experiments/config/experiment_config.h"
+#include "experiments/config/yaml_section.h"
 #include "experiments/demo_denoiser.h"
+#include "experiments/run_file.h"
+#include "experiments/runner.h"
+
+namespace {
+
+int cmd_info(const std::string& path) {
+  const genlab::RunFile f = genlab::RunFile::open(path);
+  const auto attrs = f.attrs();
+  const std::string status = attrs.count("status") ? attrs.at("status") : "?";
+  std::cout << path << "\n";
+  for (const char* k : {"name", "status", "created_utc", "git_commit", "host", "seed", "threads", "error"})
+    if (attrs.count(k)) std::cout << "  " << k << ": " << attrs.at(k) << "\n";
+  if (status == "running")
+    std::cout << "  (not completed: the run is still going, or it was killed before it could finish)\n";
+  const auto train = f.read_columns("train");
+  if (train.count("step") && !train.at("step").empty())
+    std::cout << "  /train: " << train.at("step").size() << " rows, last step " << train.at("step").back()
+              << ", loss " << train.at("loss").back() << "\n";
+  const auto eval = f.read_columns("eval");
+  if (eval.count("step")) std::cout << "  /eval: " << eval.at("step").size() << " rows\n";
+  std::cout << "  /model: " << (f.exists("/model") ? "yes" : "no") << ", /model/ema: "
+            << (f.exists("/model/ema") ? "yes" : "no") << "\n";
+  const auto rows = f.read_summary();
+  std::cout << "  /variants: " << rows.size() << "\n\n" << genlab::format_variants_table(rows);
+  return status == "completed" ? 0 : 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"genlab: generative-modeling experiments (autoregressive, VAE, diffusion)"};
+  CLI::App app{"genlab: generative-modeling experiments (diffusion, analytic references; "
+               "autoregressive and VAE to come)"};
   app.set_version_flag("--version", "genlab 0.1.0");
   app.require_subcommand(1);
+
+  std::string config;
+  std::vector<std::string> overrides, runs;
+  bool resolved = false, csv = false;
+  std::string sort;
+
+  CLI::App* run_cmd = app.add_subcommand("run", "Train, evaluate and sample as CONFIG says; writes one run file");
+  run_cmd->add_option("config", config, "experiment YAML")->required()->check(CLI::ExistingFile);
+  run_cmd->add_option("overrides", overrides, "dotted overrides, e.g. train.steps=200");
+
+  CLI::App* validate_cmd = app.add_subcommand("validate", "Check a config (and overrides) without running it");
+  validate_cmd->add_option("config", config, "experiment YAML")->required()->check(CLI::ExistingFile);
+  validate_cmd->add_option("overrides", overrides, "dotted overrides");
+  validate_cmd->add_flag("--resolved", resolved, "print the config with every default filled in");
+
+  CLI::App* info_cmd = app.add_subcommand("info", "What a run file holds (exit 1 unless it completed)");
+  std::string run_path;
+  info_cmd->add_option("run", run_path, "run file (.h5)")->required()->check(CLI::ExistingFile);
+
+  CLI::App* compare_cmd = app.add_subcommand("compare", "A table of variants x metrics across run files");
+  compare_cmd->add_option("runs", runs, "run files (.h5)")->required()->check(CLI::ExistingFile);
+  compare_cmd->add_flag("--csv", csv, "CSV instead of an aligned table");
+  compare_cmd->add_option("--sort", sort, "sort rows by this metric column (ascending)");
 
   genlab::DemoOptions demo;
   int threads = 0;
@@ -28,11 +83,36 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   try {
+    if (*run_cmd) {
+      const auto c = genlab::load_experiment_config(config, overrides);
+      const auto r = genlab::run_experiment(c, std::cout);
+      return r.status == "completed" ? 0 : (r.status == "interrupted" ? 130 : 1);
+    }
+    if (*validate_cmd) {
+      const auto c = genlab::load_experiment_config(config, overrides);
+      if (resolved) std::cout << genlab::to_yaml(c);
+      else std::cout << config << ": ok (" << c.samplers.size() << " sampler variants)\n";
+      return 0;
+    }
+    if (*info_cmd) return cmd_info(run_path);
+    if (*compare_cmd) {
+      std::vector<genlab::SummaryRow> all;
+      for (const auto& p : runs)
+        for (auto row : genlab::RunFile::open(p).read_summary()) {
+          row.text["run"] = p;
+          all.push_back(row);
+        }
+      std::cout << genlab::format_variants_table(all, csv, sort);
+      return 0;
+    }
     if (threads > 0) genlab::set_num_threads(threads);
     if (*demo_cmd) {
       const auto result = genlab::run_demo_denoiser(demo, std::cout);
       return result.window_losses.back() < result.window_losses.front() ? 0 : 1;
     }
+  } catch (const genlab::ConfigError& e) {
+    std::cerr << "genlab: config error: " << e.what() << "\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "genlab: error: " << e.what() << "\n";
     return 1;

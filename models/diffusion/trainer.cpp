@@ -10,14 +10,17 @@ DiffusionTrainer::DiffusionTrainer(DiffusionModel& model, const DiffusionTrainer
       adam_(model.named_parameters(), options.adam),
       ema_(model.named_parameters(), options.ema) {}
 
-float DiffusionTrainer::step(const Tensor& x0, Generator& rng) {
+DiffusionTrainer::StepStats DiffusionTrainer::step_stats(const Tensor& x0, Generator& rng) {
   const Tensor loss = model_.training_loss(x0, rng);
   adam_.zero_grad();
   loss.backward();
-  if (o_.grad_clip > 0) clip_grad_norm(model_.parameters(), o_.grad_clip);
+  StepStats stats;
+  stats.grad_norm = o_.grad_clip > 0 ? clip_grad_norm(model_.parameters(), o_.grad_clip)
+                                     : grad_norm(model_.parameters());
   adam_.step();
   ema_.update(model_.named_parameters());
-  return loss.item();
+  stats.loss = loss.item();
+  return stats;
 }
 
 std::unique_ptr<DiffusionModel> DiffusionTrainer::ema_model() const {

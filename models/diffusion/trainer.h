@@ -24,8 +24,12 @@ class DiffusionTrainer {
  public:
   DiffusionTrainer(DiffusionModel& model, const DiffusionTrainerOptions& options);
 
-  // One step on the batch x0 [B, dims]; sigma and eps from rng. Returns the loss.
-  float step(const Tensor& x0, Generator& rng);
+  struct StepStats {
+    float loss = 0, grad_norm = 0;  // grad_norm before clipping
+  };
+  // One step on the batch x0 [B, dims]; sigma and eps from rng.
+  StepStats step_stats(const Tensor& x0, Generator& rng);
+  float step(const Tensor& x0, Generator& rng) { return step_stats(x0, rng).loss; }
   // A copy of the model holding the EMA weights.
   std::unique_ptr<DiffusionModel> ema_model() const;
 

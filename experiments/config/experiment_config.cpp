@@ -1,0 +1,241 @@
+#include "experiments/config/experiment_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+
+#include "experiments/config/yaml_section.h"
+#include "experiments/toy_data.h"
+
+namespace genlab {
+namespace {
+
+std::vector<std::string> data_names() {
+  std::vector<std::string> v = toy_2d_names();
+  v.push_back("mixture/eight_gaussians");
+  v.push_back("mixture/grid25");
+  return v;
+}
+
+void read_model(Section m, ModelConfig& c, const std::string& data_name) {
+  c.family = m.choice("family", c.family, {"diffusion", "analytic", "autoregressive", "vae"});
+  if (c.family == "autoregressive" || c.family == "vae")
+    m.fail("family",
+           "the " + c.family +
+               " family is not available in this build yet (available: diffusion, analytic)");
+  if (c.family == "analytic" && data_name.rfind("mixture/", 0) != 0)
+    m.fail("family",
+           "the analytic family needs an exact mixture as data.name (mixture/eight_gaussians, "
+           "mixture/grid25), got '" +
+               data_name + "'");
+  auto& p = c.preconditioning;
+  p.process = m.choice("process", p.process, preconditioning_processes());
+  if (c.family == "analytic") {
+    m.finish();
+    return;
+  }
+  p.parameterization = m.choice("parameterization", p.parameterization, output_parameterizations());
+  p.sigma_data = m.get("sigma_data", p.sigma_data);
+  m.check(p.sigma_data > 0, "sigma_data", "must be > 0");
+  p.flow_t = m.choice("flow_t", p.flow_t, {"uniform", "logit_normal"});
+  Section n = m.section("net");
+  auto& net = c.net;
+  net.width = n.get("width", net.width);
+  n.check(net.width >= 1 && net.width <= 65536, "width", "must be in [1, 65536]");
+  net.depth = n.get("depth", net.depth);
+  n.check(net.depth >= 1 && net.depth <= 64, "depth", "must be in [1, 64]");
+  net.activation = n.choice("activation", net.activation,
+                            {"relu", "silu", "gelu", "gelu_tanh", "tanh", "sigmoid", "softplus"});
+  net.embedding = n.choice("embedding", net.embedding, {"sinusoidal", "fourier"});
+  net.embedding_dim = n.get("embedding_dim", net.embedding_dim);
+  n.check(net.embedding_dim >= 2 && net.embedding_dim % 2 == 0, "embedding_dim",
+          "must be even and >= 2");
+  net.fourier_scale = n.get("fourier_scale", net.fourier_scale);
+  net.residual = n.get("residual", net.residual);
+  n.finish();
+  m.finish();
+}
+
+void read_train(Section t, TrainConfig& c) {
+  c.steps = t.get("steps", c.steps);
+  t.check(c.steps >= 0, "steps", "must be >= 0");
+  c.batch_size = t.get("batch_size", c.batch_size);
+  t.check(c.batch_size >= 1 && c.batch_size <= (1 << 24), "batch_size", "must be in [1, 16777216]");
+  c.lr = t.get("lr", c.lr);
+  t.check(c.lr > 0 && c.lr < 10, "lr", "must be in (0, 10)");
+  c.schedule = t.choice("schedule", c.schedule, {"constant", "linear_warmup", "cosine"});
+  c.warmup_steps = t.get("warmup_steps", c.warmup_steps);
+  t.check(c.warmup_steps >= 0, "warmup_steps", "must be >= 0");
+  c.ema_decay = t.get("ema_decay", c.ema_decay);
+  t.check(c.ema_decay >= 0 && c.ema_decay < 1, "ema_decay", "must be in [0, 1)");
+  c.grad_clip = t.get("grad_clip", c.grad_clip);
+  t.check(c.grad_clip >= 0, "grad_clip", "must be >= 0 (0: off)");
+  c.log_every = t.get("log_every", c.log_every);
+  t.check(c.log_every >= 1, "log_every", "must be >= 1");
+  c.eval_every = t.get("eval_every", c.eval_every);
+  t.check(c.eval_every >= 0, "eval_every", "must be >= 0 (0: only at the end)");
+  t.finish();
+}
+
+void read_evaluate(Section e, EvaluateConfig& c) {
+  c.samples = e.get("samples", c.samples);
+  e.check(c.samples >= 2 && c.samples <= 1000000, "samples", "must be in [2, 1000000]");
+  c.eval_steps = e.get("eval_steps", c.eval_steps);
+  e.check(c.eval_steps >= 1, "eval_steps", "must be >= 1");
+  c.likelihood = e.get("likelihood", c.likelihood);
+  c.likelihood_samples = e.get("likelihood_samples", c.likelihood_samples);
+  e.check(c.likelihood_samples >= 1, "likelihood_samples", "must be >= 1");
+  c.likelihood_trace = e.choice("likelihood_trace", c.likelihood_trace, {"exact", "hutchinson"});
+  e.finish();
+}
+
+SamplerVariant read_variant(Section v) {
+  SamplerVariant s;
+  s.sampler = v.get<std::string>("sampler", "");
+  if (s.sampler.empty()) v.fail("sampler", "missing required key");
+  const auto& names = sampler_names();
+  if (std::find(names.begin(), names.end(), s.sampler) == names.end()) {
+    const std::string hint = did_you_mean(s.sampler, names);
+    std::string allowed;
+    for (const auto& n : names) allowed += (allowed.empty() ? "" : ", ") + n;
+    v.fail("sampler", "unknown sampler '" + s.sampler + "'" +
+                          (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                          "; allowed: " + allowed);
+  }
+  s.steps = v.get("steps", default_steps(s.sampler));
+  v.check(s.steps >= 1 && s.steps <= 100000, "steps", "must be in [1, 100000]");
+  s.name = v.get<std::string>("name", s.sampler + "-" + std::to_string(s.steps));
+  v.check(!s.name.empty() && s.name.find('/') == std::string::npos, "name",
+          "must be non-empty, without '/'");
+  s.grid.kind = v.choice("grid", "edm", time_grid_kinds());
+  s.grid.steps = s.steps;
+  s.grid.rho = v.get("rho", s.grid.rho);
+  s.grid.shift = v.get("shift", s.grid.shift);
+  s.options = v.number_map("options");
+  try {
+    make_sampler(s.sampler, s.options);  // validates option names and values
+  } catch (const std::invalid_argument& e) {
+    v.fail("options", e.what());
+  }
+  v.finish();
+  return s;
+}
+
+ExperimentConfig read(const YamlSource& src) {
+  ExperimentConfig c;
+  Section root = src.root();
+  c.name = root.get("name", c.name);
+  root.check(!c.name.empty() && c.name.find('/') == std::string::npos, "name",
+             "must be non-empty, without '/'");
+  c.seed = root.get("seed", c.seed);
+  c.threads = root.get("threads", c.threads);
+  root.check(c.threads >= 0 && c.threads <= 1024, "threads", "must be in [0, 1024] (0: all cores)");
+  Section data = root.section("data");
+  c.data.name = data.choice("name", c.data.name, data_names());
+  data.finish();
+  read_model(root.section("model"), c.model, c.data.name);
+  c.model.net.dims = 2;
+  read_train(root.section("train"), c.train);
+  if (c.model.family == "analytic") c.train.steps = 0;
+  read_evaluate(root.section("evaluate"), c.evaluate);
+  std::set<std::string> seen;
+  auto variants = root.list("samplers");
+  for (auto& v : variants) {
+    c.samplers.push_back(read_variant(v));
+    if (!seen.insert(c.samplers.back().name).second)
+      v.fail("name",
+             "duplicate variant name '" + c.samplers.back().name + "' (give each a distinct name)");
+  }
+  Section out = root.section("output");
+  c.output.path = out.get<std::string>("path", "runs/" + c.name + ".h5");
+  out.finish();
+  root.finish();
+  return c;
+}
+
+// A variant's options with the sampler's defaults filled in (the resolved form).
+SamplerParams make_sampler_options_resolved(const SamplerVariant& v) {
+  SamplerParams o = sampler_defaults(v.sampler);
+  for (const auto& [k, val] : v.options) o[k] = val;
+  return o;
+}
+
+}  // namespace
+
+ExperimentConfig load_experiment_config(const std::string& path,
+                                        const std::vector<std::string>& overrides) {
+  return read(YamlSource::load(path, overrides));
+}
+
+ExperimentConfig parse_experiment_config(const std::string& yaml_text, const std::string& name,
+                                         const std::vector<std::string>& overrides) {
+  return read(YamlSource::parse(yaml_text, name, overrides));
+}
+
+std::string to_yaml(const ExperimentConfig& c) {
+  YAML::Emitter e;
+  e.SetDoublePrecision(15);  // 1.003, not 1.0029999999999999
+  e << YAML::BeginMap;
+  e << YAML::Key << "name" << YAML::Value << c.name;
+  e << YAML::Key << "seed" << YAML::Value << c.seed;
+  e << YAML::Key << "threads" << YAML::Value << c.threads;
+  e << YAML::Key << "data" << YAML::Value << YAML::BeginMap << YAML::Key << "name" << YAML::Value
+    << c.data.name << YAML::EndMap;
+  const auto& p = c.model.preconditioning;
+  const auto& n = c.model.net;
+  e << YAML::Key << "model" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "family" << YAML::Value << c.model.family;
+  e << YAML::Key << "process" << YAML::Value << p.process;
+  if (c.model.family != "analytic") {
+    e << YAML::Key << "parameterization" << YAML::Value << p.parameterization;
+    e << YAML::Key << "sigma_data" << YAML::Value << p.sigma_data;
+    e << YAML::Key << "flow_t" << YAML::Value << p.flow_t;
+    e << YAML::Key << "net" << YAML::Value << YAML::BeginMap;
+    e << YAML::Key << "width" << YAML::Value << n.width << YAML::Key << "depth" << YAML::Value
+      << n.depth;
+    e << YAML::Key << "activation" << YAML::Value << n.activation;
+    e << YAML::Key << "embedding" << YAML::Value << n.embedding;
+    e << YAML::Key << "embedding_dim" << YAML::Value << n.embedding_dim;
+    e << YAML::Key << "fourier_scale" << YAML::Value << n.fourier_scale;
+    e << YAML::Key << "residual" << YAML::Value << n.residual << YAML::EndMap;
+  }
+  e << YAML::EndMap;
+  const auto& t = c.train;
+  e << YAML::Key << "train" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "steps" << YAML::Value << t.steps << YAML::Key << "batch_size" << YAML::Value
+    << t.batch_size;
+  e << YAML::Key << "lr" << YAML::Value << t.lr << YAML::Key << "schedule" << YAML::Value
+    << t.schedule;
+  e << YAML::Key << "warmup_steps" << YAML::Value << t.warmup_steps;
+  e << YAML::Key << "ema_decay" << YAML::Value << t.ema_decay << YAML::Key << "grad_clip"
+    << YAML::Value << t.grad_clip;
+  e << YAML::Key << "log_every" << YAML::Value << t.log_every << YAML::Key << "eval_every"
+    << YAML::Value << t.eval_every << YAML::EndMap;
+  const auto& ev = c.evaluate;
+  e << YAML::Key << "evaluate" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "samples" << YAML::Value << ev.samples << YAML::Key << "eval_steps"
+    << YAML::Value << ev.eval_steps;
+  e << YAML::Key << "likelihood" << YAML::Value << ev.likelihood;
+  e << YAML::Key << "likelihood_samples" << YAML::Value << ev.likelihood_samples;
+  e << YAML::Key << "likelihood_trace" << YAML::Value << ev.likelihood_trace << YAML::EndMap;
+  e << YAML::Key << "samplers" << YAML::Value << YAML::BeginSeq;
+  for (const auto& v : c.samplers) {
+    e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << v.name;
+    e << YAML::Key << "sampler" << YAML::Value << v.sampler << YAML::Key << "steps" << YAML::Value
+      << v.steps;
+    e << YAML::Key << "grid" << YAML::Value << v.grid.kind << YAML::Key << "rho" << YAML::Value
+      << v.grid.rho;
+    e << YAML::Key << "shift" << YAML::Value << v.grid.shift;
+    e << YAML::Key << "options" << YAML::Value << YAML::BeginMap;
+    for (const auto& [k, val] : make_sampler_options_resolved(v))
+      e << YAML::Key << k << YAML::Value << val;
+    e << YAML::EndMap << YAML::EndMap;
+  }
+  e << YAML::EndSeq;
+  e << YAML::Key << "output" << YAML::Value << YAML::BeginMap << YAML::Key << "path" << YAML::Value
+    << c.output.path << YAML::EndMap;
+  e << YAML::EndMap;
+  return std::string(e.c_str()) + "\n";
+}
+
+}  // namespace genlab

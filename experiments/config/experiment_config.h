@@ -1,0 +1,82 @@
+// One experiment, typed: the YAML contract (DESIGN.md contract 2) converted at the
+// boundary. Defaults live here, in the structs, and nowhere else; `to_yaml` writes the
+// resolved config (every default filled in), which the run file stores and
+// `genlab validate --resolved` prints. Reading the resolved YAML gives the same config.
+//
+//   ExperimentConfig c = load_experiment_config("configs/quickstart.yaml", {"train.steps=200"});
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/diffusion/denoiser_net.h"
+#include "models/diffusion/preconditioning.h"
+#include "samplers/sampler.h"
+#include "samplers/time_grid.h"
+
+namespace genlab {
+
+struct DataConfig {
+  // A 2-D toy set (moons, eight_gaussians, ...) or an exact mixture:
+  // mixture/eight_gaussians, mixture/grid25.
+  std::string name = "moons";
+};
+
+struct ModelConfig {
+  std::string family = "diffusion";        // diffusion | analytic (the mixture of data.name)
+  PreconditioningOptions preconditioning;  // process, parameterization, sigma_data, ...
+  DenoiserNetOptions net;
+};
+
+struct TrainConfig {
+  int64_t steps = 2000;
+  int64_t batch_size = 512;
+  double lr = 1e-3;
+  std::string schedule = "constant";  // constant | linear_warmup | cosine
+  int64_t warmup_steps = 0;
+  double ema_decay = 0.999;
+  double grad_clip = 0.0;
+  int64_t log_every = 100;
+  int64_t eval_every = 500;  // 0: only at the end
+};
+
+struct EvaluateConfig {
+  int64_t samples = 4000;   // for metrics, per evaluation and per variant
+  int eval_steps = 18;      // heun steps of the periodic evaluation
+  bool likelihood = false;  // PF-ODE NLL of held-out data
+  int64_t likelihood_samples = 256;
+  std::string likelihood_trace = "hutchinson";  // exact | hutchinson
+};
+
+struct SamplerVariant {
+  std::string name;     // unique within the run (default: sampler-steps)
+  std::string sampler;  // one of sampler_names()
+  int steps = 18;
+  GridOptions grid;  // grid.steps is `steps`
+  SamplerParams options;
+};
+
+struct OutputConfig {
+  std::string path;  // default: runs/<name>.h5
+};
+
+struct ExperimentConfig {
+  std::string name = "experiment";
+  uint64_t seed = 0;
+  int threads = 0;  // 0: all cores
+  DataConfig data;
+  ModelConfig model;
+  TrainConfig train;
+  EvaluateConfig evaluate;
+  std::vector<SamplerVariant> samplers;
+  OutputConfig output;
+};
+
+ExperimentConfig load_experiment_config(const std::string& path,
+                                        const std::vector<std::string>& overrides = {});
+ExperimentConfig parse_experiment_config(const std::string& yaml_text, const std::string& name,
+                                         const std::vector<std::string>& overrides = {});
+std::string to_yaml(const ExperimentConfig& c);
+
+}  // namespace genlab

@@ -1,0 +1,86 @@
+// Reading a YAML config into typed options with errors that say where: every error names
+// the file, line:column and the dotted key path (or the command-line override that set
+// the value). Unknown keys are errors with a did-you-mean; nothing is silently ignored.
+//
+//   YamlSource src = YamlSource::load("configs/quickstart.yaml", {"train.steps=200"});
+//   Section root = src.root();
+//   Section train = root.section("train");
+//   int64_t steps = train.get<int64_t>("steps", 2000);
+//   train.finish();                          // errors on keys nobody read
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace genlab {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The parsed document plus where each override came from.
+class YamlSource {
+ public:
+  // Parses `path`, then applies dotted overrides "a.b.c=value" (values typed by YAML's
+  // rules). Errors name the file and line, or the override.
+  static YamlSource load(const std::string& path, const std::vector<std::string>& overrides = {});
+  static YamlSource parse(const std::string& text, const std::string& name,
+                          const std::vector<std::string>& overrides = {});
+
+  class Section root() const;
+  // "file:line:col: path: message", or "override 'x=y': path: message".
+  std::string where(const YAML::Node& node, const std::string& path) const;
+
+ private:
+  std::string file_;
+  YAML::Node root_;
+  std::map<std::string, std::string> overrides_;  // dotted path -> "path=value" text
+};
+
+class Section {
+ public:
+  Section(const YamlSource* src, YAML::Node node, std::string path);
+
+  bool has(const std::string& key) const;
+  // Optional key: its value, or `fallback` when absent.
+  template <class T>
+  T get(const std::string& key, const T& fallback);
+  template <class T>
+  T require(const std::string& key);
+  // One of `allowed` (the error lists them).
+  std::string choice(const std::string& key, const std::string& fallback,
+                     const std::vector<std::string>& allowed);
+  // Range checks on numbers already read: throw naming the key.
+  void check(bool ok, const std::string& key, const std::string& what) const;
+  // A sub-mapping (empty when absent); the caller must finish() it.
+  Section section(const std::string& key);
+  // A sequence of mappings.
+  std::vector<Section> list(const std::string& key);
+  // A mapping of scalar numbers (free-form options such as a sampler's).
+  std::map<std::string, double> number_map(const std::string& key);
+  // Every key present must have been read.
+  void finish() const;
+
+  std::string path_of(const std::string& key) const {
+    return path_.empty() ? key : path_ + "." + key;
+  }
+  [[noreturn]] void fail(const std::string& key, const std::string& message) const;
+
+ private:
+  YAML::Node child(const std::string& key) const;
+  const YamlSource* src_;
+  YAML::Node node_;
+  std::string path_;
+  std::vector<std::string> read_;
+};
+
+// The closest of `candidates` to `word` by edit distance, or "" when none is close.
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
+
+}  // namespace genlab

@@ -1,0 +1,362 @@
+#include "experiments/run_file.h"
+
+#include <hdf5.h>
+
+#include <cmath>
+#include <cstring>
+#include <set>
+#include <stdexcept>
+
+namespace genlab {
+namespace {
+
+// Owns an HDF5 identifier; HDF5's own error printing is off, failures throw.
+class Handle {
+ public:
+  Handle(hid_t id, herr_t (*close)(hid_t), const std::string& what) : id_(id), close_(close) {
+    if (id < 0) throw std::runtime_error(what);
+  }
+  ~Handle() {
+    if (id_ >= 0) close_(id_);
+  }
+  Handle(Handle&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = -1; }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  hid_t get() const { return id_; }
+
+ private:
+  hid_t id_;
+  herr_t (*close_)(hid_t);
+};
+
+void quiet() {
+  static const bool done = [] {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    return true;
+  }();
+  (void)done;
+}
+
+void check(herr_t status, const std::string& what) {
+  if (status < 0) throw std::runtime_error(what);
+}
+
+Handle open_file(const std::string& path, bool write) {
+  quiet();
+  return Handle(H5Fopen(path.c_str(), write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose,
+                path + ": cannot open as an HDF5 run file");
+}
+
+bool link_exists(hid_t loc, const std::string& path) {
+  // Check each prefix: H5Lexists fails on a path whose parent is missing.
+  size_t pos = 0;
+  while (true) {
+    pos = path.find('/', pos + 1);
+    const std::string prefix = path.substr(0, pos);
+    if (!prefix.empty() && prefix != "/" && H5Lexists(loc, prefix.c_str(), H5P_DEFAULT) <= 0)
+      return false;
+    if (pos == std::string::npos) return true;
+  }
+}
+
+Handle group(hid_t file, const std::string& path, const std::string& file_name) {
+  if (link_exists(file, path))
+    return Handle(H5Gopen2(file, path.c_str(), H5P_DEFAULT), H5Gclose,
+                  file_name + ": cannot open " + path);
+  Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose, "property list");
+  H5Pset_create_intermediate_group(lcpl.get(), 1);
+  return Handle(H5Gcreate2(file, path.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                file_name + ": cannot create " + path);
+}
+
+Handle string_type() {
+  Handle t(H5Tcopy(H5T_C_S1), H5Tclose, "string type");
+  H5Tset_size(t.get(), H5T_VARIABLE);
+  H5Tset_cset(t.get(), H5T_CSET_UTF8);
+  return t;
+}
+
+void write_string_attr(hid_t obj, const std::string& name, const std::string& value) {
+  if (H5Aexists(obj, name.c_str()) > 0) H5Adelete(obj, name.c_str());
+  Handle t = string_type();
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "dataspace");
+  Handle a(H5Acreate2(obj, name.c_str(), t.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+           "cannot create attribute " + name);
+  const char* p = value.c_str();
+  check(H5Awrite(a.get(), t.get(), &p), "cannot write attribute " + name);
+}
+
+herr_t collect_attr(hid_t obj, const char* name, const H5A_info_t*, void* out) {
+  auto& m = *static_cast<std::map<std::string, std::string>*>(out);
+  Handle a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose, "attribute");
+  Handle t(H5Aget_type(a.get()), H5Tclose, "attribute type");
+  if (H5Tget_class(t.get()) == H5T_STRING) {
+    if (H5Tis_variable_str(t.get()) > 0) {
+      Handle mt = string_type();
+      char* p = nullptr;
+      if (H5Aread(a.get(), mt.get(), &p) >= 0 && p) {
+        m[name] = p;
+        H5free_memory(p);
+      }
+    } else {
+      std::string s(H5Tget_size(t.get()), '\0');
+      H5Aread(a.get(), t.get(), s.data());
+      m[name] = s.c_str();
+    }
+  } else {
+    double v = 0;
+    H5Aread(a.get(), H5T_NATIVE_DOUBLE, &v);
+    m[name] = std::to_string(v);
+  }
+  return 0;
+}
+
+std::vector<std::string> children(hid_t g) {
+  std::vector<std::string> names;
+  H5Literate(
+      g, H5_INDEX_NAME, H5_ITER_INC, nullptr,
+      [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
+        static_cast<std::vector<std::string>*>(out)->push_back(name);
+        return 0;
+      },
+      &names);
+  return names;
+}
+
+constexpr size_t kTextWidth = 64;  // fixed-length text columns of the summary table
+
+}  // namespace
+
+RunFile RunFile::create(const std::string& path, const std::map<std::string, std::string>& attrs,
+                        const std::string& config_yaml) {
+  quiet();
+  {
+    Handle f(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
+             path + ": cannot create the run file (does its folder exist and is it writable?)");
+    for (const auto& [k, v] : attrs) write_string_attr(f.get(), k, v);
+    write_string_attr(f.get(), "config_yaml", config_yaml);
+    write_string_attr(f.get(), "status", "running");
+    check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path + ": flush");
+  }
+  return RunFile(path);
+}
+
+RunFile RunFile::open(const std::string& path) {
+  { Handle f = open_file(path, false); }
+  return RunFile(path);
+}
+
+void RunFile::set_attr(const std::string& name, const std::string& value) {
+  Handle f = open_file(path_, true);
+  write_string_attr(f.get(), name, value);
+}
+
+std::map<std::string, std::string> RunFile::attrs() const {
+  Handle f = open_file(path_, false);
+  std::map<std::string, std::string> m;
+  hsize_t idx = 0;
+  H5Aiterate2(f.get(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect_attr, &m);
+  return m;
+}
+
+bool RunFile::exists(const std::string& object_path) const {
+  Handle f = open_file(path_, false);
+  return link_exists(f.get(), object_path);
+}
+
+void RunFile::append(const std::string& group_name, const std::map<std::string, double>& row) {
+  Handle f = open_file(path_, true);
+  Handle g = group(f.get(), "/" + group_name, path_);
+  for (const auto& [col, value] : row) {
+    if (H5Lexists(g.get(), col.c_str(), H5P_DEFAULT) <= 0) {
+      const hsize_t dims[1] = {0}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {256};
+      Handle space(H5Screate_simple(1, dims, maxdims), H5Sclose, "dataspace");
+      Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "property list");
+      H5Pset_chunk(dcpl.get(), 1, chunk);
+      Handle d(H5Dcreate2(g.get(), col.c_str(), H5T_NATIVE_DOUBLE, space.get(), H5P_DEFAULT,
+                          dcpl.get(), H5P_DEFAULT),
+               H5Dclose, path_ + ": cannot create /" + group_name + "/" + col);
+    }
+    Handle d(H5Dopen2(g.get(), col.c_str(), H5P_DEFAULT), H5Dclose, "dataset " + col);
+    hsize_t n = 0;
+    {
+      Handle space(H5Dget_space(d.get()), H5Sclose, "dataspace");
+      H5Sget_simple_extent_dims(space.get(), &n, nullptr);
+    }
+    const hsize_t new_size[1] = {n + 1}, start[1] = {n}, count[1] = {1};
+    check(H5Dset_extent(d.get(), new_size), path_ + ": cannot extend /" + group_name + "/" + col);
+    Handle space(H5Dget_space(d.get()), H5Sclose, "dataspace");
+    H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
+    Handle mem(H5Screate_simple(1, count, nullptr), H5Sclose, "dataspace");
+    check(H5Dwrite(d.get(), H5T_NATIVE_DOUBLE, mem.get(), space.get(), H5P_DEFAULT, &value),
+          path_ + ": cannot append to /" + group_name + "/" + col);
+  }
+  check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": flush");
+}
+
+std::map<std::string, std::vector<double>> RunFile::read_columns(
+    const std::string& group_name) const {
+  Handle f = open_file(path_, false);
+  std::map<std::string, std::vector<double>> out;
+  if (!link_exists(f.get(), "/" + group_name)) return out;
+  Handle g(H5Gopen2(f.get(), ("/" + group_name).c_str(), H5P_DEFAULT), H5Gclose,
+           "group " + group_name);
+  for (const auto& col : children(g.get())) {
+    Handle d(H5Dopen2(g.get(), col.c_str(), H5P_DEFAULT), H5Dclose, "dataset " + col);
+    Handle space(H5Dget_space(d.get()), H5Sclose, "dataspace");
+    hsize_t n = 0;
+    H5Sget_simple_extent_dims(space.get(), &n, nullptr);
+    std::vector<double> v(n);
+    if (n)
+      check(H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
+            "read " + col);
+    out[col] = std::move(v);
+  }
+  return out;
+}
+
+void RunFile::write_tensors(const std::string& group_name,
+                            const std::map<std::string, Tensor>& tensors) {
+  Handle f = open_file(path_, true);
+  Handle g = group(f.get(), "/" + group_name, path_);
+  for (const auto& [name, t] : tensors) {
+    if (H5Lexists(g.get(), name.c_str(), H5P_DEFAULT) > 0)
+      H5Ldelete(g.get(), name.c_str(), H5P_DEFAULT);
+    std::vector<hsize_t> dims(t.shape().begin(), t.shape().end());
+    Handle space(dims.empty()
+                     ? H5Screate(H5S_SCALAR)
+                     : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                 H5Sclose, "dataspace");
+    Handle d(H5Dcreate2(g.get(), name.c_str(), H5T_NATIVE_FLOAT, space.get(), H5P_DEFAULT,
+                        H5P_DEFAULT, H5P_DEFAULT),
+             H5Dclose, path_ + ": cannot create /" + group_name + "/" + name);
+    const auto v = t.to_vector();
+    check(H5Dwrite(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
+          "write " + name);
+  }
+  check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": flush");
+}
+
+std::map<std::string, Tensor> RunFile::read_tensors(const std::string& group_name) const {
+  Handle f = open_file(path_, false);
+  std::map<std::string, Tensor> out;
+  Handle g(H5Gopen2(f.get(), ("/" + group_name).c_str(), H5P_DEFAULT), H5Gclose,
+           path_ + ": no group /" + group_name);
+  for (const auto& name : children(g.get())) {
+    H5O_info_t info;
+    if (H5Oget_info_by_name(g.get(), name.c_str(), &info, H5P_DEFAULT) < 0 ||
+        info.type != H5O_TYPE_DATASET)
+      continue;
+    Handle d(H5Dopen2(g.get(), name.c_str(), H5P_DEFAULT), H5Dclose, "dataset " + name);
+    Handle space(H5Dget_space(d.get()), H5Sclose, "dataspace");
+    const int rank = H5Sget_simple_extent_ndims(space.get());
+    std::vector<hsize_t> dims(rank);
+    H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+    Shape shape(dims.begin(), dims.end());
+    int64_t n = 1;
+    for (auto s : shape) n *= s;
+    std::vector<float> v(n);
+    check(H5Dread(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
+          "read " + name);
+    out[name] = Tensor::from_vector(v, shape);
+  }
+  return out;
+}
+
+void RunFile::write_variant(const std::string& name, const Tensor& samples,
+                            const std::map<std::string, std::string>& attrs) {
+  write_tensors("variants/" + name, {{"samples", samples}});
+  Handle f = open_file(path_, true);
+  Handle g(H5Gopen2(f.get(), ("/variants/" + name).c_str(), H5P_DEFAULT), H5Gclose,
+           "variant " + name);
+  for (const auto& [k, v] : attrs) write_string_attr(g.get(), k, v);
+}
+
+Tensor RunFile::read_samples(const std::string& variant) const {
+  const auto t = read_tensors("variants/" + variant);
+  const auto it = t.find("samples");
+  if (it == t.end()) throw std::runtime_error(path_ + ": variant '" + variant + "' has no samples");
+  return it->second;
+}
+
+void RunFile::write_summary(const std::vector<SummaryRow>& rows) {
+  std::set<std::string> text_cols, number_cols;
+  for (const auto& r : rows) {
+    for (const auto& [k, v] : r.text) text_cols.insert(k);
+    for (const auto& [k, v] : r.numbers) number_cols.insert(k);
+  }
+  const size_t row_size = text_cols.size() * kTextWidth + number_cols.size() * sizeof(double);
+  Handle str(H5Tcopy(H5T_C_S1), H5Tclose, "string type");
+  H5Tset_size(str.get(), kTextWidth);
+  H5Tset_strpad(str.get(), H5T_STR_NULLPAD);
+  Handle type(H5Tcreate(H5T_COMPOUND, row_size), H5Tclose, "compound type");
+  size_t offset = 0;
+  for (const auto& c : text_cols)
+    H5Tinsert(type.get(), c.c_str(), offset, str.get()), offset += kTextWidth;
+  for (const auto& c : number_cols)
+    H5Tinsert(type.get(), c.c_str(), offset, H5T_NATIVE_DOUBLE), offset += sizeof(double);
+  std::vector<char> buf(rows.size() * row_size, 0);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    char* p = buf.data() + i * row_size;
+    for (const auto& c : text_cols) {
+      const auto it = rows[i].text.find(c);
+      if (it != rows[i].text.end()) std::strncpy(p, it->second.c_str(), kTextWidth - 1);
+      p += kTextWidth;
+    }
+    for (const auto& c : number_cols) {
+      const auto it = rows[i].numbers.find(c);
+      const double v = it == rows[i].numbers.end() ? std::nan("") : it->second;
+      std::memcpy(p, &v, sizeof v);
+      p += sizeof(double);
+    }
+  }
+  Handle f = open_file(path_, true);
+  Handle g = group(f.get(), "/variants", path_);
+  if (H5Lexists(g.get(), "summary", H5P_DEFAULT) > 0) H5Ldelete(g.get(), "summary", H5P_DEFAULT);
+  const hsize_t dims[1] = {rows.size()};
+  Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose, "dataspace");
+  Handle d(H5Dcreate2(g.get(), "summary", type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                      H5P_DEFAULT),
+           H5Dclose, path_ + ": cannot create /variants/summary");
+  if (!rows.empty())
+    check(H5Dwrite(d.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()),
+          "write summary");
+  check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": flush");
+}
+
+std::vector<SummaryRow> RunFile::read_summary() const {
+  Handle f = open_file(path_, false);
+  std::vector<SummaryRow> rows;
+  if (!link_exists(f.get(), "/variants/summary")) return rows;
+  Handle d(H5Dopen2(f.get(), "/variants/summary", H5P_DEFAULT), H5Dclose, "summary");
+  Handle type(H5Dget_type(d.get()), H5Tclose, "summary type");
+  Handle space(H5Dget_space(d.get()), H5Sclose, "dataspace");
+  hsize_t n = 0;
+  H5Sget_simple_extent_dims(space.get(), &n, nullptr);
+  const size_t row_size = H5Tget_size(type.get());
+  std::vector<char> buf(n * row_size);
+  if (n)
+    check(H5Dread(d.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()), "read summary");
+  const int members = H5Tget_nmembers(type.get());
+  rows.resize(n);
+  for (int m = 0; m < members; ++m) {
+    char* cname = H5Tget_member_name(type.get(), m);
+    const std::string name = cname;
+    H5free_memory(cname);
+    const size_t off = H5Tget_member_offset(type.get(), m);
+    const bool is_text = H5Tget_member_class(type.get(), m) == H5T_STRING;
+    for (hsize_t i = 0; i < n; ++i) {
+      const char* p = buf.data() + i * row_size + off;
+      if (is_text) {
+        rows[i].text[name] = std::string(p, strnlen(p, kTextWidth));
+      } else {
+        double v;
+        std::memcpy(&v, p, sizeof v);
+        rows[i].numbers[name] = v;
+      }
+    }
+  }
+  return rows;
+}
+
+}  // namespace genlab

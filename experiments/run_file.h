@@ -1,0 +1,66 @@
+// The HDF5 run file (DESIGN.md contract 3), written in flushed steps: every write opens
+// the file, writes, and closes it, so between writes the file on disk is complete and any
+// reader (h5py, `genlab info`) can open it while the run goes on. The root attribute
+// `status` is "running" from creation and becomes "completed", "failed" or "interrupted"
+// at the end; a run killed outright (SIGKILL) stays "running", which readers report as
+// not completed.
+//
+//   RunFile f = RunFile::create("runs/x.h5", {{"seed", "0"}, ...}, resolved_yaml);
+//   f.append("train", {{"step", 100}, {"loss", 0.8}});
+//   f.write_tensors("model", model.state_dict());
+//   f.write_variant("heun-18", samples, attrs);  f.write_summary(rows);
+//   f.set_status("completed");
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace genlab {
+
+// One row of /variants/summary: text columns and number columns.
+struct SummaryRow {
+  std::map<std::string, std::string> text;  // name, sampler, grid
+  std::map<std::string, double> numbers;    // steps, nfe, wall_s, metrics...
+};
+
+class RunFile {
+ public:
+  // Creates (truncates) the file with the root attributes, status = running, and the
+  // resolved config as the `config_yaml` attribute.
+  static RunFile create(const std::string& path, const std::map<std::string, std::string>& attrs,
+                        const std::string& config_yaml);
+  static RunFile open(const std::string& path);  // an existing file, for reading or adding
+  const std::string& path() const { return path_; }
+
+  void set_attr(const std::string& name, const std::string& value);
+  std::map<std::string, std::string> attrs() const;
+  void set_status(const std::string& status) { set_attr("status", status); }
+
+  // Appends one row to the 1-D datasets /<group>/<column> (created on first use; every
+  // row must have the same columns).
+  void append(const std::string& group, const std::map<std::string, double>& row);
+  std::map<std::string, std::vector<double>> read_columns(const std::string& group) const;
+
+  // Float32 datasets /<group>/<name> (dots in names kept), replacing existing ones.
+  void write_tensors(const std::string& group, const std::map<std::string, Tensor>& tensors);
+  std::map<std::string, Tensor> read_tensors(const std::string& group) const;
+
+  // /variants/<name>/samples plus string attributes with the variant's settings.
+  void write_variant(const std::string& name, const Tensor& samples,
+                     const std::map<std::string, std::string>& attrs);
+  Tensor read_samples(const std::string& variant) const;
+  // /variants/summary: a compound table, one row per variant (rewritten whole).
+  void write_summary(const std::vector<SummaryRow>& rows);
+  std::vector<SummaryRow> read_summary() const;
+
+  bool exists(const std::string& object_path) const;
+
+ private:
+  explicit RunFile(std::string path) : path_(std::move(path)) {}
+  std::string path_;
+};
+
+}  // namespace genlab

@@ -1,0 +1,336 @@
+#include "experiments/runner.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <ctime>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <set>
+#include <sstream>
+
+#include "core/ops.h"
+#include "core/optim/schedule.h"
+#include "core/parallel.h"
+#include "experiments/metrics.h"
+#include "experiments/toy_data.h"
+#include "models/analytic/gaussian_mixture.h"
+#include "models/diffusion/trainer.h"
+#include "samplers/likelihood.h"
+
+#ifndef GENLAB_GIT_COMMIT
+#define GENLAB_GIT_COMMIT "unknown"
+#endif
+
+namespace genlab {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+void on_sigint(int) {
+  g_interrupted = true;
+}
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+std::string host_name() {
+  char buf[256] = {0};
+  gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+// Draws training or reference data: a toy set or an exact mixture's samples.
+class DataSource {
+ public:
+  explicit DataSource(const std::string& name) : name_(name) {
+    if (name == "mixture/eight_gaussians")
+      mixture_ = std::make_unique<GaussianMixture>(GaussianMixture::eight_gaussians());
+    if (name == "mixture/grid25")
+      mixture_ = std::make_unique<GaussianMixture>(GaussianMixture::grid25());
+  }
+  Tensor draw(int64_t n, Generator& rng) const {
+    return mixture_ ? mixture_->sample(n, rng) : toy_2d(name_, n, rng);
+  }
+  const GaussianMixture* mixture() const { return mixture_.get(); }
+
+ private:
+  std::string name_;
+  std::unique_ptr<GaussianMixture> mixture_;
+};
+
+std::map<std::string, double> distribution_metrics(const Tensor& x, const Tensor& reference) {
+  return {{"sliced_wasserstein", sliced_wasserstein(x, reference)},
+          {"mmd", mmd_rbf(x, reference)},
+          {"energy", energy_distance(x, reference)}};
+}
+
+std::string fmt(double v) {
+  std::ostringstream s;
+  if (std::isnan(v)) return "-";
+  if (v != 0 && (std::abs(v) < 1e-3 || std::abs(v) >= 1e6))
+    s << std::scientific << std::setprecision(3) << v;
+  else
+    s << std::setprecision(4) << v;
+  return s.str();
+}
+
+}  // namespace
+
+std::string format_variants_table(const std::vector<SummaryRow>& rows_in, bool csv,
+                                  const std::string& sort, const std::string& run_label) {
+  std::vector<SummaryRow> rows = rows_in;
+  if (!sort.empty())
+    std::stable_sort(rows.begin(), rows.end(), [&](const SummaryRow& a, const SummaryRow& b) {
+      const auto ia = a.numbers.find(sort), ib = b.numbers.find(sort);
+      const double va = ia == a.numbers.end() ? INFINITY : ia->second;
+      const double vb = ib == b.numbers.end() ? INFINITY : ib->second;
+      return va < vb;
+    });
+  std::vector<std::string> text_cols{"name", "sampler", "grid"};
+  // Known columns first, in a reading order; any others after, by name.
+  std::vector<std::string> num_cols;
+  std::set<std::string> present;
+  for (const auto& r : rows)
+    for (const auto& [k, v] : r.numbers) present.insert(k);
+  for (const char* k : {"steps", "nfe", "wall_s", "sliced_wasserstein", "mmd", "energy", "exact_log_density",
+                        "rk45_distance"})
+    if (present.erase(k)) num_cols.push_back(k);
+  num_cols.insert(num_cols.end(), present.begin(), present.end());
+  std::vector<std::string> header;
+  if (!run_label.empty() || rows.empty() || rows[0].text.count("run")) header.push_back("run");
+  header.insert(header.end(), text_cols.begin(), text_cols.end());
+  header.insert(header.end(), num_cols.begin(), num_cols.end());
+  std::vector<std::vector<std::string>> cells;
+  for (const auto& r : rows) {
+    std::vector<std::string> line;
+    for (const auto& h : header) {
+      if (r.text.count(h))
+        line.push_back(r.text.at(h));
+      else if (h == "run")
+        line.push_back(run_label);
+      else if (r.numbers.count(h))
+        line.push_back(csv ? std::to_string(r.numbers.at(h)) : fmt(r.numbers.at(h)));
+      else
+        line.push_back(csv ? "" : "-");
+    }
+    cells.push_back(line);
+  }
+  std::ostringstream out;
+  if (csv) {
+    for (size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << header[i];
+    out << "\n";
+    for (const auto& line : cells) {
+      for (size_t i = 0; i < line.size(); ++i) out << (i ? "," : "") << line[i];
+      out << "\n";
+    }
+    return out.str();
+  }
+  std::vector<size_t> width(header.size());
+  for (size_t i = 0; i < header.size(); ++i) {
+    width[i] = header[i].size();
+    for (const auto& line : cells) width[i] = std::max(width[i], line[i].size());
+  }
+  for (size_t i = 0; i < header.size(); ++i)
+    out << (i ? "  " : "") << std::left << std::setw(width[i]) << header[i];
+  out << "\n";
+  for (const auto& line : cells) {
+    for (size_t i = 0; i < line.size(); ++i)
+      out << (i ? "  " : "") << std::left << std::setw(width[i]) << line[i];
+    out << "\n";
+  }
+  return out.str();
+}
+
+RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out) {
+  if (c.threads > 0) set_num_threads(c.threads);
+  const std::filesystem::path path(c.output.path);
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  RunFile file = RunFile::create(c.output.path,
+                                 {{"genlab_version", "0.1.0"},
+                                  {"git_commit", GENLAB_GIT_COMMIT},
+                                  {"created_utc", utc_now()},
+                                  {"host", host_name()},
+                                  {"seed", std::to_string(c.seed)},
+                                  {"threads", std::to_string(num_threads())},
+                                  {"name", c.name}},
+                                 to_yaml(c));
+  RunSummary summary{c.output.path, "completed", {}};
+  g_interrupted = false;
+  auto previous_handler = std::signal(SIGINT, on_sigint);
+  try {
+    const Generator root(c.seed);
+    Generator init = root.derive("init"), data_rng = root.derive("data"),
+              noise_rng = root.derive("noise");
+    Generator reference_rng = root.derive("reference");
+    const DataSource data(c.data.name);
+    const Tensor reference = data.draw(c.evaluate.samples, reference_rng);
+    const auto process = make_process(c.model.preconditioning.process);
+    const Generator sampling = root.derive("sampling");
+    const Tensor eval_noise = sampling.derive("eval").normal_rows({c.evaluate.samples, 2}, 0);
+
+    std::unique_ptr<DiffusionModel> model, ema_model;
+    std::unique_ptr<DiffusionTrainer> trainer;
+    const Denoiser* denoiser = data.mixture();
+    if (c.model.family == "diffusion") {
+      model = std::make_unique<DiffusionModel>(c.model.preconditioning, c.model.net, init);
+      trainer = std::make_unique<DiffusionTrainer>(
+          *model, DiffusionTrainerOptions{.adam = {.lr = static_cast<float>(c.train.lr)},
+                                          .ema = {.decay = static_cast<float>(c.train.ema_decay)},
+                                          .grad_clip = static_cast<float>(c.train.grad_clip)});
+      out << "genlab run '" << c.name << "': diffusion (" << c.model.preconditioning.process << ", "
+          << model->num_parameters() << " parameters) on " << c.data.name << ", " << c.train.steps
+          << " steps of " << c.train.batch_size << " -> " << c.output.path << "\n";
+    } else {
+      out << "genlab run '" << c.name << "': analytic " << c.data.name << " (no training) -> "
+          << c.output.path << "\n";
+    }
+
+    auto evaluate = [&](int64_t step, const Denoiser& d) {
+      const auto t = make_time_grid(*process, {.kind = "edm", .steps = c.evaluate.eval_steps});
+      const Tensor x = make_sampler("heun")->sample(d, *process, t, eval_noise).x;
+      auto row = distribution_metrics(x, reference);
+      row["step"] = static_cast<double>(step);
+      file.append("eval", row);
+      return row;
+    };
+
+    if (trainer) {
+      const LrSchedule schedule({.kind = c.train.schedule,
+                                 .lr = static_cast<float>(c.train.lr),
+                                 .warmup_steps = c.train.warmup_steps,
+                                 .total_steps = c.train.steps});
+      const bool tty = isatty(fileno(stdout)) && &out == &std::cout;
+      const auto start = Clock::now();
+      double window_loss = 0, window_grad = 0;
+      int64_t window = 0;
+      for (int64_t step = 1; step <= c.train.steps; ++step) {
+        if (g_interrupted) {
+          summary.status = "interrupted";
+          break;
+        }
+        trainer->optimizer().set_lr(schedule.lr_at(step - 1));
+        const auto s = trainer->step_stats(data.draw(c.train.batch_size, data_rng), noise_rng);
+        window_loss += s.loss, window_grad += s.grad_norm, ++window;
+        if (step % c.train.log_every == 0 || step == c.train.steps) {
+          const double secs = since(start), rate = step / secs;
+          file.append("train", {{"step", double(step)},
+                                {"loss", window_loss / window},
+                                {"lr", trainer->optimizer().lr()},
+                                {"grad_norm", window_grad / window},
+                                {"wall_s", secs}});
+          std::ostringstream line;
+          line << "step " << step << "/" << c.train.steps << "  loss " << fmt(window_loss / window)
+               << "  " << std::fixed << std::setprecision(1) << rate << " steps/s  ETA "
+               << std::setprecision(0) << (c.train.steps - step) / rate << " s";
+          out << (tty ? "\r" : "") << line.str() << (tty ? "   " : "\n") << std::flush;
+          window_loss = window_grad = 0, window = 0;
+        }
+        if (c.train.eval_every > 0 && step % c.train.eval_every == 0 && step != c.train.steps) {
+          const auto ema = trainer->ema_model();
+          const auto row = evaluate(step, *ema);
+          if (!tty)
+            out << "eval step " << step << ": sliced_wasserstein "
+                << fmt(row.at("sliced_wasserstein")) << "\n";
+        }
+      }
+      if (tty) out << "\n";
+      file.write_tensors("model", model->state_dict());
+      ema_model = trainer->ema_model();
+      file.write_tensors("model/ema", ema_model->state_dict());
+      denoiser = ema_model.get();
+    }
+    if (summary.status == "completed") {
+      const auto row = evaluate(c.train.steps, *denoiser);
+      out << "final eval (heun-" << c.evaluate.eval_steps << ", EMA weights): sliced_wasserstein "
+          << fmt(row.at("sliced_wasserstein")) << ", mmd " << fmt(row.at("mmd")) << "\n";
+
+      // Every variant from the same initial noise.
+      const Tensor noise = sampling.derive("init").normal_rows({c.evaluate.samples, 2}, 0);
+      Tensor rk45_reference;
+      if (data.mixture()) {
+        const int64_t n_ref = std::min<int64_t>(1000, c.evaluate.samples);
+        rk45_reference = make_sampler("rk45", {{"rtol", 1e-6}, {"atol", 1e-6}})
+                             ->sample(*denoiser, *process, make_time_grid(*process, {.steps = 2}),
+                                      slice(noise, 0, 0, n_ref))
+                             .x;
+      }
+      for (const auto& v : c.samplers) {
+        if (g_interrupted) {
+          summary.status = "interrupted";
+          break;
+        }
+        GridOptions grid = v.grid;
+        grid.steps = v.steps;
+        const auto t0 = Clock::now();
+        const auto r = make_sampler(v.sampler, v.options)
+                           ->sample(*denoiser, *process, make_time_grid(*process, grid), noise,
+                                    {sampling.derive("steps").derive(v.name), 0});
+        const double wall = since(t0);
+        SummaryRow row;
+        row.text = {{"name", v.name}, {"sampler", v.sampler}, {"grid", v.grid.kind}};
+        row.numbers = distribution_metrics(r.x, reference);
+        row.numbers["steps"] = v.steps, row.numbers["nfe"] = static_cast<double>(r.nfe),
+        row.numbers["wall_s"] = wall;
+        if (data.mixture()) {
+          const Tensor sig = Tensor::full({r.x.size(0)}, 1e-3f);
+          row.numbers["exact_log_density"] = mean(data.mixture()->log_density(r.x, sig)).item();
+          const Tensor d = slice(r.x, 0, 0, rk45_reference.size(0)) - rk45_reference;
+          row.numbers["rk45_distance"] = std::sqrt(mean(square(d)).item());
+        }
+        std::map<std::string, std::string> attrs{{"sampler", v.sampler},
+                                                 {"steps", std::to_string(v.steps)},
+                                                 {"grid", v.grid.kind},
+                                                 {"rho", std::to_string(v.grid.rho)},
+                                                 {"shift", std::to_string(v.grid.shift)}};
+        for (const auto& [k, val] : v.options) attrs["option." + k] = std::to_string(val);
+        file.write_variant(v.name, r.x, attrs);
+        summary.variants.push_back(row);
+        file.write_summary(summary.variants);
+      }
+      if (summary.status == "completed" && c.evaluate.likelihood) {
+        Generator held_out = root.derive("held_out");
+        const Tensor x0 = data.draw(c.evaluate.likelihood_samples, held_out);
+        LikelihoodOptions lo;
+        lo.trace = c.evaluate.likelihood_trace;
+        lo.sigma_data = c.model.preconditioning.sigma_data;
+        const auto lr = pf_ode_likelihood(*denoiser, x0, lo, {root.derive("probes"), 0});
+        file.append("likelihood", {{"nll_nats", mean(lr.nll_nats).item()},
+                                   {"bits_per_dim", mean(lr.bits_per_dim).item()},
+                                   {"nfe", double(lr.nfe)}});
+        out << "likelihood (PF-ODE, " << lo.trace << "): " << fmt(mean(lr.nll_nats).item())
+            << " nats, " << fmt(mean(lr.bits_per_dim).item()) << " bits/dim, " << lr.nfe
+            << " NFE\n";
+      }
+    }
+    file.set_status(summary.status);
+    std::signal(SIGINT, previous_handler);
+    out << "\n" << format_variants_table(summary.variants);
+    out << "run file: " << c.output.path << " (" << summary.status << ")\n";
+    return summary;
+  } catch (const std::exception& e) {
+    std::signal(SIGINT, previous_handler);
+    try {
+      file.set_attr("error", e.what());
+      file.set_status("failed");
+    } catch (...) {
+    }
+    throw;
+  }
+}
+
+}  // namespace genlab

@@ -1,0 +1,30 @@
+// The experiment runner: one resolved config -> data, model, training with progress and
+// periodic evaluation -> every sampler variant from the same initial noise -> metrics ->
+// one HDF5 run file (DESIGN.md contract 3). Ctrl-C stops at the next step and marks the
+// file "interrupted"; an error marks it "failed" (with the message) and is rethrown.
+//
+//   RunSummary r = run_experiment(load_experiment_config("configs/quickstart.yaml"), std::cout);
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "experiments/config/experiment_config.h"
+#include "experiments/run_file.h"
+
+namespace genlab {
+
+struct RunSummary {
+  std::string path;
+  std::string status;  // completed | interrupted
+  std::vector<SummaryRow> variants;
+};
+
+RunSummary run_experiment(const ExperimentConfig& config, std::ostream& out);
+
+// The variants table as text (or CSV), rows in order; `sort` names a number column.
+std::string format_variants_table(const std::vector<SummaryRow>& rows, bool csv = false,
+                                  const std::string& sort = "", const std::string& run_label = "");
+
+}  // namespace genlab

@@ -1,0 +1,115 @@
+// The YAML config: defaults, overrides, the resolved round trip, and one malformed config
+// per error class, each with the file, line:column and key path in its message.
+#include <catch2/catch.hpp>
+
+#include "experiments/config/experiment_config.h"
+#include "experiments/config/yaml_section.h"
+
+using namespace genlab;
+using Catch::Matchers::Contains;
+
+namespace {
+
+const char* kGood = R"(name: tiny
+seed: 3
+data:
+  name: moons
+model:
+  family: diffusion
+  process: flow
+  net: {width: 32, depth: 2}
+train:
+  steps: 50
+samplers:
+  - {sampler: heun, steps: 10}
+  - {name: churn, sampler: edm_stochastic, steps: 20, options: {S_churn: 10}}
+)";
+
+std::string error_of(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
+  try {
+    parse_experiment_config(yaml, "bad.yaml", overrides);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST_CASE("config: defaults, values and overrides", "[config]") {
+  const ExperimentConfig c = parse_experiment_config(kGood, "good.yaml");
+  CHECK(c.name == "tiny");
+  CHECK(c.seed == 3);
+  CHECK(c.model.preconditioning.process == "flow");
+  CHECK(c.model.net.width == 32);
+  CHECK(c.model.net.embedding == "sinusoidal");  // default
+  CHECK(c.train.steps == 50);
+  CHECK(c.train.batch_size == 512);  // default
+  REQUIRE(c.samplers.size() == 2);
+  CHECK(c.samplers[0].name == "heun-10");
+  CHECK(c.samplers[1].options.at("S_churn") == 10);
+  CHECK(c.output.path == "runs/tiny.h5");
+  // Overrides are typed by YAML's rules and may add keys that the file left out.
+  const ExperimentConfig o = parse_experiment_config(
+      kGood, "good.yaml",
+      {"train.steps=200", "model.net.width=64", "train.lr=3e-4", "evaluate.likelihood=true"});
+  CHECK(o.train.steps == 200);
+  CHECK(o.model.net.width == 64);
+  CHECK(o.train.lr == Approx(3e-4));
+  CHECK(o.evaluate.likelihood);
+}
+
+TEST_CASE("config: the resolved YAML reads back to the same config", "[config]") {
+  const std::string resolved = to_yaml(parse_experiment_config(kGood, "good.yaml"));
+  CHECK_THAT(resolved, Contains("batch_size: 512"));
+  CHECK_THAT(resolved, Contains("S_noise: 1.003"));  // the sampler's defaults filled in
+  CHECK(to_yaml(parse_experiment_config(resolved, "resolved.yaml")) == resolved);
+}
+
+TEST_CASE("config: each error class names file, line:column and key path", "[config]") {
+  // Unknown key, with a did-you-mean.
+  CHECK_THAT(error_of("train:\n  stpes: 10\n"),
+             Contains("bad.yaml:2:3: train.stpes: unknown key (did you mean 'steps'?)"));
+  // Wrong type.
+  CHECK_THAT(error_of("train:\n  steps: many\n"),
+             Contains("bad.yaml:2:10: train.steps: expected an integer, got 'many'"));
+  CHECK_THAT(error_of("train:\n  steps: 2.5\n"),
+             Contains("train.steps: expected an integer, got '2.5'"));
+  CHECK_THAT(error_of("model:\n  net: 5\n"),
+             Contains("bad.yaml:2:8: model.net: expected a mapping"));
+  // Out of range.
+  CHECK_THAT(error_of("train:\n  lr: -1\n"),
+             Contains("bad.yaml:2:7: train.lr: must be in (0, 10)"));
+  // Unknown enum value, with the allowed list.
+  CHECK_THAT(error_of("model:\n  process: vpp\n"),
+             Contains("bad.yaml:2:12: model.process: unknown value 'vpp' (did you mean 'vp'?); "
+                      "allowed: vp, ve, edm, flow"));
+  CHECK_THAT(
+      error_of("samplers:\n  - {sampler: huen}\n"),
+      Contains(
+          "bad.yaml:2:15: samplers[0].sampler: unknown sampler 'huen' (did you mean 'heun'?)"));
+  CHECK_THAT(error_of("samplers:\n  - {sampler: heun, options: {eta: 1}}\n"),
+             Contains("samplers[0].options: sampler 'heun' has no option 'eta'"));
+  // Missing required key.
+  CHECK_THAT(error_of("samplers:\n  - {steps: 10}\n"),
+             Contains("bad.yaml:2:5: samplers[0].sampler: missing required key"));
+  // Duplicates, families not built, syntax.
+  CHECK_THAT(error_of("samplers:\n  - {sampler: heun}\n  - {sampler: heun}\n"),
+             Contains("duplicate variant name 'heun-18'"));
+  CHECK_THAT(error_of("model:\n  family: vae\n"),
+             Contains("model.family: the vae family is not available"));
+  CHECK_THAT(error_of("model:\n  family: analytic\n"), Contains("needs an exact mixture"));
+  CHECK_THAT(error_of("train: [1, 2\n"), Contains("bad.yaml:"));
+  CHECK_THAT(error_of("train: [1, 2\n"), Contains("YAML syntax error"));
+  // Errors in overrides name the override.
+  CHECK_THAT(error_of(kGood, {"train.steps=lots"}),
+             Contains("override 'train.steps=lots': train.steps: expected an integer"));
+  CHECK_THAT(error_of(kGood, {"train.stpes=5"}),
+             Contains("override 'train.stpes=5': train.stpes: unknown key"));
+  CHECK_THAT(error_of(kGood, {"train"}), Contains("expected key.path=value"));
+}
+
+TEST_CASE("did-you-mean picks the nearest name only when it is close", "[config]") {
+  CHECK(did_you_mean("batchsize", {"batch_size", "steps"}) == "batch_size");
+  CHECK(did_you_mean("zzz", {"batch_size", "steps"}).empty());
+}

@@ -1,0 +1,38 @@
+"""The Python reader against a real run file: every group and attribute of the contract,
+and load_runs over two files. Usage: /usr/bin/python3 tests/python/test_runs.py RUN.h5 RUN2.h5"""
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
+from genlab import load_run, load_runs  # noqa: E402
+
+
+def main():
+    path, path2 = sys.argv[1], sys.argv[2]
+    run = load_run(path)
+    for key in ("genlab_version", "git_commit", "created_utc", "host", "seed", "threads", "status", "config_yaml"):
+        assert key in run.attrs, f"missing root attribute {key}"
+    assert run.completed, run.status
+    assert run.config["train"]["steps"] == 60 and run.config["train"]["batch_size"] == 128
+    assert list(run.train.columns) == sorted(["step", "loss", "lr", "grad_norm", "wall_s"]), run.train.columns
+    assert list(run.train["step"]) == [20.0, 40.0, 60.0]
+    assert list(run.eval["step"]) == [30.0, 60.0]
+    assert {"sliced_wasserstein", "mmd", "energy"} <= set(run.eval.columns)
+    assert list(run.variants["name"]) == ["euler-10", "heun-6"]
+    assert list(run.variants["nfe"]) == [10.0, 11.0]
+    x = run.samples("heun-6")
+    assert x.shape == (500, 2) and x.dtype == np.float32 and np.isfinite(x).all()
+    try:
+        run.samples("nope")
+        raise AssertionError("a missing variant must raise")
+    except KeyError:
+        pass
+    both = load_runs([path, path2])
+    assert len(both) == 4 and set(both["path"]) == {path, path2}
+    print("python reader: ok")
+
+
+if __name__ == "__main__":
+    main()
