@@ -1,9 +1,8 @@
 // The genlab command line (DESIGN.md contract 1): run, validate, info, compare, and the
 // demo trainer. Exit codes: 0 success, 1 failure, 2 usage error; errors go to stderr,
 // results to stdout.
-#include <iostream>
-
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "core/parallel.h"
 #include "experiments/config/experiment_config.h"
@@ -19,18 +18,20 @@ int cmd_info(const std::string& path) {
   const auto attrs = f.attrs();
   const std::string status = attrs.count("status") ? attrs.at("status") : "?";
   std::cout << path << "\n";
-  for (const char* k : {"name", "status", "created_utc", "git_commit", "host", "seed", "threads", "error"})
+  for (const char* k :
+       {"name", "status", "created_utc", "git_commit", "host", "seed", "threads", "error"})
     if (attrs.count(k)) std::cout << "  " << k << ": " << attrs.at(k) << "\n";
   if (status == "running")
-    std::cout << "  (not completed: the run is still going, or it was killed before it could finish)\n";
+    std::cout
+        << "  (not completed: the run is still going, or it was killed before it could finish)\n";
   const auto train = f.read_columns("train");
   if (train.count("step") && !train.at("step").empty())
-    std::cout << "  /train: " << train.at("step").size() << " rows, last step " << train.at("step").back()
-              << ", loss " << train.at("loss").back() << "\n";
+    std::cout << "  /train: " << train.at("step").size() << " rows, last step "
+              << train.at("step").back() << ", loss " << train.at("loss").back() << "\n";
   const auto eval = f.read_columns("eval");
   if (eval.count("step")) std::cout << "  /eval: " << eval.at("step").size() << " rows\n";
-  std::cout << "  /model: " << (f.exists("/model") ? "yes" : "no") << ", /model/ema: "
-            << (f.exists("/model/ema") ? "yes" : "no") << "\n";
+  std::cout << "  /model: " << (f.exists("/model") ? "yes" : "no")
+            << ", /model/ema: " << (f.exists("/model/ema") ? "yes" : "no") << "\n";
   const auto rows = f.read_summary();
   std::cout << "  /variants: " << rows.size() << "\n\n" << genlab::format_variants_table(rows);
   return status == "completed" ? 0 : 1;
@@ -39,8 +40,9 @@ int cmd_info(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"genlab: generative-modeling experiments (diffusion, analytic references; "
-               "autoregressive and VAE to come)"};
+  CLI::App app{
+      "genlab: generative-modeling experiments (diffusion, analytic references; "
+      "autoregressive and VAE to come)"};
   app.set_version_flag("--version", "genlab 0.1.0");
   app.require_subcommand(1);
 
@@ -49,20 +51,35 @@ int main(int argc, char** argv) {
   bool resolved = false, csv = false;
   std::string sort;
 
-  CLI::App* run_cmd = app.add_subcommand("run", "Train, evaluate and sample as CONFIG says; writes one run file");
+  CLI::App* run_cmd =
+      app.add_subcommand("run", "Train, evaluate and sample as CONFIG says; writes one run file");
   run_cmd->add_option("config", config, "experiment YAML")->required()->check(CLI::ExistingFile);
   run_cmd->add_option("overrides", overrides, "dotted overrides, e.g. train.steps=200");
 
-  CLI::App* validate_cmd = app.add_subcommand("validate", "Check a config (and overrides) without running it");
-  validate_cmd->add_option("config", config, "experiment YAML")->required()->check(CLI::ExistingFile);
+  CLI::App* validate_cmd =
+      app.add_subcommand("validate", "Check a config (and overrides) without running it");
+  validate_cmd->add_option("config", config, "experiment YAML")
+      ->required()
+      ->check(CLI::ExistingFile);
   validate_cmd->add_option("overrides", overrides, "dotted overrides");
   validate_cmd->add_flag("--resolved", resolved, "print the config with every default filled in");
 
-  CLI::App* info_cmd = app.add_subcommand("info", "What a run file holds (exit 1 unless it completed)");
+  CLI::App* sample_cmd =
+      app.add_subcommand("sample", "Add a sampler variant to an existing run file");
+  std::string sample_run, sampler_name;
+  std::vector<std::string> sample_args;
+  sample_cmd->add_option("run", sample_run, "run file (.h5)")->required()->check(CLI::ExistingFile);
+  sample_cmd->add_option("--sampler", sampler_name, "sampler name")->required();
+  sample_cmd->add_option("settings", sample_args,
+                         "key=value: name, steps, grid, rho, shift, or a sampler option");
+
+  CLI::App* info_cmd =
+      app.add_subcommand("info", "What a run file holds (exit 1 unless it completed)");
   std::string run_path;
   info_cmd->add_option("run", run_path, "run file (.h5)")->required()->check(CLI::ExistingFile);
 
-  CLI::App* compare_cmd = app.add_subcommand("compare", "A table of variants x metrics across run files");
+  CLI::App* compare_cmd =
+      app.add_subcommand("compare", "A table of variants x metrics across run files");
   compare_cmd->add_option("runs", runs, "run files (.h5)")->required()->check(CLI::ExistingFile);
   compare_cmd->add_flag("--csv", csv, "CSV instead of an aligned table");
   compare_cmd->add_option("--sort", sort, "sort rows by this metric column (ascending)");
@@ -71,11 +88,18 @@ int main(int argc, char** argv) {
   int threads = 0;
   CLI::App* demo_cmd = app.add_subcommand(
       "demo", "Train an EDM-preconditioned MLP denoiser on 2-D eight Gaussians; prints the loss");
-  demo_cmd->add_option("--steps", demo.steps, "training steps")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
-  demo_cmd->add_option("--batch-size", demo.batch_size, "examples per step")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
-  demo_cmd->add_option("--lr", demo.lr, "Adam learning rate")->capture_default_str()->check(CLI::Range(1e-8f, 10.0f));
+  demo_cmd->add_option("--steps", demo.steps, "training steps")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  demo_cmd->add_option("--batch-size", demo.batch_size, "examples per step")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
+  demo_cmd->add_option("--lr", demo.lr, "Adam learning rate")
+      ->capture_default_str()
+      ->check(CLI::Range(1e-8f, 10.0f));
   demo_cmd->add_option("--seed", demo.seed, "seed for data, init and noise")->capture_default_str();
-  demo_cmd->add_option("--threads", threads, "OpenMP threads (0: all cores)")->check(CLI::NonNegativeNumber);
+  demo_cmd->add_option("--threads", threads, "OpenMP threads (0: all cores)")
+      ->check(CLI::NonNegativeNumber);
 
   try {
     app.parse(argc, argv);
@@ -90,11 +114,18 @@ int main(int argc, char** argv) {
     }
     if (*validate_cmd) {
       const auto c = genlab::load_experiment_config(config, overrides);
-      if (resolved) std::cout << genlab::to_yaml(c);
-      else std::cout << config << ": ok (" << c.samplers.size() << " sampler variants)\n";
+      if (resolved)
+        std::cout << genlab::to_yaml(c);
+      else
+        std::cout << config << ": ok (" << c.samplers.size() << " sampler variants)\n";
       return 0;
     }
     if (*info_cmd) return cmd_info(run_path);
+    if (*sample_cmd) {
+      genlab::add_variant(sample_run, genlab::parse_sampler_variant(sampler_name, sample_args),
+                          std::cout);
+      return 0;
+    }
     if (*compare_cmd) {
       std::vector<genlab::SummaryRow> all;
       for (const auto& p : runs)

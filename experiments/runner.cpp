@@ -89,6 +89,74 @@ std::string fmt(double v) {
   return s.str();
 }
 
+// What every variant of a run shares: the denoiser, the process, the initial noise, the
+// reference data and (for exact mixtures) an rk45 solution from the same noise.
+struct VariantContext {
+  const Denoiser* denoiser = nullptr;
+  std::unique_ptr<Process> process;
+  const GaussianMixture* mixture = nullptr;
+  Tensor noise, reference, rk45_reference;
+  Generator sampling = Generator(0);
+};
+
+VariantContext make_context(const ExperimentConfig& c, const Denoiser& denoiser,
+                            const DataSource& data) {
+  VariantContext ctx;
+  const Generator root(c.seed);
+  Generator reference_rng = root.derive("reference");
+  ctx.denoiser = &denoiser;
+  ctx.process = make_process(c.model.preconditioning.process);
+  ctx.mixture = data.mixture();
+  ctx.reference = data.draw(c.evaluate.samples, reference_rng);
+  ctx.sampling = root.derive("sampling");
+  ctx.noise = ctx.sampling.derive("init").normal_rows({c.evaluate.samples, 2}, 0);
+  if (ctx.mixture) {
+    const int64_t n_ref = std::min<int64_t>(1000, c.evaluate.samples);
+    ctx.rk45_reference =
+        make_sampler("rk45", {{"rtol", 1e-6}, {"atol", 1e-6}})
+            ->sample(denoiser, *ctx.process, make_time_grid(*ctx.process, {.steps = 2}),
+                     slice(ctx.noise, 0, 0, n_ref))
+            .x;
+  }
+  return ctx;
+}
+
+// Samples one variant from the shared noise, writes /variants/<name>, returns its row.
+SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFile& file) {
+  GridOptions grid = v.grid;
+  grid.steps = v.steps;
+  const auto t0 = Clock::now();
+  const auto r = make_sampler(v.sampler, v.options)
+                     ->sample(*ctx.denoiser, *ctx.process, make_time_grid(*ctx.process, grid),
+                              ctx.noise, {ctx.sampling.derive("steps").derive(v.name), 0});
+  const double wall = since(t0);
+  SummaryRow row;
+  row.text = {{"name", v.name}, {"sampler", v.sampler}, {"grid", v.grid.kind}};
+  row.numbers = distribution_metrics(r.x, ctx.reference);
+  row.numbers["steps"] = v.steps, row.numbers["nfe"] = static_cast<double>(r.nfe),
+  row.numbers["wall_s"] = wall;
+  if (ctx.mixture) {
+    const Tensor sig = Tensor::full({r.x.size(0)}, 1e-3f);
+    row.numbers["exact_log_density"] = mean(ctx.mixture->log_density(r.x, sig)).item();
+    const Tensor d = slice(r.x, 0, 0, ctx.rk45_reference.size(0)) - ctx.rk45_reference;
+    row.numbers["rk45_distance"] = std::sqrt(mean(square(d)).item());
+  }
+  std::map<std::string, std::string> attrs{{"sampler", v.sampler},
+                                           {"steps", std::to_string(v.steps)},
+                                           {"grid", v.grid.kind},
+                                           {"rho", std::to_string(v.grid.rho)},
+                                           {"shift", std::to_string(v.grid.shift)}};
+  for (const auto& [k, val] : v.options) attrs["option." + k] = std::to_string(val);
+  file.write_variant(v.name, r.x, attrs);
+  return row;
+}
+
+std::string full_precision(double v) {
+  std::ostringstream s;
+  s << std::setprecision(9) << v;
+  return s.str();
+}
+
 }  // namespace
 
 std::string format_variants_table(const std::vector<SummaryRow>& rows_in, bool csv,
@@ -107,8 +175,8 @@ std::string format_variants_table(const std::vector<SummaryRow>& rows_in, bool c
   std::set<std::string> present;
   for (const auto& r : rows)
     for (const auto& [k, v] : r.numbers) present.insert(k);
-  for (const char* k : {"steps", "nfe", "wall_s", "sliced_wasserstein", "mmd", "energy", "exact_log_density",
-                        "rk45_distance"})
+  for (const char* k : {"steps", "nfe", "wall_s", "sliced_wasserstein", "mmd", "energy",
+                        "exact_log_density", "rk45_distance"})
     if (present.erase(k)) num_cols.push_back(k);
   num_cols.insert(num_cols.end(), present.begin(), present.end());
   std::vector<std::string> header;
@@ -124,7 +192,7 @@ std::string format_variants_table(const std::vector<SummaryRow>& rows_in, bool c
       else if (h == "run")
         line.push_back(run_label);
       else if (r.numbers.count(h))
-        line.push_back(csv ? std::to_string(r.numbers.at(h)) : fmt(r.numbers.at(h)));
+        line.push_back(csv ? full_precision(r.numbers.at(h)) : fmt(r.numbers.at(h)));
       else
         line.push_back(csv ? "" : "-");
     }
@@ -154,6 +222,37 @@ std::string format_variants_table(const std::vector<SummaryRow>& rows_in, bool c
     out << "\n";
   }
   return out.str();
+}
+
+SummaryRow add_variant(const std::string& path, const SamplerVariant& v, std::ostream& out) {
+  RunFile file = RunFile::open(path);
+  const auto attrs = file.attrs();
+  if (!attrs.count("config_yaml"))
+    throw std::runtime_error(path + ": no config_yaml attribute (not a genlab run file?)");
+  const ExperimentConfig c =
+      parse_experiment_config(attrs.at("config_yaml"), path + " (stored config)");
+  if (c.threads > 0) set_num_threads(c.threads);
+  auto rows = file.read_summary();
+  for (const auto& r : rows)
+    if (r.text.count("name") && r.text.at("name") == v.name)
+      throw std::runtime_error(path + ": a variant named '" + v.name +
+                               "' exists already (pick another with name=...)");
+  const DataSource data(c.data.name);
+  std::unique_ptr<DiffusionModel> model;
+  const Denoiser* denoiser = data.mixture();
+  if (c.model.family == "diffusion") {
+    if (!file.exists("/model/ema"))
+      throw std::runtime_error(path + ": no /model/ema to sample from (did training finish?)");
+    Generator unused(0);
+    model = std::make_unique<DiffusionModel>(c.model.preconditioning, c.model.net, unused);
+    model->load_state_dict(file.read_tensors("model/ema"));
+    denoiser = model.get();
+  }
+  const VariantContext ctx = make_context(c, *denoiser, data);
+  rows.push_back(run_variant(ctx, v, file));
+  file.write_summary(rows);
+  out << format_variants_table({rows.back()});
+  return rows.back();
 }
 
 RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out) {
@@ -260,46 +359,13 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out) {
           << fmt(row.at("sliced_wasserstein")) << ", mmd " << fmt(row.at("mmd")) << "\n";
 
       // Every variant from the same initial noise.
-      const Tensor noise = sampling.derive("init").normal_rows({c.evaluate.samples, 2}, 0);
-      Tensor rk45_reference;
-      if (data.mixture()) {
-        const int64_t n_ref = std::min<int64_t>(1000, c.evaluate.samples);
-        rk45_reference = make_sampler("rk45", {{"rtol", 1e-6}, {"atol", 1e-6}})
-                             ->sample(*denoiser, *process, make_time_grid(*process, {.steps = 2}),
-                                      slice(noise, 0, 0, n_ref))
-                             .x;
-      }
+      const VariantContext ctx = make_context(c, *denoiser, data);
       for (const auto& v : c.samplers) {
         if (g_interrupted) {
           summary.status = "interrupted";
           break;
         }
-        GridOptions grid = v.grid;
-        grid.steps = v.steps;
-        const auto t0 = Clock::now();
-        const auto r = make_sampler(v.sampler, v.options)
-                           ->sample(*denoiser, *process, make_time_grid(*process, grid), noise,
-                                    {sampling.derive("steps").derive(v.name), 0});
-        const double wall = since(t0);
-        SummaryRow row;
-        row.text = {{"name", v.name}, {"sampler", v.sampler}, {"grid", v.grid.kind}};
-        row.numbers = distribution_metrics(r.x, reference);
-        row.numbers["steps"] = v.steps, row.numbers["nfe"] = static_cast<double>(r.nfe),
-        row.numbers["wall_s"] = wall;
-        if (data.mixture()) {
-          const Tensor sig = Tensor::full({r.x.size(0)}, 1e-3f);
-          row.numbers["exact_log_density"] = mean(data.mixture()->log_density(r.x, sig)).item();
-          const Tensor d = slice(r.x, 0, 0, rk45_reference.size(0)) - rk45_reference;
-          row.numbers["rk45_distance"] = std::sqrt(mean(square(d)).item());
-        }
-        std::map<std::string, std::string> attrs{{"sampler", v.sampler},
-                                                 {"steps", std::to_string(v.steps)},
-                                                 {"grid", v.grid.kind},
-                                                 {"rho", std::to_string(v.grid.rho)},
-                                                 {"shift", std::to_string(v.grid.shift)}};
-        for (const auto& [k, val] : v.options) attrs["option." + k] = std::to_string(val);
-        file.write_variant(v.name, r.x, attrs);
-        summary.variants.push_back(row);
+        summary.variants.push_back(run_variant(ctx, v, file));
         file.write_summary(summary.variants);
       }
       if (summary.status == "completed" && c.evaluate.likelihood) {

@@ -23,6 +23,10 @@ struct RunSummary {
 
 RunSummary run_experiment(const ExperimentConfig& config, std::ostream& out);
 
+// `genlab sample`: reloads the model (EMA weights) and config from a run file, samples one
+// more variant from the run's initial noise and adds it to /variants; nothing else changes.
+SummaryRow add_variant(const std::string& path, const SamplerVariant& variant, std::ostream& out);
+
 // The variants table as text (or CSV), rows in order; `sort` names a number column.
 std::string format_variants_table(const std::vector<SummaryRow>& rows, bool csv = false,
                                   const std::string& sort = "", const std::string& run_label = "");

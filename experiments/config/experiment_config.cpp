@@ -172,6 +172,34 @@ ExperimentConfig parse_experiment_config(const std::string& yaml_text, const std
   return read(YamlSource::parse(yaml_text, name, overrides));
 }
 
+SamplerVariant parse_sampler_variant(const std::string& sampler,
+                                     const std::vector<std::string>& key_values) {
+  // name, steps, grid, rho and shift are the variant's own keys; anything else is a
+  // sampler option. Built as YAML so that values are typed and checked as in a config.
+  YAML::Node node(YAML::NodeType::Map);
+  node["sampler"] = sampler;
+  for (const auto& kv : key_values) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw ConfigError("command line '" + kv + "': expected key=value");
+    const std::string key = kv.substr(0, eq);
+    YAML::Node value;
+    try {
+      value = YAML::Load(kv.substr(eq + 1));
+    } catch (const YAML::ParserException& e) {
+      throw ConfigError("command line '" + kv + "': the value is not valid YAML: " + e.msg);
+    }
+    if (key == "name" || key == "steps" || key == "grid" || key == "rho" || key == "shift")
+      node[key] = value;
+    else
+      node["options"][key] = value;
+  }
+  YAML::Emitter e;
+  e << node;
+  const YamlSource variant_src = YamlSource::parse(e.c_str(), "command line");
+  return read_variant(variant_src.root());
+}
+
 std::string to_yaml(const ExperimentConfig& c) {
   YAML::Emitter e;
   e.SetDoublePrecision(15);  // 1.003, not 1.0029999999999999

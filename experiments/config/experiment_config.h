@@ -78,5 +78,9 @@ ExperimentConfig load_experiment_config(const std::string& path,
 ExperimentConfig parse_experiment_config(const std::string& yaml_text, const std::string& name,
                                          const std::vector<std::string>& overrides = {});
 std::string to_yaml(const ExperimentConfig& c);
+// A variant from the command line (`genlab sample RUN --sampler heun steps=32 name=h32`):
+// name, steps, grid, rho, shift are the variant's keys, others the sampler's options.
+SamplerVariant parse_sampler_variant(const std::string& sampler,
+                                     const std::vector<std::string>& key_values);
 
 }  // namespace genlab

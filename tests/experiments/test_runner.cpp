@@ -104,3 +104,28 @@ TEST_CASE("runner: Ctrl-C leaves a readable file marked interrupted", "[runner]"
   CHECK(f.attrs().at("status") == "interrupted");
   CHECK(f.read_columns("train").at("step").size() >= 1);
 }
+
+TEST_CASE("genlab sample adds a variant and touches nothing else", "[runner]") {
+  const std::string path = temp_path("sample.h5");
+  std::ostringstream log;
+  run_experiment(parse_experiment_config(kTiny, "tiny.yaml", {"output.path=" + path}), log);
+  RunFile f = RunFile::open(path);
+  const auto model_before = f.read_tensors("model/ema");
+  const auto train_before = f.read_columns("train");
+  const Tensor euler_before = f.read_samples("euler-8");
+  const auto row = add_variant(path, parse_sampler_variant("euler", {"steps=8", "name=again"}), log);
+  CHECK(row.numbers.at("nfe") == 8);
+  const auto rows = f.read_summary();
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[3].text.at("name") == "again");
+  // The reloaded EMA model and the run's noise reproduce the original variant exactly.
+  CHECK(max(abs(f.read_samples("again") - euler_before), {}).item() == 0.0f);
+  CHECK(max(abs(f.read_samples("euler-8") - euler_before), {}).item() == 0.0f);
+  CHECK(f.read_columns("train") == train_before);
+  for (const auto& [name, t] : f.read_tensors("model/ema"))
+    CHECK(max(abs(t - model_before.at(name)), {}).item() == 0.0f);
+  CHECK(f.attrs().at("status") == "completed");
+  CHECK_THROWS_WITH(add_variant(path, parse_sampler_variant("euler", {"name=again"}), log),
+                    Catch::Matchers::Contains("exists already"));
+  CHECK_THROWS_WITH(parse_sampler_variant("heun", {"eta=1"}), Catch::Matchers::Contains("has no option 'eta'"));
+}
