@@ -10,6 +10,7 @@
 #include "experiments/demo_denoiser.h"
 #include "experiments/run_file.h"
 #include "experiments/runner.h"
+#include "experiments/sweep.h"
 
 namespace {
 
@@ -55,6 +56,12 @@ int main(int argc, char** argv) {
       app.add_subcommand("run", "Train, evaluate and sample as CONFIG says; writes one run file");
   run_cmd->add_option("config", config, "experiment YAML")->required()->check(CLI::ExistingFile);
   run_cmd->add_option("overrides", overrides, "dotted overrides, e.g. train.steps=200");
+  std::string resume;
+  bool multirun = false;
+  run_cmd->add_flag("--multirun", multirun,
+                    "sweep: comma-separated override values, Cartesian product");
+  run_cmd->add_option("--resume", resume, "continue this run file from its checkpoint")
+      ->check(CLI::ExistingFile);
 
   CLI::App* validate_cmd =
       app.add_subcommand("validate", "Check a config (and overrides) without running it");
@@ -107,9 +114,14 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   try {
+    if (*run_cmd && multirun) {
+      if (!resume.empty()) throw genlab::ConfigError("--multirun and --resume do not combine");
+      genlab::run_sweep(config, overrides, std::cout);
+      return 0;
+    }
     if (*run_cmd) {
       const auto c = genlab::load_experiment_config(config, overrides);
-      const auto r = genlab::run_experiment(c, std::cout);
+      const auto r = genlab::run_experiment(c, std::cout, resume);
       return r.status == "completed" ? 0 : (r.status == "interrupted" ? 130 : 1);
     }
     if (*validate_cmd) {

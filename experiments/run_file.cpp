@@ -3,6 +3,7 @@
 #include <hdf5.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 #include <stdexcept>
@@ -31,6 +32,10 @@ class Handle {
 
 void quiet() {
   static const bool done = [] {
+    // No HDF5 file locks: with them a reader that has the file open (a notebook) would
+    // make the run's next write fail. Without them a reader that opens the file during
+    // one of the short writes may get a transient error and retries; the run goes on.
+    setenv("HDF5_USE_FILE_LOCKING", "FALSE", 0);
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     return true;
   }();
@@ -162,6 +167,42 @@ std::map<std::string, std::string> RunFile::attrs() const {
 bool RunFile::exists(const std::string& object_path) const {
   Handle f = open_file(path_, false);
   return link_exists(f.get(), object_path);
+}
+
+void RunFile::set_group_attrs(const std::string& group_name,
+                              const std::map<std::string, std::string>& attrs) {
+  Handle f = open_file(path_, true);
+  Handle g = group(f.get(), "/" + group_name, path_);
+  for (const auto& [k, v] : attrs) write_string_attr(g.get(), k, v);
+  check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": flush");
+}
+
+std::map<std::string, std::string> RunFile::group_attrs(const std::string& group_name) const {
+  Handle f = open_file(path_, false);
+  std::map<std::string, std::string> m;
+  if (!link_exists(f.get(), "/" + group_name)) return m;
+  Handle g(H5Gopen2(f.get(), ("/" + group_name).c_str(), H5P_DEFAULT), H5Gclose,
+           "group " + group_name);
+  hsize_t idx = 0;
+  H5Aiterate2(g.get(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect_attr, &m);
+  return m;
+}
+
+void RunFile::truncate_after_step(const std::string& group_name, double max_step) {
+  const auto cols = read_columns(group_name);
+  const auto it = cols.find("step");
+  if (it == cols.end()) return;
+  hsize_t keep = 0;
+  while (keep < it->second.size() && it->second[keep] <= max_step) ++keep;
+  Handle f = open_file(path_, true);
+  Handle g(H5Gopen2(f.get(), ("/" + group_name).c_str(), H5P_DEFAULT), H5Gclose,
+           "group " + group_name);
+  for (const auto& [col, values] : cols) {
+    Handle d(H5Dopen2(g.get(), col.c_str(), H5P_DEFAULT), H5Dclose, "dataset " + col);
+    const hsize_t size[1] = {keep};
+    check(H5Dset_extent(d.get(), size), path_ + ": cannot truncate /" + group_name + "/" + col);
+  }
+  check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": flush");
 }
 
 void RunFile::append(const std::string& group_name, const std::map<std::string, double>& row) {

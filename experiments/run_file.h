@@ -57,6 +57,12 @@ class RunFile {
   std::vector<SummaryRow> read_summary() const;
 
   bool exists(const std::string& object_path) const;
+  // String attributes of a group (created if missing).
+  void set_group_attrs(const std::string& group, const std::map<std::string, std::string>& attrs);
+  std::map<std::string, std::string> group_attrs(const std::string& group) const;
+  // Keeps the rows of /<group> whose `step` column is <= max_step (resume drops the rows
+  // written after the checkpoint it continues from).
+  void truncate_after_step(const std::string& group, double max_step);
 
  private:
   explicit RunFile(std::string path) : path_(std::move(path)) {}

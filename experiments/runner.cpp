@@ -255,20 +255,98 @@ SummaryRow add_variant(const std::string& path, const SamplerVariant& v, std::os
   return rows.back();
 }
 
-RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out) {
-  if (c.threads > 0) set_num_threads(c.threads);
+namespace {
+
+RunFile create_run_file(const ExperimentConfig& c) {
   const std::filesystem::path path(c.output.path);
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-  RunFile file = RunFile::create(c.output.path,
-                                 {{"genlab_version", "0.1.0"},
-                                  {"git_commit", GENLAB_GIT_COMMIT},
-                                  {"created_utc", utc_now()},
-                                  {"host", host_name()},
-                                  {"seed", std::to_string(c.seed)},
-                                  {"threads", std::to_string(num_threads())},
-                                  {"name", c.name}},
-                                 to_yaml(c));
-  RunSummary summary{c.output.path, "completed", {}};
+  return RunFile::create(c.output.path,
+                         {{"genlab_version", "0.1.0"},
+                          {"git_commit", GENLAB_GIT_COMMIT},
+                          {"created_utc", utc_now()},
+                          {"host", host_name()},
+                          {"seed", std::to_string(c.seed)},
+                          {"threads", std::to_string(num_threads())},
+                          {"name", c.name}},
+                         to_yaml(c));
+}
+
+RunFile open_for_resume(const std::string& path, const ExperimentConfig& c) {
+  RunFile file = RunFile::open(path);
+  const auto attrs = file.attrs();
+  if (!attrs.count("config_yaml") || attrs.at("config_yaml") != to_yaml(c))
+    throw std::runtime_error(
+        path +
+        ": its stored config differs from this config (resume needs the same "
+        "config and overrides; `genlab validate CONFIG --resolved` shows what it resolves to)");
+  if (attrs.count("threads") && attrs.at("threads") != std::to_string(num_threads()))
+    throw std::runtime_error(path + ": it ran with " + attrs.at("threads") +
+                             " threads, this run has " + std::to_string(num_threads()) +
+                             " (set `threads:`); results would differ");
+  if (file.group_attrs("checkpoint").count("latest") == 0)
+    throw std::runtime_error(path +
+                             ": no checkpoint to resume from (the run stopped before its first "
+                             "checkpoint_every steps); start it again without --resume");
+  file.set_attr("resumed_utc", utc_now());
+  file.set_status("running");
+  return file;
+}
+
+// Training state in two alternating slots, /checkpoint/0 and /checkpoint/1; the attribute
+// /checkpoint:latest names a slot only after it is completely written, so a kill while
+// saving leaves the previous checkpoint intact.
+void save_checkpoint(RunFile& file, int64_t step, const DiffusionModel& model,
+                     DiffusionTrainer& trainer, const Generator& data_rng,
+                     const Generator& noise_rng, double wall_s) {
+  const auto latest = file.group_attrs("checkpoint");
+  const std::string slot = latest.count("latest") && latest.at("latest") == "0" ? "1" : "0";
+  const std::string g = "checkpoint/" + slot;
+  file.write_tensors(g + "/params", model.state_dict());
+  file.write_tensors(g + "/ema", trainer.ema().shadow());
+  std::map<std::string, Tensor> slots;
+  const OptimizerState os = trainer.optimizer().state_dict();
+  for (const auto& [param, named] : os.slots)
+    for (const auto& [name, t] : named) slots[param + "|" + name] = t;
+  file.write_tensors(g + "/optimizer", slots);
+  file.set_group_attrs(g, {{"step", std::to_string(step)},
+                           {"optimizer_step", std::to_string(os.step)},
+                           {"ema_updates", std::to_string(trainer.ema().updates())},
+                           {"data_key", std::to_string(data_rng.state().key)},
+                           {"data_counter", std::to_string(data_rng.state().counter)},
+                           {"noise_key", std::to_string(noise_rng.state().key)},
+                           {"noise_counter", std::to_string(noise_rng.state().counter)},
+                           {"wall_s", std::to_string(wall_s)}});
+  file.set_group_attrs("checkpoint", {{"latest", slot}, {"step", std::to_string(step)}});
+}
+
+// Restores what save_checkpoint wrote; returns the step it was taken at.
+int64_t load_checkpoint(const RunFile& file, DiffusionModel& model, DiffusionTrainer& trainer,
+                        Generator& data_rng, Generator& noise_rng, double& wall_s) {
+  const std::string g = "checkpoint/" + file.group_attrs("checkpoint").at("latest");
+  const auto a = file.group_attrs(g);
+  model.load_state_dict(file.read_tensors(g + "/params"));
+  trainer.ema().load(file.read_tensors(g + "/ema"), std::stoll(a.at("ema_updates")));
+  OptimizerState os;
+  os.step = std::stoll(a.at("optimizer_step"));
+  for (const auto& [key, t] : file.read_tensors(g + "/optimizer")) {
+    const auto bar = key.rfind('|');
+    os.slots[key.substr(0, bar)][key.substr(bar + 1)] = t;
+  }
+  trainer.optimizer().load_state_dict(os);
+  data_rng.set_state({std::stoull(a.at("data_key")), std::stoull(a.at("data_counter"))});
+  noise_rng.set_state({std::stoull(a.at("noise_key")), std::stoull(a.at("noise_counter"))});
+  wall_s = std::stod(a.at("wall_s"));
+  return std::stoll(a.at("step"));
+}
+
+}  // namespace
+
+RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out,
+                          const std::string& resume_path) {
+  if (c.threads > 0) set_num_threads(c.threads);
+  const bool resuming = !resume_path.empty();
+  RunFile file = resuming ? open_for_resume(resume_path, c) : create_run_file(c);
+  RunSummary summary{file.path(), "completed", {}};
   g_interrupted = false;
   auto previous_handler = std::signal(SIGINT, on_sigint);
   try {
@@ -314,10 +392,21 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out) {
                                  .warmup_steps = c.train.warmup_steps,
                                  .total_steps = c.train.steps});
       const bool tty = isatty(fileno(stdout)) && &out == &std::cout;
+      double wall_offset = 0;
+      int64_t first_step = 1;
+      if (resuming) {
+        const int64_t done =
+            load_checkpoint(file, *model, *trainer, data_rng, noise_rng, wall_offset);
+        file.truncate_after_step("train", static_cast<double>(done));
+        file.truncate_after_step("eval", static_cast<double>(std::min(done, c.train.steps - 1)));
+        file.truncate_after_step("likelihood", static_cast<double>(c.train.steps - 1));
+        out << "resuming from the checkpoint at step " << done << "\n";
+        first_step = done + 1;
+      }
       const auto start = Clock::now();
       double window_loss = 0, window_grad = 0;
       int64_t window = 0;
-      for (int64_t step = 1; step <= c.train.steps; ++step) {
+      for (int64_t step = first_step; step <= c.train.steps; ++step) {
         if (g_interrupted) {
           summary.status = "interrupted";
           break;
@@ -326,7 +415,8 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out) {
         const auto s = trainer->step_stats(data.draw(c.train.batch_size, data_rng), noise_rng);
         window_loss += s.loss, window_grad += s.grad_norm, ++window;
         if (step % c.train.log_every == 0 || step == c.train.steps) {
-          const double secs = since(start), rate = step / secs;
+          const double secs = wall_offset + since(start),
+                       rate = (step - first_step + 1) / since(start);
           file.append("train", {{"step", double(step)},
                                 {"loss", window_loss / window},
                                 {"lr", trainer->optimizer().lr()},
@@ -346,6 +436,10 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out) {
             out << "eval step " << step << ": sliced_wasserstein "
                 << fmt(row.at("sliced_wasserstein")) << "\n";
         }
+        if (step == c.train.steps ||
+            (c.train.checkpoint_every > 0 && step % c.train.checkpoint_every == 0))
+          save_checkpoint(file, step, *model, *trainer, data_rng, noise_rng,
+                          wall_offset + since(start));
       }
       if (tty) out << "\n";
       file.write_tensors("model", model->state_dict());
@@ -375,7 +469,8 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out) {
         lo.trace = c.evaluate.likelihood_trace;
         lo.sigma_data = c.model.preconditioning.sigma_data;
         const auto lr = pf_ode_likelihood(*denoiser, x0, lo, {root.derive("probes"), 0});
-        file.append("likelihood", {{"nll_nats", mean(lr.nll_nats).item()},
+        file.append("likelihood", {{"step", double(c.train.steps)},
+                                   {"nll_nats", mean(lr.nll_nats).item()},
                                    {"bits_per_dim", mean(lr.bits_per_dim).item()},
                                    {"nfe", double(lr.nfe)}});
         out << "likelihood (PF-ODE, " << lo.trace << "): " << fmt(mean(lr.nll_nats).item())

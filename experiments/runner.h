@@ -21,7 +21,10 @@ struct RunSummary {
   std::vector<SummaryRow> variants;
 };
 
-RunSummary run_experiment(const ExperimentConfig& config, std::ostream& out);
+// resume_path: continue the run in that file from its latest /checkpoint (same config and
+// thread count); the result equals an uninterrupted run bitwise (timings aside).
+RunSummary run_experiment(const ExperimentConfig& config, std::ostream& out,
+                          const std::string& resume_path = "");
 
 // `genlab sample`: reloads the model (EMA weights) and config from a run file, samples one
 // more variant from the run's initial noise and adds it to /variants; nothing else changes.

@@ -74,6 +74,9 @@ void read_train(Section t, TrainConfig& c) {
   t.check(c.log_every >= 1, "log_every", "must be >= 1");
   c.eval_every = t.get("eval_every", c.eval_every);
   t.check(c.eval_every >= 0, "eval_every", "must be >= 0 (0: only at the end)");
+  c.checkpoint_every = t.get("checkpoint_every", c.checkpoint_every);
+  t.check(c.checkpoint_every >= 0 && c.checkpoint_every % c.log_every == 0, "checkpoint_every",
+          "must be >= 0 and a multiple of log_every (" + std::to_string(c.log_every) + ")");
   t.finish();
 }
 
@@ -238,7 +241,7 @@ std::string to_yaml(const ExperimentConfig& c) {
   e << YAML::Key << "ema_decay" << YAML::Value << t.ema_decay << YAML::Key << "grad_clip"
     << YAML::Value << t.grad_clip;
   e << YAML::Key << "log_every" << YAML::Value << t.log_every << YAML::Key << "eval_every"
-    << YAML::Value << t.eval_every << YAML::EndMap;
+    << YAML::Value << t.eval_every << YAML::Key << "checkpoint_every" << YAML::Value << t.checkpoint_every << YAML::EndMap;
   const auto& ev = c.evaluate;
   e << YAML::Key << "evaluate" << YAML::Value << YAML::BeginMap;
   e << YAML::Key << "samples" << YAML::Value << ev.samples << YAML::Key << "eval_steps"

@@ -39,6 +39,9 @@ struct TrainConfig {
   double grad_clip = 0.0;
   int64_t log_every = 100;
   int64_t eval_every = 500;  // 0: only at the end
+  // Training state to /checkpoint every this many steps (a multiple of log_every) and at
+  // the end; 0: only at the end. `genlab run --resume` continues from it.
+  int64_t checkpoint_every = 500;
 };
 
 struct EvaluateConfig {

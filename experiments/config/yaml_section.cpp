@@ -77,27 +77,50 @@ YamlSource YamlSource::parse(const std::string& text, const std::string& name,
     } catch (const YAML::ParserException& e) {
       throw ConfigError("override '" + text_override + "': the value is not valid YAML: " + e.msg);
     }
-    // Walk (creating mappings) to the parent of the last key.
+    // Walk (creating mappings) to the parent of the last key; a number indexes a list
+    // (samplers.0.steps=32).
     std::vector<std::string> keys;
     std::stringstream ps(path);
     for (std::string k; std::getline(ps, k, '.');) keys.push_back(k);
+    auto is_index = [](const std::string& k) {
+      return !k.empty() && k.find_first_not_of("0123456789") == std::string::npos;
+    };
+    std::string canonical;  // the path as errors spell it: samplers[0].steps
     // (yaml-cpp's Node::operator= writes into the node; reset() rebinds the handle.)
     YAML::Node node;
     node.reset(src.root_);
-    for (size_t i = 0; i + 1 < keys.size(); ++i) {
-      if (keys[i].empty())
-        throw ConfigError("override '" + text_override + "': empty key in the path");
-      YAML::Node next = node[keys[i]];
-      if (!next.IsDefined() || next.IsNull()) {
-        node[keys[i]] = YAML::Node(YAML::NodeType::Map);
-        next.reset(node[keys[i]]);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      const std::string& k = keys[i];
+      if (k.empty()) throw ConfigError("override '" + text_override + "': empty key in the path");
+      const bool last = i + 1 == keys.size();
+      if (node.IsSequence()) {
+        if (!is_index(k) || std::stoul(k) >= node.size())
+          throw ConfigError("override '" + text_override + "': " + canonical + " is a list of " +
+                            std::to_string(node.size()) + "; '" + k + "' is not an index into it");
+        canonical += "[" + k + "]";
+        if (last) {
+          node[std::stoul(k)] = parsed;
+          break;
+        }
+        YAML::Node next = node[std::stoul(k)];
+        node.reset(next);
+        continue;
       }
-      if (!next.IsMap())
-        throw ConfigError("override '" + text_override + "': " + keys[i] + " is not a section");
+      if (!node.IsMap())
+        throw ConfigError("override '" + text_override + "': " + canonical + " is not a section");
+      canonical += (canonical.empty() ? "" : ".") + k;
+      if (last) {
+        node[k] = parsed;
+        break;
+      }
+      YAML::Node next = node[k];
+      if (!next.IsDefined() || next.IsNull()) {
+        node[k] = YAML::Node(YAML::NodeType::Map);
+        next.reset(node[k]);
+      }
       node.reset(next);
     }
-    node[keys.back()] = parsed;
-    src.overrides_[path] = text_override;
+    src.overrides_[canonical] = text_override;
   }
   return src;
 }
@@ -109,7 +132,8 @@ Section YamlSource::root() const {
 std::string YamlSource::where(const YAML::Node& node, const std::string& path) const {
   // An override sets this path or one of its parents.
   for (const auto& [p, text] : overrides_)
-    if (path == p || path.rfind(p + ".", 0) == 0) return "override '" + text + "': " + path;
+    if (path == p || path.rfind(p + ".", 0) == 0 || path.rfind(p + "[", 0) == 0)
+      return "override '" + text + "': " + path;
   const YAML::Mark m = node.Mark();
   if (m.is_null()) return file_ + ": " + path;
   return file_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": " +

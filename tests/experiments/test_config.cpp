@@ -113,3 +113,12 @@ TEST_CASE("did-you-mean picks the nearest name only when it is close", "[config]
   CHECK(did_you_mean("batchsize", {"batch_size", "steps"}) == "batch_size");
   CHECK(did_you_mean("zzz", {"batch_size", "steps"}).empty());
 }
+
+TEST_CASE("config: overrides index into lists", "[config]") {
+  const ExperimentConfig c = parse_experiment_config(kGood, "good.yaml", {"samplers.1.steps=40"});
+  CHECK(c.samplers[1].steps == 40);
+  CHECK_THAT(error_of(kGood, {"samplers.5.steps=4"}),
+             Contains("samplers is a list of 2; '5' is not an index"));
+  CHECK_THAT(error_of(kGood, {"samplers.0.steps=x"}),
+             Contains("override 'samplers.0.steps=x': samplers[0].steps: expected an integer"));
+}

@@ -1,5 +1,5 @@
 """The Python reader against a real run file: every group and attribute of the contract,
-and load_runs over two files. Usage: /usr/bin/python3 tests/python/test_runs.py RUN.h5 RUN2.h5"""
+load_runs over two files and over a sweep index. Usage: /usr/bin/python3 tests/python/test_runs.py RUN.h5 RUN2.h5 SWEEP_INDEX.tsv"""
 import os
 import sys
 
@@ -10,7 +10,7 @@ from genlab import load_run, load_runs  # noqa: E402
 
 
 def main():
-    path, path2 = sys.argv[1], sys.argv[2]
+    path, path2, index = sys.argv[1], sys.argv[2], sys.argv[3]
     run = load_run(path)
     for key in ("genlab_version", "git_commit", "created_utc", "host", "seed", "threads", "status", "config_yaml"):
         assert key in run.attrs, f"missing root attribute {key}"
@@ -31,6 +31,9 @@ def main():
         pass
     both = load_runs([path, path2])
     assert len(both) == 4 and set(both["path"]) == {path, path2}
+    sweep = load_runs(index)
+    assert len(sweep) == 2 * 20 and sweep["path"].nunique() == 2, sweep
+    assert set(sweep["rk45_distance"].notna()) == {True}
     print("python reader: ok")
 
 
