@@ -139,13 +139,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*compare_cmd) {
-      std::vector<genlab::SummaryRow> all;
-      for (const auto& p : runs)
-        for (auto row : genlab::RunFile::open(p).read_summary()) {
-          row.text["run"] = p;
-          all.push_back(row);
-        }
-      std::cout << genlab::format_variants_table(all, csv, sort);
+      std::cout << genlab::compare_runs(runs, csv, sort);
       return 0;
     }
     if (threads > 0) genlab::set_num_threads(threads);

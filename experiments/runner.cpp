@@ -159,6 +159,16 @@ std::string full_precision(double v) {
 
 }  // namespace
 
+std::string compare_runs(const std::vector<std::string>& paths, bool csv, const std::string& sort) {
+  std::vector<SummaryRow> all;
+  for (const auto& p : paths)
+    for (auto row : RunFile::open(p).read_summary()) {
+      row.text["run"] = p;
+      all.push_back(row);
+    }
+  return format_variants_table(all, csv, sort);
+}
+
 std::string format_variants_table(const std::vector<SummaryRow>& rows_in, bool csv,
                                   const std::string& sort, const std::string& run_label) {
   std::vector<SummaryRow> rows = rows_in;

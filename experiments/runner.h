@@ -30,6 +30,10 @@ RunSummary run_experiment(const ExperimentConfig& config, std::ostream& out,
 // more variant from the run's initial noise and adds it to /variants; nothing else changes.
 SummaryRow add_variant(const std::string& path, const SamplerVariant& variant, std::ostream& out);
 
+// `genlab compare`: the variants of several run files in one table (a `run` column first).
+std::string compare_runs(const std::vector<std::string>& paths, bool csv = false,
+                         const std::string& sort = "");
+
 // The variants table as text (or CSV), rows in order; `sort` names a number column.
 std::string format_variants_table(const std::vector<SummaryRow>& rows, bool csv = false,
                                   const std::string& sort = "", const std::string& run_label = "");

@@ -22,7 +22,7 @@ const std::vector<Entry>& table() {
       {"ddim", {}, 100},
       {"dpmpp_2m", {}, 25},
       {"rk4", {}, 10},
-      {"rk45", {{"rtol", 1e-5}, {"atol", 1e-5}}, 2},
+      {"rk45", {{"rtol", 1e-5}, {"atol", 1e-5}, {"max_steps", 100000}}, 2},
       {"edm_stochastic",
        {{"S_churn", 40}, {"S_tmin", 0.05}, {"S_tmax", 50}, {"S_noise", 1.003}},
        64},
@@ -87,8 +87,11 @@ std::unique_ptr<Sampler> make_sampler(const std::string& name, const SamplerPara
   if (name == "dpmpp_2m") return make_dpmpp_2m_sampler();
   if (name == "rk4") return make_rk4_sampler();
   if (name == "rk45") {
-    require(o.at("rtol") > 0 && o.at("atol") >= 0, name, "needs rtol > 0 and atol >= 0");
-    return make_rk45_sampler({.rtol = o.at("rtol"), .atol = o.at("atol")});
+    require(o.at("rtol") > 0 && o.at("atol") >= 0 && o.at("max_steps") >= 1, name,
+            "needs rtol > 0, atol >= 0 and max_steps >= 1");
+    return make_rk45_sampler({.rtol = o.at("rtol"),
+                              .atol = o.at("atol"),
+                              .max_steps = static_cast<int64_t>(o.at("max_steps"))});
   }
   if (name == "edm_stochastic") {
     const EdmStochasticOptions so{o.at("S_churn"), o.at("S_tmin"), o.at("S_tmax"), o.at("S_noise")};

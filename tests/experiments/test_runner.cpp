@@ -237,3 +237,29 @@ TEST_CASE("sweeps: Cartesian product, one run file per point, an index", "[runne
                     Catch::Matchers::Contains("seed"));
   CHECK_FALSE(std::filesystem::exists(temp_path("bad_000.h5")));
 }
+
+TEST_CASE("a run that fails is marked failed with its error; compare reads two runs", "[runner]") {
+  const std::string path = temp_path("failed.h5");
+  std::ostringstream log;
+  const std::string cfg =
+      "name: f\ndata: {name: mixture/eight_gaussians}\nmodel: {family: analytic}\nevaluate: "
+      "{samples: 200}\n"
+      "samplers: [{sampler: euler, steps: 5}, {sampler: rk45, options: {max_steps: 3}}]\n";
+  CHECK_THROWS_WITH(
+      run_experiment(parse_experiment_config(cfg, "f.yaml", {"output.path=" + path}), log),
+      Catch::Matchers::Contains("more than 3 steps"));
+  const RunFile f = RunFile::open(path);
+  CHECK(f.attrs().at("status") == "failed");
+  CHECK_THAT(f.attrs().at("error"), Catch::Matchers::Contains("more than 3 steps"));
+  CHECK(f.read_summary().size() == 1);  // what was done before the failure is kept
+
+  const std::string ok = temp_path("ok.h5");
+  run_experiment(parse_experiment_config(
+                     cfg, "f.yaml", {"output.path=" + ok, "samplers.1.options.max_steps=100000"}),
+                 log);
+  const std::string table = compare_runs({path, ok}, false, "nfe");
+  CHECK_THAT(table, Catch::Matchers::StartsWith("run"));
+  CHECK(std::count(table.begin(), table.end(), '\n') == 1 + 3);
+  const std::string csv = compare_runs({path, ok}, true);
+  CHECK_THAT(csv, Catch::Matchers::Contains(path + ",euler-5,euler,edm,5,5,"));
+}
