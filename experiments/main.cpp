@@ -17,14 +17,11 @@ namespace {
 int cmd_info(const std::string& path) {
   const genlab::RunFile f = genlab::RunFile::open(path);
   const auto attrs = f.attrs();
-  const std::string status = attrs.count("status") ? attrs.at("status") : "?";
-  std::cout << path << "\n";
-  for (const char* k :
-       {"name", "status", "created_utc", "git_commit", "host", "seed", "threads", "error"})
+  const std::string status = genlab::effective_status(attrs);
+  std::cout << path << "\n  status: " << status << "\n";
+  for (const char* k : {"name", "created_utc", "resumed_utc", "git_commit", "host", "pid", "seed",
+                        "threads", "error"})
     if (attrs.count(k)) std::cout << "  " << k << ": " << attrs.at(k) << "\n";
-  if (status == "running")
-    std::cout
-        << "  (not completed: the run is still going, or it was killed before it could finish)\n";
   const auto train = f.read_columns("train");
   if (train.count("step") && !train.at("step").empty())
     std::cout << "  /train: " << train.at("step").size() << " rows, last step "

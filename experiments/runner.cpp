@@ -1,9 +1,11 @@
 #include "experiments/runner.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -159,6 +161,17 @@ std::string full_precision(double v) {
 
 }  // namespace
 
+std::string effective_status(const std::map<std::string, std::string>& attrs) {
+  const std::string status = attrs.count("status") ? attrs.at("status") : "unknown";
+  if (status != "running" || !attrs.count("pid") || !attrs.count("host") ||
+      attrs.at("host") != host_name())
+    return status;
+  const pid_t pid = static_cast<pid_t>(std::stol(attrs.at("pid")));
+  return (kill(pid, 0) == 0 || errno == EPERM)
+             ? "running"
+             : "interrupted (the process ended without finishing)";
+}
+
 std::string compare_runs(const std::vector<std::string>& paths, bool csv, const std::string& sort) {
   std::vector<SummaryRow> all;
   for (const auto& p : paths)
@@ -289,6 +302,8 @@ RunFile open_for_resume(const std::string& path, const ExperimentConfig& c) {
         path +
         ": its stored config differs from this config (resume needs the same "
         "config and overrides; `genlab validate CONFIG --resolved` shows what it resolves to)");
+  if (attrs.count("status") && attrs.at("status") == "completed")
+    throw std::runtime_error(path + ": the run completed; nothing to resume");
   if (attrs.count("threads") && attrs.at("threads") != std::to_string(num_threads()))
     throw std::runtime_error(path + ": it ran with " + attrs.at("threads") +
                              " threads, this run has " + std::to_string(num_threads()) +
@@ -358,7 +373,12 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out,
   RunFile file = resuming ? open_for_resume(resume_path, c) : create_run_file(c);
   RunSummary summary{file.path(), "completed", {}};
   g_interrupted = false;
+  // Ctrl-C and SIGTERM stop at the next step; the file then says "interrupted".
   auto previous_handler = std::signal(SIGINT, on_sigint);
+  auto previous_term = std::signal(SIGTERM, on_sigint);
+  // A run killed outright (SIGKILL, a crash) cannot write; it leaves status "running" with
+  // the writer's host and pid, from which readers tell a dead run from a live one.
+  file.set_attr("pid", std::to_string(getpid()));
   try {
     const Generator root(c.seed);
     Generator init = root.derive("init"), data_rng = root.derive("data"),
@@ -490,11 +510,13 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out,
     }
     file.set_status(summary.status);
     std::signal(SIGINT, previous_handler);
+    std::signal(SIGTERM, previous_term);
     out << "\n" << format_variants_table(summary.variants);
     out << "run file: " << c.output.path << " (" << summary.status << ")\n";
     return summary;
   } catch (const std::exception& e) {
     std::signal(SIGINT, previous_handler);
+    std::signal(SIGTERM, previous_term);
     try {
       file.set_attr("error", e.what());
       file.set_status("failed");

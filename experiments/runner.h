@@ -6,6 +6,7 @@
 //   RunSummary r = run_experiment(load_experiment_config("configs/quickstart.yaml"), std::cout);
 #pragma once
 
+#include <map>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -29,6 +30,10 @@ RunSummary run_experiment(const ExperimentConfig& config, std::ostream& out,
 // `genlab sample`: reloads the model (EMA weights) and config from a run file, samples one
 // more variant from the run's initial noise and adds it to /variants; nothing else changes.
 SummaryRow add_variant(const std::string& path, const SamplerVariant& variant, std::ostream& out);
+
+// The status attribute, except that a "running" file written on this host by a process
+// that no longer exists (killed, crashed) reads "interrupted (...)".
+std::string effective_status(const std::map<std::string, std::string>& attrs);
 
 // `genlab compare`: the variants of several run files in one table (a `run` column first).
 std::string compare_runs(const std::vector<std::string>& paths, bool csv = false,

@@ -4,6 +4,7 @@ Every read opens the file, copies what it needs and closes it, so a run that is 
 being written can be read between its writes.
 """
 import os
+import socket
 
 import h5py
 import numpy as np
@@ -45,7 +46,18 @@ class Run:
 
     @property
     def status(self):
-        return self.attrs.get("status", "unknown")
+        """The status attribute; a "running" file whose writer (same host, its pid) no longer
+        exists reads "interrupted": it was killed or crashed before it could say so."""
+        status = self.attrs.get("status", "unknown")
+        if status != "running" or self.attrs.get("host") != socket.gethostname() or "pid" not in self.attrs:
+            return status
+        try:
+            os.kill(int(self.attrs["pid"]), 0)
+        except ProcessLookupError:
+            return "interrupted"
+        except PermissionError:
+            pass
+        return status
 
     @property
     def completed(self):

@@ -187,6 +187,7 @@ TEST_CASE("SIGKILL midway, then --resume: the final model equals an uninterrupte
   REQUIRE(seen >= 300);
   // The killed file opens and says it did not complete.
   CHECK(RunFile::open(killed).attrs().at("status") == "running");
+  CHECK_THAT(effective_status(RunFile::open(killed).attrs()), Catch::Matchers::StartsWith("interrupted"));
   CHECK(RunFile::open(killed).read_columns("train").at("step").back() < 6000);
 
   const auto summary = run_experiment(load_experiment_config(cfg, overrides(killed)), log, killed);
