@@ -239,7 +239,7 @@ TEST_CASE("sweeps: Cartesian product, one run file per point, an index", "[runne
   CHECK_FALSE(std::filesystem::exists(temp_path("bad_000.h5")));
 }
 
-TEST_CASE("a run that fails is marked failed with its error; compare reads two runs", "[runner]") {
+TEST_CASE("a run that fails is marked failed with its error, and compare reads two runs", "[runner]") {
   const std::string path = temp_path("failed.h5");
   std::ostringstream log;
   const std::string cfg =
