@@ -20,10 +20,11 @@
 #include "core/ops.h"
 #include "core/optim/schedule.h"
 #include "core/parallel.h"
+#include "experiments/families/family.h"
 #include "experiments/metrics.h"
 #include "experiments/toy_data.h"
+#include "experiments/variants_table.h"
 #include "models/analytic/gaussian_mixture.h"
-#include "models/diffusion/trainer.h"
 #include "samplers/likelihood.h"
 
 #ifndef GENLAB_GIT_COMMIT
@@ -79,16 +80,6 @@ std::map<std::string, double> distribution_metrics(const Tensor& x, const Tensor
   return {{"sliced_wasserstein", sliced_wasserstein(x, reference)},
           {"mmd", mmd_rbf(x, reference)},
           {"energy", energy_distance(x, reference)}};
-}
-
-std::string fmt(double v) {
-  std::ostringstream s;
-  if (std::isnan(v)) return "-";
-  if (v != 0 && (std::abs(v) < 1e-3 || std::abs(v) >= 1e6))
-    s << std::scientific << std::setprecision(3) << v;
-  else
-    s << std::setprecision(4) << v;
-  return s.str();
 }
 
 // What every variant of a run shares: the denoiser, the process, the initial noise, the
@@ -153,12 +144,6 @@ SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFi
   return row;
 }
 
-std::string full_precision(double v) {
-  std::ostringstream s;
-  s << std::setprecision(9) << v;
-  return s.str();
-}
-
 }  // namespace
 
 std::string effective_status(const std::map<std::string, std::string>& attrs) {
@@ -170,81 +155,6 @@ std::string effective_status(const std::map<std::string, std::string>& attrs) {
   return (kill(pid, 0) == 0 || errno == EPERM)
              ? "running"
              : "interrupted (the process ended without finishing)";
-}
-
-std::string compare_runs(const std::vector<std::string>& paths, bool csv, const std::string& sort) {
-  std::vector<SummaryRow> all;
-  for (const auto& p : paths)
-    for (auto row : RunFile::open(p).read_summary()) {
-      row.text["run"] = p;
-      all.push_back(row);
-    }
-  return format_variants_table(all, csv, sort);
-}
-
-std::string format_variants_table(const std::vector<SummaryRow>& rows_in, bool csv,
-                                  const std::string& sort, const std::string& run_label) {
-  std::vector<SummaryRow> rows = rows_in;
-  if (!sort.empty())
-    std::stable_sort(rows.begin(), rows.end(), [&](const SummaryRow& a, const SummaryRow& b) {
-      const auto ia = a.numbers.find(sort), ib = b.numbers.find(sort);
-      const double va = ia == a.numbers.end() ? INFINITY : ia->second;
-      const double vb = ib == b.numbers.end() ? INFINITY : ib->second;
-      return va < vb;
-    });
-  std::vector<std::string> text_cols{"name", "sampler", "grid"};
-  // Known columns first, in a reading order; any others after, by name.
-  std::vector<std::string> num_cols;
-  std::set<std::string> present;
-  for (const auto& r : rows)
-    for (const auto& [k, v] : r.numbers) present.insert(k);
-  for (const char* k : {"steps", "nfe", "wall_s", "sliced_wasserstein", "mmd", "energy",
-                        "exact_log_density", "rk45_distance"})
-    if (present.erase(k)) num_cols.push_back(k);
-  num_cols.insert(num_cols.end(), present.begin(), present.end());
-  std::vector<std::string> header;
-  if (!run_label.empty() || rows.empty() || rows[0].text.count("run")) header.push_back("run");
-  header.insert(header.end(), text_cols.begin(), text_cols.end());
-  header.insert(header.end(), num_cols.begin(), num_cols.end());
-  std::vector<std::vector<std::string>> cells;
-  for (const auto& r : rows) {
-    std::vector<std::string> line;
-    for (const auto& h : header) {
-      if (r.text.count(h))
-        line.push_back(r.text.at(h));
-      else if (h == "run")
-        line.push_back(run_label);
-      else if (r.numbers.count(h))
-        line.push_back(csv ? full_precision(r.numbers.at(h)) : fmt(r.numbers.at(h)));
-      else
-        line.push_back(csv ? "" : "-");
-    }
-    cells.push_back(line);
-  }
-  std::ostringstream out;
-  if (csv) {
-    for (size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << header[i];
-    out << "\n";
-    for (const auto& line : cells) {
-      for (size_t i = 0; i < line.size(); ++i) out << (i ? "," : "") << line[i];
-      out << "\n";
-    }
-    return out.str();
-  }
-  std::vector<size_t> width(header.size());
-  for (size_t i = 0; i < header.size(); ++i) {
-    width[i] = header[i].size();
-    for (const auto& line : cells) width[i] = std::max(width[i], line[i].size());
-  }
-  for (size_t i = 0; i < header.size(); ++i)
-    out << (i ? "  " : "") << std::left << std::setw(width[i]) << header[i];
-  out << "\n";
-  for (const auto& line : cells) {
-    for (size_t i = 0; i < line.size(); ++i)
-      out << (i ? "  " : "") << std::left << std::setw(width[i]) << line[i];
-    out << "\n";
-  }
-  return out.str();
 }
 
 SummaryRow add_variant(const std::string& path, const SamplerVariant& v, std::ostream& out) {
@@ -261,16 +171,14 @@ SummaryRow add_variant(const std::string& path, const SamplerVariant& v, std::os
       throw std::runtime_error(path + ": a variant named '" + v.name +
                                "' exists already (pick another with name=...)");
   const DataSource data(c.data.name);
-  std::unique_ptr<DiffusionModel> model;
-  const Denoiser* denoiser = data.mixture();
-  if (c.model.family == "diffusion") {
+  Generator unused(0);
+  const std::unique_ptr<Family> family = make_family(c, unused);
+  if (family->trainable()) {
     if (!file.exists("/model/ema"))
       throw std::runtime_error(path + ": no /model/ema to sample from (did training finish?)");
-    Generator unused(0);
-    model = std::make_unique<DiffusionModel>(c.model.preconditioning, c.model.net, unused);
-    model->load_state_dict(file.read_tensors("model/ema"));
-    denoiser = model.get();
+    family->load_averaged_weights(file.read_tensors("model/ema"));
   }
+  const Denoiser* denoiser = family->denoiser();
   const VariantContext ctx = make_context(c, *denoiser, data);
   rows.push_back(run_variant(ctx, v, file));
   file.write_summary(rows);
@@ -320,44 +228,33 @@ RunFile open_for_resume(const std::string& path, const ExperimentConfig& c) {
 // Training state in two alternating slots, /checkpoint/0 and /checkpoint/1; the attribute
 // /checkpoint:latest names a slot only after it is completely written, so a kill while
 // saving leaves the previous checkpoint intact.
-void save_checkpoint(RunFile& file, int64_t step, const DiffusionModel& model,
-                     DiffusionTrainer& trainer, const Generator& data_rng,
+void save_checkpoint(RunFile& file, int64_t step, const Family& family, const Generator& data_rng,
                      const Generator& noise_rng, double wall_s) {
   const auto latest = file.group_attrs("checkpoint");
   const std::string slot = latest.count("latest") && latest.at("latest") == "0" ? "1" : "0";
   const std::string g = "checkpoint/" + slot;
-  file.write_tensors(g + "/params", model.state_dict());
-  file.write_tensors(g + "/ema", trainer.ema().shadow());
-  std::map<std::string, Tensor> slots;
-  const OptimizerState os = trainer.optimizer().state_dict();
-  for (const auto& [param, named] : os.slots)
-    for (const auto& [name, t] : named) slots[param + "|" + name] = t;
-  file.write_tensors(g + "/optimizer", slots);
-  file.set_group_attrs(g, {{"step", std::to_string(step)},
-                           {"optimizer_step", std::to_string(os.step)},
-                           {"ema_updates", std::to_string(trainer.ema().updates())},
-                           {"data_key", std::to_string(data_rng.state().key)},
-                           {"data_counter", std::to_string(data_rng.state().counter)},
-                           {"noise_key", std::to_string(noise_rng.state().key)},
-                           {"noise_counter", std::to_string(noise_rng.state().counter)},
-                           {"wall_s", std::to_string(wall_s)}});
+  file.write_tensors(g + "/params", family.weights());
+  for (const auto& [name, tensors] : family.state()) file.write_tensors(g + "/" + name, tensors);
+  auto attrs = family.state_attrs();
+  attrs["step"] = std::to_string(step);
+  attrs["data_key"] = std::to_string(data_rng.state().key);
+  attrs["data_counter"] = std::to_string(data_rng.state().counter);
+  attrs["noise_key"] = std::to_string(noise_rng.state().key);
+  attrs["noise_counter"] = std::to_string(noise_rng.state().counter);
+  attrs["wall_s"] = std::to_string(wall_s);
+  file.set_group_attrs(g, attrs);
   file.set_group_attrs("checkpoint", {{"latest", slot}, {"step", std::to_string(step)}});
 }
 
 // Restores what save_checkpoint wrote; returns the step it was taken at.
-int64_t load_checkpoint(const RunFile& file, DiffusionModel& model, DiffusionTrainer& trainer,
-                        Generator& data_rng, Generator& noise_rng, double& wall_s) {
+int64_t load_checkpoint(const RunFile& file, Family& family, Generator& data_rng,
+                        Generator& noise_rng, double& wall_s) {
   const std::string g = "checkpoint/" + file.group_attrs("checkpoint").at("latest");
   const auto a = file.group_attrs(g);
-  model.load_state_dict(file.read_tensors(g + "/params"));
-  trainer.ema().load(file.read_tensors(g + "/ema"), std::stoll(a.at("ema_updates")));
-  OptimizerState os;
-  os.step = std::stoll(a.at("optimizer_step"));
-  for (const auto& [key, t] : file.read_tensors(g + "/optimizer")) {
-    const auto bar = key.rfind('|');
-    os.slots[key.substr(0, bar)][key.substr(bar + 1)] = t;
-  }
-  trainer.optimizer().load_state_dict(os);
+  std::map<std::string, NamedTensorMap> groups;
+  for (const auto& [name, unused] : family.state())
+    groups[name] = file.read_tensors(g + "/" + name);
+  family.load_state(file.read_tensors(g + "/params"), groups, a);
   data_rng.set_state({std::stoull(a.at("data_key")), std::stoull(a.at("data_counter"))});
   noise_rng.set_state({std::stoull(a.at("noise_key")), std::stoull(a.at("noise_counter"))});
   wall_s = std::stod(a.at("wall_s"));
@@ -390,22 +287,10 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out,
     const Generator sampling = root.derive("sampling");
     const Tensor eval_noise = sampling.derive("eval").normal_rows({c.evaluate.samples, 2}, 0);
 
-    std::unique_ptr<DiffusionModel> model, ema_model;
-    std::unique_ptr<DiffusionTrainer> trainer;
-    const Denoiser* denoiser = data.mixture();
-    if (c.model.family == "diffusion") {
-      model = std::make_unique<DiffusionModel>(c.model.preconditioning, c.model.net, init);
-      trainer = std::make_unique<DiffusionTrainer>(
-          *model, DiffusionTrainerOptions{.adam = {.lr = static_cast<float>(c.train.lr)},
-                                          .ema = {.decay = static_cast<float>(c.train.ema_decay)},
-                                          .grad_clip = static_cast<float>(c.train.grad_clip)});
-      out << "genlab run '" << c.name << "': diffusion (" << c.model.preconditioning.process << ", "
-          << model->num_parameters() << " parameters) on " << c.data.name << ", " << c.train.steps
-          << " steps of " << c.train.batch_size << " -> " << c.output.path << "\n";
-    } else {
-      out << "genlab run '" << c.name << "': analytic " << c.data.name << " (no training) -> "
-          << c.output.path << "\n";
-    }
+    const std::unique_ptr<Family> family = make_family(c, init);
+    out << "genlab run '" << c.name << "': " << family->describe() << " on " << c.data.name;
+    if (family->trainable()) out << ", " << c.train.steps << " steps of " << c.train.batch_size;
+    out << " -> " << file.path() << "\n";
 
     auto evaluate = [&](int64_t step, const Denoiser& d) {
       const auto t = make_time_grid(*process, {.kind = "edm", .steps = c.evaluate.eval_steps});
@@ -416,7 +301,7 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out,
       return row;
     };
 
-    if (trainer) {
+    if (family->trainable()) {
       const LrSchedule schedule({.kind = c.train.schedule,
                                  .lr = static_cast<float>(c.train.lr),
                                  .warmup_steps = c.train.warmup_steps,
@@ -425,8 +310,7 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out,
       double wall_offset = 0;
       int64_t first_step = 1;
       if (resuming) {
-        const int64_t done =
-            load_checkpoint(file, *model, *trainer, data_rng, noise_rng, wall_offset);
+        const int64_t done = load_checkpoint(file, *family, data_rng, noise_rng, wall_offset);
         file.truncate_after_step("train", static_cast<double>(done));
         file.truncate_after_step("eval", static_cast<double>(std::min(done, c.train.steps - 1)));
         file.truncate_after_step("likelihood", static_cast<double>(c.train.steps - 1));
@@ -441,46 +325,47 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out,
           summary.status = "interrupted";
           break;
         }
-        trainer->optimizer().set_lr(schedule.lr_at(step - 1));
-        const auto s = trainer->step_stats(data.draw(c.train.batch_size, data_rng), noise_rng);
+        const float lr = schedule.lr_at(step - 1);
+        const auto s = family->train_step(data.draw(c.train.batch_size, data_rng), noise_rng, lr);
         window_loss += s.loss, window_grad += s.grad_norm, ++window;
         if (step % c.train.log_every == 0 || step == c.train.steps) {
           const double secs = wall_offset + since(start),
                        rate = (step - first_step + 1) / since(start);
           file.append("train", {{"step", double(step)},
                                 {"loss", window_loss / window},
-                                {"lr", trainer->optimizer().lr()},
+                                {"lr", lr},
                                 {"grad_norm", window_grad / window},
                                 {"wall_s", secs}});
           std::ostringstream line;
-          line << "step " << step << "/" << c.train.steps << "  loss " << fmt(window_loss / window)
-               << "  " << std::fixed << std::setprecision(1) << rate << " steps/s  ETA "
-               << std::setprecision(0) << (c.train.steps - step) / rate << " s";
+          line << "step " << step << "/" << c.train.steps << "  loss "
+               << format_number(window_loss / window) << "  " << std::fixed << std::setprecision(1)
+               << rate << " steps/s  ETA " << std::setprecision(0) << (c.train.steps - step) / rate
+               << " s";
           out << (tty ? "\r" : "") << line.str() << (tty ? "   " : "\n") << std::flush;
           window_loss = window_grad = 0, window = 0;
         }
         if (c.train.eval_every > 0 && step % c.train.eval_every == 0 && step != c.train.steps) {
-          const auto ema = trainer->ema_model();
-          const auto row = evaluate(step, *ema);
+          const auto row = evaluate(step, *family->denoiser());
           if (!tty)
             out << "eval step " << step << ": sliced_wasserstein "
-                << fmt(row.at("sliced_wasserstein")) << "\n";
+                << format_number(row.at("sliced_wasserstein")) << "\n";
         }
         if (step == c.train.steps ||
             (c.train.checkpoint_every > 0 && step % c.train.checkpoint_every == 0))
-          save_checkpoint(file, step, *model, *trainer, data_rng, noise_rng,
-                          wall_offset + since(start));
+          save_checkpoint(file, step, *family, data_rng, noise_rng, wall_offset + since(start));
       }
       if (tty) out << "\n";
-      file.write_tensors("model", model->state_dict());
-      ema_model = trainer->ema_model();
-      file.write_tensors("model/ema", ema_model->state_dict());
-      denoiser = ema_model.get();
+      file.write_tensors("model", family->weights());
+      file.write_tensors("model/ema", family->averaged_weights());
     }
+    const Denoiser* denoiser = family->denoiser();
+    if (!denoiser)
+      throw std::runtime_error("family '" + c.model.family + "' has no denoiser to sample");
     if (summary.status == "completed") {
       const auto row = evaluate(c.train.steps, *denoiser);
       out << "final eval (heun-" << c.evaluate.eval_steps << ", EMA weights): sliced_wasserstein "
-          << fmt(row.at("sliced_wasserstein")) << ", mmd " << fmt(row.at("mmd")) << "\n";
+          << format_number(row.at("sliced_wasserstein")) << ", mmd " << format_number(row.at("mmd"))
+          << "\n";
 
       // Every variant from the same initial noise.
       const VariantContext ctx = make_context(c, *denoiser, data);
@@ -503,9 +388,9 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out,
                                    {"nll_nats", mean(lr.nll_nats).item()},
                                    {"bits_per_dim", mean(lr.bits_per_dim).item()},
                                    {"nfe", double(lr.nfe)}});
-        out << "likelihood (PF-ODE, " << lo.trace << "): " << fmt(mean(lr.nll_nats).item())
-            << " nats, " << fmt(mean(lr.bits_per_dim).item()) << " bits/dim, " << lr.nfe
-            << " NFE\n";
+        out << "likelihood (PF-ODE, " << lo.trace
+            << "): " << format_number(mean(lr.nll_nats).item()) << " nats, "
+            << format_number(mean(lr.bits_per_dim).item()) << " bits/dim, " << lr.nfe << " NFE\n";
       }
     }
     file.set_status(summary.status);

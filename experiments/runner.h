@@ -13,6 +13,7 @@
 
 #include "experiments/config/experiment_config.h"
 #include "experiments/run_file.h"
+#include "experiments/variants_table.h"
 
 namespace genlab {
 
@@ -34,13 +35,5 @@ SummaryRow add_variant(const std::string& path, const SamplerVariant& variant, s
 // The status attribute, except that a "running" file written on this host by a process
 // that no longer exists (killed, crashed) reads "interrupted (...)".
 std::string effective_status(const std::map<std::string, std::string>& attrs);
-
-// `genlab compare`: the variants of several run files in one table (a `run` column first).
-std::string compare_runs(const std::vector<std::string>& paths, bool csv = false,
-                         const std::string& sort = "");
-
-// The variants table as text (or CSV), rows in order; `sort` names a number column.
-std::string format_variants_table(const std::vector<SummaryRow>& rows, bool csv = false,
-                                  const std::string& sort = "", const std::string& run_label = "");
 
 }  // namespace genlab

@@ -34,7 +34,9 @@ class DiffusionTrainer {
   std::unique_ptr<DiffusionModel> ema_model() const;
 
   Adam& optimizer() { return adam_; }
+  const Adam& optimizer() const { return adam_; }
   EMA& ema() { return ema_; }
+  const EMA& ema() const { return ema_; }
 
  private:
   DiffusionModel& model_;

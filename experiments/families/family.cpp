@@ -1,0 +1,133 @@
+#include "experiments/families/family.h"
+
+#include <functional>
+#include <stdexcept>
+#include <vector>
+
+#include "models/analytic/gaussian_mixture.h"
+#include "models/diffusion/trainer.h"
+
+namespace genlab {
+namespace {
+
+// Diffusion / flow matching: a preconditioned DenoiserNet, Adam, EMA.
+class DiffusionFamily final : public Family {
+ public:
+  DiffusionFamily(const ExperimentConfig& c, Generator& init)
+      : model_(c.model.preconditioning, c.model.net, init),
+        trainer_(model_, {.adam = {.lr = static_cast<float>(c.train.lr)},
+                          .ema = {.decay = static_cast<float>(c.train.ema_decay)},
+                          .grad_clip = static_cast<float>(c.train.grad_clip)}),
+        process_(c.model.preconditioning.process) {}
+
+  std::string describe() const override {
+    return "diffusion (" + process_ + ", " + std::to_string(model_.num_parameters()) +
+           " parameters)";
+  }
+  bool trainable() const override { return true; }
+  Step train_step(const Tensor& batch, Generator& noise, float lr) override {
+    trainer_.optimizer().set_lr(lr);
+    const auto s = trainer_.step_stats(batch, noise);
+    return {s.loss, s.grad_norm};
+  }
+  NamedTensorMap weights() const override { return model_.state_dict(); }
+  NamedTensorMap averaged_weights() const override {
+    auto w = model_.state_dict();  // buffers as they are, parameters averaged
+    for (const auto& [name, t] : trainer_.ema().shadow()) w[name] = t;
+    return w;
+  }
+  void load_averaged_weights(const NamedTensorMap& w) override {
+    model_.load_state_dict(w);
+    ema_model_.reset();
+    loaded_averaged_ = true;
+  }
+  std::map<std::string, NamedTensorMap> state() const override {
+    NamedTensorMap slots;
+    const OptimizerState os = trainer_.optimizer().state_dict();
+    for (const auto& [param, named] : os.slots)
+      for (const auto& [name, t] : named) slots[param + "|" + name] = t;
+    return {{"ema", trainer_.ema().shadow()}, {"optimizer", slots}};
+  }
+  std::map<std::string, std::string> state_attrs() const override {
+    return {{"optimizer_step", std::to_string(trainer_.optimizer().state_dict().step)},
+            {"ema_updates", std::to_string(trainer_.ema().updates())}};
+  }
+  void load_state(const NamedTensorMap& weights,
+                  const std::map<std::string, NamedTensorMap>& groups,
+                  const std::map<std::string, std::string>& attrs) override {
+    model_.load_state_dict(weights);
+    trainer_.ema().load(groups.at("ema"), std::stoll(attrs.at("ema_updates")));
+    OptimizerState os;
+    os.step = std::stoll(attrs.at("optimizer_step"));
+    for (const auto& [key, t] : groups.at("optimizer")) {
+      const auto bar = key.rfind('|');
+      os.slots[key.substr(0, bar)][key.substr(bar + 1)] = t;
+    }
+    trainer_.optimizer().load_state_dict(os);
+  }
+  const Denoiser* denoiser() override {
+    if (loaded_averaged_) return &model_;  // the model holds the averaged weights already
+    ema_model_ = trainer_.ema_model();
+    return ema_model_.get();
+  }
+
+ private:
+  DiffusionModel model_;
+  DiffusionTrainer trainer_;
+  std::string process_;
+  std::unique_ptr<DiffusionModel> ema_model_;
+  bool loaded_averaged_ = false;
+};
+
+// An exact Gaussian mixture (the data set itself): nothing to train.
+class AnalyticFamily final : public Family {
+ public:
+  explicit AnalyticFamily(const ExperimentConfig& c)
+      : mixture_(c.data.name == "mixture/grid25" ? GaussianMixture::grid25()
+                                                 : GaussianMixture::eight_gaussians()),
+        name_(c.data.name) {}
+  std::string describe() const override { return "analytic " + name_ + " (no training)"; }
+  bool trainable() const override { return false; }
+  Step train_step(const Tensor&, Generator&, float) override {
+    throw std::logic_error("the analytic family does not train");
+  }
+  NamedTensorMap weights() const override { return {}; }
+  NamedTensorMap averaged_weights() const override { return {}; }
+  void load_averaged_weights(const NamedTensorMap&) override {}
+  std::map<std::string, NamedTensorMap> state() const override { return {}; }
+  std::map<std::string, std::string> state_attrs() const override { return {}; }
+  void load_state(const NamedTensorMap&, const std::map<std::string, NamedTensorMap>&,
+                  const std::map<std::string, std::string>&) override {}
+  const Denoiser* denoiser() override { return &mixture_; }
+
+ private:
+  GaussianMixture mixture_;
+  std::string name_;
+};
+
+using Factory = std::function<std::unique_ptr<Family>(const ExperimentConfig&, Generator&)>;
+
+// The families by name: the one place a new family is added.
+const std::vector<std::pair<std::string, Factory>>& families() {
+  static const std::vector<std::pair<std::string, Factory>> table{
+      {"diffusion", [](const ExperimentConfig& c,
+                       Generator& g) { return std::make_unique<DiffusionFamily>(c, g); }},
+      {"analytic",
+       [](const ExperimentConfig& c, Generator&) { return std::make_unique<AnalyticFamily>(c); }},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::unique_ptr<Family> make_family(const ExperimentConfig& config, Generator& init) {
+  std::string names;
+  for (const auto& [name, factory] : families()) {
+    if (name == config.model.family) return factory(config, init);
+    names += (names.empty() ? "" : ", ") + name;
+  }
+  throw std::invalid_argument("unknown model family '" + config.model.family +
+                              "' (available: " + names + ")");
+}
+
+}  // namespace genlab

@@ -1,0 +1,23 @@
+// The variants table of one or more run files, as aligned text or CSV: what `genlab run`
+// prints at the end and `genlab compare` prints across runs.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "experiments/run_file.h"
+
+namespace genlab {
+
+// Rows in order (or sorted ascending by the number column `sort`); known columns first.
+std::string format_variants_table(const std::vector<SummaryRow>& rows, bool csv = false,
+                                  const std::string& sort = "", const std::string& run_label = "");
+
+// `genlab compare`: the variants of several run files in one table (a `run` column first).
+std::string compare_runs(const std::vector<std::string>& paths, bool csv = false,
+                         const std::string& sort = "");
+
+// A number as the tables print it (4 significant digits, scientific when tiny or huge).
+std::string format_number(double v);
+
+}  // namespace genlab
