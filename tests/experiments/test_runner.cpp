@@ -18,6 +18,7 @@
 #include "experiments/config/experiment_config.h"
 #include "experiments/runner.h"
 #include "experiments/sweep.h"
+#include "models/analytic/gaussian_mixture.h"
 
 using namespace genlab;
 
@@ -83,7 +84,8 @@ TEST_CASE("runner: the analytic family gets exact metrics and no training", "[ru
   const auto summary = run_experiment(
       parse_experiment_config(
           "name: a\ndata: {name: mixture/eight_gaussians}\nmodel: {family: analytic}\n"
-          "evaluate: {samples: 400}\nsamplers: [{sampler: heun, steps: 18}, {sampler: euler, "
+          "evaluate: {samples: 400, likelihood: true, likelihood_samples: 64, likelihood_trace: "
+          "exact}\nsamplers: [{sampler: heun, steps: 18}, {sampler: euler, "
           "steps: 5}]\n",
           "a.yaml", {"output.path=" + path}),
       log);
@@ -93,6 +95,13 @@ TEST_CASE("runner: the analytic family gets exact metrics and no training", "[ru
   CHECK(rows[1].numbers.at("rk45_distance") > rows[0].numbers.at("rk45_distance"));
   CHECK(rows[0].numbers.count("exact_log_density") == 1);
   CHECK_FALSE(RunFile::open(path).exists("/train"));
+  // evaluate.likelihood: the PF-ODE NLL of the held-out points equals their exact density.
+  Generator held_out = Generator(0).derive("held_out");
+  const GaussianMixture gm = GaussianMixture::eight_gaussians();
+  const Tensor x0 = gm.sample(64, held_out);
+  const double exact = -mean(gm.log_density(x0, Tensor::full({64}, 1e-3f))).item();
+  CHECK(RunFile::open(path).read_columns("likelihood").at("nll_nats").at(0) ==
+        Approx(exact).margin(2e-3));
 }
 
 TEST_CASE("runner: Ctrl-C leaves a readable file marked interrupted", "[runner]") {
@@ -187,7 +196,8 @@ TEST_CASE("SIGKILL midway, then --resume: the final model equals an uninterrupte
   REQUIRE(seen >= 300);
   // The killed file opens and says it did not complete.
   CHECK(RunFile::open(killed).attrs().at("status") == "running");
-  CHECK_THAT(effective_status(RunFile::open(killed).attrs()), Catch::Matchers::StartsWith("interrupted"));
+  CHECK_THAT(effective_status(RunFile::open(killed).attrs()),
+             Catch::Matchers::StartsWith("interrupted"));
   CHECK(RunFile::open(killed).read_columns("train").at("step").back() < 6000);
 
   const auto summary = run_experiment(load_experiment_config(cfg, overrides(killed)), log, killed);
@@ -239,7 +249,8 @@ TEST_CASE("sweeps: Cartesian product, one run file per point, an index", "[runne
   CHECK_FALSE(std::filesystem::exists(temp_path("bad_000.h5")));
 }
 
-TEST_CASE("a run that fails is marked failed with its error, and compare reads two runs", "[runner]") {
+TEST_CASE("a run that fails is marked failed with its error, and compare reads two runs",
+          "[runner]") {
   const std::string path = temp_path("failed.h5");
   std::ostringstream log;
   const std::string cfg =
