@@ -20,11 +20,10 @@
 #include "core/ops.h"
 #include "core/optim/schedule.h"
 #include "core/parallel.h"
+#include "experiments/datasets.h"
 #include "experiments/families/family.h"
 #include "experiments/metrics.h"
-#include "experiments/toy_data.h"
 #include "experiments/variants_table.h"
-#include "models/analytic/gaussian_mixture.h"
 #include "samplers/likelihood.h"
 
 #ifndef GENLAB_GIT_COMMIT
@@ -57,25 +56,6 @@ std::string host_name() {
   return buf;
 }
 
-// Draws training or reference data: a toy set or an exact mixture's samples.
-class DataSource {
- public:
-  explicit DataSource(const std::string& name) : name_(name) {
-    if (name == "mixture/eight_gaussians")
-      mixture_ = std::make_unique<GaussianMixture>(GaussianMixture::eight_gaussians());
-    if (name == "mixture/grid25")
-      mixture_ = std::make_unique<GaussianMixture>(GaussianMixture::grid25());
-  }
-  Tensor draw(int64_t n, Generator& rng) const {
-    return mixture_ ? mixture_->sample(n, rng) : toy_2d(name_, n, rng);
-  }
-  const GaussianMixture* mixture() const { return mixture_.get(); }
-
- private:
-  std::string name_;
-  std::unique_ptr<GaussianMixture> mixture_;
-};
-
 std::map<std::string, double> distribution_metrics(const Tensor& x, const Tensor& reference) {
   return {{"sliced_wasserstein", sliced_wasserstein(x, reference)},
           {"mmd", mmd_rbf(x, reference)},
@@ -93,7 +73,7 @@ struct VariantContext {
 };
 
 VariantContext make_context(const ExperimentConfig& c, const Denoiser& denoiser,
-                            const DataSource& data) {
+                            const Dataset& data) {
   VariantContext ctx;
   const Generator root(c.seed);
   Generator reference_rng = root.derive("reference");
@@ -102,7 +82,7 @@ VariantContext make_context(const ExperimentConfig& c, const Denoiser& denoiser,
   ctx.mixture = data.mixture();
   ctx.reference = data.draw(c.evaluate.samples, reference_rng);
   ctx.sampling = root.derive("sampling");
-  ctx.noise = ctx.sampling.derive("init").normal_rows({c.evaluate.samples, 2}, 0);
+  ctx.noise = ctx.sampling.derive("init").normal_rows({c.evaluate.samples, data.dims()}, 0);
   if (ctx.mixture) {
     const int64_t n_ref = std::min<int64_t>(1000, c.evaluate.samples);
     ctx.rk45_reference =
@@ -170,7 +150,8 @@ SummaryRow add_variant(const std::string& path, const SamplerVariant& v, std::os
     if (r.text.count("name") && r.text.at("name") == v.name)
       throw std::runtime_error(path + ": a variant named '" + v.name +
                                "' exists already (pick another with name=...)");
-  const DataSource data(c.data.name);
+  const auto data_ptr = make_dataset(c.data.name);
+  const Dataset& data = *data_ptr;
   Generator unused(0);
   const std::unique_ptr<Family> family = make_family(c, unused);
   if (family->trainable()) {
@@ -281,11 +262,13 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out,
     Generator init = root.derive("init"), data_rng = root.derive("data"),
               noise_rng = root.derive("noise");
     Generator reference_rng = root.derive("reference");
-    const DataSource data(c.data.name);
+    const auto data_ptr = make_dataset(c.data.name);
+    const Dataset& data = *data_ptr;
     const Tensor reference = data.draw(c.evaluate.samples, reference_rng);
     const auto process = make_process(c.model.preconditioning.process);
     const Generator sampling = root.derive("sampling");
-    const Tensor eval_noise = sampling.derive("eval").normal_rows({c.evaluate.samples, 2}, 0);
+    const Tensor eval_noise =
+        sampling.derive("eval").normal_rows({c.evaluate.samples, data.dims()}, 0);
 
     const std::unique_ptr<Family> family = make_family(c, init);
     out << "genlab run '" << c.name << "': " << family->describe() << " on " << c.data.name;

@@ -5,17 +5,10 @@
 #include <set>
 
 #include "experiments/config/yaml_section.h"
-#include "experiments/toy_data.h"
+#include "experiments/datasets.h"
 
 namespace genlab {
 namespace {
-
-std::vector<std::string> data_names() {
-  std::vector<std::string> v = toy_2d_names();
-  v.push_back("mixture/eight_gaussians");
-  v.push_back("mixture/grid25");
-  return v;
-}
 
 void read_model(Section m, ModelConfig& c, const std::string& data_name) {
   c.family = m.choice("family", c.family, {"diffusion", "analytic", "autoregressive", "vae"});
@@ -134,10 +127,10 @@ ExperimentConfig read(const YamlSource& src) {
   c.threads = root.get("threads", c.threads);
   root.check(c.threads >= 0 && c.threads <= 1024, "threads", "must be in [0, 1024] (0: all cores)");
   Section data = root.section("data");
-  c.data.name = data.choice("name", c.data.name, data_names());
+  c.data.name = data.choice("name", c.data.name, dataset_names());
   data.finish();
   read_model(root.section("model"), c.model, c.data.name);
-  c.model.net.dims = 2;
+  c.model.net.dims = make_dataset(c.data.name)->dims();  // the network maps data to data
   read_train(root.section("train"), c.train);
   if (c.model.family == "analytic") c.train.steps = 0;
   read_evaluate(root.section("evaluate"), c.evaluate);
@@ -241,7 +234,8 @@ std::string to_yaml(const ExperimentConfig& c) {
   e << YAML::Key << "ema_decay" << YAML::Value << t.ema_decay << YAML::Key << "grad_clip"
     << YAML::Value << t.grad_clip;
   e << YAML::Key << "log_every" << YAML::Value << t.log_every << YAML::Key << "eval_every"
-    << YAML::Value << t.eval_every << YAML::Key << "checkpoint_every" << YAML::Value << t.checkpoint_every << YAML::EndMap;
+    << YAML::Value << t.eval_every << YAML::Key << "checkpoint_every" << YAML::Value
+    << t.checkpoint_every << YAML::EndMap;
   const auto& ev = c.evaluate;
   e << YAML::Key << "evaluate" << YAML::Value << YAML::BeginMap;
   e << YAML::Key << "samples" << YAML::Value << ev.samples << YAML::Key << "eval_steps"

@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "models/analytic/gaussian_mixture.h"
+#include "experiments/datasets.h"
 #include "models/diffusion/trainer.h"
 
 namespace genlab {
@@ -83,9 +83,10 @@ class DiffusionFamily final : public Family {
 class AnalyticFamily final : public Family {
  public:
   explicit AnalyticFamily(const ExperimentConfig& c)
-      : mixture_(c.data.name == "mixture/grid25" ? GaussianMixture::grid25()
-                                                 : GaussianMixture::eight_gaussians()),
-        name_(c.data.name) {}
+      : data_(make_dataset(c.data.name)), name_(c.data.name) {
+    if (!data_->mixture())
+      throw std::invalid_argument("the analytic family needs an exact mixture as data.name");
+  }
   std::string describe() const override { return "analytic " + name_ + " (no training)"; }
   bool trainable() const override { return false; }
   Step train_step(const Tensor&, Generator&, float) override {
@@ -98,10 +99,10 @@ class AnalyticFamily final : public Family {
   std::map<std::string, std::string> state_attrs() const override { return {}; }
   void load_state(const NamedTensorMap&, const std::map<std::string, NamedTensorMap>&,
                   const std::map<std::string, std::string>&) override {}
-  const Denoiser* denoiser() override { return &mixture_; }
+  const Denoiser* denoiser() override { return data_->mixture(); }
 
  private:
-  GaussianMixture mixture_;
+  std::unique_ptr<Dataset> data_;
   std::string name_;
 };
 

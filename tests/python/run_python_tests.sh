@@ -11,6 +11,34 @@ rm -rf "$out" && mkdir -p "$out"
 "$build/genlab" run "$root/configs/samplers_analytic.yaml" --multirun output.path="$out/sweep.h5" \
   evaluate.samples=300 seed=1,2 > "$out/sweep.log"
 /usr/bin/python3 "$root/tests/python/test_runs.py" "$out/tiny.h5" "$out/tiny2.h5" "$out/sweep_index.tsv"
+# Mid-run: h5py reads the rows so far while the run goes on; after SIGKILL the file still
+# opens and reads "interrupted" (its writer is gone).
+"$build/genlab" run "$root/tests/python/tiny.yaml" output.path="$out/live.h5" train.steps=100000000 > /dev/null &
+writer=$!
+/usr/bin/python3 - "$out/live.h5" "$root/python" <<'PY'
+import sys, time
+sys.path.insert(0, sys.argv[2])
+from genlab import load_run
+for _ in range(400):
+    time.sleep(0.05)
+    try:
+        run = load_run(sys.argv[1])
+    except (OSError, KeyError):  # not created yet, or caught mid-write: try again
+        continue
+    if len(run.train) >= 3:
+        assert run.status == "running", run.status
+        print(f"read mid-run: {len(run.train)} train rows, status {run.status}")
+        break
+else:
+    raise SystemExit("no rows seen while the run was going on")
+PY
+kill -KILL "$writer"; wait "$writer" 2>/dev/null || true
+/usr/bin/python3 -c "
+import sys; sys.path.insert(0, '$root/python')
+from genlab import load_run
+run = load_run('$out/live.h5')
+assert run.attrs['status'] == 'running' and run.status == 'interrupted', run.status
+print('after SIGKILL: readable, status', run.status)"
 GENLAB_RUN="$out/tiny.h5" jupyter-nbconvert --to notebook --execute \
   --ExecutePreprocessor.timeout=300 --output-dir "$out" "$root/notebooks/compare_samplers.ipynb" > "$out/nbconvert.log" 2>&1 \
   || { cat "$out/nbconvert.log"; exit 1; }
