@@ -1,0 +1,30 @@
+// Autoregressive models on binary vectors, p(x) = prod_i p(x_i | x_<i) (MATH.md section
+// 2): exact log-likelihood and batched ancestral sampling. FVSBN, NADE and MADE implement
+// this interface; the runner's autoregressive family trains any of them.
+//
+//   Tensor ll = model.log_prob(x);        // x [B, D] in {0, 1} -> [B] nats, differentiable
+//   Tensor s = model.sample(64, rng);     // [64, D], no-grad
+#pragma once
+
+#include "core/nn/module.h"
+#include "core/rng.h"
+
+namespace genlab {
+
+class AutoregressiveModel : public Module {
+ public:
+  virtual int64_t dims() const = 0;
+  // Logits of p(x_d = 1 | x_<d) for every d at once, [B, D] (teacher forcing).
+  virtual Tensor logits(const Tensor& x) const = 0;
+  // log p(x) in nats, [B].
+  virtual Tensor log_prob(const Tensor& x) const;
+  // Ancestral sampling in the model's order, [n, D].
+  virtual Tensor sample(int64_t n, Generator& rng) const;
+  // The order in which dimensions are generated (a permutation of 0..D-1).
+  virtual std::vector<int64_t> order() const;
+};
+
+// sum_d x_d l_d - softplus(l_d): the Bernoulli log-likelihood of x under logits l, [B].
+Tensor bernoulli_log_prob(const Tensor& logits, const Tensor& x);
+
+}  // namespace genlab

@@ -1,0 +1,64 @@
+#include "models/autoregressive/nade.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "core/autograd.h"
+#include "core/ops.h"
+
+namespace genlab {
+
+NADE::NADE(int64_t dims, int64_t hidden, Generator& init) : dims_(dims), hidden_(hidden) {
+  if (dims < 1 || hidden < 1) throw std::invalid_argument("NADE: dims and hidden must be >= 1");
+  const float bw = 1.0f / std::sqrt(static_cast<float>(dims)),
+              bv = 1.0f / std::sqrt(static_cast<float>(hidden));
+  w_ = register_parameter("W", init.uniform({hidden, dims}, -bw, bw));
+  c_ = register_parameter("c", Tensor::zeros({hidden}));
+  v_ = register_parameter("V", init.uniform({dims, hidden}, -bv, bv));
+  b_ = register_parameter("b", Tensor::zeros({dims}));
+}
+
+Tensor NADE::logits(const Tensor& x) const {
+  if (x.dim() != 2 || x.size(1) != dims_)
+    throw std::invalid_argument("NADE: x must be [batch, " + std::to_string(dims_) + "], got " +
+                                shape_str(x.shape()));
+  const Tensor wt = transpose(w_, 0, 1);  // [D, H]: row i is W[:, i]
+  Tensor a = broadcast_to(reshape(c_, {1, hidden_}), {x.size(0), hidden_});
+  std::vector<Tensor> cols;
+  cols.reserve(dims_);
+  for (int64_t i = 0; i < dims_; ++i) {
+    const Tensor h = sigmoid(a);
+    // [B, H] x [1, H]^T -> [B, 1]
+    cols.push_back(matmul(h, slice(v_, 0, i, i + 1), false, true) + slice(b_, 0, i, i + 1));
+    if (i + 1 < dims_) a = a + slice(x, 1, i, i + 1) * slice(wt, 0, i, i + 1);
+  }
+  return concat(cols, 1);
+}
+
+Tensor NADE::logits_naive(const Tensor& x) const {
+  std::vector<Tensor> cols;
+  for (int64_t i = 0; i < dims_; ++i) {
+    Tensor a = broadcast_to(reshape(c_, {1, hidden_}), {x.size(0), hidden_});
+    if (i > 0) a = a + matmul(slice(x, 1, 0, i), slice(w_, 1, 0, i), false, true);
+    cols.push_back(matmul(sigmoid(a), slice(v_, 0, i, i + 1), false, true) +
+                   slice(b_, 0, i, i + 1));
+  }
+  return concat(cols, 1);
+}
+
+Tensor NADE::sample(int64_t n, Generator& rng) const {
+  NoGradGuard no_grad;
+  const Tensor wt = transpose(w_, 0, 1);
+  Tensor a = broadcast_to(reshape(c_, {1, hidden_}), {n, hidden_});
+  std::vector<Tensor> cols;
+  for (int64_t i = 0; i < dims_; ++i) {
+    const Tensor p =
+        sigmoid(matmul(sigmoid(a), slice(v_, 0, i, i + 1), false, true) + slice(b_, 0, i, i + 1));
+    const Tensor xi = rng.bernoulli(p);  // [n, 1]
+    cols.push_back(xi);
+    a = a + xi * slice(wt, 0, i, i + 1);
+  }
+  return concat(cols, 1);
+}
+
+}  // namespace genlab
