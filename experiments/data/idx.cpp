@@ -1,0 +1,60 @@
+#include "experiments/data/idx.h"
+
+#include <zlib.h>
+
+#include <stdexcept>
+
+namespace genlab {
+namespace {
+
+// Reads exactly n bytes or throws "truncated"; gzread also reads uncompressed files as is.
+void read_exact(gzFile f, void* out, size_t n, const std::string& path, const std::string& what) {
+  size_t done = 0;
+  auto* p = static_cast<uint8_t*>(out);
+  while (done < n) {
+    const int chunk = static_cast<int>(std::min<size_t>(n - done, 1 << 30));
+    const int got = gzread(f, p + done, static_cast<unsigned>(chunk));
+    if (got < 0) throw std::runtime_error(path + ": read error in the " + what);
+    if (got == 0)
+      throw std::runtime_error(path + ": truncated: the " + what + " needs " + std::to_string(n) +
+                               " bytes, the file has " + std::to_string(done));
+    done += static_cast<size_t>(got);
+  }
+}
+
+}  // namespace
+
+IdxArray read_idx(const std::string& path) {
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) throw std::runtime_error(path + ": cannot open the IDX file");
+  struct Closer {
+    gzFile f;
+    ~Closer() { gzclose(f); }
+  } closer{f};
+  uint8_t magic[4];
+  read_exact(f, magic, 4, path, "header");
+  if (magic[0] != 0 || magic[1] != 0)
+    throw std::runtime_error(
+        path + ": wrong magic number (not an IDX file: it must start with two zero bytes)");
+  if (magic[2] != 0x08)
+    throw std::runtime_error(path + ": unsupported IDX element type 0x" + std::to_string(magic[2]) +
+                             " (only 0x08, unsigned byte)");
+  const int rank = magic[3];
+  if (rank < 1 || rank > 4)
+    throw std::runtime_error(path + ": wrong magic number (" + std::to_string(rank) +
+                             " dimensions)");
+  IdxArray a;
+  size_t total = 1;
+  for (int i = 0; i < rank; ++i) {
+    uint8_t b[4];
+    read_exact(f, b, 4, path, "header");
+    const int64_t n = (int64_t{b[0]} << 24) | (int64_t{b[1]} << 16) | (int64_t{b[2]} << 8) | b[3];
+    a.dims.push_back(n);
+    total *= static_cast<size_t>(n);
+  }
+  a.data.resize(total);
+  read_exact(f, a.data.data(), total, path, "data");
+  return a;
+}
+
+}  // namespace genlab

@@ -1,0 +1,188 @@
+#include "experiments/data/image_data.h"
+
+#include <hdf5.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <numeric>
+#include <stdexcept>
+
+#include "experiments/data/idx.h"
+
+namespace genlab {
+namespace {
+
+std::string find_file(const std::string& dir, const std::string& stem) {
+  for (const std::string& name : {stem + ".gz", stem}) {
+    const auto p = std::filesystem::path(dir) / name;
+    if (std::filesystem::exists(p)) return p.string();
+  }
+  throw std::runtime_error(dir + ": no " + stem +
+                           "[.gz] (install Debian's dataset-fashion-mnist, or set data.path to "
+                           "a folder with the four IDX files)");
+}
+
+// Images [N, H, W] from IDX, checked against the label count.
+IdxArray images_with_labels(const std::string& dir, const std::string& images,
+                            const std::string& labels) {
+  IdxArray im = read_idx(find_file(dir, images));
+  const IdxArray lb = read_idx(find_file(dir, labels));
+  if (im.dims.size() != 3)
+    throw std::runtime_error(dir + "/" + images + ": expected [N, H, W] images");
+  if (lb.dims.size() != 1 || lb.dims[0] != im.dims[0])
+    throw std::runtime_error(dir + ": " + images + " has " + std::to_string(im.dims[0]) +
+                             " images but " + labels + " has " +
+                             std::to_string(lb.dims.empty() ? 0 : lb.dims[0]) + " labels");
+  return im;
+}
+
+std::vector<float> to_unit(const std::vector<uint8_t>& v) {
+  std::vector<float> out(v.size());
+  for (size_t i = 0; i < v.size(); ++i) out[i] = v[i] / 255.0f;
+  return out;
+}
+
+// [N, H, W] -> [N, H/2, W/2] by 2x2 averaging.
+std::vector<float> downsample2(const std::vector<float>& v, int64_t n, int64_t h, int64_t w) {
+  std::vector<float> out(n * (h / 2) * (w / 2));
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t y = 0; y < h / 2; ++y)
+      for (int64_t x = 0; x < w / 2; ++x) {
+        const float* p = &v[(i * h + 2 * y) * w + 2 * x];
+        out[(i * (h / 2) + y) * (w / 2) + x] = 0.25f * (p[0] + p[1] + p[w] + p[w + 1]);
+      }
+  return out;
+}
+
+std::vector<float> read_hdf5(const std::string& path, const std::string& name,
+                             std::vector<int64_t>& dims) {
+  setenv("HDF5_USE_FILE_LOCKING", "FALSE", 0);
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) throw std::runtime_error(path + ": cannot open as HDF5");
+  const hid_t d = H5Dopen2(f, name.c_str(), H5P_DEFAULT);
+  if (d < 0) {
+    H5Fclose(f);
+    throw std::runtime_error(path + ": no dataset '" + name + "'");
+  }
+  const hid_t s = H5Dget_space(d);
+  const int rank = H5Sget_simple_extent_ndims(s);
+  std::vector<hsize_t> hd(std::max(rank, 1));
+  H5Sget_simple_extent_dims(s, hd.data(), nullptr);
+  dims.assign(hd.begin(), hd.begin() + rank);
+  size_t total = 1;
+  for (auto x : hd) total *= x;
+  std::vector<float> v(total);
+  const herr_t st = H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+  H5Sclose(s), H5Dclose(d), H5Fclose(f);
+  if (st < 0) throw std::runtime_error(path + ": cannot read '" + name + "' as numbers");
+  if (rank < 2 || rank > 3)
+    throw std::runtime_error(path + ": '" + name + "' must be [N, D] or [N, H, W]");
+  const float mx = v.empty() ? 0.0f : *std::max_element(v.begin(), v.end());
+  if (mx > 1.0f)
+    for (auto& x : v) x /= 255.0f;
+  return v;
+}
+
+}  // namespace
+
+ImageData load_image_data(const ImageDataOptions& o) {
+  if (o.binarize != "static" && o.binarize != "dynamic")
+    throw std::invalid_argument("image data: unknown binarize '" + o.binarize +
+                                "' (allowed: static, dynamic)");
+  ImageData d;
+  d.o_ = o;
+  std::vector<float> train, test;
+  int64_t n_train = 0, n_test = 0;
+  if (o.source == "fashion_mnist") {
+    const std::string dir = o.path.empty() ? kFashionMnistDir : o.path;
+    const IdxArray tr =
+        images_with_labels(dir, "train-images-idx3-ubyte", "train-labels-idx1-ubyte");
+    const IdxArray te = images_with_labels(dir, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
+    d.height_ = tr.dims[1], d.width_ = tr.dims[2];
+    n_train = tr.dims[0], n_test = te.dims[0];
+    train = to_unit(tr.data), test = to_unit(te.data);
+  } else if (o.source == "hdf5") {
+    std::vector<int64_t> dims;
+    train = read_hdf5(o.path, o.hdf5_dataset, dims);
+    n_train = dims[0];
+    d.height_ = dims.size() == 3 ? dims[1] : 1;
+    d.width_ = dims.size() == 3 ? dims[2] : dims[1];
+    std::vector<int64_t> test_dims;
+    try {
+      test = read_hdf5(o.path, o.hdf5_dataset + "_test", test_dims);
+      n_test = test_dims[0];
+    } catch (const std::runtime_error&) {  // no test set given: none
+    }
+  } else {
+    throw std::invalid_argument("image data: unknown source '" + o.source +
+                                "' (allowed: fashion_mnist, hdf5)");
+  }
+  if (o.downsample) {
+    if (d.height_ < 2) throw std::invalid_argument("image data: cannot down-sample 1-D data");
+    train = downsample2(train, n_train, d.height_, d.width_);
+    if (n_test) test = downsample2(test, n_test, d.height_, d.width_);
+    d.height_ /= 2, d.width_ /= 2;
+  }
+  d.dims_ = d.height_ * d.width_;
+  if (o.validation < 0 || o.validation >= n_train)
+    throw std::invalid_argument("image data: validation must be in [0, " + std::to_string(n_train) +
+                                ")");
+  // A seeded permutation: the last `validation` examples become the validation set.
+  std::vector<int64_t> perm(n_train);
+  std::iota(perm.begin(), perm.end(), 0);
+  const auto keys = Generator(o.seed).derive("split").uniform({n_train}).to_vector();
+  std::stable_sort(perm.begin(), perm.end(),
+                   [&](int64_t a, int64_t b) { return keys[a] < keys[b]; });
+  const int64_t n_fit = n_train - o.validation;
+  for (int64_t i = 0; i < n_train; ++i) {
+    auto& dst = i < n_fit ? d.train_ : d.validation_;
+    dst.insert(dst.end(), train.begin() + perm[i] * d.dims_,
+               train.begin() + (perm[i] + 1) * d.dims_);
+  }
+  d.test_ = std::move(test);
+  return d;
+}
+
+Tensor ImageData::gather(const std::vector<float>& source, const std::vector<int64_t>& indices,
+                         int64_t epoch, bool dynamic) const {
+  const int64_t n = static_cast<int64_t>(indices.size());
+  std::vector<float> out(n * dims_);
+  const Generator stream =
+      Generator(o_.seed).derive("binarize").derive(static_cast<uint64_t>(epoch));
+  for (int64_t r = 0; r < n; ++r) {
+    const float* p = &source[indices[r] * dims_];
+    float* q = &out[r * dims_];
+    if (dynamic) {
+      // Uniforms for example indices[r] of this epoch: Phi(z) of its fixed normal row.
+      const auto z = stream.normal_rows({1, dims_}, indices[r]).to_vector();
+      for (int64_t j = 0; j < dims_; ++j)
+        q[j] = 0.5f * std::erfc(-z[j] / std::sqrt(2.0f)) < p[j] ? 1.0f : 0.0f;
+    } else {
+      for (int64_t j = 0; j < dims_; ++j) q[j] = p[j] > o_.threshold ? 1.0f : 0.0f;
+    }
+  }
+  return Tensor::from_vector(out, {n, dims_});
+}
+
+Tensor ImageData::train_batch(const std::vector<int64_t>& indices, int64_t epoch) const {
+  for (int64_t i : indices)
+    if (i < 0 || i >= train_size())
+      throw std::out_of_range("image data: train index " + std::to_string(i));
+  return gather(train_, indices, epoch, o_.binarize == "dynamic");
+}
+
+Tensor ImageData::validation_set() const {
+  std::vector<int64_t> idx(validation_size());
+  std::iota(idx.begin(), idx.end(), 0);
+  return gather(validation_, idx, 0, false);
+}
+
+Tensor ImageData::test_set() const {
+  std::vector<int64_t> idx(test_size());
+  std::iota(idx.begin(), idx.end(), 0);
+  return gather(test_, idx, 0, false);
+}
+
+}  // namespace genlab

@@ -1,0 +1,62 @@
+// Binary image data for the autoregressive and VAE families: Fashion-MNIST from Debian's
+// dataset-fashion-mnist package (or any folder with the four IDX files), or user data
+// from an HDF5 dataset; optional 2x down-sampling; static binarization (a threshold,
+// fixed once) or dynamic binarization (a fresh seeded Bernoulli draw per epoch); a
+// validation split taken from the training set.
+//
+//   ImageData d = load_image_data({.source = "fashion_mnist"});
+//   Tensor batch = d.train_batch(indices, epoch, rng);   // [B, 784] in {0, 1}
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/rng.h"
+
+namespace genlab {
+
+struct ImageDataOptions {
+  std::string source = "fashion_mnist";  // fashion_mnist | hdf5
+  std::string path;                      // fashion_mnist: folder (default: Debian's); hdf5: file
+  std::string hdf5_dataset =
+      "images";  // hdf5: dataset name ([N, H, W] or [N, D], values in [0, 1] or 0..255)
+  std::string binarize = "static";  // static | dynamic
+  double threshold = 0.5;           // static
+  int64_t validation = 10000;       // examples moved from train to validation
+  bool downsample = false;          // 28x28 -> 14x14 by 2x2 averaging
+  uint64_t seed = 0;                // the split and dynamic binarization
+};
+
+// Debian's install folder for Fashion-MNIST.
+inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
+
+class ImageData {
+ public:
+  int64_t dims() const { return dims_; }
+  int64_t height() const { return height_; }
+  int64_t width() const { return width_; }
+  int64_t train_size() const { return static_cast<int64_t>(train_.size() / dims_); }
+  int64_t validation_size() const { return static_cast<int64_t>(validation_.size() / dims_); }
+  int64_t test_size() const { return static_cast<int64_t>(test_.size() / dims_); }
+
+  // Binary batches. Static: thresholded once. Dynamic: Bernoulli(intensity), drawn from a
+  // stream fixed by (seed, epoch, example index), so an example's draw in an epoch does not
+  // depend on the batch it is in.
+  Tensor train_batch(const std::vector<int64_t>& indices, int64_t epoch) const;
+  // Validation and test are always binarized statically, so their NLL is comparable.
+  Tensor validation_set() const;
+  Tensor test_set() const;
+
+  friend ImageData load_image_data(const ImageDataOptions& o);
+
+ private:
+  Tensor gather(const std::vector<float>& source, const std::vector<int64_t>& indices,
+                int64_t epoch, bool dynamic) const;
+  ImageDataOptions o_;
+  int64_t dims_ = 0, height_ = 0, width_ = 0;
+  std::vector<float> train_, validation_, test_;  // intensities in [0, 1]
+};
+
+ImageData load_image_data(const ImageDataOptions& options);
+
+}  // namespace genlab

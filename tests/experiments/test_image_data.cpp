@@ -1,0 +1,123 @@
+// The IDX reader on good (raw and gzip), truncated, wrong-magic and mismatched files;
+// Fashion-MNIST from Debian's package: split, down-sampling, static and dynamic
+// binarization; user data from an HDF5 dataset.
+#include <zlib.h>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "core/ops.h"
+#include "experiments/data/idx.h"
+#include "experiments/data/image_data.h"
+#include "experiments/run_file.h"
+
+using namespace genlab;
+using Catch::Matchers::Contains;
+
+namespace {
+
+ImageDataOptions options(int64_t validation, const std::string& binarize = "static",
+                         bool downsample = false) {
+  ImageDataOptions o;
+  o.validation = validation, o.binarize = binarize, o.downsample = downsample;
+  return o;
+}
+
+std::string temp_dir(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / "genlab_tests" / name;
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+std::vector<uint8_t> idx_bytes(const std::vector<uint32_t>& dims, size_t data_bytes,
+                               uint8_t first = 0) {
+  // Sized up front (GCC 12 warns falsely on push_back here: stringop-overflow).
+  std::vector<uint8_t> b(4 + 4 * dims.size() + data_bytes, 0);
+  b[2] = 0x08, b[3] = static_cast<uint8_t>(dims.size());
+  for (size_t i = 0; i < dims.size(); ++i)
+    for (int k = 0; k < 4; ++k) b[4 + 4 * i + k] = static_cast<uint8_t>(dims[i] >> (24 - 8 * k));
+  for (size_t i = 0; i < data_bytes; ++i)
+    b[4 + 4 * dims.size() + i] = static_cast<uint8_t>(first + i);
+  return b;
+}
+
+void write_raw(const std::string& path, const std::vector<uint8_t>& b) {
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
+void write_gz(const std::string& path, const std::vector<uint8_t>& b) {
+  gzFile f = gzopen(path.c_str(), "wb");
+  gzwrite(f, b.data(), static_cast<unsigned>(b.size()));
+  gzclose(f);
+}
+
+}  // namespace
+
+TEST_CASE("IDX reader: good raw and gzip files, truncated, wrong magic", "[data]") {
+  const std::string dir = temp_dir("idx");
+  write_raw(dir + "/good", idx_bytes({2, 3, 2}, 12, 5));
+  write_gz(dir + "/good.gz", idx_bytes({2, 3, 2}, 12, 5));
+  for (const char* name : {"/good", "/good.gz"}) {
+    const IdxArray a = read_idx(dir + name);
+    CHECK(a.dims == std::vector<int64_t>{2, 3, 2});
+    REQUIRE(a.data.size() == 12);
+    CHECK(a.data[0] == 5);
+    CHECK(a.data[11] == 16);
+  }
+  write_raw(dir + "/short", idx_bytes({2, 3, 2}, 11));
+  CHECK_THROWS_WITH(read_idx(dir + "/short"), Contains("truncated") && Contains("needs 12 bytes"));
+  write_gz(dir + "/short.gz", idx_bytes({4}, 2));
+  CHECK_THROWS_WITH(read_idx(dir + "/short.gz"), Contains("truncated"));
+  auto bad = idx_bytes({3}, 3);
+  bad[0] = 0x1f;
+  write_raw(dir + "/magic", bad);
+  CHECK_THROWS_WITH(read_idx(dir + "/magic"), Contains("wrong magic number"));
+  CHECK_THROWS_WITH(read_idx(dir + "/missing"), Contains("cannot open"));
+  // Image and label counts must agree.
+  write_gz(dir + "/train-images-idx3-ubyte.gz", idx_bytes({3, 2, 2}, 12));
+  write_gz(dir + "/train-labels-idx1-ubyte.gz", idx_bytes({2}, 2));
+  write_gz(dir + "/t10k-images-idx3-ubyte.gz", idx_bytes({1, 2, 2}, 4));
+  write_gz(dir + "/t10k-labels-idx1-ubyte.gz", idx_bytes({1}, 1));
+  CHECK_THROWS_WITH(load_image_data({.path = dir, .validation = 1}),
+                    Contains("has 3 images but") && Contains("2 labels"));
+}
+
+TEST_CASE("Fashion-MNIST from Debian's package: split, down-sampling, binarization", "[data]") {
+  if (!std::filesystem::exists(std::string(kFashionMnistDir) + "/train-images-idx3-ubyte.gz"))
+    FAIL("dataset-fashion-mnist is not installed (.ci/setup installs it)");
+  const ImageData d = load_image_data(options(10000));
+  CHECK(d.dims() == 784);
+  CHECK(d.train_size() == 50000);
+  CHECK(d.validation_size() == 10000);
+  CHECK(d.test_size() == 10000);
+  const Tensor test = d.test_set();
+  for (float v : slice(test, 0, 0, 10).to_vector()) CHECK((v == 0.0f || v == 1.0f));
+  const double on = mean(test).item();
+  CHECK(on > 0.2);
+  CHECK(on < 0.6);
+  // Static binarization is fixed; dynamic is a fresh draw per epoch, fixed per example.
+  CHECK(max(abs(d.train_batch({0, 1}, 0) - d.train_batch({0, 1}, 5)), {}).item() == 0.0f);
+  const ImageData dyn = load_image_data(options(10000, "dynamic"));
+  const Tensor e0 = dyn.train_batch({7, 8, 9}, 0), e1 = dyn.train_batch({7, 8, 9}, 1);
+  CHECK(max(abs(e0 - e1), {}).item() == 1.0f);
+  CHECK(max(abs(slice(e0, 0, 1, 2) - dyn.train_batch({8}, 0)), {}).item() == 0.0f);
+  // Down-sampling: 14 x 14.
+  const ImageData small = load_image_data(options(5000, "static", true));
+  CHECK(small.dims() == 196);
+  CHECK(small.height() == 14);
+}
+
+TEST_CASE("user image data from an HDF5 dataset", "[data]") {
+  const std::string path = temp_dir("h5") + "/user.h5";
+  RunFile f = RunFile::create(path, {}, "");
+  f.write_tensors("data", {{"images", Generator(1).uniform({30, 4, 4})}});
+  const ImageData d = load_image_data(
+      {.source = "hdf5", .path = path, .hdf5_dataset = "data/images", .validation = 10});
+  CHECK(d.dims() == 16);
+  CHECK(d.train_size() == 20);
+  CHECK(d.validation_size() == 10);
+  CHECK_THROWS_WITH(load_image_data({.source = "hdf5", .path = path, .hdf5_dataset = "nope"}),
+                    Contains("no dataset"));
+}
