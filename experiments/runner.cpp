@@ -150,16 +150,18 @@ SummaryRow add_variant(const std::string& path, const SamplerVariant& v, std::os
     if (r.text.count("name") && r.text.at("name") == v.name)
       throw std::runtime_error(path + ": a variant named '" + v.name +
                                "' exists already (pick another with name=...)");
-  const auto data_ptr = make_dataset(c.data.name);
+  const auto data_ptr = make_dataset(c.data);
   const Dataset& data = *data_ptr;
   Generator unused(0);
-  const std::unique_ptr<Family> family = make_family(c, unused);
+  const std::unique_ptr<Family> family = make_family(c, data, unused);
   if (family->trainable()) {
     if (!file.exists("/model/ema"))
       throw std::runtime_error(path + ": no /model/ema to sample from (did training finish?)");
     family->load_averaged_weights(file.read_tensors("model/ema"));
   }
   const Denoiser* denoiser = family->denoiser();
+  if (!denoiser)
+    throw std::runtime_error(path + ": the " + c.model.family + " family has no sampler variants");
   const VariantContext ctx = make_context(c, *denoiser, data);
   rows.push_back(run_variant(ctx, v, file));
   file.write_summary(rows);
@@ -262,7 +264,7 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out,
     Generator init = root.derive("init"), data_rng = root.derive("data"),
               noise_rng = root.derive("noise");
     Generator reference_rng = root.derive("reference");
-    const auto data_ptr = make_dataset(c.data.name);
+    const auto data_ptr = make_dataset(c.data);
     const Dataset& data = *data_ptr;
     const Tensor reference = data.draw(c.evaluate.samples, reference_rng);
     const auto process = make_process(c.model.preconditioning.process);
@@ -270,18 +272,32 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out,
     const Tensor eval_noise =
         sampling.derive("eval").normal_rows({c.evaluate.samples, data.dims()}, 0);
 
-    const std::unique_ptr<Family> family = make_family(c, init);
+    const std::unique_ptr<Family> family = make_family(c, data, init);
     out << "genlab run '" << c.name << "': " << family->describe() << " on " << c.data.name;
     if (family->trainable()) out << ", " << c.train.steps << " steps of " << c.train.batch_size;
     out << " -> " << file.path() << "\n";
 
-    auto evaluate = [&](int64_t step, const Denoiser& d) {
-      const auto t = make_time_grid(*process, {.kind = "edm", .steps = c.evaluate.eval_steps});
-      const Tensor x = make_sampler("heun")->sample(d, *process, t, eval_noise).x;
-      auto row = distribution_metrics(x, reference);
+    // Sample metrics (heun from the evaluation noise) for families with a denoiser, plus
+    // the family's own metrics; one /eval row.
+    auto evaluate = [&](int64_t step) {
+      std::map<std::string, double> row;
+      if (const Denoiser* d = family->denoiser()) {
+        const auto t = make_time_grid(*process, {.kind = "edm", .steps = c.evaluate.eval_steps});
+        row = distribution_metrics(make_sampler("heun")->sample(*d, *process, t, eval_noise).x,
+                                   reference);
+      }
+      for (const auto& [k, v] : family->evaluate(data)) row[k] = v;
       row["step"] = static_cast<double>(step);
       file.append("eval", row);
       return row;
+    };
+    auto describe_eval = [](const std::map<std::string, double>& row) {
+      std::string s;
+      for (const char* k :
+           {"sliced_wasserstein", "mmd", "validation_nll", "validation_bits_per_dim"})
+        if (row.count(k))
+          s += std::string(s.empty() ? "" : ", ") + k + " " + format_number(row.at(k));
+      return s;
     };
 
     if (family->trainable()) {
@@ -328,10 +344,8 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out,
           window_loss = window_grad = 0, window = 0;
         }
         if (c.train.eval_every > 0 && step % c.train.eval_every == 0 && step != c.train.steps) {
-          const auto row = evaluate(step, *family->denoiser());
-          if (!tty)
-            out << "eval step " << step << ": sliced_wasserstein "
-                << format_number(row.at("sliced_wasserstein")) << "\n";
+          const auto row = evaluate(step);
+          if (!tty) out << "eval step " << step << ": " << describe_eval(row) << "\n";
         }
         if (step == c.train.steps ||
             (c.train.checkpoint_every > 0 && step % c.train.checkpoint_every == 0))
@@ -342,14 +356,13 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out,
       file.write_tensors("model/ema", family->averaged_weights());
     }
     const Denoiser* denoiser = family->denoiser();
-    if (!denoiser)
-      throw std::runtime_error("family '" + c.model.family + "' has no denoiser to sample");
     if (summary.status == "completed") {
-      const auto row = evaluate(c.train.steps, *denoiser);
-      out << "final eval (heun-" << c.evaluate.eval_steps << ", EMA weights): sliced_wasserstein "
-          << format_number(row.at("sliced_wasserstein")) << ", mmd " << format_number(row.at("mmd"))
-          << "\n";
-
+      const auto row = evaluate(c.train.steps);
+      out << "final eval: " << describe_eval(row) << "\n";
+      Generator family_rng = root.derive("family_final");
+      family->finish(file, data, family_rng, out);
+    }
+    if (summary.status == "completed" && denoiser) {
       // Every variant from the same initial noise.
       const VariantContext ctx = make_context(c, *denoiser, data);
       for (const auto& v : c.samplers) {
@@ -379,7 +392,7 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out,
     file.set_status(summary.status);
     std::signal(SIGINT, previous_handler);
     std::signal(SIGTERM, previous_term);
-    out << "\n" << format_variants_table(summary.variants);
+    if (!summary.variants.empty()) out << "\n" << format_variants_table(summary.variants);
     out << "run file: " << c.output.path << " (" << summary.status << ")\n";
     return summary;
   } catch (const std::exception& e) {

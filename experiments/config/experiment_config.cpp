@@ -12,10 +12,36 @@ namespace {
 
 void read_model(Section m, ModelConfig& c, const std::string& data_name) {
   c.family = m.choice("family", c.family, {"diffusion", "analytic", "autoregressive", "vae"});
-  if (c.family == "autoregressive" || c.family == "vae")
+  if (c.family == "vae")
     m.fail("family",
-           "the " + c.family +
-               " family is not available in this build yet (available: diffusion, analytic)");
+           "the vae family is not available in this build yet (available: diffusion, analytic, "
+           "autoregressive)");
+  const bool images = data_name == "fashion_mnist" || data_name == "hdf5";
+  if (c.family == "autoregressive") {
+    if (!images)
+      m.fail("family",
+             "the autoregressive family models binary images (data.name: fashion_mnist or hdf5)");
+    auto& a = c.autoregressive;
+    a.arch = m.choice("arch", a.arch, {"fvsbn", "nade", "made"});
+    if (const auto hidden = m.int_list("hidden"); !hidden.empty()) a.hidden = hidden;
+    for (int64_t h : a.hidden)
+      m.check(h >= 1 && h <= 100000, "hidden", "sizes must be in [1, 100000]");
+    m.check(!a.hidden.empty(), "hidden", "needs at least one layer");
+    a.activation = m.choice("activation", a.activation,
+                            {"relu", "silu", "gelu", "tanh", "sigmoid", "softplus"});
+    a.ordering = m.choice("ordering", a.ordering, {"natural", "random"});
+    a.num_masks = m.get("num_masks", a.num_masks);
+    m.check(a.num_masks >= 1 && a.num_masks <= 1000, "num_masks", "must be in [1, 1000]");
+    a.ensemble = m.get("ensemble", a.ensemble);
+    m.check(a.ensemble >= 1 && a.ensemble <= a.num_masks, "ensemble", "must be in [1, num_masks]");
+    a.direct = m.get("direct", a.direct);
+    a.samples = m.get("samples", a.samples);
+    m.check(a.samples >= 0 && a.samples <= 100000, "samples", "must be in [0, 100000]");
+    m.finish();
+    return;
+  }
+  if (images)
+    m.fail("family", "binary image data needs the autoregressive family (or vae, when built)");
   if (c.family == "analytic" && data_name.rfind("mixture/", 0) != 0)
     m.fail("family",
            "the analytic family needs an exact mixture as data.name (mixture/eight_gaussians, "
@@ -128,9 +154,22 @@ ExperimentConfig read(const YamlSource& src) {
   root.check(c.threads >= 0 && c.threads <= 1024, "threads", "must be in [0, 1024] (0: all cores)");
   Section data = root.section("data");
   c.data.name = data.choice("name", c.data.name, dataset_names());
+  if (c.data.name == "fashion_mnist" || c.data.name == "hdf5") {
+    auto& d = c.data;
+    d.path = data.get("path", d.path);
+    if (d.name == "hdf5" && d.path.empty())
+      data.fail("path", "missing required key (the HDF5 file)");
+    d.hdf5_dataset = data.get("hdf5_dataset", d.hdf5_dataset);
+    d.binarize = data.choice("binarize", d.binarize, {"static", "dynamic"});
+    d.threshold = data.get("threshold", d.threshold);
+    data.check(d.threshold > 0 && d.threshold < 1, "threshold", "must be in (0, 1)");
+    d.validation = data.get("validation", d.validation);
+    data.check(d.validation >= 0, "validation", "must be >= 0");
+    d.downsample = data.get("downsample", d.downsample);
+  }
   data.finish();
   read_model(root.section("model"), c.model, c.data.name);
-  c.model.net.dims = make_dataset(c.data.name)->dims();  // the network maps data to data
+  c.model.net.dims = 2;  // vector data is 2-D here; the family takes dims from the data set
   read_train(root.section("train"), c.train);
   if (c.model.family == "analytic") c.train.steps = 0;
   read_evaluate(root.section("evaluate"), c.evaluate);
@@ -204,13 +243,32 @@ std::string to_yaml(const ExperimentConfig& c) {
   e << YAML::Key << "seed" << YAML::Value << c.seed;
   e << YAML::Key << "threads" << YAML::Value << c.threads;
   e << YAML::Key << "data" << YAML::Value << YAML::BeginMap << YAML::Key << "name" << YAML::Value
-    << c.data.name << YAML::EndMap;
+    << c.data.name;
+  if (c.data.name == "fashion_mnist" || c.data.name == "hdf5") {
+    const auto& d = c.data;
+    if (!d.path.empty()) e << YAML::Key << "path" << YAML::Value << d.path;
+    e << YAML::Key << "hdf5_dataset" << YAML::Value << d.hdf5_dataset << YAML::Key << "binarize"
+      << YAML::Value << d.binarize << YAML::Key << "threshold" << YAML::Value << d.threshold
+      << YAML::Key << "validation" << YAML::Value << d.validation << YAML::Key << "downsample"
+      << YAML::Value << d.downsample;
+  }
+  e << YAML::EndMap;
   const auto& p = c.model.preconditioning;
   const auto& n = c.model.net;
   e << YAML::Key << "model" << YAML::Value << YAML::BeginMap;
   e << YAML::Key << "family" << YAML::Value << c.model.family;
-  e << YAML::Key << "process" << YAML::Value << p.process;
-  if (c.model.family != "analytic") {
+  if (c.model.family == "autoregressive") {
+    const auto& a = c.model.autoregressive;
+    e << YAML::Key << "arch" << YAML::Value << a.arch << YAML::Key << "hidden" << YAML::Value
+      << YAML::Flow << a.hidden << YAML::Key << "activation" << YAML::Value << a.activation
+      << YAML::Key << "ordering" << YAML::Value << a.ordering << YAML::Key << "num_masks"
+      << YAML::Value << a.num_masks << YAML::Key << "ensemble" << YAML::Value << a.ensemble
+      << YAML::Key << "direct" << YAML::Value << a.direct << YAML::Key << "samples" << YAML::Value
+      << a.samples;
+  } else {
+    e << YAML::Key << "process" << YAML::Value << p.process;
+  }
+  if (c.model.family != "analytic" && c.model.family != "autoregressive") {
     e << YAML::Key << "parameterization" << YAML::Value << p.parameterization;
     e << YAML::Key << "sigma_data" << YAML::Value << p.sigma_data;
     e << YAML::Key << "flow_t" << YAML::Value << p.flow_t;

@@ -18,15 +18,35 @@
 namespace genlab {
 
 struct DataConfig {
-  // A 2-D toy set (moons, eight_gaussians, ...) or an exact mixture:
-  // mixture/eight_gaussians, mixture/grid25.
+  // A 2-D toy set (moons, eight_gaussians, ...), an exact mixture (mixture/eight_gaussians,
+  // mixture/grid25), or binary images: fashion_mnist, hdf5 (user data).
   std::string name = "moons";
+  // Image data only (other keys are errors for other sets):
+  std::string path;                     // fashion_mnist: folder (default Debian's); hdf5: file
+  std::string hdf5_dataset = "images";  // hdf5
+  std::string binarize = "static";      // static | dynamic
+  double threshold = 0.5;
+  int64_t validation = 10000;
+  bool downsample = false;  // 28x28 -> 14x14
+};
+
+// The autoregressive family (model.family: autoregressive).
+struct AutoregressiveConfig {
+  std::string arch = "made";            // fvsbn | nade | made
+  std::vector<int64_t> hidden = {500};  // made: hidden layers; nade: hidden[0] units
+  std::string activation = "relu";      // made
+  std::string ordering = "natural";     // made: natural | random
+  int num_masks = 1;                    // made: mask sets cycled through in training
+  int ensemble = 1;                     // made: mask sets averaged (as a mixture) at test time
+  bool direct = false;                  // made: direct input-to-output connections
+  int64_t samples = 64;                 // images sampled into the run file
 };
 
 struct ModelConfig {
   std::string family = "diffusion";        // diffusion | analytic (the mixture of data.name)
   PreconditioningOptions preconditioning;  // process, parameterization, sigma_data, ...
   DenoiserNetOptions net;
+  AutoregressiveConfig autoregressive;
 };
 
 struct TrainConfig {

@@ -235,6 +235,29 @@ std::vector<Section> Section::list(const std::string& key) {
   return out;
 }
 
+std::vector<int64_t> Section::int_list(const std::string& key) {
+  read_.push_back(key);
+  std::vector<int64_t> out;
+  if (!has(key)) return out;
+  const YAML::Node c = child(key);
+  if (c.IsScalar()) {  // a single number stands for a one-element list
+    out.push_back(get<int64_t>(key, 0));
+    return out;
+  }
+  if (!c.IsSequence()) fail(key, "expected a list of integers");
+  for (size_t i = 0; i < c.size(); ++i) {
+    try {
+      if (!c[i].IsScalar() || c[i].Scalar().find_first_of(".eE") != std::string::npos)
+        throw YAML::BadConversion(c[i].Mark());
+      out.push_back(c[i].as<int64_t>());
+    } catch (const YAML::BadConversion&) {
+      throw ConfigError(src_->where(c[i], path_of(key) + "[" + std::to_string(i) + "]") +
+                        ": expected an integer");
+    }
+  }
+  return out;
+}
+
 std::map<std::string, double> Section::number_map(const std::string& key) {
   Section s = section(key);
   std::map<std::string, double> out;

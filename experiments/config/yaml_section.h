@@ -62,6 +62,8 @@ class Section {
   Section section(const std::string& key);
   // A sequence of mappings.
   std::vector<Section> list(const std::string& key);
+  // A list of integers (empty when absent), e.g. hidden: [500, 500].
+  std::vector<int64_t> int_list(const std::string& key);
   // A mapping of scalar numbers (free-form options such as a sampler's).
   std::map<std::string, double> number_map(const std::string& key);
   // Every key present must have been read.

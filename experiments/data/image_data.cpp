@@ -173,6 +173,14 @@ Tensor ImageData::train_batch(const std::vector<int64_t>& indices, int64_t epoch
   return gather(train_, indices, epoch, o_.binarize == "dynamic");
 }
 
+Tensor ImageData::intensities(const std::vector<int64_t>& indices) const {
+  std::vector<float> out;
+  out.reserve(indices.size() * dims_);
+  for (int64_t i : indices)
+    out.insert(out.end(), train_.begin() + i * dims_, train_.begin() + (i + 1) * dims_);
+  return Tensor::from_vector(out, {static_cast<int64_t>(indices.size()), dims_});
+}
+
 Tensor ImageData::validation_set() const {
   std::vector<int64_t> idx(validation_size());
   std::iota(idx.begin(), idx.end(), 0);

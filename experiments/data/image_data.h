@@ -45,6 +45,8 @@ class ImageData {
   Tensor train_batch(const std::vector<int64_t>& indices, int64_t epoch) const;
   // Validation and test are always binarized statically, so their NLL is comparable.
   Tensor validation_set() const;
+  // Gray levels in [0, 1] of training examples, [B, D] (for binarizing elsewhere).
+  Tensor intensities(const std::vector<int64_t>& indices) const;
   Tensor test_set() const;
 
   friend ImageData load_image_data(const ImageDataOptions& o);

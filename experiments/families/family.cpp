@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "experiments/datasets.h"
+#include "experiments/families/autoregressive_family.h"
 #include "models/diffusion/trainer.h"
 
 namespace genlab {
@@ -65,9 +66,14 @@ class DiffusionFamily final : public Family {
     }
     trainer_.optimizer().load_state_dict(os);
   }
+  // Rebuilt only when the EMA has moved since the last call, so a pointer stays valid
+  // until the next training step.
   const Denoiser* denoiser() override {
     if (loaded_averaged_) return &model_;  // the model holds the averaged weights already
-    ema_model_ = trainer_.ema_model();
+    if (!ema_model_ || ema_built_at_ != trainer_.ema().updates()) {
+      ema_model_ = trainer_.ema_model();
+      ema_built_at_ = trainer_.ema().updates();
+    }
     return ema_model_.get();
   }
 
@@ -76,6 +82,7 @@ class DiffusionFamily final : public Family {
   DiffusionTrainer trainer_;
   std::string process_;
   std::unique_ptr<DiffusionModel> ema_model_;
+  int64_t ema_built_at_ = -1;
   bool loaded_averaged_ = false;
 };
 
@@ -83,7 +90,7 @@ class DiffusionFamily final : public Family {
 class AnalyticFamily final : public Family {
  public:
   explicit AnalyticFamily(const ExperimentConfig& c)
-      : data_(make_dataset(c.data.name)), name_(c.data.name) {
+      : data_(make_dataset(c.data)), name_(c.data.name) {
     if (!data_->mixture())
       throw std::invalid_argument("the analytic family needs an exact mixture as data.name");
   }
@@ -106,25 +113,35 @@ class AnalyticFamily final : public Family {
   std::string name_;
 };
 
-using Factory = std::function<std::unique_ptr<Family>(const ExperimentConfig&, Generator&)>;
+using Factory =
+    std::function<std::unique_ptr<Family>(const ExperimentConfig&, const Dataset&, Generator&)>;
 
 // The families by name: the one place a new family is added.
 const std::vector<std::pair<std::string, Factory>>& families() {
   static const std::vector<std::pair<std::string, Factory>> table{
-      {"diffusion", [](const ExperimentConfig& c,
-                       Generator& g) { return std::make_unique<DiffusionFamily>(c, g); }},
+      {"diffusion",
+       [](const ExperimentConfig& c, const Dataset& d, Generator& g) -> std::unique_ptr<Family> {
+         ExperimentConfig with_dims = c;
+         with_dims.model.net.dims = d.dims();
+         return std::make_unique<DiffusionFamily>(with_dims, g);
+       }},
       {"analytic",
-       [](const ExperimentConfig& c, Generator&) { return std::make_unique<AnalyticFamily>(c); }},
+       [](const ExperimentConfig& c, const Dataset&, Generator&) -> std::unique_ptr<Family> {
+         return std::make_unique<AnalyticFamily>(c);
+       }},
+      {"autoregressive", [](const ExperimentConfig& c, const Dataset& d,
+                            Generator& g) { return make_autoregressive_family(c, d, g); }},
   };
   return table;
 }
 
 }  // namespace
 
-std::unique_ptr<Family> make_family(const ExperimentConfig& config, Generator& init) {
+std::unique_ptr<Family> make_family(const ExperimentConfig& config, const Dataset& data,
+                                    Generator& init) {
   std::string names;
   for (const auto& [name, factory] : families()) {
-    if (name == config.model.family) return factory(config, init);
+    if (name == config.model.family) return factory(config, data, init);
     names += (names.empty() ? "" : ", ") + name;
   }
   throw std::invalid_argument("unknown model family '" + config.model.family +

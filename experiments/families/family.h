@@ -10,10 +10,13 @@
 
 #include <map>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "core/rng.h"
 #include "experiments/config/experiment_config.h"
+#include "experiments/datasets.h"
+#include "experiments/run_file.h"
 #include "samplers/denoiser.h"
 
 namespace genlab {
@@ -43,12 +46,20 @@ class Family {
                           const std::map<std::string, NamedTensorMap>& groups,
                           const std::map<std::string, std::string>& attrs) = 0;
 
-  // The denoiser the sampler variants and evaluations use (averaged weights), refreshed
-  // on each call; null for a family that samples otherwise.
+  // The denoiser the sampler variants and evaluations use (averaged weights); valid until
+  // the next train_step; null for a family that samples otherwise (then `samplers:` is
+  // not used).
   virtual const Denoiser* denoiser() = 0;
+
+  // Metrics of the family's own at each evaluation (validation NLL, ...), merged into /eval.
+  virtual std::map<std::string, double> evaluate(const Dataset&) { return {}; }
+  // After training: the family's own results into the run file (test NLL, samples).
+  virtual void finish(RunFile&, const Dataset&, Generator&, std::ostream&) {}
 };
 
-// The family named by config.model.family; the error lists the available ones.
-std::unique_ptr<Family> make_family(const ExperimentConfig& config, Generator& init);
+// The family named by config.model.family; the error lists the available ones. `data`
+// gives the data's dimensions.
+std::unique_ptr<Family> make_family(const ExperimentConfig& config, const Dataset& data,
+                                    Generator& init);
 
 }  // namespace genlab

@@ -122,3 +122,27 @@ TEST_CASE("config: overrides index into lists", "[config]") {
   CHECK_THAT(error_of(kGood, {"samplers.0.steps=x"}),
              Contains("override 'samplers.0.steps=x': samplers[0].steps: expected an integer"));
 }
+
+TEST_CASE("config: image data and the autoregressive family, resolved round trip", "[config]") {
+  const char* made =
+      "data: {name: fashion_mnist, binarize: dynamic, downsample: true}\n"
+      "model: {family: autoregressive, arch: made, hidden: [300, 200], num_masks: 4, ensemble: "
+      "2}\n";
+  const ExperimentConfig c = parse_experiment_config(made, "made.yaml");
+  CHECK(c.data.downsample);
+  CHECK(c.model.autoregressive.hidden == std::vector<int64_t>{300, 200});
+  const std::string resolved = to_yaml(c);
+  CHECK_THAT(resolved, Contains("downsample: true"));
+  CHECK(to_yaml(parse_experiment_config(resolved, "resolved.yaml")) == resolved);
+  CHECK_THAT(error_of("data: {name: moons, threshold: 0.3}\n"),
+             Contains("data.threshold: unknown key"));
+  CHECK_THAT(
+      error_of("data: {name: fashion_mnist}\nmodel: {family: autoregressive, ensemble: 3}\n"),
+      Contains("model.ensemble: must be in [1, num_masks]"));
+  CHECK_THAT(
+      error_of("data: {name: fashion_mnist}\nmodel: {family: autoregressive, hidden: [10, x]}\n"),
+      Contains("bad.yaml:2:46: model.hidden[1]: expected an integer"));
+  CHECK_THAT(error_of("data: {name: fashion_mnist}\nmodel: {family: diffusion}\n"),
+             Contains("needs the autoregressive family"));
+  CHECK_THAT(error_of("model: {family: autoregressive}\n"), Contains("models binary images"));
+}

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -274,4 +275,34 @@ TEST_CASE("a run that fails is marked failed with its error, and compare reads t
   CHECK(std::count(table.begin(), table.end(), '\n') == 1 + 3);
   const std::string csv = compare_runs({path, ok}, true);
   CHECK_THAT(csv, Catch::Matchers::Contains(path + ",euler-5,euler,edm,5,5,"));
+}
+
+TEST_CASE("runner: the autoregressive family on down-sampled Fashion-MNIST",
+          "[runner][autoregressive]") {
+  const std::string path = temp_path("made.h5");
+  std::ostringstream log;
+  const auto summary = run_experiment(
+      parse_experiment_config(
+          "name: m\ndata: {name: fashion_mnist, validation: 1000, downsample: true}\n"
+          "model: {family: autoregressive, arch: made, hidden: [64], ordering: random, "
+          "num_masks: 2, ensemble: 2, samples: 8}\n"
+          "train: {steps: 60, batch_size: 50, log_every: 20, eval_every: 30, checkpoint_every: "
+          "20}\n",
+          "m.yaml", {"output.path=" + path}),
+      log);
+  CHECK(summary.status == "completed");
+  const RunFile f = RunFile::open(path);
+  const auto eval = f.read_columns("eval");
+  CHECK(eval.at("step") == std::vector<double>{30, 60});
+  CHECK(eval.at("validation_nll").back() < eval.at("validation_nll").front());
+  const auto test = f.read_columns("test");
+  CHECK(test.at("nll_nats").at(0) > 10);
+  CHECK(test.at("nll_nats").at(0) < 196 * std::log(2.0));  // better than a fair coin per pixel
+  CHECK(test.at("ensemble").at(0) == 2);
+  CHECK(f.read_tensors("samples").at("images").shape() == Shape{8, 14, 14});
+  CHECK(f.read_tensors("model").count("output.weight") == 1);
+  CHECK(f.read_summary().empty());
+  // The diffusion-only `samplers:` list is refused for this family by `genlab sample`.
+  CHECK_THROWS_WITH(add_variant(path, parse_sampler_variant("heun", {}), log),
+                    Catch::Matchers::Contains("no sampler"));
 }

@@ -165,7 +165,7 @@ TEST_CASE("NADE's incremental pass equals the naive one and its gradients", "[au
   for (size_t i = 0; i < g1.size(); ++i) CHECK(max(abs(g1[i] - g2[i]), {}).item() < 1e-5);
 }
 
-TEST_CASE("MADE: masks follow MATH.md's degrees; ensembles of one mask equal log_prob",
+TEST_CASE("MADE: mask sets have their own orderings, and an ensemble of one mask equals log_prob",
           "[autoregressive]") {
   Generator g(10);
   MADE made({.dims = 6, .hidden = {20}, .ordering = "random", .num_masks = 2}, g);

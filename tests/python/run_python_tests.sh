@@ -15,11 +15,12 @@ rm -rf "$out" && mkdir -p "$out"
 # opens and reads "interrupted" (its writer is gone).
 "$build/genlab" run "$root/tests/python/tiny.yaml" output.path="$out/live.h5" train.steps=100000000 > /dev/null &
 writer=$!
+trap 'kill -KILL "$writer" 2>/dev/null || true' EXIT  # never leave it running, whatever fails
 /usr/bin/python3 - "$out/live.h5" "$root/python" <<'PY'
 import sys, time
 sys.path.insert(0, sys.argv[2])
 from genlab import load_run
-for _ in range(400):
+for _ in range(1200):  # up to a minute on a loaded machine
     time.sleep(0.05)
     try:
         run = load_run(sys.argv[1])

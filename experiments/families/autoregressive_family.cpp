@@ -1,0 +1,155 @@
+#include "experiments/families/autoregressive_family.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "core/autograd.h"
+#include "core/ops.h"
+#include "core/optim/optimizer.h"
+#include "models/autoregressive/fvsbn.h"
+#include "models/autoregressive/made.h"
+#include "models/autoregressive/nade.h"
+
+namespace genlab {
+namespace {
+
+class AutoregressiveFamily final : public Family {
+ public:
+  AutoregressiveFamily(const ExperimentConfig& c, const Dataset& data, Generator& init)
+      : a_(c.model.autoregressive), grad_clip_(static_cast<float>(c.train.grad_clip)) {
+    const int64_t d = data.dims();
+    if (a_.arch == "fvsbn")
+      model_ = std::make_unique<FVSBN>(d, init);
+    else if (a_.arch == "nade")
+      model_ = std::make_unique<NADE>(d, a_.hidden.at(0), init);
+    else {
+      auto made = std::make_unique<MADE>(MADEOptions{.dims = d,
+                                                     .hidden = a_.hidden,
+                                                     .activation = a_.activation,
+                                                     .ordering = a_.ordering,
+                                                     .num_masks = a_.num_masks,
+                                                     .direct = a_.direct,
+                                                     .mask_seed = c.seed},
+                                         init);
+      made_ = made.get();
+      model_ = std::move(made);
+    }
+    adam_ = std::make_unique<Adam>(model_->named_parameters(),
+                                   AdamOptions{.lr = static_cast<float>(c.train.lr)});
+  }
+
+  std::string describe() const override {
+    return "autoregressive " + a_.arch + " (" + std::to_string(model_->num_parameters()) +
+           " parameters)";
+  }
+  bool trainable() const override { return true; }
+
+  Step train_step(const Tensor& batch, Generator&, float lr) override {
+    if (made_ && made_->num_masks() > 1)
+      made_->use_mask(static_cast<int>(steps_ % made_->num_masks()));
+    ++steps_;
+    adam_->set_lr(lr);
+    const Tensor loss = -mean(model_->log_prob(batch));  // nats per example
+    adam_->zero_grad();
+    loss.backward();
+    const float norm = grad_clip_ > 0 ? clip_grad_norm(model_->parameters(), grad_clip_)
+                                      : grad_norm(model_->parameters());
+    adam_->step();
+    return {loss.item(), norm};
+  }
+
+  NamedTensorMap weights() const override { return model_->state_dict(); }
+  // No weight averaging in this family: /model/ema holds the same weights.
+  NamedTensorMap averaged_weights() const override { return model_->state_dict(); }
+  void load_averaged_weights(const NamedTensorMap& w) override { model_->load_state_dict(w); }
+
+  std::map<std::string, NamedTensorMap> state() const override {
+    NamedTensorMap slots;
+    const OptimizerState os = adam_->state_dict();
+    for (const auto& [param, named] : os.slots)
+      for (const auto& [name, t] : named) slots[param + "|" + name] = t;
+    return {{"optimizer", slots}};
+  }
+  std::map<std::string, std::string> state_attrs() const override {
+    return {{"optimizer_step", std::to_string(adam_->state_dict().step)},
+            {"family_steps", std::to_string(steps_)}};
+  }
+  void load_state(const NamedTensorMap& weights,
+                  const std::map<std::string, NamedTensorMap>& groups,
+                  const std::map<std::string, std::string>& attrs) override {
+    model_->load_state_dict(weights);
+    OptimizerState os;
+    os.step = std::stoll(attrs.at("optimizer_step"));
+    for (const auto& [key, t] : groups.at("optimizer")) {
+      const auto bar = key.rfind('|');
+      os.slots[key.substr(0, bar)][key.substr(bar + 1)] = t;
+    }
+    adam_->load_state_dict(os);
+    steps_ = std::stoll(attrs.at("family_steps"));
+  }
+
+  const Denoiser* denoiser() override { return nullptr; }
+
+  std::map<std::string, double> evaluate(const Dataset& data) override {
+    const Tensor v = data.validation();
+    if (!v.defined() || v.size(0) == 0) return {};
+    const double nll = mean_nll(v);
+    return {{"validation_nll", nll},
+            {"validation_bits_per_dim", nll / (v.size(1) * std::log(2.0))}};
+  }
+
+  void finish(RunFile& file, const Dataset& data, Generator& rng, std::ostream& out) override {
+    const Tensor t = data.test();
+    if (t.defined() && t.size(0) > 0) {
+      const double nll = mean_nll(t);
+      const double bpd = nll / (t.size(1) * std::log(2.0));
+      file.append("test", {{"nll_nats", nll},
+                           {"bits_per_dim", bpd},
+                           {"ensemble", double(made_ ? a_.ensemble : 1)},
+                           {"examples", double(t.size(0))}});
+      out << "test NLL: " << nll << " nats (" << bpd << " bits/dim) over " << t.size(0) << " images"
+          << (made_ && a_.ensemble > 1 ? ", ensemble of " + std::to_string(a_.ensemble) + " masks"
+                                       : "")
+          << "\n";
+    }
+    if (a_.samples > 0) {
+      if (made_) made_->use_mask(0);
+      const Tensor s = model_->sample(a_.samples, rng);
+      file.write_tensors("samples",
+                         {{"images", reshape(s, {a_.samples, data.height(), data.width()})}});
+      out << "sampled " << a_.samples << " images into /samples/images\n";
+    }
+  }
+
+ private:
+  // Mean NLL in nats, in batches, no-grad; MADE averages `ensemble` mask sets as a mixture.
+  double mean_nll(const Tensor& x) {
+    NoGradGuard no_grad;
+    const int keep = made_ ? made_->current_mask() : 0;
+    double total = 0;
+    const int64_t n = x.size(0), bs = 1000;
+    for (int64_t i = 0; i < n; i += bs) {
+      const Tensor b = slice(x, 0, i, std::min(n, i + bs));
+      const Tensor ll = made_ ? made_->ensemble_log_prob(b, a_.ensemble) : model_->log_prob(b);
+      total -= sum(ll).item();
+    }
+    if (made_) made_->use_mask(keep);
+    return total / n;
+  }
+
+  AutoregressiveConfig a_;
+  float grad_clip_;
+  std::unique_ptr<AutoregressiveModel> model_;
+  MADE* made_ = nullptr;
+  std::unique_ptr<Adam> adam_;
+  int64_t steps_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Family> make_autoregressive_family(const ExperimentConfig& config,
+                                                   const Dataset& data, Generator& init) {
+  return std::make_unique<AutoregressiveFamily>(config, data, init);
+}
+
+}  // namespace genlab
