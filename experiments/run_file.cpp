@@ -2,7 +2,9 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <set>
@@ -253,6 +255,10 @@ std::map<std::string, std::vector<double>> RunFile::read_columns(
             "read " + col);
     out[col] = std::move(v);
   }
+  // A live run appends a row column by column: a row exists once every column has it.
+  size_t rows = SIZE_MAX;
+  for (const auto& [k, v] : out) rows = std::min(rows, v.size());
+  for (auto& [k, v] : out) v.resize(rows);
   return out;
 }
 

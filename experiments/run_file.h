@@ -42,6 +42,7 @@ class RunFile {
   // Appends one row to the 1-D datasets /<group>/<column> (created on first use; every
   // row must have the same columns).
   void append(const std::string& group, const std::map<std::string, double>& row);
+  // Complete rows only (a reader of a live run may catch a row half-appended).
   std::map<std::string, std::vector<double>> read_columns(const std::string& group) const;
 
   // Float32 datasets /<group>/<name> (dots in names kept), replacing existing ones.

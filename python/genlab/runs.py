@@ -20,7 +20,9 @@ def _columns(f, group):
     if group not in f:
         return pd.DataFrame()
     cols = {name: f[group][name][()] for name in f[group]}
-    return pd.DataFrame(cols)
+    # A live run appends a row column by column: a row exists once every column has it.
+    n = min((len(v) for v in cols.values()), default=0)
+    return pd.DataFrame({name: v[:n] for name, v in cols.items()})
 
 
 class Run:
