@@ -27,7 +27,7 @@ def _columns(f, group):
 
 class Run:
     """One run file: config (dict), attrs (dict), train / eval / variants (DataFrames),
-    samples(name) (ndarray), likelihood (DataFrame, when evaluated)."""
+    samples(name) (ndarray), likelihood and test (DataFrames, when evaluated), images()."""
 
     def __init__(self, path):
         self.path = os.fspath(path)
@@ -37,6 +37,7 @@ class Run:
             self.train = _columns(f, "train")
             self.eval = _columns(f, "eval")
             self.likelihood = _columns(f, "likelihood")
+            self.test = _columns(f, "test")
             if "variants/summary" in f:
                 table = pd.DataFrame(f["variants/summary"][()])
                 for col in table.columns:
@@ -45,6 +46,11 @@ class Run:
                 self.variants = table
             else:
                 self.variants = pd.DataFrame()
+
+    def images(self):
+        """Images sampled by an autoregressive (or VAE) run, [n, H, W], or None."""
+        with h5py.File(self.path, "r") as f:
+            return np.asarray(f["samples/images"][()]) if "samples/images" in f else None
 
     @property
     def status(self):

@@ -43,4 +43,10 @@ print('after SIGKILL: readable, status', run.status)"
 GENLAB_RUN="$out/tiny.h5" jupyter-nbconvert --to notebook --execute \
   --ExecutePreprocessor.timeout=300 --output-dir "$out" "$root/notebooks/compare_samplers.ipynb" > "$out/nbconvert.log" 2>&1 \
   || { cat "$out/nbconvert.log"; exit 1; }
-echo "notebook: executed without error"
+"$build/genlab" run "$root/configs/made_fmnist.yaml" output.path="$out/made.h5" train.steps=40 train.eval_every=20 \
+  train.checkpoint_every=20 train.log_every=20 data.downsample=true data.validation=500 model.hidden=[32] \
+  model.samples=9 > "$out/made.log"
+GENLAB_RUN="$out/made.h5" jupyter-nbconvert --to notebook --execute \
+  --ExecutePreprocessor.timeout=300 --output-dir "$out" "$root/notebooks/autoregressive_samples.ipynb" > "$out/nbconvert2.log" 2>&1 \
+  || { cat "$out/nbconvert2.log"; exit 1; }
+echo "notebooks: executed without error"
