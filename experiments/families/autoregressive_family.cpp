@@ -64,10 +64,7 @@ class AutoregressiveFamily final : public Family {
   void load_averaged_weights(const NamedTensorMap& w) override { model_->load_state_dict(w); }
 
   std::map<std::string, NamedTensorMap> state() const override {
-    NamedTensorMap slots;
-    const OptimizerState os = adam_->state_dict();
-    for (const auto& [param, named] : os.slots)
-      for (const auto& [name, t] : named) slots[param + "|" + name] = t;
+    const NamedTensorMap slots = flatten_optimizer_state(adam_->state_dict());
     return {{"optimizer", slots}};
   }
   std::map<std::string, std::string> state_attrs() const override {
@@ -78,12 +75,8 @@ class AutoregressiveFamily final : public Family {
                   const std::map<std::string, NamedTensorMap>& groups,
                   const std::map<std::string, std::string>& attrs) override {
     model_->load_state_dict(weights);
-    OptimizerState os;
-    os.step = std::stoll(attrs.at("optimizer_step"));
-    for (const auto& [key, t] : groups.at("optimizer")) {
-      const auto bar = key.rfind('|');
-      os.slots[key.substr(0, bar)][key.substr(bar + 1)] = t;
-    }
+    const OptimizerState os =
+        unflatten_optimizer_state(groups.at("optimizer"), std::stoll(attrs.at("optimizer_step")));
     adam_->load_state_dict(os);
     steps_ = std::stoll(attrs.at("family_steps"));
   }

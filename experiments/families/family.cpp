@@ -43,10 +43,7 @@ class DiffusionFamily final : public Family {
     loaded_averaged_ = true;
   }
   std::map<std::string, NamedTensorMap> state() const override {
-    NamedTensorMap slots;
-    const OptimizerState os = trainer_.optimizer().state_dict();
-    for (const auto& [param, named] : os.slots)
-      for (const auto& [name, t] : named) slots[param + "|" + name] = t;
+    const NamedTensorMap slots = flatten_optimizer_state(trainer_.optimizer().state_dict());
     return {{"ema", trainer_.ema().shadow()}, {"optimizer", slots}};
   }
   std::map<std::string, std::string> state_attrs() const override {
@@ -58,12 +55,8 @@ class DiffusionFamily final : public Family {
                   const std::map<std::string, std::string>& attrs) override {
     model_.load_state_dict(weights);
     trainer_.ema().load(groups.at("ema"), std::stoll(attrs.at("ema_updates")));
-    OptimizerState os;
-    os.step = std::stoll(attrs.at("optimizer_step"));
-    for (const auto& [key, t] : groups.at("optimizer")) {
-      const auto bar = key.rfind('|');
-      os.slots[key.substr(0, bar)][key.substr(bar + 1)] = t;
-    }
+    const OptimizerState os =
+        unflatten_optimizer_state(groups.at("optimizer"), std::stoll(attrs.at("optimizer_step")));
     trainer_.optimizer().load_state_dict(os);
   }
   // Rebuilt only when the EMA has moved since the last call, so a pointer stays valid
@@ -136,6 +129,23 @@ const std::vector<std::pair<std::string, Factory>>& families() {
 }
 
 }  // namespace
+
+NamedTensorMap flatten_optimizer_state(const OptimizerState& state) {
+  NamedTensorMap flat;
+  for (const auto& [param, named] : state.slots)
+    for (const auto& [name, t] : named) flat[param + "|" + name] = t;
+  return flat;
+}
+
+OptimizerState unflatten_optimizer_state(const NamedTensorMap& flat, int64_t step) {
+  OptimizerState state;
+  state.step = step;
+  for (const auto& [key, t] : flat) {
+    const auto bar = key.rfind('|');
+    state.slots[key.substr(0, bar)][key.substr(bar + 1)] = t;
+  }
+  return state;
+}
 
 std::unique_ptr<Family> make_family(const ExperimentConfig& config, const Dataset& data,
                                     Generator& init) {

@@ -13,6 +13,7 @@
 #include <ostream>
 #include <string>
 
+#include "core/optim/optimizer.h"
 #include "core/rng.h"
 #include "experiments/config/experiment_config.h"
 #include "experiments/datasets.h"
@@ -56,6 +57,10 @@ class Family {
   // After training: the family's own results into the run file (test NLL, samples).
   virtual void finish(RunFile&, const Dataset&, Generator&, std::ostream&) {}
 };
+
+// Optimizer state as one flat group of the checkpoint ("<param>|<slot>" -> tensor), and back.
+NamedTensorMap flatten_optimizer_state(const OptimizerState& state);
+OptimizerState unflatten_optimizer_state(const NamedTensorMap& flat, int64_t step);
 
 // The family named by config.model.family; the error lists the available ones. `data`
 // gives the data's dimensions.
