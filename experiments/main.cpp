@@ -39,8 +39,11 @@ int cmd_info(const std::string& path) {
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "genlab: generative-modeling experiments (diffusion, analytic references; "
-      "autoregressive and VAE to come)"};
+      "genlab: generative-modeling experiments (diffusion / flow matching, autoregressive, exact "
+      "analytic references; VAE to come)"};
+  app.footer(
+      "Start with: genlab run configs/quickstart.yaml. Every config key and its default: "
+      "genlab validate CONFIG --resolved (see configs/README.md).");
   app.set_version_flag("--version", "genlab 0.1.0");
   app.require_subcommand(1);
 
@@ -91,7 +94,9 @@ int main(int argc, char** argv) {
   genlab::DemoOptions demo;
   int threads = 0;
   CLI::App* demo_cmd = app.add_subcommand(
-      "demo", "Train an EDM-preconditioned MLP denoiser on 2-D eight Gaussians; prints the loss");
+      "demo",
+      "A stand-alone EDM denoiser training on 2-D eight Gaussians; prints the loss "
+      "(no config, no run file)");
   demo_cmd->add_option("--steps", demo.steps, "training steps")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));

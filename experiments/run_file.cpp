@@ -134,6 +134,25 @@ constexpr size_t kTextWidth = 64;  // fixed-length text columns of the summary t
 
 }  // namespace
 
+Tensor read_hdf5_array(const std::string& file, const std::string& dataset) {
+  Handle f = open_file(file, false);
+  if (!link_exists(f.get(), dataset))
+    throw std::runtime_error(file + ": no dataset '" + dataset + "'");
+  Handle d(H5Dopen2(f.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose,
+           file + ": '" + dataset + "' is not a dataset");
+  Handle space(H5Dget_space(d.get()), H5Sclose, "dataspace");
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> dims(std::max(rank, 0));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  Shape shape(dims.begin(), dims.end());
+  int64_t n = 1;
+  for (auto s : shape) n *= s;
+  std::vector<float> v(n);
+  check(H5Dread(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
+        file + ": cannot read '" + dataset + "' as numbers");
+  return Tensor::from_vector(v, shape);
+}
+
 RunFile RunFile::create(const std::string& path, const std::map<std::string, std::string>& attrs,
                         const std::string& config_yaml) {
   quiet();
@@ -285,28 +304,21 @@ void RunFile::write_tensors(const std::string& group_name,
 }
 
 std::map<std::string, Tensor> RunFile::read_tensors(const std::string& group_name) const {
-  Handle f = open_file(path_, false);
-  std::map<std::string, Tensor> out;
-  Handle g(H5Gopen2(f.get(), ("/" + group_name).c_str(), H5P_DEFAULT), H5Gclose,
-           path_ + ": no group /" + group_name);
-  for (const auto& name : children(g.get())) {
-    H5O_info_t info;
-    if (H5Oget_info_by_name(g.get(), name.c_str(), &info, H5P_DEFAULT) < 0 ||
-        info.type != H5O_TYPE_DATASET)
-      continue;
-    Handle d(H5Dopen2(g.get(), name.c_str(), H5P_DEFAULT), H5Dclose, "dataset " + name);
-    Handle space(H5Dget_space(d.get()), H5Sclose, "dataspace");
-    const int rank = H5Sget_simple_extent_ndims(space.get());
-    std::vector<hsize_t> dims(rank);
-    H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
-    Shape shape(dims.begin(), dims.end());
-    int64_t n = 1;
-    for (auto s : shape) n *= s;
-    std::vector<float> v(n);
-    check(H5Dread(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
-          "read " + name);
-    out[name] = Tensor::from_vector(v, shape);
+  std::vector<std::string> datasets;
+  {
+    Handle f = open_file(path_, false);
+    Handle g(H5Gopen2(f.get(), ("/" + group_name).c_str(), H5P_DEFAULT), H5Gclose,
+             path_ + ": no group /" + group_name);
+    for (const auto& name : children(g.get())) {
+      H5O_info_t info;
+      if (H5Oget_info_by_name(g.get(), name.c_str(), &info, H5P_DEFAULT) >= 0 &&
+          info.type == H5O_TYPE_DATASET)
+        datasets.push_back(name);
+    }
   }
+  std::map<std::string, Tensor> out;
+  for (const auto& name : datasets)
+    out[name] = read_hdf5_array(path_, "/" + group_name + "/" + name);
   return out;
 }
 

@@ -26,6 +26,10 @@ struct SummaryRow {
   std::map<std::string, double> numbers;    // steps, nfe, wall_s, metrics...
 };
 
+// One numeric dataset of any HDF5 file (not only run files), as float32, e.g. user data;
+// errors name the file and the dataset.
+Tensor read_hdf5_array(const std::string& file, const std::string& dataset);
+
 class RunFile {
  public:
   // Creates (truncates) the file with the root attributes, status = running, and the

@@ -263,16 +263,19 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out,
     const Generator root(c.seed);
     Generator init = root.derive("init"), data_rng = root.derive("data"),
               noise_rng = root.derive("noise");
-    Generator reference_rng = root.derive("reference");
     const auto data_ptr = make_dataset(c.data);
     const Dataset& data = *data_ptr;
-    const Tensor reference = data.draw(c.evaluate.samples, reference_rng);
     const auto process = make_process(c.model.preconditioning.process);
     const Generator sampling = root.derive("sampling");
-    const Tensor eval_noise =
-        sampling.derive("eval").normal_rows({c.evaluate.samples, data.dims()}, 0);
-
     const std::unique_ptr<Family> family = make_family(c, data, init);
+    // Reference data and evaluation noise, for the sample metrics of families that sample
+    // through a denoiser (each is its own stream, so drawing them or not changes nothing else).
+    Tensor reference, eval_noise;
+    if (family->denoiser()) {
+      Generator reference_rng = root.derive("reference");
+      reference = data.draw(c.evaluate.samples, reference_rng);
+      eval_noise = sampling.derive("eval").normal_rows({c.evaluate.samples, data.dims()}, 0);
+    }
     out << "genlab run '" << c.name << "': " << family->describe() << " on " << c.data.name;
     if (family->trainable()) out << ", " << c.train.steps << " steps of " << c.train.batch_size;
     out << " -> " << file.path() << "\n";

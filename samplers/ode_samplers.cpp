@@ -15,10 +15,6 @@
 namespace genlab {
 namespace {
 
-float f32(double v) {
-  return static_cast<float>(v);
-}
-
 Tensor euler(PfOde& ode, const std::vector<double>& t, Tensor x, const StepNoise&,
              const NoOptions&) {
   for (size_t i = 0; i + 1 < t.size(); ++i) x = x + ode.derivative(x, t[i]) * f32(t[i + 1] - t[i]);

@@ -11,6 +11,11 @@
 
 namespace genlab {
 
+// Step coefficients are computed in double and applied to float32 tensors.
+inline float f32(double v) {
+  return static_cast<float>(v);
+}
+
 // x at the grid's first time: s(t_0) sigma(t_0) noise; checks the grid and noise shapes.
 Tensor initial_state(const Process& p, const std::vector<double>& t, const Tensor& noise);
 

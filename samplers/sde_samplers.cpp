@@ -14,10 +14,6 @@
 namespace genlab {
 namespace {
 
-float f32(double v) {
-  return static_cast<float>(v);
-}
-
 // One Euler-Maruyama step of the reverse SDE from t to t_next (< t); into sigma = 0 it is
 // the probability-flow Euler step (the SDE's noise vanishes there and its drift is singular).
 Tensor reverse_sde_step(PfOde& ode, const Tensor& x, double t, double t_next,

@@ -16,7 +16,7 @@ void read_model(Section m, ModelConfig& c, const std::string& data_name) {
     m.fail("family",
            "the vae family is not available in this build yet (available: diffusion, analytic, "
            "autoregressive)");
-  const bool images = data_name == "fashion_mnist" || data_name == "hdf5";
+  const bool images = is_image_data(data_name);
   if (c.family == "autoregressive") {
     if (!images)
       m.fail("family",
@@ -154,7 +154,7 @@ ExperimentConfig read(const YamlSource& src) {
   root.check(c.threads >= 0 && c.threads <= 1024, "threads", "must be in [0, 1024] (0: all cores)");
   Section data = root.section("data");
   c.data.name = data.choice("name", c.data.name, dataset_names());
-  if (c.data.name == "fashion_mnist" || c.data.name == "hdf5") {
+  if (is_image_data(c.data.name)) {
     auto& d = c.data;
     d.path = data.get("path", d.path);
     if (d.name == "hdf5" && d.path.empty())
@@ -244,7 +244,7 @@ std::string to_yaml(const ExperimentConfig& c) {
   e << YAML::Key << "threads" << YAML::Value << c.threads;
   e << YAML::Key << "data" << YAML::Value << YAML::BeginMap << YAML::Key << "name" << YAML::Value
     << c.data.name;
-  if (c.data.name == "fashion_mnist" || c.data.name == "hdf5") {
+  if (is_image_data(c.data.name)) {
     const auto& d = c.data;
     if (!d.path.empty()) e << YAML::Key << "path" << YAML::Value << d.path;
     e << YAML::Key << "hdf5_dataset" << YAML::Value << d.hdf5_dataset << YAML::Key << "binarize"

@@ -30,6 +30,11 @@ struct DataConfig {
   bool downsample = false;  // 28x28 -> 14x14
 };
 
+// Whether data.name is binary image data (fashion_mnist, hdf5), which has its own keys.
+inline bool is_image_data(const std::string& name) {
+  return name == "fashion_mnist" || name == "hdf5";
+}
+
 // The autoregressive family (model.family: autoregressive).
 struct AutoregressiveConfig {
   std::string arch = "made";            // fvsbn | nade | made

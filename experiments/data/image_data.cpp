@@ -1,7 +1,5 @@
 #include "experiments/data/image_data.h"
 
-#include <hdf5.h>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -9,6 +7,7 @@
 #include <stdexcept>
 
 #include "experiments/data/idx.h"
+#include "experiments/run_file.h"
 
 namespace genlab {
 namespace {
@@ -57,30 +56,13 @@ std::vector<float> downsample2(const std::vector<float>& v, int64_t n, int64_t h
 
 std::vector<float> read_hdf5(const std::string& path, const std::string& name,
                              std::vector<int64_t>& dims) {
-  setenv("HDF5_USE_FILE_LOCKING", "FALSE", 0);
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) throw std::runtime_error(path + ": cannot open as HDF5");
-  const hid_t d = H5Dopen2(f, name.c_str(), H5P_DEFAULT);
-  if (d < 0) {
-    H5Fclose(f);
-    throw std::runtime_error(path + ": no dataset '" + name + "'");
-  }
-  const hid_t s = H5Dget_space(d);
-  const int rank = H5Sget_simple_extent_ndims(s);
-  std::vector<hsize_t> hd(std::max(rank, 1));
-  H5Sget_simple_extent_dims(s, hd.data(), nullptr);
-  dims.assign(hd.begin(), hd.begin() + rank);
-  size_t total = 1;
-  for (auto x : hd) total *= x;
-  std::vector<float> v(total);
-  const herr_t st = H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
-  H5Sclose(s), H5Dclose(d), H5Fclose(f);
-  if (st < 0) throw std::runtime_error(path + ": cannot read '" + name + "' as numbers");
-  if (rank < 2 || rank > 3)
+  const Tensor t = read_hdf5_array(path, name);
+  dims.assign(t.shape().begin(), t.shape().end());
+  if (dims.size() < 2 || dims.size() > 3)
     throw std::runtime_error(path + ": '" + name + "' must be [N, D] or [N, H, W]");
+  std::vector<float> v = t.to_vector();
   const float mx = v.empty() ? 0.0f : *std::max_element(v.begin(), v.end());
-  if (mx > 1.0f)
+  if (mx > 1.0f)  // 0..255 gray levels
     for (auto& x : v) x /= 255.0f;
   return v;
 }

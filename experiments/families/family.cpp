@@ -32,11 +32,7 @@ class DiffusionFamily final : public Family {
     return {s.loss, s.grad_norm};
   }
   NamedTensorMap weights() const override { return model_.state_dict(); }
-  NamedTensorMap averaged_weights() const override {
-    auto w = model_.state_dict();  // buffers as they are, parameters averaged
-    for (const auto& [name, t] : trainer_.ema().shadow()) w[name] = t;
-    return w;
-  }
+  NamedTensorMap averaged_weights() const override { return trainer_.averaged_state(); }
   void load_averaged_weights(const NamedTensorMap& w) override {
     model_.load_state_dict(w);
     ema_model_.reset();

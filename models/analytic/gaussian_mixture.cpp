@@ -144,10 +144,12 @@ Tensor GaussianMixture::sample(int64_t n, Generator& rng) const {
 }
 
 double GaussianMixture::data_std() const {
-  Generator rng(0);
-  const Tensor s = sample(20000, rng);
-  const Tensor centered = s - mean(s, {0}, true);
-  return std::sqrt(mean(square(centered)).item());
+  // Per-dimension variance averaged over dimensions, exactly:
+  // (sum_k w_k (tr S_k + |mu_k|^2) - |sum_k w_k mu_k|^2) / D, with tr S_k the eigenvalue sum.
+  const Tensor w = reshape(exp(log_weights_), {-1, 1});
+  const Tensor second = sum(w * (eigenvalues_ + square(means_)));
+  const Tensor mean_sq = sum(square(sum(w * means_, {0})));
+  return std::sqrt((second - mean_sq).item() / static_cast<double>(dims()));
 }
 
 }  // namespace genlab

@@ -38,7 +38,8 @@ class GaussianMixture : public Denoiser {
   // log p(x; sigma) [batch] of the data convolved with N(0, sigma^2 I).
   Tensor log_density(const Tensor& x, const Tensor& sigma) const;
   Tensor sample(int64_t n, Generator& rng) const;
-  // Per-dimension variance of the data, averaged over dimensions (a sigma_data).
+  // The data's standard deviation per dimension (root of the variance averaged over
+  // dimensions), closed-form: a sigma_data.
   double data_std() const;
 
  private:

@@ -23,12 +23,16 @@ DiffusionTrainer::StepStats DiffusionTrainer::step_stats(const Tensor& x0, Gener
   return stats;
 }
 
+std::map<std::string, Tensor> DiffusionTrainer::averaged_state() const {
+  auto state = model_.state_dict();  // buffers (embedding frequencies) as they are
+  for (const auto& [name, value] : ema_.shadow()) state[name] = value;
+  return state;
+}
+
 std::unique_ptr<DiffusionModel> DiffusionTrainer::ema_model() const {
   Generator unused(0);
   auto copy = model_.same_architecture(unused);
-  auto state = model_.state_dict();  // buffers (embedding frequencies) as they are
-  for (const auto& [name, value] : ema_.shadow()) state[name] = value;
-  copy->load_state_dict(state);
+  copy->load_state_dict(averaged_state());
   return copy;
 }
 

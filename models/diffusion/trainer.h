@@ -6,7 +6,9 @@
 //   auto sampling_model = trainer.ema_model();
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string>
 
 #include "core/optim/ema.h"
 #include "core/optim/optimizer.h"
@@ -30,6 +32,8 @@ class DiffusionTrainer {
   // One step on the batch x0 [B, dims]; sigma and eps from rng.
   StepStats step_stats(const Tensor& x0, Generator& rng);
   float step(const Tensor& x0, Generator& rng) { return step_stats(x0, rng).loss; }
+  // The model's state with the EMA in place of its parameters (buffers as they are).
+  std::map<std::string, Tensor> averaged_state() const;
   // A copy of the model holding the EMA weights.
   std::unique_ptr<DiffusionModel> ema_model() const;
 

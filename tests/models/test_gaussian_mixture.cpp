@@ -2,6 +2,8 @@
 // plus x (Tweedie), computed independently by autodiff of the log-density.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "core/autograd.h"
 #include "core/ops.h"
 #include "models/analytic/gaussian_mixture.h"
@@ -26,6 +28,10 @@ TEST_CASE("mixture samples have the mixture's moments", "[models]") {
   CHECK(std::abs(m[1]) < 0.01);
   // E|x|^2 = 1 (unit ring) + 2 * 0.01 (component variance in each of 2 dims).
   CHECK(mean(sum(square(s), {1})).item() == Approx(1.02).epsilon(0.01));
+  // The closed-form per-dimension standard deviation: sqrt(1.02 / 2) (the ring is centred),
+  // and the sample's own.
+  CHECK(gm.data_std() == Approx(std::sqrt(0.51)).epsilon(1e-5));
+  CHECK(gm.data_std() == Approx(std::sqrt(mean(square(s)).item())).epsilon(0.01));
 }
 
 TEST_CASE("full-covariance mixture: Tweedie, exact density, sample covariance", "[models]") {
