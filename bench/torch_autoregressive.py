@@ -56,7 +56,25 @@ class NADE(torch.nn.Module):
         self.V = torch.nn.Parameter(torch.empty(d, h).uniform_(-h ** -0.5, h ** -0.5))
         self.b = torch.nn.Parameter(torch.zeros(d))
 
-    def logits(self, x):
+    def logits(self, x, block=14):
+        # The pre-activations a_i = c + sum_{j<i} x_j W[:, j] in blocks of `block`
+        # dimensions: inside a block, an exclusive cumulative sum over a [B, block, H]
+        # tensor; between blocks, a carried [B, H] sum. The textbook loop over i
+        # (logits_loop) is the same model; per training batch of 100 on one thread it took
+        # 0.30 s, blocks of 4 / 7 / 14 / 28 / 56 took 0.25 / 0.22 / 0.22 / 0.28 / 0.29 s, and all
+        # D at once ([B, D, H], 157 MB per tensor) was memory-bound and slower still.
+        a0 = self.c.expand(x.shape[0], -1)
+        out = []
+        for i0 in range(0, x.shape[1], block):
+            i1 = min(x.shape[1], i0 + block)
+            contrib = x[:, i0:i1, None] * self.W.t()[None, i0:i1]  # [B, block, H]
+            cum = torch.cumsum(contrib, 1)
+            a = a0[:, None] + cum - contrib
+            out.append((torch.sigmoid(a) * self.V[None, i0:i1]).sum(-1) + self.b[i0:i1])
+            a0 = a0 + cum[:, -1]
+        return torch.cat(out, 1)
+
+    def logits_loop(self, x):
         a = self.c.expand(x.shape[0], -1)
         out = []
         for i in range(x.shape[1]):

@@ -5,6 +5,7 @@
 
 #include "core/autograd.h"
 #include "core/ops.h"
+#include "models/autoregressive/nade_logits.h"
 
 namespace genlab {
 
@@ -22,17 +23,7 @@ Tensor NADE::logits(const Tensor& x) const {
   if (x.dim() != 2 || x.size(1) != dims_)
     throw std::invalid_argument("NADE: x must be [batch, " + std::to_string(dims_) + "], got " +
                                 shape_str(x.shape()));
-  const Tensor wt = transpose(w_, 0, 1);  // [D, H]: row i is W[:, i]
-  Tensor a = broadcast_to(reshape(c_, {1, hidden_}), {x.size(0), hidden_});
-  std::vector<Tensor> cols;
-  cols.reserve(dims_);
-  for (int64_t i = 0; i < dims_; ++i) {
-    const Tensor h = sigmoid(a);
-    // [B, H] x [1, H]^T -> [B, 1]
-    cols.push_back(matmul(h, slice(v_, 0, i, i + 1), false, true) + slice(b_, 0, i, i + 1));
-    if (i + 1 < dims_) a = a + slice(x, 1, i, i + 1) * slice(wt, 0, i, i + 1);
-  }
-  return concat(cols, 1);
+  return nade_logits(x, w_, c_, v_, b_);
 }
 
 Tensor NADE::logits_naive(const Tensor& x) const {

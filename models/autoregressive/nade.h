@@ -1,6 +1,7 @@
 // NADE (Larochelle & Murray 2011): h_i = sigmoid(c + W[:, <i] x_<i), p(x_i = 1 | x_<i) =
 // sigmoid(b_i + V_i . h_i). The pre-activations are carried from one dimension to the
-// next (a += W[:, i] x_i), so a pass costs O(D H), not D separate O(D H) passes.
+// next (a += W[:, i] x_i), so a pass costs O(D H), not D separate O(D H) passes; the
+// teacher-forcing pass is one fused op (nade_logits.h).
 #pragma once
 
 #include "models/autoregressive/autoregressive.h"

@@ -1,7 +1,8 @@
 // FVSBN, NADE and MADE against the definition of an autoregressive model: the
 // autoregressive property for every ordering and mask, the log-likelihood as a sum of
 // one-at-a-time conditionals, normalization over all 2^D states (mask ensembles too),
-// sampling frequencies (chi-square), and NADE's incremental pass against the naive one.
+// sampling frequencies (chi-square), and NADE's fused incremental pass against the naive
+// one and against finite differences.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <functional>
@@ -9,9 +10,12 @@
 
 #include "core/autograd.h"
 #include "core/ops.h"
+#include "core/parallel.h"
 #include "models/autoregressive/fvsbn.h"
 #include "models/autoregressive/made.h"
 #include "models/autoregressive/nade.h"
+#include "models/autoregressive/nade_logits.h"
+#include "tests/core/gradcheck.h"
 
 using namespace genlab;
 
@@ -163,6 +167,51 @@ TEST_CASE("NADE's incremental pass equals the naive one and its gradients", "[au
   const auto g1 = grad({sum(nade.log_prob(x))}, params);
   const auto g2 = grad({sum(bernoulli_log_prob(nade.logits_naive(x), x))}, params);
   for (size_t i = 0; i < g1.size(); ++i) CHECK(max(abs(g1[i] - g2[i]), {}).item() < 1e-5);
+}
+
+TEST_CASE("fused nade_logits: finite-difference gradients for x, W, c, V and b",
+          "[autoregressive]") {
+  // Real-valued x, so its gradient is checked too; D = 11 is not a multiple of the
+  // checkpoint spacing (4), so the last, shorter segment is exercised.
+  const std::vector<Tensor> inputs{testing::test_input({3, 11}, 1), testing::test_input({5, 11}, 2),
+                                   testing::test_input({5}, 3), testing::test_input({11, 5}, 4),
+                                   testing::test_input({11}, 5)};
+  const auto r = testing::gradcheck(
+      [](const std::vector<Tensor>& in) { return nade_logits(in[0], in[1], in[2], in[3], in[4]); },
+      inputs);
+  INFO(r.report);
+  CHECK(r.ok);
+}
+
+TEST_CASE("fused nade_logits: same values and gradients on 1 and 2 threads, no second derivative",
+          "[autoregressive]") {
+  // Big enough (B D H = 64 x 40 x 20) to be split over threads.
+  Generator g(12);
+  NADE nade(40, 20, g);
+  const Tensor x = Generator(13).bernoulli(Tensor::full({64, 40}, 0.4f));
+  const int threads = num_threads();
+  std::vector<std::vector<float>> results;
+  for (int t : {1, 2}) {
+    set_num_threads(t);
+    const auto params = nade.parameters();
+    const auto grads = grad({sum(nade.log_prob(x))}, params);
+    std::vector<float> all = nade.logits(x).to_vector();
+    for (const Tensor& gr : grads) {
+      const auto v = gr.to_vector();
+      all.insert(all.end(), v.begin(), v.end());
+    }
+    results.push_back(all);
+  }
+  set_num_threads(threads);
+  REQUIRE(results[0].size() == results[1].size());
+  float worst = 0.0f;
+  for (size_t i = 0; i < results[0].size(); ++i)
+    worst = std::max(worst, std::abs(results[0][i] - results[1][i]));
+  CHECK(worst < 1e-4f);
+  CHECK(max(abs(nade.logits(x) - nade.logits_naive(x)), {}).item() < 1e-5);
+  const auto params = nade.parameters();
+  CHECK_THROWS_WITH(grad({sum(nade.log_prob(x))}, params, {}, /*create_graph=*/true),
+                    Catch::Contains("second derivatives"));
 }
 
 TEST_CASE("MADE: mask sets have their own orderings, and an ensemble of one mask equals log_prob",
