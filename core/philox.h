@@ -3,6 +3,7 @@
 // so any element of any stream can be computed directly, in parallel, on any device.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -38,8 +39,11 @@ inline PhiloxBlock philox_block(uint64_t key, uint64_t counter, uint64_t block) 
 }
 
 // Uniform in the open interval (0, 1), so log(u) and log(-log u) are always finite.
+// (x >> 8) + 0.5 needs 25 significant bits at the top of the range: 2^24 - 0.5 rounds to
+// 2^24 in float, so the largest input gave exactly 1 (and a Gumbel draw of +inf, once in
+// 2^24 draws). The cap keeps it just below 1 and leaves every other value as it was.
 inline float uint_to_open_unit(uint32_t x) {
-  return (static_cast<float>(x >> 8) + 0.5f) * (1.0f / 16777216.0f);
+  return std::min((static_cast<float>(x >> 8) + 0.5f) * (1.0f / 16777216.0f), 0x1.fffffep-1f);
 }
 
 // Two standard normals from two uniforms (Box-Muller).

@@ -40,7 +40,7 @@ class ImageDataset final : public Dataset {
     ImageDataOptions o;
     o.source = c.name == "hdf5" ? "hdf5" : "fashion_mnist";
     o.path = c.path, o.hdf5_dataset = c.hdf5_dataset, o.binarize = c.binarize,
-    o.threshold = c.threshold;
+    o.threshold = c.threshold, o.held_out_binarize = c.held_out_binarize;
     o.validation = c.validation, o.downsample = c.downsample;
     data_ = std::make_unique<ImageData>(load_image_data(o));
     dynamic_ = c.binarize == "dynamic";

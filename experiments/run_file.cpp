@@ -339,6 +339,13 @@ Tensor RunFile::read_samples(const std::string& variant) const {
 }
 
 void RunFile::write_summary(const std::vector<SummaryRow>& rows) {
+  write_table("variants", "summary", rows);
+}
+
+std::vector<SummaryRow> RunFile::read_summary() const { return read_table("variants/summary"); }
+
+void RunFile::write_table(const std::string& group_name, const std::string& name,
+                          const std::vector<SummaryRow>& rows) {
   std::set<std::string> text_cols, number_cols;
   for (const auto& r : rows) {
     for (const auto& [k, v] : r.text) text_cols.insert(k);
@@ -370,24 +377,24 @@ void RunFile::write_summary(const std::vector<SummaryRow>& rows) {
     }
   }
   Handle f = open_file(path_, true);
-  Handle g = group(f.get(), "/variants", path_);
-  if (H5Lexists(g.get(), "summary", H5P_DEFAULT) > 0) H5Ldelete(g.get(), "summary", H5P_DEFAULT);
+  Handle g = group(f.get(), "/" + group_name, path_);
+  if (H5Lexists(g.get(), name.c_str(), H5P_DEFAULT) > 0) H5Ldelete(g.get(), name.c_str(), H5P_DEFAULT);
   const hsize_t dims[1] = {rows.size()};
   Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose, "dataspace");
-  Handle d(H5Dcreate2(g.get(), "summary", type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
+  Handle d(H5Dcreate2(g.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
                       H5P_DEFAULT),
-           H5Dclose, path_ + ": cannot create /variants/summary");
+           H5Dclose, path_ + ": cannot create /" + group_name + "/" + name);
   if (!rows.empty())
     check(H5Dwrite(d.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()),
           "write summary");
   check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": flush");
 }
 
-std::vector<SummaryRow> RunFile::read_summary() const {
+std::vector<SummaryRow> RunFile::read_table(const std::string& dataset) const {
   Handle f = open_file(path_, false);
   std::vector<SummaryRow> rows;
-  if (!link_exists(f.get(), "/variants/summary")) return rows;
-  Handle d(H5Dopen2(f.get(), "/variants/summary", H5P_DEFAULT), H5Dclose, "summary");
+  if (!link_exists(f.get(), "/" + dataset)) return rows;
+  Handle d(H5Dopen2(f.get(), ("/" + dataset).c_str(), H5P_DEFAULT), H5Dclose, dataset);
   Handle type(H5Dget_type(d.get()), H5Tclose, "summary type");
   Handle space(H5Dget_space(d.get()), H5Sclose, "dataspace");
   hsize_t n = 0;

@@ -60,6 +60,10 @@ class RunFile {
   // /variants/summary: a compound table, one row per variant (rewritten whole).
   void write_summary(const std::vector<SummaryRow>& rows);
   std::vector<SummaryRow> read_summary() const;
+  // Any such table: /<group>/<name> written whole; read by its path ("variants/summary").
+  void write_table(const std::string& group, const std::string& name,
+                   const std::vector<SummaryRow>& rows);
+  std::vector<SummaryRow> read_table(const std::string& dataset) const;
 
   bool exists(const std::string& object_path) const;
   // String attributes of a group (created if missing).

@@ -294,12 +294,11 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out,
       file.append("eval", row);
       return row;
     };
+    // Every metric of the row (the sample metrics and each family's own), step aside.
     auto describe_eval = [](const std::map<std::string, double>& row) {
       std::string s;
-      for (const char* k :
-           {"sliced_wasserstein", "mmd", "validation_nll", "validation_bits_per_dim"})
-        if (row.count(k))
-          s += std::string(s.empty() ? "" : ", ") + k + " " + format_number(row.at(k));
+      for (const auto& [k, v] : row)
+        if (k != "step") s += std::string(s.empty() ? "" : ", ") + k + " " + format_number(v);
       return s;
     };
 

@@ -90,7 +90,9 @@ Tensor MaskedLinear::forward(const Tensor& x) const {
 
 MLP::MLP(const MLPOptions& options, Generator& init)
     : options_(options), activation_(parse_activation(options.activation)) {
-  check_positive(options.depth, "MLP: depth");
+  // depth 0 is one Linear layer (an affine map), e.g. a linear-Gaussian decoder.
+  if (options.depth < 0)
+    throw std::invalid_argument("MLP: depth must be >= 0, got " + std::to_string(options.depth));
   check_positive(options.width, "MLP: width");
   check_positive(options.in, "MLP: in");
   check_positive(options.out, "MLP: out");

@@ -60,7 +60,7 @@ struct MLPOptions {
   int64_t in = 0;
   int64_t out = 0;
   int64_t width = 256;
-  int64_t depth = 4;  // hidden layers; depth + 1 Linear layers in all
+  int64_t depth = 4;  // hidden layers; depth + 1 Linear layers in all (0: one affine map)
   std::string activation = "silu";
 };
 

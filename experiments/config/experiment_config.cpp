@@ -6,17 +6,84 @@
 
 #include "experiments/config/yaml_section.h"
 #include "experiments/datasets.h"
+#include "models/vae/estimators.h"
 
 namespace genlab {
 namespace {
 
+void read_vae(Section& m, VAEConfig& v, bool images) {
+  v.latent = m.choice("latent", v.latent, {"gaussian", "categorical"});
+  const bool cat = v.latent == "categorical";
+  v.latent_dim = m.get("latent_dim", v.latent_dim);
+  m.check(v.latent_dim >= 1 && v.latent_dim <= 100000, "latent_dim", "must be in [1, 100000]");
+  v.categories = m.get("categories", v.categories);
+  m.check(v.categories >= 2 && v.categories <= 100000, "categories", "must be in [2, 100000]");
+  v.hidden = m.get("hidden", v.hidden);
+  m.check(v.hidden >= 1 && v.hidden <= 100000, "hidden", "must be in [1, 100000]");
+  v.depth = m.get("depth", v.depth);
+  m.check(v.depth >= 0 && v.depth <= 100, "depth", "must be in [0, 100]");
+  v.activation =
+      m.choice("activation", v.activation, {"relu", "silu", "gelu", "tanh", "sigmoid", "softplus"});
+  v.likelihood = m.choice("likelihood",
+                          v.likelihood.empty() ? (images ? "bernoulli" : "gaussian") : v.likelihood,
+                          {"bernoulli", "gaussian"});
+  v.learn_variance = m.get("learn_variance", v.learn_variance);
+  v.log_variance = m.get("log_variance", v.log_variance);
+  v.estimator = m.choice(
+      "estimator", v.estimator.empty() ? (cat ? "gumbel_st" : "reparameterization") : v.estimator,
+      estimator_names());
+  if (!estimator_fits_latent(parse_estimator(v.estimator), cat))
+    m.fail("estimator", "'" + v.estimator + "' does not apply to " + v.latent + " latents (" +
+                            (cat ? "use gumbel_soft, gumbel_st, reinforce or reinforce_baseline"
+                                 : "use reparameterization, reinforce or reinforce_baseline") +
+                            ")");
+  v.beta = m.get("beta", v.beta);
+  m.check(v.beta >= 0, "beta", "must be >= 0");
+  v.kl_warmup_steps = m.get("kl_warmup_steps", v.kl_warmup_steps);
+  m.check(v.kl_warmup_steps >= 0, "kl_warmup_steps", "must be >= 0");
+  v.tau = m.get("tau", v.tau);
+  m.check(v.tau > 0, "tau", "must be > 0");
+  v.tau_min = m.get("tau_min", v.tau_min);
+  m.check(v.tau_min > 0 && v.tau_min <= v.tau, "tau_min", "must be in (0, tau]");
+  v.tau_rate = m.get("tau_rate", v.tau_rate);
+  m.check(v.tau_rate >= 0, "tau_rate", "must be >= 0");
+  v.baseline_decay = m.get("baseline_decay", v.baseline_decay);
+  m.check(v.baseline_decay >= 0 && v.baseline_decay < 1, "baseline_decay", "must be in [0, 1)");
+  v.samples = m.get("samples", v.samples);
+  m.check(v.samples >= 0 && v.samples <= 100000, "samples", "must be in [0, 100000]");
+  v.reconstructions = m.get("reconstructions", v.reconstructions);
+  m.check(v.reconstructions >= 0 && v.reconstructions <= 10000, "reconstructions",
+          "must be in [0, 10000]");
+  v.iwae_k = m.get("iwae_k", v.iwae_k);
+  m.check(v.iwae_k >= 1 && v.iwae_k <= 1000000, "iwae_k", "must be in [1, 1000000]");
+  v.iwae_examples = m.get("iwae_examples", v.iwae_examples);
+  m.check(v.iwae_examples >= 0, "iwae_examples", "must be >= 0 (0: the whole test set)");
+  Section st = m.section("estimator_study");
+  auto& s = v.study;
+  s.enabled = st.get("enabled", s.enabled);
+  s.estimators = st.choice_list("estimators", estimator_names());
+  for (const auto& e : s.estimators)
+    if (!estimator_fits_latent(parse_estimator(e), cat))
+      st.fail("estimators", "'" + e + "' does not apply to " + v.latent + " latents");
+  s.repeats = st.get("repeats", s.repeats);
+  st.check(s.repeats >= 2, "repeats", "must be >= 2");
+  s.samples = st.get("samples", s.samples);
+  st.check(s.samples >= 1, "samples", "must be >= 1");
+  s.reference_samples = st.get("reference_samples", s.reference_samples);
+  st.check(s.reference_samples >= 2, "reference_samples", "must be >= 2");
+  s.batch = st.get("batch", s.batch);
+  st.check(s.batch >= 1, "batch", "must be >= 1");
+  st.finish();
+}
+
 void read_model(Section m, ModelConfig& c, const std::string& data_name) {
   c.family = m.choice("family", c.family, {"diffusion", "analytic", "autoregressive", "vae"});
-  if (c.family == "vae")
-    m.fail("family",
-           "the vae family is not available in this build yet (available: diffusion, analytic, "
-           "autoregressive)");
   const bool images = is_image_data(data_name);
+  if (c.family == "vae") {
+    read_vae(m, c.vae, images);
+    m.finish();
+    return;
+  }
   if (c.family == "autoregressive") {
     if (!images)
       m.fail("family",
@@ -40,8 +107,7 @@ void read_model(Section m, ModelConfig& c, const std::string& data_name) {
     m.finish();
     return;
   }
-  if (images)
-    m.fail("family", "binary image data needs the autoregressive family (or vae, when built)");
+  if (images) m.fail("family", "binary image data needs the autoregressive or vae family");
   if (c.family == "analytic" && data_name.rfind("mixture/", 0) != 0)
     m.fail("family",
            "the analytic family needs an exact mixture as data.name (mixture/eight_gaussians, "
@@ -163,6 +229,8 @@ ExperimentConfig read(const YamlSource& src) {
     d.binarize = data.choice("binarize", d.binarize, {"static", "dynamic"});
     d.threshold = data.get("threshold", d.threshold);
     data.check(d.threshold > 0 && d.threshold < 1, "threshold", "must be in (0, 1)");
+    d.held_out_binarize =
+        data.choice("held_out_binarize", d.held_out_binarize, {"threshold", "sample"});
     d.validation = data.get("validation", d.validation);
     data.check(d.validation >= 0, "validation", "must be >= 0");
     d.downsample = data.get("downsample", d.downsample);
@@ -249,8 +317,9 @@ std::string to_yaml(const ExperimentConfig& c) {
     if (!d.path.empty()) e << YAML::Key << "path" << YAML::Value << d.path;
     e << YAML::Key << "hdf5_dataset" << YAML::Value << d.hdf5_dataset << YAML::Key << "binarize"
       << YAML::Value << d.binarize << YAML::Key << "threshold" << YAML::Value << d.threshold
-      << YAML::Key << "validation" << YAML::Value << d.validation << YAML::Key << "downsample"
-      << YAML::Value << d.downsample;
+      << YAML::Key << "held_out_binarize" << YAML::Value << d.held_out_binarize << YAML::Key
+      << "validation" << YAML::Value << d.validation << YAML::Key << "downsample" << YAML::Value
+      << d.downsample;
   }
   e << YAML::EndMap;
   const auto& p = c.model.preconditioning;
@@ -265,10 +334,32 @@ std::string to_yaml(const ExperimentConfig& c) {
       << YAML::Value << a.num_masks << YAML::Key << "ensemble" << YAML::Value << a.ensemble
       << YAML::Key << "direct" << YAML::Value << a.direct << YAML::Key << "samples" << YAML::Value
       << a.samples;
+  } else if (c.model.family == "vae") {
+    const auto& v = c.model.vae;
+    e << YAML::Key << "latent" << YAML::Value << v.latent << YAML::Key << "latent_dim"
+      << YAML::Value << v.latent_dim << YAML::Key << "categories" << YAML::Value << v.categories
+      << YAML::Key << "hidden" << YAML::Value << v.hidden << YAML::Key << "depth" << YAML::Value
+      << v.depth << YAML::Key << "activation" << YAML::Value << v.activation << YAML::Key
+      << "likelihood" << YAML::Value << v.likelihood << YAML::Key << "learn_variance" << YAML::Value
+      << v.learn_variance << YAML::Key << "log_variance" << YAML::Value << v.log_variance
+      << YAML::Key << "estimator" << YAML::Value << v.estimator << YAML::Key << "beta"
+      << YAML::Value << v.beta << YAML::Key << "kl_warmup_steps" << YAML::Value << v.kl_warmup_steps
+      << YAML::Key << "tau" << YAML::Value << v.tau << YAML::Key << "tau_min" << YAML::Value
+      << v.tau_min << YAML::Key << "tau_rate" << YAML::Value << v.tau_rate << YAML::Key
+      << "baseline_decay" << YAML::Value << v.baseline_decay << YAML::Key << "samples"
+      << YAML::Value << v.samples << YAML::Key << "reconstructions" << YAML::Value
+      << v.reconstructions << YAML::Key << "iwae_k" << YAML::Value << v.iwae_k << YAML::Key
+      << "iwae_examples" << YAML::Value << v.iwae_examples;
+    const auto& s = v.study;
+    e << YAML::Key << "estimator_study" << YAML::Value << YAML::BeginMap << YAML::Key << "enabled"
+      << YAML::Value << s.enabled << YAML::Key << "estimators" << YAML::Value << YAML::Flow
+      << s.estimators << YAML::Key << "repeats" << YAML::Value << s.repeats << YAML::Key
+      << "samples" << YAML::Value << s.samples << YAML::Key << "reference_samples" << YAML::Value
+      << s.reference_samples << YAML::Key << "batch" << YAML::Value << s.batch << YAML::EndMap;
   } else {
     e << YAML::Key << "process" << YAML::Value << p.process;
   }
-  if (c.model.family != "analytic" && c.model.family != "autoregressive") {
+  if (c.model.family == "diffusion") {
     e << YAML::Key << "parameterization" << YAML::Value << p.parameterization;
     e << YAML::Key << "sigma_data" << YAML::Value << p.sigma_data;
     e << YAML::Key << "flow_t" << YAML::Value << p.flow_t;

@@ -26,6 +26,7 @@ struct DataConfig {
   std::string hdf5_dataset = "images";  // hdf5
   std::string binarize = "static";      // static | dynamic
   double threshold = 0.5;
+  std::string held_out_binarize = "threshold";  // validation and test: threshold | sample (once)
   int64_t validation = 10000;
   bool downsample = false;  // 28x28 -> 14x14
 };
@@ -47,11 +48,47 @@ struct AutoregressiveConfig {
   int64_t samples = 64;                 // images sampled into the run file
 };
 
+// The estimator study of the VAE family (models/vae/gradient_study.h), run after training.
+struct EstimatorStudyConfig {
+  bool enabled = false;
+  std::vector<std::string> estimators;  // empty: every one that fits the latent
+  int64_t repeats = 200;
+  int64_t samples = 1;  // draws per example in one estimate
+  int64_t reference_samples = 10000;
+  int64_t batch = 16;  // test (or held-out) examples the objective averages over
+};
+
+// The VAE family (model.family: vae).
+struct VAEConfig {
+  std::string latent = "gaussian";  // gaussian | categorical
+  int64_t latent_dim = 20;          // categorical: variables
+  int64_t categories = 10;
+  int64_t hidden = 400;
+  int64_t depth = 1;
+  std::string activation = "relu";
+  std::string likelihood;  // bernoulli | gaussian; default: bernoulli for images, else gaussian
+  bool learn_variance = true;
+  double log_variance = 0.0;
+  std::string estimator;  // default: reparameterization (gaussian), gumbel_st (categorical)
+  double beta = 1.0;
+  int64_t kl_warmup_steps = 0;  // beta ramps linearly from 0 over these steps
+  double tau = 1.0;             // Gumbel-Softmax: tau = max(tau_min, tau exp(-tau_rate step))
+  double tau_min = 0.5;
+  double tau_rate = 0.0;
+  double baseline_decay = 0.99;  // reinforce_baseline
+  int64_t samples = 64;          // images sampled into the run file
+  int64_t reconstructions = 16;
+  int64_t iwae_k = 1000;
+  int64_t iwae_examples = 1000;  // test examples for IWAE (0: all)
+  EstimatorStudyConfig study;
+};
+
 struct ModelConfig {
   std::string family = "diffusion";        // diffusion | analytic (the mixture of data.name)
   PreconditioningOptions preconditioning;  // process, parameterization, sigma_data, ...
   DenoiserNetOptions net;
   AutoregressiveConfig autoregressive;
+  VAEConfig vae;
 };
 
 struct TrainConfig {

@@ -258,6 +258,28 @@ std::vector<int64_t> Section::int_list(const std::string& key) {
   return out;
 }
 
+std::vector<std::string> Section::choice_list(const std::string& key,
+                                              const std::vector<std::string>& allowed) {
+  read_.push_back(key);
+  std::vector<std::string> out;
+  if (!has(key)) return out;
+  const YAML::Node c = child(key);
+  if (!c.IsSequence()) fail(key, "expected a list of names (allowed: " + joined(allowed) + ")");
+  for (size_t i = 0; i < c.size(); ++i) {
+    const std::string where = src_->where(c[i], path_of(key) + "[" + std::to_string(i) + "]");
+    if (!c[i].IsScalar()) throw ConfigError(where + ": expected a name");
+    const std::string v = c[i].Scalar();
+    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+      const std::string hint = did_you_mean(v, allowed);
+      throw ConfigError(where + ": unknown value '" + v + "'" +
+                        (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                        "; allowed: " + joined(allowed));
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
 std::map<std::string, double> Section::number_map(const std::string& key) {
   Section s = section(key);
   std::map<std::string, double> out;

@@ -64,6 +64,9 @@ class Section {
   std::vector<Section> list(const std::string& key);
   // A list of integers (empty when absent), e.g. hidden: [500, 500].
   std::vector<int64_t> int_list(const std::string& key);
+  // A list of names, each one of `allowed` (empty when absent).
+  std::vector<std::string> choice_list(const std::string& key,
+                                       const std::vector<std::string>& allowed);
   // A mapping of scalar numbers (free-form options such as a sampler's).
   std::map<std::string, double> number_map(const std::string& key);
   // Every key present must have been read.

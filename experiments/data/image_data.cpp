@@ -73,6 +73,9 @@ ImageData load_image_data(const ImageDataOptions& o) {
   if (o.binarize != "static" && o.binarize != "dynamic")
     throw std::invalid_argument("image data: unknown binarize '" + o.binarize +
                                 "' (allowed: static, dynamic)");
+  if (o.held_out_binarize != "threshold" && o.held_out_binarize != "sample")
+    throw std::invalid_argument("image data: unknown held_out_binarize '" + o.held_out_binarize +
+                                "' (allowed: threshold, sample)");
   ImageData d;
   d.o_ = o;
   std::vector<float> train, test;
@@ -128,17 +131,15 @@ ImageData load_image_data(const ImageDataOptions& o) {
 }
 
 Tensor ImageData::gather(const std::vector<float>& source, const std::vector<int64_t>& indices,
-                         int64_t epoch, bool dynamic) const {
+                         const Generator* stream) const {
   const int64_t n = static_cast<int64_t>(indices.size());
   std::vector<float> out(n * dims_);
-  const Generator stream =
-      Generator(o_.seed).derive("binarize").derive(static_cast<uint64_t>(epoch));
   for (int64_t r = 0; r < n; ++r) {
     const float* p = &source[indices[r] * dims_];
     float* q = &out[r * dims_];
-    if (dynamic) {
-      // Uniforms for example indices[r] of this epoch: Phi(z) of its fixed normal row.
-      const auto z = stream.normal_rows({1, dims_}, indices[r]).to_vector();
+    if (stream) {
+      // Uniforms for example indices[r]: Phi(z) of its fixed normal row in this stream.
+      const auto z = stream->normal_rows({1, dims_}, indices[r]).to_vector();
       for (int64_t j = 0; j < dims_; ++j)
         q[j] = 0.5f * std::erfc(-z[j] / std::sqrt(2.0f)) < p[j] ? 1.0f : 0.0f;
     } else {
@@ -148,11 +149,22 @@ Tensor ImageData::gather(const std::vector<float>& source, const std::vector<int
   return Tensor::from_vector(out, {n, dims_});
 }
 
+Tensor ImageData::held_out(const std::vector<float>& source, const char* which) const {
+  std::vector<int64_t> idx(static_cast<size_t>(source.size() / dims_));
+  std::iota(idx.begin(), idx.end(), 0);
+  if (o_.held_out_binarize == "threshold") return gather(source, idx, nullptr);
+  const Generator stream = Generator(o_.seed).derive("held_out_binarize").derive(which);
+  return gather(source, idx, &stream);
+}
+
 Tensor ImageData::train_batch(const std::vector<int64_t>& indices, int64_t epoch) const {
   for (int64_t i : indices)
     if (i < 0 || i >= train_size())
       throw std::out_of_range("image data: train index " + std::to_string(i));
-  return gather(train_, indices, epoch, o_.binarize == "dynamic");
+  if (o_.binarize != "dynamic") return gather(train_, indices, nullptr);
+  const Generator stream =
+      Generator(o_.seed).derive("binarize").derive(static_cast<uint64_t>(epoch));
+  return gather(train_, indices, &stream);
 }
 
 Tensor ImageData::intensities(const std::vector<int64_t>& indices) const {
@@ -163,16 +175,8 @@ Tensor ImageData::intensities(const std::vector<int64_t>& indices) const {
   return Tensor::from_vector(out, {static_cast<int64_t>(indices.size()), dims_});
 }
 
-Tensor ImageData::validation_set() const {
-  std::vector<int64_t> idx(validation_size());
-  std::iota(idx.begin(), idx.end(), 0);
-  return gather(validation_, idx, 0, false);
-}
+Tensor ImageData::validation_set() const { return held_out(validation_, "validation"); }
 
-Tensor ImageData::test_set() const {
-  std::vector<int64_t> idx(test_size());
-  std::iota(idx.begin(), idx.end(), 0);
-  return gather(test_, idx, 0, false);
-}
+Tensor ImageData::test_set() const { return held_out(test_, "test"); }
 
 }  // namespace genlab

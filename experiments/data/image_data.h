@@ -22,6 +22,9 @@ struct ImageDataOptions {
       "images";  // hdf5: dataset name ([N, H, W] or [N, D], values in [0, 1] or 0..255)
   std::string binarize = "static";  // static | dynamic
   double threshold = 0.5;           // static
+  // Validation and test sets: "threshold" (as static), or "sample": one Bernoulli draw,
+  // fixed by the seed (the protocol of dynamically binarized benchmarks, e.g. IWAE, VampPrior).
+  std::string held_out_binarize = "threshold";
   int64_t validation = 10000;       // examples moved from train to validation
   bool downsample = false;          // 28x28 -> 14x14 by 2x2 averaging
   uint64_t seed = 0;                // the split and dynamic binarization
@@ -43,7 +46,8 @@ class ImageData {
   // stream fixed by (seed, epoch, example index), so an example's draw in an epoch does not
   // depend on the batch it is in.
   Tensor train_batch(const std::vector<int64_t>& indices, int64_t epoch) const;
-  // Validation and test are always binarized statically, so their NLL is comparable.
+  // Validation and test are binarized once (held_out_binarize), so their NLL is comparable
+  // across epochs and runs.
   Tensor validation_set() const;
   // Gray levels in [0, 1] of training examples, [B, D] (for binarizing elsewhere).
   Tensor intensities(const std::vector<int64_t>& indices) const;
@@ -52,8 +56,11 @@ class ImageData {
   friend ImageData load_image_data(const ImageDataOptions& o);
 
  private:
+  // Thresholded when stream is null, else Bernoulli(intensity) from the stream's row of
+  // each example's index.
   Tensor gather(const std::vector<float>& source, const std::vector<int64_t>& indices,
-                int64_t epoch, bool dynamic) const;
+                const Generator* stream) const;
+  Tensor held_out(const std::vector<float>& source, const char* which) const;
   ImageDataOptions o_;
   int64_t dims_ = 0, height_ = 0, width_ = 0;
   std::vector<float> train_, validation_, test_;  // intensities in [0, 1]

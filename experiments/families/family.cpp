@@ -6,6 +6,7 @@
 
 #include "experiments/datasets.h"
 #include "experiments/families/autoregressive_family.h"
+#include "experiments/families/vae_family.h"
 #include "models/diffusion/trainer.h"
 
 namespace genlab {
@@ -120,6 +121,8 @@ const std::vector<std::pair<std::string, Factory>>& families() {
        }},
       {"autoregressive", [](const ExperimentConfig& c, const Dataset& d,
                             Generator& g) { return make_autoregressive_family(c, d, g); }},
+      {"vae", [](const ExperimentConfig& c, const Dataset& d,
+                 Generator& g) { return make_vae_family(c, d, g); }},
   };
   return table;
 }

@@ -118,3 +118,14 @@ TEST_CASE("random numbers do not depend on the thread count", "[rng]") {
   set_num_threads(threads);
   CHECK(one == many);
 }
+
+TEST_CASE("uniforms lie in the open interval (0, 1) at both ends of the 32-bit range", "[rng]") {
+  // The largest word used to round to exactly 1, so log(-log u) (a Gumbel draw) was +inf.
+  CHECK(uint_to_open_unit(0xffffffffu) < 1.0f);
+  CHECK(uint_to_open_unit(0xffffff00u) < 1.0f);
+  CHECK(uint_to_open_unit(0u) > 0.0f);
+  CHECK(std::isfinite(-std::log(-std::log(uint_to_open_unit(0xffffffffu)))));
+  CHECK(std::isfinite(-std::log(-std::log(uint_to_open_unit(0u)))));
+  // Below the top the mapping is unchanged: (x >> 8) + 0.5 over 2^24.
+  CHECK(uint_to_open_unit(0x80000000u) == 0.5f + 0.5f / 16777216.0f);
+}

@@ -109,6 +109,29 @@ TEST_CASE("Fashion-MNIST from Debian's package: split, down-sampling, binarizati
   CHECK(small.height() == 14);
 }
 
+TEST_CASE("held-out sets binarized once by sampling: binary, fixed, mean intensity preserved",
+          "[data]") {
+  if (!std::filesystem::exists(std::string(kFashionMnistDir) + "/train-images-idx3-ubyte.gz"))
+    FAIL("dataset-fashion-mnist is not installed (.ci/setup installs it)");
+  ImageDataOptions o = options(1000, "dynamic");
+  o.held_out_binarize = "sample";
+  const ImageData a = load_image_data(o), b = load_image_data(o);
+  const Tensor test = a.test_set(), validation = a.validation_set();
+  CHECK(max(abs(test - b.test_set()), {}).item() == 0.0f);  // the same draw every time
+  for (float v : slice(test, 0, 0, 20).to_vector()) CHECK((v == 0.0f || v == 1.0f));
+  const ImageData thresholded = load_image_data(options(1000, "dynamic"));
+  CHECK(max(abs(test - thresholded.test_set()), {}).item() == 1.0f);
+  // E[Bernoulli(p)] = p: the fraction of ones is the mean gray level (7.84M draws, so the
+  // standard error is ~2e-4), which thresholding at 0.5 does not preserve.
+  std::vector<int64_t> all(static_cast<size_t>(a.train_size()));
+  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int64_t>(i);
+  const double gray = mean(a.intensities(all)).item();
+  CHECK(std::abs(mean(test).item() - gray) < 0.01);
+  CHECK(std::abs(mean(validation).item() - gray) < 0.01);
+  o.held_out_binarize = "median";
+  CHECK_THROWS_WITH(load_image_data(o), Catch::Contains("allowed: threshold, sample"));
+}
+
 TEST_CASE("user image data from an HDF5 dataset", "[data]") {
   const std::string path = temp_dir("h5") + "/user.h5";
   RunFile f = RunFile::create(path, {}, "");
