@@ -25,9 +25,21 @@ def _columns(f, group):
     return pd.DataFrame({name: v[:n] for name, v in cols.items()})
 
 
+def _table(f, key):
+    """A compound dataset (text and number columns) as a DataFrame; empty when absent."""
+    if key not in f:
+        return pd.DataFrame()
+    table = pd.DataFrame(f[key][()])
+    for col in table.columns:
+        if table[col].dtype == object:
+            table[col] = table[col].map(_text)
+    return table
+
+
 class Run:
     """One run file: config (dict), attrs (dict), train / eval / variants (DataFrames),
-    samples(name) (ndarray), likelihood and test (DataFrames, when evaluated), images()."""
+    samples(name) (ndarray), likelihood and test (DataFrames, when evaluated), images(),
+    estimators (the VAE estimator study, a DataFrame)."""
 
     def __init__(self, path):
         self.path = os.fspath(path)
@@ -38,19 +50,19 @@ class Run:
             self.eval = _columns(f, "eval")
             self.likelihood = _columns(f, "likelihood")
             self.test = _columns(f, "test")
-            if "variants/summary" in f:
-                table = pd.DataFrame(f["variants/summary"][()])
-                for col in table.columns:
-                    if table[col].dtype == object:
-                        table[col] = table[col].map(_text)
-                self.variants = table
-            else:
-                self.variants = pd.DataFrame()
+            self.variants = _table(f, "variants/summary")
+            # The VAE family's gradient-estimator study: one row per estimator, and how
+            # its reference was made (attributes of /estimators).
+            self.estimators = _table(f, "estimators/table")
+            self.estimators_info = ({k: _text(v) for k, v in f["estimators"].attrs.items()}
+                                    if "estimators" in f else {})
 
-    def images(self):
-        """Images sampled by an autoregressive (or VAE) run, [n, H, W], or None."""
+    def images(self, name="images"):
+        """Images an autoregressive or VAE run wrote to /samples, [n, H, W], or None:
+        "images" (samples), and for a VAE "originals" and "reconstructions"."""
         with h5py.File(self.path, "r") as f:
-            return np.asarray(f["samples/images"][()]) if "samples/images" in f else None
+            key = f"samples/{name}"
+            return np.asarray(f[key][()]) if key in f else None
 
     @property
     def status(self):

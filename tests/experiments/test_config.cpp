@@ -93,11 +93,9 @@ TEST_CASE("config: each error class names file, line:column and key path", "[con
   // Missing required key.
   CHECK_THAT(error_of("samplers:\n  - {steps: 10}\n"),
              Contains("bad.yaml:2:5: samplers[0].sampler: missing required key"));
-  // Duplicates, families not built, syntax.
+  // Duplicates, family mismatches, syntax.
   CHECK_THAT(error_of("samplers:\n  - {sampler: heun}\n  - {sampler: heun}\n"),
              Contains("duplicate variant name 'heun-18'"));
-  CHECK_THAT(error_of("model:\n  family: vae\n"),
-             Contains("model.family: the vae family is not available"));
   CHECK_THAT(error_of("model:\n  family: analytic\n"), Contains("needs an exact mixture"));
   CHECK_THAT(error_of("train: [1, 2\n"), Contains("bad.yaml:"));
   CHECK_THAT(error_of("train: [1, 2\n"), Contains("YAML syntax error"));
@@ -143,6 +141,35 @@ TEST_CASE("config: image data and the autoregressive family, resolved round trip
       error_of("data: {name: fashion_mnist}\nmodel: {family: autoregressive, hidden: [10, x]}\n"),
       Contains("bad.yaml:2:46: model.hidden[1]: expected an integer"));
   CHECK_THAT(error_of("data: {name: fashion_mnist}\nmodel: {family: diffusion}\n"),
-             Contains("needs the autoregressive family"));
+             Contains("needs the autoregressive or vae family"));
   CHECK_THAT(error_of("model: {family: autoregressive}\n"), Contains("models binary images"));
+}
+
+TEST_CASE("config: the vae family, its defaults, errors and resolved round trip", "[config]") {
+  const char* gumbel =
+      "data: {name: fashion_mnist, binarize: dynamic, held_out_binarize: sample}\n"
+      "model: {family: vae, latent: categorical, tau_rate: 1.0e-4,\n"
+      "        estimator_study: {enabled: true, estimators: [gumbel_st, reinforce]}}\n";
+  const ExperimentConfig c = parse_experiment_config(gumbel, "g.yaml");
+  CHECK(c.model.vae.estimator == "gumbel_st");      // the categorical default
+  CHECK(c.model.vae.likelihood == "bernoulli");     // images
+  CHECK(c.data.held_out_binarize == "sample");
+  CHECK(c.model.vae.study.estimators == std::vector<std::string>{"gumbel_st", "reinforce"});
+  const std::string resolved = to_yaml(c);
+  CHECK_THAT(resolved, Contains("estimators: [gumbel_st, reinforce]"));
+  CHECK(to_yaml(parse_experiment_config(resolved, "resolved.yaml")) == resolved);
+  // Vector data: a Gaussian likelihood and the reparameterization trick by default.
+  const ExperimentConfig toy = parse_experiment_config("model: {family: vae}\n", "t.yaml");
+  CHECK(toy.model.vae.likelihood == "gaussian");
+  CHECK(toy.model.vae.estimator == "reparameterization");
+  CHECK_THAT(error_of("model:\n  family: vae\n  estimator: gumbel_st\n"),
+             Contains("bad.yaml:3:14: model.estimator: 'gumbel_st' does not apply to gaussian "
+                      "latents"));
+  CHECK_THAT(error_of("model:\n  family: vae\n  estimator: reparametrization\n"),
+             Contains("(did you mean 'reparameterization'?)"));
+  CHECK_THAT(error_of("model: {family: vae, estimator_study: {estimators: [reinforce, gumbel]}}\n"),
+             Contains("model.estimator_study.estimators[1]: unknown value 'gumbel'"));
+  CHECK_THAT(error_of("model: {family: vae, tau: 0.5, tau_min: 0.7}\n"),
+             Contains("model.tau_min: must be in (0, tau]"));
+  CHECK_THAT(error_of("model: {family: vae, arch: made}\n"), Contains("model.arch: unknown key"));
 }

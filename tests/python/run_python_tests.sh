@@ -49,4 +49,11 @@ GENLAB_RUN="$out/tiny.h5" jupyter-nbconvert --to notebook --execute \
 GENLAB_RUN="$out/made.h5" jupyter-nbconvert --to notebook --execute \
   --ExecutePreprocessor.timeout=300 --output-dir "$out" "$root/notebooks/autoregressive_samples.ipynb" > "$out/nbconvert2.log" 2>&1 \
   || { cat "$out/nbconvert2.log"; exit 1; }
+"$build/genlab" run "$root/configs/vae_fmnist.yaml" output.path="$out/vae.h5" train.steps=40 train.eval_every=20 \
+  train.checkpoint_every=20 train.log_every=20 data.downsample=true data.validation=500 model.hidden=32 \
+  model.samples=9 model.reconstructions=4 model.iwae_k=20 model.iwae_examples=50 \
+  model.estimator_study.repeats=10 model.estimator_study.reference_samples=100 > "$out/vae.log"
+GENLAB_RUN="$out/vae.h5" jupyter-nbconvert --to notebook --execute \
+  --ExecutePreprocessor.timeout=300 --output-dir "$out" "$root/notebooks/vae.ipynb" > "$out/nbconvert3.log" 2>&1 \
+  || { cat "$out/nbconvert3.log"; exit 1; }
 echo "notebooks: executed without error"
