@@ -63,10 +63,7 @@ int main(int argc, char** argv) {
   std::vector<double> epoch_seconds;
   std::string nll_json;
   for (int e = 1; e <= epochs; ++e) {
-    std::vector<int64_t> perm(n);
-    std::iota(perm.begin(), perm.end(), 0);
-    const auto keys = shuffle.uniform({n}).to_vector();
-    std::sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) { return keys[a] < keys[b]; });
+    const std::vector<int64_t> perm = shuffled_indices(n, shuffle);
     const auto t0 = std::chrono::steady_clock::now();
     for (int64_t i = 0; i + batch <= n; i += batch) {
       const Tensor x =

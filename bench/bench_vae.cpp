@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   int epochs = 10, threads = 0;
   int64_t hidden = 400, depth = 1, latent_dim = 20, categories = 10, iwae_k = 1000,
           iwae_examples = 1000, batch = 128, seed = 0;
-  double tau_rate = 3e-4;
+  double tau_rate = 3e-4, lr = 1e-3, kl_warmup_epochs = 0;
   std::vector<int> report{1, 10};
   app.add_option("--latent", latent)->check(CLI::IsMember({"gaussian", "categorical"}));
   app.add_option("--epochs", epochs);
@@ -48,6 +48,8 @@ int main(int argc, char** argv) {
   app.add_option("--iwae-k", iwae_k);
   app.add_option("--iwae-examples", iwae_examples);
   app.add_option("--seed", seed, "initialization, shuffling and latent draws");
+  app.add_option("--lr", lr, "Adam's learning rate");
+  app.add_option("--kl-warmup-epochs", kl_warmup_epochs, "beta rises linearly from 0 to 1");
   CLI11_PARSE(app, argc, argv);
   if (threads > 0) set_num_threads(threads);
 
@@ -63,7 +65,7 @@ int main(int argc, char** argv) {
            .hidden = hidden,
            .depth = depth},
           init);
-  Adam adam(vae.named_parameters(), {.lr = 1e-3f});
+  Adam adam(vae.named_parameters(), {.lr = static_cast<float>(lr)});
   const Estimator estimator =
       latent == "gaussian" ? Estimator::reparameterization : Estimator::gumbel_st;
 
@@ -90,18 +92,19 @@ int main(int argc, char** argv) {
   std::string results;
   int64_t step = 0;
   for (int e = 1; e <= epochs; ++e) {
-    std::vector<int64_t> perm(n);
-    std::iota(perm.begin(), perm.end(), 0);
-    const auto keys = shuffle.uniform({n}).to_vector();
-    std::sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) { return keys[a] < keys[b]; });
+    const std::vector<int64_t> perm = shuffled_indices(n, shuffle);
     const auto t0 = std::chrono::steady_clock::now();
     // The last, partial batch is kept (PyTorch's DataLoader default).
     for (int64_t i = 0; i < n; i += batch, ++step) {
       const Tensor x = data.train_batch(
           std::vector<int64_t>(perm.begin() + i, perm.begin() + std::min(n, i + batch)), e);
-      const auto t = vae.objective(
-          x, {.estimator = estimator, .tau = annealed_temperature(1.0, 0.5, tau_rate, step)},
-          noise);
+      const double progress = (e - 1) + double(i) / double(n);  // epochs done
+      const double beta = kl_warmup_epochs > 0 ? std::min(1.0, progress / kl_warmup_epochs) : 1.0;
+      const auto t = vae.objective(x,
+                                   {.estimator = estimator,
+                                    .tau = annealed_temperature(1.0, 0.5, tau_rate, step),
+                                    .beta = beta},
+                                   noise);
       adam.zero_grad();
       t.loss.backward();
       adam.step();

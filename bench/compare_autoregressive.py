@@ -9,7 +9,7 @@ Usage: /usr/bin/python3 bench/compare_autoregressive.py [BUILD_DIR] [ARCH:EPOCHS
 import os
 import sys
 
-from peers import GENLAB_THREADS, HERE, TORCH_SETTINGS, run
+from peers import GENLAB_THREADS, HERE, TORCH_SETTINGS, fastest, print_pair, run
 
 
 def genlab(build, arch, threads, epochs, report):
@@ -27,15 +27,12 @@ def main():
     plans = sys.argv[2:] or ["made:20:1,5,20", "fvsbn:20:1,5,20", "nade:5:1,5"]
     for plan in plans:
         arch, epochs, report = plan.split(":")
-        g_best = min(GENLAB_THREADS, key=lambda t: genlab(build, arch, t, 1, "1")["median_epoch_s"])
-        t_best = min(TORCH_SETTINGS, key=lambda s: torch(arch, s[0], s[1], 1, "1")["median_epoch_s"])
+        g_best, _ = fastest(lambda t: genlab(build, arch, t, 1, "1"), GENLAB_THREADS)
+        t_best, _ = fastest(lambda s: torch(arch, s[0], s[1], 1, "1"), TORCH_SETTINGS)
         g = genlab(build, arch, g_best, int(epochs), report)
         t = torch(arch, t_best[0], t_best[1], int(epochs), report)
         print(f"{arch}: {epochs} epochs")
-        print(f"  genlab (OMP {g_best}): {g['median_epoch_s']:.2f} s/epoch, test NLL {g['test_nll']}")
-        print(f"  torch  (threads {t_best[0]}, OPENBLAS {t_best[1]}): {t['median_epoch_s']:.2f} s/epoch, "
-              f"test NLL {t['test_nll']}")
-        print(f"  epoch time torch / genlab: {t['median_epoch_s'] / g['median_epoch_s']:.2f}x", flush=True)
+        print_pair(g_best, g, t_best, t, "test_nll")
 
 
 if __name__ == "__main__":

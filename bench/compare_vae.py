@@ -11,7 +11,7 @@ Usage: /usr/bin/python3 bench/compare_vae.py [BUILD_DIR] [LATENT:EPOCHS:REPORT[:
 import os
 import sys
 
-from peers import GENLAB_THREADS, HERE, TORCH_SETTINGS, run
+from peers import GENLAB_THREADS, HERE, TORCH_SETTINGS, fastest, print_pair, run
 
 IWAE_K, IWAE_EXAMPLES = 1000, 1000
 
@@ -34,18 +34,14 @@ def main():
     for plan in plans:
         latent, epochs, report, *seeds = plan.split(":")
         seeds = [int(x) for x in seeds[0].split(",")] if seeds else [0]
-        g_times = {t: genlab(build, latent, t, 1, "1", 10, 10)["median_epoch_s"] for t in GENLAB_THREADS}
-        t_times = {s: torch(latent, s[0], s[1], 1, "1", 10, 10)["median_epoch_s"] for s in TORCH_SETTINGS}
-        g_best, t_best = min(g_times, key=g_times.get), min(t_times, key=t_times.get)
+        g_best, g_times = fastest(lambda t: genlab(build, latent, t, 1, "1", 10, 10), GENLAB_THREADS)
+        t_best, t_times = fastest(lambda s: torch(latent, s[0], s[1], 1, "1", 10, 10), TORCH_SETTINGS)
         print(f"{latent}: {epochs} epochs; one-epoch selection genlab {g_times}, torch {t_times}")
         for seed in seeds:
             g = genlab(build, latent, g_best, int(epochs), report, seed=seed)
             t = torch(latent, t_best[0], t_best[1], int(epochs), report, seed=seed)
             print(f"  seed {seed}")
-            print(f"  genlab (OMP {g_best}): {g['median_epoch_s']:.2f} s/epoch, test {g['test']}")
-            print(f"  torch  (threads {t_best[0]}, OPENBLAS {t_best[1]}): {t['median_epoch_s']:.2f} s/epoch, "
-                  f"test {t['test']}")
-            print(f"  epoch time torch / genlab: {t['median_epoch_s'] / g['median_epoch_s']:.2f}x", flush=True)
+            print_pair(g_best, g, t_best, t, "test")
 
 
 if __name__ == "__main__":

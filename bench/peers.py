@@ -18,3 +18,17 @@ def run(cmd, env_extra):
     out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
+
+
+def fastest(measure, settings):
+    """The setting whose measure(setting)["median_epoch_s"] is least, and every timing."""
+    times = {s: measure(s)["median_epoch_s"] for s in settings}
+    return min(times, key=times.get), times
+
+
+def print_pair(g_threads, g, t_setting, t, results_key):
+    """genlab's and PyTorch's epoch times and results side by side, and their ratio."""
+    print(f"  genlab (OMP {g_threads}): {g['median_epoch_s']:.2f} s/epoch, {results_key} {g[results_key]}")
+    print(f"  torch  (threads {t_setting[0]}, OPENBLAS {t_setting[1]}): {t['median_epoch_s']:.2f} s/epoch, "
+          f"{results_key} {t[results_key]}")
+    print(f"  epoch time torch / genlab: {t['median_epoch_s'] / g['median_epoch_s']:.2f}x", flush=True)

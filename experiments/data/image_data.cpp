@@ -157,6 +157,14 @@ Tensor ImageData::held_out(const std::vector<float>& source, const char* which) 
   return gather(source, idx, &stream);
 }
 
+std::vector<int64_t> shuffled_indices(int64_t n, Generator& rng) {
+  std::vector<int64_t> perm(static_cast<size_t>(n));
+  std::iota(perm.begin(), perm.end(), 0);
+  const auto keys = rng.uniform({n}).to_vector();
+  std::sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) { return keys[a] < keys[b]; });
+  return perm;
+}
+
 Tensor ImageData::train_batch(const std::vector<int64_t>& indices, int64_t epoch) const {
   for (int64_t i : indices)
     if (i < 0 || i >= train_size())

@@ -30,6 +30,9 @@ struct ImageDataOptions {
   uint64_t seed = 0;                // the split and dynamic binarization
 };
 
+// 0..n-1 in a random order drawn from rng (one epoch's order of training examples).
+std::vector<int64_t> shuffled_indices(int64_t n, Generator& rng);
+
 // Debian's install folder for Fashion-MNIST.
 inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 
