@@ -107,8 +107,10 @@ class VAEFamily final : public Family {
     const Tensor v = held_out(data.validation(), data, 2000, seed_ + 1);
     Generator rng = Generator(seed_).derive("vae_validation");
     const double neg_elbo = -mean_in_batches(v, [&](const Tensor& b) { return vae_.elbo(b, rng); });
-    return {{"validation_neg_elbo", neg_elbo},
-            {"tau", annealed_temperature(v_.tau, v_.tau_min, v_.tau_rate, steps_)}};
+    std::map<std::string, double> row{{"validation_neg_elbo", neg_elbo}};
+    if (vae_.categorical())
+      row["tau"] = annealed_temperature(v_.tau, v_.tau_min, v_.tau_rate, steps_);
+    return row;
   }
 
   void finish(RunFile& file, const Dataset& data, Generator& rng, std::ostream& out) override {

@@ -429,3 +429,40 @@ TEST_CASE("VAE training: the ELBO rises, IWAE bounds it, samples and reconstruct
     CHECK(max(s, {}).item() <= 1.0f);
   }
 }
+
+TEST_CASE("Gaussian likelihood: the learned variance moves to fit the data, the fixed one stays",
+          "[vae]") {
+  // x = (u, 2u) + N(0, 0.05^2): one latent explains it, leaving a small residual variance.
+  Generator rng(50);
+  const Tensor u = rng.normal({1024, 1});
+  const Tensor x = concat({u, mul_scalar(u, 2.0f)}, 1) + mul_scalar(rng.normal({1024, 2}), 0.05f);
+  for (bool learn : {true, false}) {
+    Generator init(51);
+    VAE vae({.dims = 2,
+             .latent_dim = 1,
+             .hidden = 32,
+             .depth = 1,
+             .activation = "tanh",
+             .likelihood = "gaussian",
+             .learn_variance = learn,
+             .log_variance = 0.0},
+            init);
+    CHECK(vae.named_parameters().size() == (learn ? 9u : 8u));  // 2 x (2 weights, 2 biases) + 1
+    Adam adam(vae.named_parameters(), {.lr = 1e-2f});
+    const double before = -mean(vae.elbo(x, rng)).item();
+    for (int step = 0; step < 600; ++step) {
+      const auto t = vae.objective(x, {}, rng);
+      adam.zero_grad();
+      t.loss.backward();
+      adam.step();
+    }
+    const double after = -mean(vae.elbo(x, rng)).item();
+    const float lv = vae.state_dict().at("log_variance").to_vector()[0];
+    INFO("learn " << learn << ": -ELBO " << before << " -> " << after << ", log variance " << lv);
+    CHECK(after < before - 0.5);
+    if (learn)
+      CHECK(lv < -2.0f);  // toward log(0.05^2) = -6 from 0
+    else
+      CHECK(lv == 0.0f);
+  }
+}
