@@ -39,10 +39,11 @@ int cmd_info(const std::string& path) {
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "genlab: generative-modeling experiments (diffusion / flow matching, autoregressive, exact "
-      "analytic references; VAE to come)"};
+      "genlab: generative-modeling experiments (diffusion / flow matching, autoregressive, VAE, "
+      "exact analytic references)"};
   app.footer(
-      "Start with: genlab run configs/quickstart.yaml. Every config key and its default: "
+      "Start with: genlab run configs/quickstart.yaml (other families: configs/made_fmnist.yaml, "
+      "configs/vae_fmnist.yaml, configs/gumbel_vae_fmnist.yaml). Every config key and its default: "
       "genlab validate CONFIG --resolved (see configs/README.md).");
   app.set_version_flag("--version", "genlab 0.1.0");
   app.require_subcommand(1);

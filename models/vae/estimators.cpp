@@ -40,8 +40,8 @@ bool estimator_fits_latent(Estimator e, bool categorical) {
 Tensor reinforce_surrogate(const Tensor& f, const Tensor& log_q, double baseline) {
   // Equal shapes: [B] against [B, 1] would broadcast to [B, B] and mean garbage.
   if (f.shape() != log_q.shape())
-    throw std::invalid_argument("reinforce_surrogate: f " + shape_str(f.shape()) +
-                                " and log_q " + shape_str(log_q.shape()) + " must have one shape");
+    throw std::invalid_argument("reinforce_surrogate: f " + shape_str(f.shape()) + " and log_q " +
+                                shape_str(log_q.shape()) + " must have one shape");
   const Tensor advantage = add_scalar(f.detach(), static_cast<float>(-baseline));
   return mean(f + advantage * log_q);
 }

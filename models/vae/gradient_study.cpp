@@ -59,7 +59,7 @@ Vec reference_chunk(const VAE& vae, const Tensor& x, int64_t draws, Generator& r
   const int64_t b = x.size(0);
   const Posterior q = vae.encode(x);
   Posterior qs{.mean = {}, .log_var = {}, .logits = repeat_rows(q.logits, draws)};
-  const Tensor z = vae.draw(qs, Estimator::reinforce, 1.0, rng);
+  const Tensor z = vae.draw_exact(qs, rng);
   Tensor f;
   {
     NoGradGuard no_grad;

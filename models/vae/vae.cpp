@@ -118,6 +118,11 @@ Tensor VAE::draw(const Posterior& q, Estimator e, double tau, Generator& rng) co
   return reshape(y, {b, latent_size()});
 }
 
+Tensor VAE::draw_exact(const Posterior& q, Generator& rng) const {
+  // REINFORCE's draw is the exact one: a detached Gaussian sample, or Gumbel-max.
+  return draw(q, Estimator::reinforce, 1.0, rng);
+}
+
 Posterior VAE::repeat(const Posterior& q, int64_t times) const {
   if (categorical()) return {.mean = {}, .log_var = {}, .logits = repeat_rows(q.logits, times)};
   return {
@@ -147,14 +152,12 @@ ObjectiveTerms VAE::objective(const Tensor& x, const ObjectiveOptions& o, Genera
 Tensor VAE::elbo(const Tensor& x, Generator& rng) const {
   NoGradGuard no_grad;
   const Posterior q = encode(x);
-  const Estimator exact = categorical() ? Estimator::reinforce : Estimator::reparameterization;
-  return log_likelihood(x, decode(draw(q, exact, 1.0, rng))) - kl(q);
+  return log_likelihood(x, decode(draw_exact(q, rng))) - kl(q);
 }
 
 Tensor VAE::iwae(const Tensor& x, int64_t k, Generator& rng, int64_t max_rows) const {
   if (k < 1) throw std::invalid_argument("VAE: iwae needs k >= 1");
   NoGradGuard no_grad;
-  const Estimator exact = categorical() ? Estimator::reinforce : Estimator::reparameterization;
   const int64_t n = x.size(0), block = std::min<int64_t>(n, 256);
   std::vector<Tensor> bounds;
   for (int64_t i0 = 0; i0 < n; i0 += block) {
@@ -165,7 +168,7 @@ Tensor VAE::iwae(const Tensor& x, int64_t k, Generator& rng, int64_t max_rows) c
     for (int64_t s0 = 0; s0 < k; s0 += chunk) {
       const int64_t cs = std::min(chunk, k - s0);
       const Posterior qs = repeat(q, cs);
-      const Tensor z = draw(qs, exact, 1.0, rng);
+      const Tensor z = draw_exact(qs, rng);
       const Tensor w = log_likelihood(repeat_rows(xb, cs), decode(z)) + log_prior(z) - log_q(qs, z);
       log_w.push_back(reshape(w, {cs, be}));
     }

@@ -71,6 +71,8 @@ class VAE : public Module {
   // z ~ q with the estimator's gradient path (none for REINFORCE; categorical draws are
   // flattened one-hot or relaxed vectors, [B, N * K]).
   Tensor draw(const Posterior& q, Estimator estimator, double tau, Generator& rng) const;
+  // An exact draw z ~ q with no gradient path (evaluation, REINFORCE references).
+  Tensor draw_exact(const Posterior& q, Generator& rng) const;
 
   // The ELBO's surrogate loss for one batch under an estimator.
   ObjectiveTerms objective(const Tensor& x, const ObjectiveOptions& o, Generator& rng) const;
