@@ -18,7 +18,7 @@
 #include "core/ops.h"
 #include "core/parallel.h"
 #include "experiments/metrics.h"
-#include "experiments/toy_data.h"
+#include "experiments/data/toy_data.h"
 #include "models/diffusion/trainer.h"
 #include "samplers/sampler.h"
 #include "samplers/time_grid.h"

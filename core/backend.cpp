@@ -24,14 +24,6 @@ Backend& backend(Device device) {
 #endif
 }
 
-bool device_available(Device device) {
-  if (device == Device::cpu) return true;
-#ifdef GENLAB_WITH_CUDA
-  return cuda_backend() != nullptr;
-#else
-  return false;
-#endif
-}
 
 void set_num_threads(int n) {
   omp_set_num_threads(n);

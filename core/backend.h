@@ -17,7 +17,7 @@ namespace genlab {
 
 enum class UnaryOp {
   neg, exp, log, log1p, expm1, sqrt, abs, square, sin, cos, tanh, sigmoid, relu, silu, gelu,
-  gelu_tanh, softplus, log_sigmoid, sign, floor, positive /* 1 if x > 0 else 0 */, reciprocal,
+  gelu_tanh, softplus, log_sigmoid, sign, floor, reciprocal,
   add_scalar /* x + p0 */, mul_scalar /* x * p0 */, pow_scalar /* x ^ p0 */,
   clamp /* min(max(x, p0), p1) */, inside /* 1 if p0 < x < p1 else 0 */,
 };
@@ -82,6 +82,5 @@ class Backend {
 
 // The backend of a device; throws a clear error for a device this build lacks.
 Backend& backend(Device device);
-bool device_available(Device device);
 
 }  // namespace genlab

@@ -60,7 +60,6 @@ void apply_unary(UnaryOp op, const X& x, O& o, float p0, float p1) {
     case UnaryOp::log_sigmoid: o = x.min(0.0f) - (-x.abs()).exp().log1p(); break;
     case UnaryOp::sign: o = (x > 0.0f).template cast<float>() - (x < 0.0f).template cast<float>(); break;
     case UnaryOp::floor: o = x.floor(); break;
-    case UnaryOp::positive: o = (x > 0.0f).template cast<float>(); break;
     case UnaryOp::reciprocal: o = x.inverse(); break;
     case UnaryOp::add_scalar: o = x + p0; break;
     case UnaryOp::mul_scalar: o = x * p0; break;

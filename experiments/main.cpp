@@ -1,5 +1,5 @@
-// The genlab command line (DESIGN.md contract 1): run, validate, info, compare, and the
-// demo trainer. Exit codes: 0 success, 1 failure, 2 usage error; errors go to stderr,
+// The genlab command line (docs/DESIGN.md contract 1): run, sample, validate, info,
+// compare, config --reference. Exit codes: 0 success, 1 failure, 2 usage error; errors go to stderr,
 // results to stdout.
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -7,7 +7,6 @@
 #include "core/parallel.h"
 #include "experiments/config/experiment_config.h"
 #include "experiments/config/yaml_section.h"
-#include "experiments/demo_denoiser.h"
 #include "experiments/run_file.h"
 #include "experiments/runner.h"
 #include "experiments/sweep.h"
@@ -44,7 +43,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Start with: genlab run configs/quickstart.yaml (other families: configs/made_fmnist.yaml, "
       "configs/vae_fmnist.yaml, configs/gumbel_vae_fmnist.yaml). Every config key and its default: "
-      "genlab validate CONFIG --resolved (see configs/README.md).");
+      "genlab config --reference, or genlab validate CONFIG --resolved (see configs/README.md).");
   app.set_version_flag("--version", "genlab 0.1.0");
   app.require_subcommand(1);
 
@@ -63,6 +62,9 @@ int main(int argc, char** argv) {
                     "sweep: comma-separated override values, Cartesian product");
   run_cmd->add_option("--resume", resume, "continue this run file from its checkpoint")
       ->check(CLI::ExistingFile);
+  int threads = -1;
+  run_cmd->add_option("--threads", threads, "OpenMP threads, as the `threads:` key (0: all cores)")
+      ->check(CLI::Range(0, 1024));
 
   CLI::App* validate_cmd =
       app.add_subcommand("validate", "Check a config (and overrides) without running it");
@@ -92,24 +94,14 @@ int main(int argc, char** argv) {
   compare_cmd->add_flag("--csv", csv, "CSV instead of an aligned table");
   compare_cmd->add_option("--sort", sort, "sort rows by this metric column (ascending)");
 
-  genlab::DemoOptions demo;
-  int threads = 0;
-  CLI::App* demo_cmd = app.add_subcommand(
-      "demo",
-      "A stand-alone EDM denoiser training on 2-D eight Gaussians; prints the loss "
-      "(no config, no run file)");
-  demo_cmd->add_option("--steps", demo.steps, "training steps")
-      ->capture_default_str()
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
-  demo_cmd->add_option("--batch-size", demo.batch_size, "examples per step")
-      ->capture_default_str()
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
-  demo_cmd->add_option("--lr", demo.lr, "Adam learning rate")
-      ->capture_default_str()
-      ->check(CLI::Range(1e-8f, 10.0f));
-  demo_cmd->add_option("--seed", demo.seed, "seed for data, init and noise")->capture_default_str();
-  demo_cmd->add_option("--threads", threads, "OpenMP threads (0: all cores)")
-      ->check(CLI::NonNegativeNumber);
+  CLI::App* config_cmd =
+      app.add_subcommand("config", "Print the key reference: every key, its type, default, allowed values");
+  std::string reference_section;
+  bool reference = false;
+  config_cmd->add_flag("--reference", reference, "the key reference (markdown tables)")->required();
+  config_cmd->add_option("section", reference_section,
+                         "only this section: top, data, model, train, evaluate, samplers, output, "
+                         "\"model (family: vae)\", ...");
 
   try {
     app.parse(argc, argv);
@@ -117,6 +109,7 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   try {
+    if (*run_cmd && threads >= 0) overrides.push_back("threads=" + std::to_string(threads));
     if (*run_cmd && multirun) {
       if (!resume.empty()) throw genlab::ConfigError("--multirun and --resume do not combine");
       genlab::run_sweep(config, overrides, std::cout);
@@ -137,18 +130,16 @@ int main(int argc, char** argv) {
     }
     if (*info_cmd) return cmd_info(run_path);
     if (*sample_cmd) {
-      genlab::add_variant(sample_run, genlab::parse_sampler_variant(sampler_name, sample_args),
-                          std::cout);
+      genlab::add_variant(sample_run, sampler_name, sample_args, std::cout);
       return 0;
     }
     if (*compare_cmd) {
       std::cout << genlab::compare_runs(runs, csv, sort);
       return 0;
     }
-    if (threads > 0) genlab::set_num_threads(threads);
-    if (*demo_cmd) {
-      const auto result = genlab::run_demo_denoiser(demo, std::cout);
-      return result.window_losses.back() < result.window_losses.front() ? 0 : 1;
+    if (*config_cmd) {
+      std::cout << genlab::config_reference(reference_section);
+      return 0;
     }
   } catch (const genlab::ConfigError& e) {
     std::cerr << "genlab: config error: " << e.what() << "\n";

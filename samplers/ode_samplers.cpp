@@ -10,6 +10,7 @@
 #include "core/ops.h"
 #include "samplers/dormand_prince.h"
 #include "samplers/pf_ode.h"
+#include "samplers/sampler_registry.h"
 #include "samplers/stepping_sampler.h"
 
 namespace genlab {
@@ -115,27 +116,38 @@ Tensor rk45(PfOde& ode, const std::vector<double>& t, Tensor x0, const StepNoise
   return x;
 }
 
+
+// A sampler without options: the step function wrapped as a named Sampler.
+SamplerEntry plain(const char* name, const char* doc, int steps,
+                   Tensor (*fn)(PfOde&, const std::vector<double>&, Tensor, const StepNoise&,
+                                const NoOptions&)) {
+  return {name, doc, {}, steps, [name, fn](const SamplerParams&, FinalStep f) -> std::unique_ptr<Sampler> {
+            return std::make_unique<SteppingSampler<NoOptions>>(name, false, fn, NoOptions{}, f);
+          }};
+}
+
+std::unique_ptr<Sampler> make_rk45(const SamplerParams& o, FinalStep f) {
+  require_sampler_option(o.at("rtol") > 0 && o.at("atol") >= 0 && o.at("max_steps") >= 1, "rk45",
+                         "needs rtol > 0, atol >= 0 and max_steps >= 1");
+  const OdeSolveOptions so{.rtol = o.at("rtol"),
+                           .atol = o.at("atol"),
+                           .max_steps = static_cast<int64_t>(o.at("max_steps"))};
+  return std::make_unique<SteppingSampler<OdeSolveOptions>>("rk45", false, rk45, so, f);
+}
+
 }  // namespace
 
-using OdeSampler = SteppingSampler<NoOptions>;
-
-std::unique_ptr<Sampler> make_euler_sampler() {
-  return std::make_unique<OdeSampler>("euler", false, euler);
-}
-std::unique_ptr<Sampler> make_heun_sampler() {
-  return std::make_unique<OdeSampler>("heun", false, heun);
-}
-std::unique_ptr<Sampler> make_ddim_sampler() {
-  return std::make_unique<OdeSampler>("ddim", false, ddim);
-}
-std::unique_ptr<Sampler> make_dpmpp_2m_sampler() {
-  return std::make_unique<OdeSampler>("dpmpp_2m", false, dpmpp_2m);
-}
-std::unique_ptr<Sampler> make_rk4_sampler() {
-  return std::make_unique<OdeSampler>("rk4", false, rk4);
-}
-std::unique_ptr<Sampler> make_rk45_sampler(const OdeSolveOptions& o) {
-  return std::make_unique<SteppingSampler<OdeSolveOptions>>("rk45", false, rk45, o);
+const std::vector<SamplerEntry>& ode_sampler_entries() {
+  static const std::vector<SamplerEntry> rows{
+      plain("euler", "Euler steps of the probability-flow ODE in process time", 100, euler),
+      plain("heun", "EDM's Heun (Algorithm 1): second order, Euler into sigma = 0", 18, heun),
+      plain("ddim", "DDIM: exact for a denoiser constant over each step", 100, ddim),
+      plain("dpmpp_2m", "DPM-Solver++(2M): second-order multistep in log sigma", 25, dpmpp_2m),
+      plain("rk4", "classic fourth-order Runge-Kutta in process time", 10, rk4),
+      {"rk45", "adaptive Dormand-Prince (double precision): the accuracy reference; steps unused",
+       {{"rtol", 1e-5}, {"atol", 1e-5}, {"max_steps", 100000}}, 2, make_rk45},
+  };
+  return rows;
 }
 
 }  // namespace genlab

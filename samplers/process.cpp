@@ -87,6 +87,11 @@ std::unique_ptr<Process> make_flow(const FlowOptions& o) {
   return std::make_unique<Flow>(o);
 }
 
+const std::vector<std::string>& process_names() {
+  static const std::vector<std::string> names{"vp", "ve", "edm", "flow"};
+  return names;
+}
+
 std::unique_ptr<Process> make_process(const std::string& name) {
   if (name == "vp") return make_vp();
   if (name == "ve") return make_ve();

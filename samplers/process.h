@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace genlab {
 
@@ -43,5 +44,6 @@ std::unique_ptr<Process> make_edm(const EDMOptions& o = {});
 std::unique_ptr<Process> make_flow(const FlowOptions& o = {});
 // "vp" | "ve" | "edm" | "flow" with default parameters; the error lists the names.
 std::unique_ptr<Process> make_process(const std::string& name);
+const std::vector<std::string>& process_names();  // {"vp", "ve", "edm", "flow"}
 
 }  // namespace genlab

@@ -41,6 +41,15 @@ struct StepNoise {
 // A sampler's numeric options by name (e.g. {"eta", 1.0}); unknown names are errors.
 using SamplerParams = std::map<std::string, double>;
 
+// The last step of a grid that ends at sigma = 0. `denoise` returns s(0) D(x / s; sigma)
+// from the last positive sigma, as DDIM, DPM++ and ancestral sampling do by construction,
+// so every sampler converges to the same map as its steps grow. `euler` takes the
+// sampler's own step in process time, which on VE (t = sigma^2) stops half-way and on VP
+// about 55% of the way to D.
+enum class FinalStep { denoise, euler };
+const std::vector<std::string>& final_step_names();  // {"denoise", "euler"}, by enum order
+FinalStep parse_final_step(const std::string& name);  // throws std::invalid_argument
+
 class Sampler {
  public:
   virtual ~Sampler() = default;
@@ -54,12 +63,15 @@ class Sampler {
 };
 
 // Throws with the allowed names (or the allowed option keys) on unknown ones.
-std::unique_ptr<Sampler> make_sampler(const std::string& name, const SamplerParams& params = {});
+std::unique_ptr<Sampler> make_sampler(const std::string& name, const SamplerParams& params = {},
+                                      FinalStep final_step = FinalStep::denoise);
 const std::vector<std::string>& sampler_names();
 // The options a sampler takes, with their defaults.
 SamplerParams sampler_defaults(const std::string& name);
 // A step count at which the sampler is accurate on smooth low-dimensional problems
 // (the tests sample the exact mixture at it).
 int default_steps(const std::string& name);
+// One line on what the sampler is (for the config reference).
+std::string sampler_doc(const std::string& name);
 
 }  // namespace genlab

@@ -9,6 +9,7 @@
 #include "core/autograd.h"
 #include "core/ops.h"
 #include "samplers/pf_ode.h"
+#include "samplers/sampler_registry.h"
 #include "samplers/stepping_sampler.h"
 
 namespace genlab {
@@ -101,20 +102,49 @@ Tensor predictor_corrector(PfOde& ode, const std::vector<double>& t, Tensor x,
   return x;
 }
 
+template <class Options>
+std::unique_ptr<Sampler> stepping(const char* name, typename SteppingSampler<Options>::StepFn fn,
+                                  const Options& o, FinalStep f) {
+  return std::make_unique<SteppingSampler<Options>>(name, true, fn, o, f);
+}
+
+std::unique_ptr<Sampler> make_edm_stochastic(const SamplerParams& o, FinalStep f) {
+  const EdmStochasticOptions so{o.at("S_churn"), o.at("S_tmin"), o.at("S_tmax"), o.at("S_noise")};
+  require_sampler_option(so.S_churn >= 0 && so.S_noise > 0 && so.S_tmin <= so.S_tmax,
+                         "edm_stochastic", "needs S_churn >= 0, S_noise > 0 and S_tmin <= S_tmax");
+  return stepping("edm_stochastic", edm_stochastic, so, f);
+}
+
+std::unique_ptr<Sampler> make_euler_ancestral(const SamplerParams& o, FinalStep f) {
+  require_sampler_option(o.at("eta") >= 0, "euler_ancestral", "needs eta >= 0");
+  return stepping("euler_ancestral", euler_ancestral, o.at("eta"), f);
+}
+
+std::unique_ptr<Sampler> make_pc(const SamplerParams& o, FinalStep f) {
+  const double steps = o.at("corrector_steps");
+  require_sampler_option(o.at("snr") > 0 && steps >= 0 && steps <= 1000 &&
+                             steps == static_cast<int>(steps),
+                         "pc", "needs snr > 0 and a whole corrector_steps in [0, 1000]");
+  return stepping("pc", predictor_corrector, PcOptions{o.at("snr"), static_cast<int>(steps)}, f);
+}
+
 }  // namespace
 
-std::unique_ptr<Sampler> make_edm_stochastic_sampler(const EdmStochasticOptions& o) {
-  return std::make_unique<SteppingSampler<EdmStochasticOptions>>("edm_stochastic", true,
-                                                                 edm_stochastic, o);
-}
-std::unique_ptr<Sampler> make_euler_maruyama_sampler() {
-  return std::make_unique<SteppingSampler<NoOptions>>("euler_maruyama", true, euler_maruyama);
-}
-std::unique_ptr<Sampler> make_euler_ancestral_sampler(double eta) {
-  return std::make_unique<SteppingSampler<double>>("euler_ancestral", true, euler_ancestral, eta);
-}
-std::unique_ptr<Sampler> make_pc_sampler(const PcOptions& o) {
-  return std::make_unique<SteppingSampler<PcOptions>>("pc", true, predictor_corrector, o);
+const std::vector<SamplerEntry>& sde_sampler_entries() {
+  static const std::vector<SamplerEntry> rows{
+      {"edm_stochastic", "EDM's stochastic sampler (Algorithm 2): churn, then a Heun step",
+       {{"S_churn", 40}, {"S_tmin", 0.05}, {"S_tmax", 50}, {"S_noise", 1.003}}, 64,
+       make_edm_stochastic},
+      {"euler_maruyama", "Euler-Maruyama on the reverse-time SDE", {}, 250,
+       [](const SamplerParams&, FinalStep f) {
+         return stepping("euler_maruyama", euler_maruyama, NoOptions{}, f);
+       }},
+      {"euler_ancestral", "ancestral sampling (DDIM step + fresh noise; eta = 0 is DDIM)",
+       {{"eta", 1.0}}, 400, make_euler_ancestral},
+      {"pc", "predictor-corrector: Langevin corrector steps + Euler-Maruyama predictor",
+       {{"snr", 0.16}, {"corrector_steps", 1}}, 250, make_pc},
+  };
+  return rows;
 }
 
 }  // namespace genlab

@@ -1,4 +1,5 @@
-// Stochastic samplers (interface in sampler.h; make_sampler builds them by name). Their
+// Stochastic samplers (interface in sampler.h; make_sampler builds them by name from the
+// rows of sde_sampler_entries()). Their
 // fresh noise comes from StepNoise, draw k for the k-th injection, so every sample's path
 // is fixed by the seed and its index. Each ends with a deterministic Euler step into
 // sigma = 0 when the grid does (for EDM's process that step returns D).
@@ -6,7 +7,7 @@
 
 #include <memory>
 
-#include "samplers/sampler.h"
+#include "samplers/sampler_registry.h"
 
 namespace genlab {
 
@@ -16,15 +17,12 @@ namespace genlab {
 struct EdmStochasticOptions {
   double S_churn = 40, S_tmin = 0.05, S_tmax = 50, S_noise = 1.003;
 };
-std::unique_ptr<Sampler> make_edm_stochastic_sampler(const EdmStochasticOptions& o);
 
-// Euler-Maruyama on the reverse-time SDE (EDM eq. 6 with beta = sigma'/sigma).
-std::unique_ptr<Sampler> make_euler_maruyama_sampler();
+// euler_maruyama: Euler-Maruyama on the reverse-time SDE (EDM eq. 6 with beta = sigma'/sigma).
 
 // Ancestral sampling (as k-diffusion's euler_ancestral): a DDIM step down to sigma_down,
 // then fresh noise of sigma_up, with sigma_up^2 = eta^2 s'^2 (s^2 - s'^2) / s^2 (at most
 // s'^2) and sigma_down^2 + sigma_up^2 = s'^2 (s, s': this and the next sigma). eta = 0 is DDIM.
-std::unique_ptr<Sampler> make_euler_ancestral_sampler(double eta);
 
 // Predictor-corrector (Song et al. 2021): at each level, `corrector_steps` Langevin steps
 // x += e score + sqrt(2 e) z with e = 2 (snr |z| / |score|)^2 taken with the score's
@@ -35,6 +33,5 @@ struct PcOptions {
   double snr = 0.16;
   int corrector_steps = 1;
 };
-std::unique_ptr<Sampler> make_pc_sampler(const PcOptions& o);
 
 }  // namespace genlab

@@ -6,6 +6,10 @@
 
 namespace genlab {
 namespace {
+// Chosen from the edm / flow / shifted-flow table in bench/README.md.
+constexpr const char* kFlowDefaultGrid = "edm";
+}  // namespace
+namespace {
 
 // The default VP process (beta_d = 19.9, beta_min = 0.1) defines the "vp" spacing.
 double vp_time(double sigma) {
@@ -31,6 +35,10 @@ std::vector<double> spaced(int n, double smin, double smax,
 }
 
 }  // namespace
+
+std::string default_grid_kind(const std::string& process) {
+  return process == "flow" ? kFlowDefaultGrid : "edm";
+}
 
 const std::vector<std::string>& time_grid_kinds() {
   static const std::vector<std::string> kinds{"edm", "vp", "ve", "flow", "log_sigma"};

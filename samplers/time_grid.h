@@ -33,6 +33,11 @@ std::vector<double> make_time_grid(const Process& p, const GridOptions& o);
 // The names make_time_grid accepts.
 const std::vector<std::string>& time_grid_kinds();
 
+// A process's natural grid, used when a variant names none: EDM's rho schedule for
+// edm, vp and ve (Karras et al. 2022, Table 1: it beats each process's original grid);
+// for flow the grid measured best on a trained flow model (bench/README.md).
+std::string default_grid_kind(const std::string& process);
+
 // EDM's schedule: make_time_grid(p, {.kind = "edm", .steps = n, .rho = rho}).
 std::vector<double> karras_times(const Process& p, int n, double rho = 7.0);
 

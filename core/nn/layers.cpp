@@ -34,6 +34,15 @@ Activation parse_activation(const std::string& name) {
   throw std::invalid_argument("unknown activation '" + name + "' (allowed: " + allowed + ")");
 }
 
+const std::vector<std::string>& activation_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (const auto& [name, a] : kActivations) n.push_back(name);
+    return n;
+  }();
+  return names;
+}
+
 std::string activation_name(Activation a) {
   for (const auto& [n, act] : kActivations)
     if (act == a) return n;

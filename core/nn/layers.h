@@ -21,6 +21,7 @@ enum class Activation { relu, silu, gelu, gelu_tanh, tanh, sigmoid, softplus };
 // Parses "silu" etc.; the error lists the allowed names.
 Activation parse_activation(const std::string& name);
 std::string activation_name(Activation a);
+const std::vector<std::string>& activation_names();  // every name parse_activation accepts
 Tensor activate(Activation a, const Tensor& x);
 
 struct LinearOptions {

@@ -1,5 +1,6 @@
 #include "core/optim/ema.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -17,18 +18,26 @@ float ema_decay_from_half_life(double half_life_samples, int64_t batch_size) {
 EMA::EMA(const NamedTensors& params, const EMAOptions& options)
     : decay_(options.half_life_samples > 0
                  ? ema_decay_from_half_life(options.half_life_samples, options.batch_size)
-                 : options.decay) {
+                 : options.decay),
+      warmup_(options.warmup) {
   if (!(decay_ >= 0.0f && decay_ <= 1.0f))
     throw std::invalid_argument("EMA: decay must be in [0, 1], got " + std::to_string(decay_));
   for (const auto& [name, p] : params) shadow_[name] = p.detach().clone();
 }
 
+float EMA::current_decay() const {
+  if (!warmup_) return decay_;
+  const double n = static_cast<double>(updates_);
+  return std::min(decay_, static_cast<float>((1.0 + n) / (10.0 + n)));
+}
+
 void EMA::update(const NamedTensors& params) {
   NoGradGuard no_grad;
+  const float decay = current_decay();
   for (const auto& [name, p] : params) {
     auto it = shadow_.find(name);
     if (it == shadow_.end()) throw std::invalid_argument("EMA: unknown parameter '" + name + "'");
-    it->second.copy_(it->second * decay_ + p * (1.0f - decay_));
+    it->second.copy_(it->second * decay + p * (1.0f - decay));
   }
   ++updates_;
 }

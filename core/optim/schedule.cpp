@@ -7,6 +7,11 @@
 
 namespace genlab {
 
+const std::vector<std::string>& lr_schedule_kinds() {
+  static const std::vector<std::string> kinds{"constant", "linear_warmup", "cosine"};
+  return kinds;
+}
+
 LrSchedule::LrSchedule(const LrScheduleOptions& options) : options_(options) {
   if (options.kind == "constant") kind_ = Kind::constant;
   else if (options.kind == "linear_warmup") kind_ = Kind::linear_warmup;

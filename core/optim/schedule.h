@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace genlab {
 
@@ -16,6 +17,9 @@ struct LrScheduleOptions {
   int64_t total_steps = 0;        // cosine: decays to min_lr at this step
   float min_lr = 0.0f;
 };
+
+// The kinds LrSchedule accepts: constant, linear_warmup, cosine.
+const std::vector<std::string>& lr_schedule_kinds();
 
 class LrSchedule {
  public:

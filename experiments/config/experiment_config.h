@@ -1,109 +1,49 @@
-// One experiment, typed: the YAML contract (DESIGN.md contract 2) converted at the
-// boundary. Defaults live here, in the structs, and nowhere else; `to_yaml` writes the
-// resolved config (every default filled in), which the run file stores and
-// `genlab validate --resolved` prints. Reading the resolved YAML gives the same config.
+// One experiment, typed: the YAML contract (docs/DESIGN.md contract 2) converted at the
+// boundary. Each section's keys are declared once, in a fields() function beside the
+// struct (schema.h); the same declaration reads the YAML, writes the resolved config
+// (every default filled in, stored in the run file) and prints the key reference.
+// `data:` and `model:` hold the keys of the data set and family they name: their
+// options are the library's own structs, chosen at run time (AnyOptions).
 //
 //   ExperimentConfig c = load_experiment_config("configs/quickstart.yaml", {"train.steps=200"});
+//   const auto& o = c.model.options.as<DiffusionFamilyOptions>();
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "models/diffusion/denoiser_net.h"
-#include "models/diffusion/preconditioning.h"
+#include "experiments/config/schema.h"
 #include "samplers/sampler.h"
 #include "samplers/time_grid.h"
 
 namespace genlab {
 
 struct DataConfig {
-  // A 2-D toy set (moons, eight_gaussians, ...), an exact mixture (mixture/eight_gaussians,
-  // mixture/grid25), or binary images: fashion_mnist, hdf5 (user data).
-  std::string name = "moons";
-  // Image data only (other keys are errors for other sets):
-  std::string path;                     // fashion_mnist: folder (default Debian's); hdf5: file
-  std::string hdf5_dataset = "images";  // hdf5
-  std::string binarize = "static";      // static | dynamic
-  double threshold = 0.5;
-  std::string held_out_binarize = "threshold";  // validation and test: threshold | sample (once)
-  int64_t validation = 10000;
-  bool downsample = false;  // 28x28 -> 14x14
-};
-
-// Whether data.name is binary image data (fashion_mnist, hdf5), which has its own keys.
-inline bool is_image_data(const std::string& name) {
-  return name == "fashion_mnist" || name == "hdf5";
-}
-
-// The autoregressive family (model.family: autoregressive).
-struct AutoregressiveConfig {
-  std::string arch = "made";            // fvsbn | nade | made
-  std::vector<int64_t> hidden = {500};  // made: hidden layers; nade: hidden[0] units
-  std::string activation = "relu";      // made
-  std::string ordering = "natural";     // made: natural | random
-  int num_masks = 1;                    // made: mask sets cycled through in training
-  int ensemble = 1;                     // made: mask sets averaged (as a mixture) at test time
-  bool direct = false;                  // made: direct input-to-output connections
-  int64_t samples = 64;                 // images sampled into the run file
-};
-
-// The estimator study of the VAE family (models/vae/gradient_study.h), run after training.
-struct EstimatorStudyConfig {
-  bool enabled = false;
-  std::vector<std::string> estimators;  // empty: every one that fits the latent
-  int64_t repeats = 200;
-  int64_t samples = 1;  // draws per example in one estimate
-  int64_t reference_samples = 10000;
-  int64_t batch = 16;  // test (or held-out) examples the objective averages over
-};
-
-// The VAE family (model.family: vae).
-struct VAEConfig {
-  std::string latent = "gaussian";  // gaussian | categorical
-  int64_t latent_dim = 20;          // categorical: variables
-  int64_t categories = 10;
-  int64_t hidden = 400;
-  int64_t depth = 1;
-  std::string activation = "relu";
-  std::string likelihood;  // bernoulli | gaussian; default: bernoulli for images, else gaussian
-  bool learn_variance = true;
-  double log_variance = 0.0;
-  std::string estimator;  // default: reparameterization (gaussian), gumbel_st (categorical)
-  double beta = 1.0;
-  int64_t kl_warmup_steps = 0;  // beta ramps linearly from 0 over these steps
-  double tau = 1.0;             // Gumbel-Softmax: tau = max(tau_min, tau exp(-tau_rate step))
-  double tau_min = 0.5;
-  double tau_rate = 0.0;
-  double baseline_decay = 0.99;  // reinforce_baseline
-  int64_t samples = 64;          // images sampled into the run file
-  int64_t reconstructions = 16;
-  int64_t iwae_k = 1000;
-  int64_t iwae_examples = 1000;  // test examples for IWAE (0: all)
-  EstimatorStudyConfig study;
+  std::string name = "moons";  // one of dataset_names() (experiments/data/datasets.h)
+  AnyOptions options;          // the data set's own keys (images: ImageDataOptions, ...)
 };
 
 struct ModelConfig {
-  std::string family = "diffusion";        // diffusion | analytic (the mixture of data.name)
-  PreconditioningOptions preconditioning;  // process, parameterization, sigma_data, ...
-  DenoiserNetOptions net;
-  AutoregressiveConfig autoregressive;
-  VAEConfig vae;
+  std::string family = "diffusion";  // one of family_names() (experiments/families/registry.h)
+  AnyOptions options;                // the family's own keys, read from the same section
 };
 
 struct TrainConfig {
   int64_t steps = 2000;
+  int64_t epochs = 0;  // > 0: train this many passes over a finite data set instead of steps
   int64_t batch_size = 512;
+  bool drop_last = false;  // epochs: drop the last partial batch of each epoch
   double lr = 1e-3;
-  std::string schedule = "constant";  // constant | linear_warmup | cosine
+  std::string schedule = "constant";  // one of lr_schedule_kinds()
   int64_t warmup_steps = 0;
   double ema_decay = 0.999;
   double grad_clip = 0.0;
   int64_t log_every = 100;
-  int64_t eval_every = 500;  // 0: only at the end
-  // Training state to /checkpoint every this many steps (a multiple of log_every) and at
-  // the end; 0: only at the end. `genlab run --resume` continues from it.
-  int64_t checkpoint_every = 500;
+  int64_t eval_every = 500;        // steps; 0: only at the end
+  int64_t eval_every_epochs = 0;   // > 0: instead of eval_every
+  int64_t checkpoint_every = 500;  // steps (a multiple of log_every); 0: only at the end
+  int64_t checkpoint_every_epochs = 0;
 };
 
 struct EvaluateConfig {
@@ -118,8 +58,9 @@ struct SamplerVariant {
   std::string name;     // unique within the run (default: sampler-steps)
   std::string sampler;  // one of sampler_names()
   int steps = 18;
-  GridOptions grid;  // grid.steps is `steps`
-  SamplerParams options;
+  GridOptions grid;                    // grid.steps is `steps`; grid.kind "" = the process's own
+  std::string final_step = "denoise";  // denoise | euler (samplers/sampler.h)
+  SamplerParams options;               // resolved: every option of the sampler
 };
 
 struct OutputConfig {
@@ -144,8 +85,14 @@ ExperimentConfig parse_experiment_config(const std::string& yaml_text, const std
                                          const std::vector<std::string>& overrides = {});
 std::string to_yaml(const ExperimentConfig& c);
 // A variant from the command line (`genlab sample RUN --sampler heun steps=32 name=h32`):
-// name, steps, grid, rho, shift are the variant's keys, others the sampler's options.
+// name, steps, grid, rho, shift, final_step are the variant's keys, others the sampler's.
+// `run` is the run's config (its process gives the default grid).
 SamplerVariant parse_sampler_variant(const std::string& sampler,
-                                     const std::vector<std::string>& key_values);
+                                     const std::vector<std::string>& key_values,
+                                     const ExperimentConfig& run);
+
+// The key reference (`genlab config --reference [SECTION]`): one markdown table per
+// section, the families' and data sets' keys each in their own table.
+std::string config_reference(const std::string& section = "");
 
 }  // namespace genlab

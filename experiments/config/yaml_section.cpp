@@ -1,6 +1,7 @@
 #include "experiments/config/yaml_section.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -254,6 +255,58 @@ std::vector<int64_t> Section::int_list(const std::string& key) {
       throw ConfigError(src_->where(c[i], path_of(key) + "[" + std::to_string(i) + "]") +
                         ": expected an integer");
     }
+  }
+  return out;
+}
+
+std::vector<double> Section::numbers_of(const YAML::Node& list, const std::string& path) const {
+  if (!list.IsSequence()) throw ConfigError(src_->where(list, path) + ": expected a list of numbers");
+  std::vector<double> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string at = path + "[" + std::to_string(i) + "]";
+    double v = 0;
+    try {
+      if (!list[i].IsScalar()) throw YAML::BadConversion(list[i].Mark());
+      v = list[i].as<double>();
+    } catch (const YAML::BadConversion&) {
+      throw ConfigError(src_->where(list[i], at) + ": expected a number");
+    }
+    if (!std::isfinite(v)) throw ConfigError(src_->where(list[i], at) + ": must be finite");
+    out.push_back(v);
+  }
+  return out;
+}
+
+std::vector<double> Section::number_list(const std::string& key) {
+  read_.push_back(key);
+  if (!has(key)) return {};
+  return numbers_of(child(key), path_of(key));
+}
+
+std::vector<std::vector<double>> Section::number_matrix(const std::string& key) {
+  read_.push_back(key);
+  std::vector<std::vector<double>> out;
+  if (!has(key)) return out;
+  const YAML::Node c = child(key);
+  if (!c.IsSequence()) fail(key, "expected a list of lists of numbers");
+  for (size_t i = 0; i < c.size(); ++i)
+    out.push_back(numbers_of(c[i], path_of(key) + "[" + std::to_string(i) + "]"));
+  return out;
+}
+
+std::vector<std::vector<std::vector<double>>> Section::number_matrices(const std::string& key) {
+  read_.push_back(key);
+  std::vector<std::vector<std::vector<double>>> out;
+  if (!has(key)) return out;
+  const YAML::Node c = child(key);
+  if (!c.IsSequence()) fail(key, "expected a list of matrices (lists of lists of numbers)");
+  for (size_t i = 0; i < c.size(); ++i) {
+    const std::string at = path_of(key) + "[" + std::to_string(i) + "]";
+    if (!c[i].IsSequence()) throw ConfigError(src_->where(c[i], at) + ": expected a matrix");
+    std::vector<std::vector<double>> m;
+    for (size_t r = 0; r < c[i].size(); ++r)
+      m.push_back(numbers_of(c[i][r], at + "[" + std::to_string(r) + "]"));
+    out.push_back(m);
   }
   return out;
 }

@@ -64,6 +64,12 @@ class Section {
   std::vector<Section> list(const std::string& key);
   // A list of integers (empty when absent), e.g. hidden: [500, 500].
   std::vector<int64_t> int_list(const std::string& key);
+  // A list of numbers (finite), and a list of such lists (a matrix, rows of equal length).
+  std::vector<double> number_list(const std::string& key);
+  std::vector<std::vector<double>> number_matrix(const std::string& key);
+  std::vector<std::vector<std::vector<double>>> number_matrices(const std::string& key);
+  // Counts the key as known without reading it (an absent optional list).
+  void mark_read(const std::string& key) { read_.push_back(key); }
   // A list of names, each one of `allowed` (empty when absent).
   std::vector<std::string> choice_list(const std::string& key,
                                        const std::vector<std::string>& allowed);
@@ -79,6 +85,7 @@ class Section {
 
  private:
   YAML::Node child(const std::string& key) const;
+  std::vector<double> numbers_of(const YAML::Node& list, const std::string& path) const;
   const YamlSource* src_;
   YAML::Node node_;
   std::string path_;

@@ -6,6 +6,7 @@
 #include "core/autograd.h"
 #include "core/ops.h"
 #include "core/optim/optimizer.h"
+#include "experiments/families/registry.h"
 #include "models/autoregressive/fvsbn.h"
 #include "models/autoregressive/made.h"
 #include "models/autoregressive/nade.h"
@@ -15,35 +16,32 @@ namespace {
 
 class AutoregressiveFamily final : public Family {
  public:
-  AutoregressiveFamily(const ExperimentConfig& c, const Dataset& data, Generator& init)
-      : a_(c.model.autoregressive), grad_clip_(static_cast<float>(c.train.grad_clip)) {
-    const int64_t d = data.dims();
-    if (a_.arch == "fvsbn")
+  explicit AutoregressiveFamily(const FamilyContext& c)
+      : a_(c.options<AutoregressiveFamilyOptions>()),
+        grad_clip_(static_cast<float>(c.config.train.grad_clip)),
+        sampling_(c.stream("samples")) {
+    const int64_t d = c.data.dims();
+    Generator init = c.stream("init");
+    if (a_.arch == "fvsbn") {
       model_ = std::make_unique<FVSBN>(d, init);
-    else if (a_.arch == "nade")
-      model_ = std::make_unique<NADE>(d, a_.hidden.at(0), init);
-    else {
-      auto made = std::make_unique<MADE>(MADEOptions{.dims = d,
-                                                     .hidden = a_.hidden,
-                                                     .activation = a_.activation,
-                                                     .ordering = a_.ordering,
-                                                     .num_masks = a_.num_masks,
-                                                     .direct = a_.direct,
-                                                     .mask_seed = c.seed},
-                                         init);
+    } else if (a_.arch == "nade") {
+      model_ = std::make_unique<NADE>(d, a_.made.hidden.at(0), init);
+    } else {
+      MADEOptions o = a_.made;
+      o.dims = d;
+      o.mask_seed = c.stream("masks").state().key;
+      auto made = std::make_unique<MADE>(o, init);
       made_ = made.get();
       model_ = std::move(made);
     }
     adam_ = std::make_unique<Adam>(model_->named_parameters(),
-                                   AdamOptions{.lr = static_cast<float>(c.train.lr)});
+                                   AdamOptions{.lr = static_cast<float>(c.config.train.lr)});
   }
 
   std::string describe() const override {
     return "autoregressive " + a_.arch + " (" + std::to_string(model_->num_parameters()) +
            " parameters)";
   }
-  bool trainable() const override { return true; }
-
   Step train_step(const Tensor& batch, Generator&, float lr) override {
     if (made_ && made_->num_masks() > 1)
       made_->use_mask(static_cast<int>(steps_ % made_->num_masks()));
@@ -58,30 +56,22 @@ class AutoregressiveFamily final : public Family {
     return {loss.item(), norm};
   }
 
-  NamedTensorMap weights() const override { return model_->state_dict(); }
   // No weight averaging in this family: /model/ema holds the same weights.
-  NamedTensorMap averaged_weights() const override { return model_->state_dict(); }
-  void load_averaged_weights(const NamedTensorMap& w) override { model_->load_state_dict(w); }
+  NamedTensorMap weights() const override { return model_->state_dict(); }
+  void load_sampling_weights(const NamedTensorMap& w) override { model_->load_state_dict(w); }
 
-  std::map<std::string, NamedTensorMap> state() const override {
-    const NamedTensorMap slots = flatten_optimizer_state(adam_->state_dict());
-    return {{"optimizer", slots}};
+  TrainingState save() const override {
+    return {{{"params", model_->state_dict()},
+             {"optimizer", flatten_optimizer_state(adam_->state_dict())}},
+            {{"optimizer_step", std::to_string(adam_->state_dict().step)},
+             {"family_steps", std::to_string(steps_)}}};
   }
-  std::map<std::string, std::string> state_attrs() const override {
-    return {{"optimizer_step", std::to_string(adam_->state_dict().step)},
-            {"family_steps", std::to_string(steps_)}};
+  void load(const TrainingState& s) override {
+    model_->load_state_dict(state_group(s, "params"));
+    adam_->load_state_dict(unflatten_optimizer_state(state_group(s, "optimizer"),
+                                                     std::stoll(state_attr(s, "optimizer_step"))));
+    steps_ = std::stoll(state_attr(s, "family_steps"));
   }
-  void load_state(const NamedTensorMap& weights,
-                  const std::map<std::string, NamedTensorMap>& groups,
-                  const std::map<std::string, std::string>& attrs) override {
-    model_->load_state_dict(weights);
-    const OptimizerState os =
-        unflatten_optimizer_state(groups.at("optimizer"), std::stoll(attrs.at("optimizer_step")));
-    adam_->load_state_dict(os);
-    steps_ = std::stoll(attrs.at("family_steps"));
-  }
-
-  const Denoiser* denoiser() override { return nullptr; }
 
   std::map<std::string, double> evaluate(const Dataset& data) override {
     const Tensor v = data.validation();
@@ -91,7 +81,8 @@ class AutoregressiveFamily final : public Family {
             {"validation_bits_per_dim", nll / (v.size(1) * std::log(2.0))}};
   }
 
-  void finish(RunFile& file, const Dataset& data, Generator& rng, std::ostream& out) override {
+  void finish(RunFile& file, const Dataset& data, std::ostream& out) override {
+    Generator rng = sampling_;
     const Tensor t = data.test();
     if (t.defined() && t.size(0) > 0) {
       const double nll = mean_nll(t);
@@ -130,8 +121,9 @@ class AutoregressiveFamily final : public Family {
     return total / n;
   }
 
-  AutoregressiveConfig a_;
+  AutoregressiveFamilyOptions a_;
   float grad_clip_;
+  Generator sampling_;
   std::unique_ptr<AutoregressiveModel> model_;
   MADE* made_ = nullptr;
   std::unique_ptr<Adam> adam_;
@@ -140,9 +132,12 @@ class AutoregressiveFamily final : public Family {
 
 }  // namespace
 
-std::unique_ptr<Family> make_autoregressive_family(const ExperimentConfig& config,
-                                                   const Dataset& data, Generator& init) {
-  return std::make_unique<AutoregressiveFamily>(config, data, init);
+FamilySpec autoregressive_family_spec() {
+  return {"autoregressive", "FVSBN, NADE and MADE on binary images: exact NLL, samples",
+          AnyOptions::of(AutoregressiveFamilyOptions{}), nullptr,
+          [](const FamilyContext& c) -> std::unique_ptr<Family> {
+            return std::make_unique<AutoregressiveFamily>(c);
+          }};
 }
 
 }  // namespace genlab

@@ -1,22 +1,25 @@
 // A model family as the runner sees it. The runner owns the loop, progress, evaluation,
-// checkpoint slots, RNG streams and the run file; a family owns its model, optimizer and
-// averaged weights. New families (autoregressive, VAE) implement this and add one line to
-// make_family's table in family.cpp; the runner has no family-specific code.
+// checkpoint slots, random streams and the run file; it knows no family's keys. A family
+// owns its section of the config (its options struct and fields(), see registry.h), its
+// model and optimizer, its training state, its evaluations and results. A family that
+// samples through a denoiser hands the runner a SamplingTarget, and the runner's sampler
+// variants, likelihood and rk45 reference use only that.
 //
-//   auto family = make_family(config, init);
-//   auto step = family->train_step(batch, noise, lr);
-//   const Denoiser* d = family->denoiser();   // what the sampler variants sample
+//   std::unique_ptr<Family> f = find_family("diffusion").make(context);
+//   Family::Step s = f->train_step(batch, noise, lr);
+//   if (auto target = f->sampling_target()) sample(target->denoiser, ...);
 #pragma once
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 
 #include "core/optim/optimizer.h"
 #include "core/rng.h"
 #include "experiments/config/experiment_config.h"
-#include "experiments/datasets.h"
+#include "experiments/data/datasets.h"
 #include "experiments/run_file.h"
 #include "samplers/denoiser.h"
 
@@ -24,47 +27,80 @@ namespace genlab {
 
 using NamedTensorMap = std::map<std::string, Tensor>;
 
+// What a checkpoint holds of a family: named tensor groups ("params", "optimizer", "ema",
+// ...) and scalar attributes (counters), enough to continue bitwise.
+struct TrainingState {
+  std::map<std::string, NamedTensorMap> tensors;
+  std::map<std::string, std::string> attrs;
+};
+
+// What the runner samples: a denoiser under a process, the data's scale (the PF-ODE
+// likelihood's prior), and the exact density when the family knows it.
+struct SamplingTarget {
+  const Denoiser* denoiser = nullptr;
+  std::string process = "edm";
+  double sigma_data = 0.5;
+  const GaussianMixture* exact = nullptr;
+};
+
+// What a family is built from: the resolved config (its options are
+// config.model.options), the data, and the run's root stream, from which the family
+// takes its random streams by name.
+struct FamilyContext {
+  const ExperimentConfig& config;
+  const Dataset& data;
+  Generator root;
+  // The stream `name` of this family, root.derive(name). Never the raw seed plus an
+  // offset: streams of different names are independent. The runner's own names
+  // (runner_stream_names()) are refused, so a family cannot replay the runner's draws.
+  Generator stream(const std::string& name) const;
+  template <class Options>
+  const Options& options() const {
+    return config.model.options.as<Options>();
+  }
+};
+
 class Family {
  public:
   virtual ~Family() = default;
   virtual std::string describe() const = 0;  // one line for the log
-  virtual bool trainable() const = 0;
+  virtual bool trainable() const { return true; }
 
   struct Step {
     double loss = 0, grad_norm = 0;
   };
   virtual Step train_step(const Tensor& batch, Generator& noise, float lr) = 0;
 
-  virtual NamedTensorMap weights() const = 0;                       // -> /model
-  virtual NamedTensorMap averaged_weights() const = 0;              // -> /model/ema
-  virtual void load_averaged_weights(const NamedTensorMap& w) = 0;  // `genlab sample`
+  virtual NamedTensorMap weights() const = 0;  // -> /model
+  // The weights samples are drawn with (-> /model/ema): the EMA where the family keeps one.
+  virtual NamedTensorMap sampling_weights() const { return weights(); }
+  virtual void load_sampling_weights(const NamedTensorMap& w) = 0;  // `genlab sample`
 
-  // Training state beyond the weights (optimizer slots, EMA), as named tensor groups and
-  // scalar attributes; load_state restores weights and state exactly (resume).
-  virtual std::map<std::string, NamedTensorMap> state() const = 0;
-  virtual std::map<std::string, std::string> state_attrs() const = 0;
-  virtual void load_state(const NamedTensorMap& weights,
-                          const std::map<std::string, NamedTensorMap>& groups,
-                          const std::map<std::string, std::string>& attrs) = 0;
+  // Everything training continues from; load(save()) restores it exactly (resume).
+  virtual TrainingState save() const = 0;
+  virtual void load(const TrainingState& state) = 0;
 
-  // The denoiser the sampler variants and evaluations use (averaged weights); valid until
-  // the next train_step; null for a family that samples otherwise (then `samplers:` is
-  // not used).
-  virtual const Denoiser* denoiser() = 0;
+  // The denoiser the sampler variants and evaluations use; valid until the next
+  // train_step. None for a family that samples otherwise (then `samplers:` is unused).
+  virtual std::optional<SamplingTarget> sampling_target() { return std::nullopt; }
 
   // Metrics of the family's own at each evaluation (validation NLL, ...), merged into /eval.
   virtual std::map<std::string, double> evaluate(const Dataset&) { return {}; }
   // After training: the family's own results into the run file (test NLL, samples).
-  virtual void finish(RunFile&, const Dataset&, Generator&, std::ostream&) {}
+  // Called once per run; on resume it runs again only if the run had not reached it.
+  virtual void finish(RunFile&, const Dataset&, std::ostream&) {}
 };
+
+// The streams the runner derives from the root itself: data, noise, epochs, reference,
+// sampling, held_out, probes.
+const std::vector<std::string>& runner_stream_names();
 
 // Optimizer state as one flat group of the checkpoint ("<param>|<slot>" -> tensor), and back.
 NamedTensorMap flatten_optimizer_state(const OptimizerState& state);
 OptimizerState unflatten_optimizer_state(const NamedTensorMap& flat, int64_t step);
 
-// The family named by config.model.family; the error lists the available ones. `data`
-// gives the data's dimensions.
-std::unique_ptr<Family> make_family(const ExperimentConfig& config, const Dataset& data,
-                                    Generator& init);
+// A state attribute, with an error naming it when a checkpoint lacks it.
+const std::string& state_attr(const TrainingState& s, const std::string& name);
+const NamedTensorMap& state_group(const TrainingState& s, const std::string& name);
 
 }  // namespace genlab

@@ -7,6 +7,7 @@
 #include "core/autograd.h"
 #include "core/ops.h"
 #include "core/optim/optimizer.h"
+#include "experiments/families/registry.h"
 #include "models/vae/gradient_study.h"
 #include "models/vae/gumbel.h"
 #include "models/vae/vae.h"
@@ -14,44 +15,33 @@
 namespace genlab {
 namespace {
 
-VAEOptions vae_options(const VAEConfig& v, int64_t dims) {
-  return {.dims = dims,
-          .latent = v.latent,
-          .latent_dim = v.latent_dim,
-          .categories = v.categories,
-          .hidden = v.hidden,
-          .depth = v.depth,
-          .activation = v.activation,
-          .likelihood = v.likelihood,
-          .learn_variance = v.learn_variance,
-          .log_variance = v.log_variance};
+VAEOptions with_dims(VAEOptions o, int64_t dims) {
+  o.dims = dims;
+  return o;
 }
 
-// Held-out examples: the data set's own, or (generated data) a fixed draw of n.
-Tensor held_out(const Tensor& set, const Dataset& data, int64_t n, uint64_t seed) {
+// Held-out examples: the data set's own, or (generated data) a fixed draw of n from `rng`.
+Tensor held_out(const Tensor& set, const Dataset& data, int64_t n, Generator rng) {
   if (set.defined() && set.size(0) > 0)
     return n > 0 ? slice(set, 0, 0, std::min(n, set.size(0))) : set;
-  Generator rng = Generator(seed).derive("vae_held_out");
   return data.draw(n > 0 ? n : 1000, rng);
 }
 
 class VAEFamily final : public Family {
  public:
-  VAEFamily(const ExperimentConfig& c, const Dataset& data, Generator& init)
-      : v_(c.model.vae),
-        seed_(c.seed),
-        grad_clip_(static_cast<float>(c.train.grad_clip)),
-        vae_(vae_options(c.model.vae, data.dims()), init),
-        adam_(vae_.named_parameters(), AdamOptions{.lr = static_cast<float>(c.train.lr)}),
-        estimator_(parse_estimator(c.model.vae.estimator)),
-        baseline_(c.model.vae.baseline_decay) {}
+  VAEFamily(const FamilyContext& c, Generator init)
+      : v_(c.options<VAEFamilyOptions>()),
+        context_(c),
+        grad_clip_(static_cast<float>(c.config.train.grad_clip)),
+        vae_(with_dims(v_.vae, c.data.dims()), init),
+        adam_(vae_.named_parameters(), AdamOptions{.lr = static_cast<float>(c.config.train.lr)}),
+        estimator_(parse_estimator(v_.estimator)),
+        baseline_(v_.baseline_decay) {}
 
   std::string describe() const override {
-    return "vae (" + v_.latent + " latents, " + v_.estimator + ", " +
+    return "vae (" + v_.vae.latent + " latents, " + v_.estimator + ", " +
            std::to_string(vae_.num_parameters()) + " parameters)";
   }
-  bool trainable() const override { return true; }
-
   Step train_step(const Tensor& batch, Generator& noise, float lr) override {
     const double warm = v_.kl_warmup_steps > 0
                             ? std::min(1.0, double(steps_ + 1) / double(v_.kl_warmup_steps))
@@ -74,38 +64,32 @@ class VAEFamily final : public Family {
     return {-(mean(terms.reconstruction).item() - mean(terms.kl).item()), norm};
   }
 
-  NamedTensorMap weights() const override { return vae_.state_dict(); }
   // No weight averaging in this family: /model/ema holds the same weights.
-  NamedTensorMap averaged_weights() const override { return vae_.state_dict(); }
-  void load_averaged_weights(const NamedTensorMap& w) override { vae_.load_state_dict(w); }
+  NamedTensorMap weights() const override { return vae_.state_dict(); }
+  void load_sampling_weights(const NamedTensorMap& w) override { vae_.load_state_dict(w); }
 
-  std::map<std::string, NamedTensorMap> state() const override {
-    return {{"optimizer", flatten_optimizer_state(adam_.state_dict())}};
-  }
-  std::map<std::string, std::string> state_attrs() const override {
+  TrainingState save() const override {
     std::ostringstream b;
     b.precision(17);
     b << baseline_.value();
-    return {{"optimizer_step", std::to_string(adam_.state_dict().step)},
-            {"family_steps", std::to_string(steps_)},
-            {"baseline", b.str()},
-            {"baseline_started", baseline_.started() ? "1" : "0"}};
+    return {{{"params", vae_.state_dict()},
+             {"optimizer", flatten_optimizer_state(adam_.state_dict())}},
+            {{"optimizer_step", std::to_string(adam_.state_dict().step)},
+             {"family_steps", std::to_string(steps_)},
+             {"baseline", b.str()},
+             {"baseline_started", baseline_.started() ? "1" : "0"}}};
   }
-  void load_state(const NamedTensorMap& weights,
-                  const std::map<std::string, NamedTensorMap>& groups,
-                  const std::map<std::string, std::string>& attrs) override {
-    vae_.load_state_dict(weights);
-    adam_.load_state_dict(
-        unflatten_optimizer_state(groups.at("optimizer"), std::stoll(attrs.at("optimizer_step"))));
-    steps_ = std::stoll(attrs.at("family_steps"));
-    baseline_.load(std::stod(attrs.at("baseline")), attrs.at("baseline_started") == "1");
+  void load(const TrainingState& s) override {
+    vae_.load_state_dict(state_group(s, "params"));
+    adam_.load_state_dict(unflatten_optimizer_state(state_group(s, "optimizer"),
+                                                    std::stoll(state_attr(s, "optimizer_step"))));
+    steps_ = std::stoll(state_attr(s, "family_steps"));
+    baseline_.load(std::stod(state_attr(s, "baseline")), state_attr(s, "baseline_started") == "1");
   }
-
-  const Denoiser* denoiser() override { return nullptr; }
 
   std::map<std::string, double> evaluate(const Dataset& data) override {
-    const Tensor v = held_out(data.validation(), data, 2000, seed_ + 1);
-    Generator rng = Generator(seed_).derive("vae_validation");
+    const Tensor v = held_out(data.validation(), data, 2000, context_.stream("held_out_validation"));
+    Generator rng = context_.stream("validation");
     const double neg_elbo = -mean_in_batches(v, [&](const Tensor& b) { return vae_.elbo(b, rng); });
     std::map<std::string, double> row{{"validation_neg_elbo", neg_elbo}};
     if (vae_.categorical())
@@ -113,8 +97,9 @@ class VAEFamily final : public Family {
     return row;
   }
 
-  void finish(RunFile& file, const Dataset& data, Generator& rng, std::ostream& out) override {
-    const Tensor test = held_out(data.test(), data, 0, seed_ + 2);
+  void finish(RunFile& file, const Dataset& data, std::ostream& out) override {
+    Generator rng = context_.stream("final");
+    const Tensor test = held_out(data.test(), data, 0, context_.stream("held_out_test"));
     const double neg_elbo =
         -mean_in_batches(test, [&](const Tensor& b) { return vae_.elbo(b, rng); });
     const Tensor iwae_set = v_.iwae_examples > 0 && v_.iwae_examples < test.size(0)
@@ -145,7 +130,7 @@ class VAEFamily final : public Family {
       file.write_tensors("samples", images);
       out << "wrote " << v_.samples << " samples and " << nr << " reconstructions to /samples\n";
     }
-    if (v_.study.enabled) run_study(file, test, rng, out);
+    if (v_.estimator_study.enabled) run_study(file, test, rng, out);
   }
 
  private:
@@ -160,12 +145,10 @@ class VAEFamily final : public Family {
   }
 
   void run_study(RunFile& file, const Tensor& examples, Generator& rng, std::ostream& out) {
-    const auto& s = v_.study;
-    GradientStudyOptions o{.repeats = s.repeats,
-                           .samples = s.samples,
-                           .reference_samples = s.reference_samples,
-                           .tau = annealed_temperature(v_.tau, v_.tau_min, v_.tau_rate, steps_),
-                           .baseline_decay = v_.baseline_decay};
+    const auto& s = v_.estimator_study;
+    GradientStudyOptions o = s.study;
+    o.tau = annealed_temperature(v_.tau, v_.tau_min, v_.tau_rate, steps_);
+    o.baseline_decay = v_.baseline_decay;
     for (const auto& name : s.estimators.empty() ? estimator_names() : s.estimators) {
       const Estimator e = parse_estimator(name);
       if (estimator_fits_latent(e, vae_.categorical())) o.estimators.push_back(e);
@@ -198,13 +181,13 @@ class VAEFamily final : public Family {
                           {"reference_stderr", std::to_string(study.reference_stderr)},
                           {"parameters", std::to_string(study.parameters)},
                           {"examples", std::to_string(x.size(0))},
-                          {"repeats", std::to_string(s.repeats)},
-                          {"samples", std::to_string(s.samples)},
+                          {"repeats", std::to_string(o.repeats)},
+                          {"samples", std::to_string(o.samples)},
                           {"tau", tau.str()}});
   }
 
-  VAEConfig v_;
-  uint64_t seed_;
+  VAEFamilyOptions v_;
+  FamilyContext context_;
   float grad_clip_;
   VAE vae_;
   Adam adam_;
@@ -215,9 +198,12 @@ class VAEFamily final : public Family {
 
 }  // namespace
 
-std::unique_ptr<Family> make_vae_family(const ExperimentConfig& config, const Dataset& data,
-                                        Generator& init) {
-  return std::make_unique<VAEFamily>(config, data, init);
+FamilySpec vae_family_spec() {
+  return {"vae", "VAE with Gaussian or categorical latents: ELBO, IWAE, estimator study",
+          AnyOptions::of(VAEFamilyOptions{}), nullptr,
+          [](const FamilyContext& c) -> std::unique_ptr<Family> {
+            return std::make_unique<VAEFamily>(c, c.stream("init"));
+          }};
 }
 
 }  // namespace genlab

@@ -6,6 +6,11 @@
 
 namespace genlab {
 
+const std::vector<std::string>& noise_embedding_kinds() {
+  static const std::vector<std::string> kinds{"sinusoidal", "fourier"};
+  return kinds;
+}
+
 DenoiserNet::DenoiserNet(const DenoiserNetOptions& o, Generator& init)
     : o_(o), act_(parse_activation(o.activation)) {
   if (o.dims < 1 || o.width < 1 || o.depth < 1 || o.embedding_dim < 2 || o.embedding_dim % 2)

@@ -28,6 +28,9 @@ struct DenoiserNetOptions {
   bool residual = false;
 };
 
+// The `embedding` kinds: sinusoidal, fourier.
+const std::vector<std::string>& noise_embedding_kinds();
+
 class DenoiserNet : public Module {
  public:
   DenoiserNet(const DenoiserNetOptions& options, Generator& init);

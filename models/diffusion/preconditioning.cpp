@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "core/ops.h"
+#include "samplers/process.h"
 
 namespace genlab {
 namespace {
@@ -25,7 +26,11 @@ void require_member(const std::string& what, const std::string& value,
 }  // namespace
 
 const std::vector<std::string>& preconditioning_processes() {
-  static const std::vector<std::string> v{"vp", "ve", "edm", "flow"};
+  return process_names();
+}
+
+const std::vector<std::string>& flow_t_distributions() {
+  static const std::vector<std::string> v{"uniform", "logit_normal"};
   return v;
 }
 
@@ -37,7 +42,7 @@ const std::vector<std::string>& output_parameterizations() {
 Preconditioning::Preconditioning(const PreconditioningOptions& options) : o_(options) {
   require_member("diffusion process", o_.process, preconditioning_processes());
   require_member("output parameterization", o_.parameterization, output_parameterizations());
-  require_member("flow t distribution", o_.flow_t, {"uniform", "logit_normal"});
+  require_member("flow t distribution", o_.flow_t, flow_t_distributions());
   if (!(o_.sigma_data > 0)) throw std::invalid_argument("sigma_data must be > 0");
   // The process's own row of MATH.md's table: VP predicts eps (c_out = -sigma), VE
   // c_out = +sigma (NCSN's -eps), EDM the raw F, flow the velocity.

@@ -67,5 +67,6 @@ class Preconditioning {
 
 const std::vector<std::string>& preconditioning_processes();
 const std::vector<std::string>& output_parameterizations();
+const std::vector<std::string>& flow_t_distributions();  // uniform, logit_normal
 
 }  // namespace genlab

@@ -2,6 +2,7 @@
 // exact save/restore of optimizer state, EMA, schedules and gradient clipping.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/ops.h"
@@ -103,7 +104,7 @@ TEST_CASE("optimizer state saved mid-run resumes bitwise", "[optim]") {
 
 TEST_CASE("EMA follows its recurrence, and its half-life form matches EDM", "[optim]") {
   Tensor p = Tensor::from_vector({1.0f, 2.0f}, {2});
-  EMA ema({{"p", p}}, {.decay = 0.9f});
+  EMA ema({{"p", p}}, {.decay = 0.9f, .warmup = false});
   p.copy_(Tensor::from_vector({3.0f, 0.0f}, {2}));
   ema.update({{"p", p}});
   const auto s = ema.shadow().at("p").to_vector();
@@ -112,6 +113,27 @@ TEST_CASE("EMA follows its recurrence, and its half-life form matches EDM", "[op
   // EDM: beta = 0.5 ** (batch / half_life): after half_life samples the weight halves.
   const float d = ema_decay_from_half_life(500000, 512);
   CHECK(std::pow(static_cast<double>(d), 500000.0 / 512) == Approx(0.5).epsilon(1e-4));
+}
+
+TEST_CASE("EMA warm-up: min(decay, (1 + n) / (10 + n)) leaves nothing of the initial weights",
+          "[optim]") {
+  Tensor p = Tensor::from_vector({1.0f}, {1});
+  EMA ema({{"p", p}}, {.decay = 0.999f});
+  CHECK(ema.current_decay() == Approx(0.1));  // n = 0: 1 / 10
+  p.copy_(Tensor::from_vector({0.0f}, {1}));
+  // The shadow starts at the initial weight 1 and follows a parameter held at 0, so the
+  // shadow is exactly the share of the initial weights that survives.
+  double survive = 1;
+  for (int n = 0; n < 2000; ++n) {
+    survive *= std::min(0.999, (1.0 + n) / (10.0 + n));
+    ema.update({{"p", p}});
+  }
+  CHECK(ema.current_decay() == Approx(2001.0 / 2010.0));  // still warming up: (1 + n) / (10 + n)
+  CHECK(ema.shadow().at("p").to_vector()[0] == Approx(survive).epsilon(1e-3));
+  CHECK(survive < 1e-6);  // without the warm-up: 0.999^2000 = 0.135
+  EMA plain({{"p", Tensor::from_vector({1.0f}, {1})}}, {.decay = 0.999f, .warmup = false});
+  for (int n = 0; n < 2000; ++n) plain.update({{"p", p}});
+  CHECK(plain.shadow().at("p").to_vector()[0] == Approx(std::pow(0.999, 2000)).epsilon(1e-3));
 }
 
 TEST_CASE("learning-rate schedules", "[optim]") {

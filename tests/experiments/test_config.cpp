@@ -4,6 +4,10 @@
 
 #include "experiments/config/experiment_config.h"
 #include "experiments/config/yaml_section.h"
+#include "experiments/data/image_data.h"
+#include "experiments/families/autoregressive_family.h"
+#include "experiments/families/diffusion_family.h"
+#include "experiments/families/vae_family.h"
 
 using namespace genlab;
 using Catch::Matchers::Contains;
@@ -40,9 +44,11 @@ TEST_CASE("config: defaults, values and overrides", "[config]") {
   const ExperimentConfig c = parse_experiment_config(kGood, "good.yaml");
   CHECK(c.name == "tiny");
   CHECK(c.seed == 3);
-  CHECK(c.model.preconditioning.process == "flow");
-  CHECK(c.model.net.width == 32);
-  CHECK(c.model.net.embedding == "sinusoidal");  // default
+  const auto& m = c.model.options.as<DiffusionFamilyOptions>();
+  CHECK(m.preconditioning.process == "flow");
+  CHECK(m.net.width == 32);
+  CHECK(m.net.embedding == "sinusoidal");  // default
+  CHECK(c.samplers[0].grid.kind == default_grid_kind("flow"));  // the process's own grid
   CHECK(c.train.steps == 50);
   CHECK(c.train.batch_size == 512);  // default
   REQUIRE(c.samplers.size() == 2);
@@ -54,7 +60,7 @@ TEST_CASE("config: defaults, values and overrides", "[config]") {
       kGood, "good.yaml",
       {"train.steps=200", "model.net.width=64", "train.lr=3e-4", "evaluate.likelihood=true"});
   CHECK(o.train.steps == 200);
-  CHECK(o.model.net.width == 64);
+  CHECK(o.model.options.as<DiffusionFamilyOptions>().net.width == 64);
   CHECK(o.train.lr == Approx(3e-4));
   CHECK(o.evaluate.likelihood);
 }
@@ -87,7 +93,7 @@ TEST_CASE("config: each error class names file, line:column and key path", "[con
   CHECK_THAT(
       error_of("samplers:\n  - {sampler: huen}\n"),
       Contains(
-          "bad.yaml:2:15: samplers[0].sampler: unknown sampler 'huen' (did you mean 'heun'?)"));
+          "bad.yaml:2:15: samplers[0].sampler: unknown value 'huen' (did you mean 'heun'?)"));
   CHECK_THAT(error_of("samplers:\n  - {sampler: heun, options: {eta: 1}}\n"),
              Contains("samplers[0].options: sampler 'heun' has no option 'eta'"));
   // Missing required key.
@@ -95,7 +101,7 @@ TEST_CASE("config: each error class names file, line:column and key path", "[con
              Contains("bad.yaml:2:5: samplers[0].sampler: missing required key"));
   // Duplicates, family mismatches, syntax.
   CHECK_THAT(error_of("samplers:\n  - {sampler: heun}\n  - {sampler: heun}\n"),
-             Contains("duplicate variant name 'heun-18'"));
+             Contains("bad.yaml:3:5: samplers[1].name: duplicate name 'heun-18'"));
   CHECK_THAT(error_of("model:\n  family: analytic\n"), Contains("needs an exact mixture"));
   CHECK_THAT(error_of("train: [1, 2\n"), Contains("bad.yaml:"));
   CHECK_THAT(error_of("train: [1, 2\n"), Contains("YAML syntax error"));
@@ -127,8 +133,9 @@ TEST_CASE("config: image data and the autoregressive family, resolved round trip
       "model: {family: autoregressive, arch: made, hidden: [300, 200], num_masks: 4, ensemble: "
       "2}\n";
   const ExperimentConfig c = parse_experiment_config(made, "made.yaml");
-  CHECK(c.data.downsample);
-  CHECK(c.model.autoregressive.hidden == std::vector<int64_t>{300, 200});
+  CHECK(c.data.options.as<ImageDataOptions>().downsample);
+  CHECK(c.model.options.as<AutoregressiveFamilyOptions>().made.hidden ==
+        std::vector<int64_t>{300, 200});
   const std::string resolved = to_yaml(c);
   CHECK_THAT(resolved, Contains("downsample: true"));
   CHECK(to_yaml(parse_experiment_config(resolved, "resolved.yaml")) == resolved);
@@ -151,17 +158,18 @@ TEST_CASE("config: the vae family, its defaults, errors and resolved round trip"
       "model: {family: vae, latent: categorical, tau_rate: 1.0e-4,\n"
       "        estimator_study: {enabled: true, estimators: [gumbel_st, reinforce]}}\n";
   const ExperimentConfig c = parse_experiment_config(gumbel, "g.yaml");
-  CHECK(c.model.vae.estimator == "gumbel_st");      // the categorical default
-  CHECK(c.model.vae.likelihood == "bernoulli");     // images
-  CHECK(c.data.held_out_binarize == "sample");
-  CHECK(c.model.vae.study.estimators == std::vector<std::string>{"gumbel_st", "reinforce"});
+  const auto& v = c.model.options.as<VAEFamilyOptions>();
+  CHECK(v.estimator == "gumbel_st");      // the categorical default
+  CHECK(v.vae.likelihood == "bernoulli");  // images
+  CHECK(c.data.options.as<ImageDataOptions>().held_out_binarize == "sample");
+  CHECK(v.estimator_study.estimators == std::vector<std::string>{"gumbel_st", "reinforce"});
   const std::string resolved = to_yaml(c);
   CHECK_THAT(resolved, Contains("estimators: [gumbel_st, reinforce]"));
   CHECK(to_yaml(parse_experiment_config(resolved, "resolved.yaml")) == resolved);
   // Vector data: a Gaussian likelihood and the reparameterization trick by default.
   const ExperimentConfig toy = parse_experiment_config("model: {family: vae}\n", "t.yaml");
-  CHECK(toy.model.vae.likelihood == "gaussian");
-  CHECK(toy.model.vae.estimator == "reparameterization");
+  CHECK(toy.model.options.as<VAEFamilyOptions>().vae.likelihood == "gaussian");
+  CHECK(toy.model.options.as<VAEFamilyOptions>().estimator == "reparameterization");
   CHECK_THAT(error_of("model:\n  family: vae\n  estimator: gumbel_st\n"),
              Contains("bad.yaml:3:14: model.estimator: 'gumbel_st' does not apply to gaussian "
                       "latents"));

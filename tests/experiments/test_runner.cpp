@@ -17,8 +17,8 @@
 
 #include "core/ops.h"
 #include "experiments/config/experiment_config.h"
-#include "experiments/datasets.h"
-#include "experiments/families/family.h"
+#include "experiments/data/datasets.h"
+#include "experiments/families/registry.h"
 #include "experiments/runner.h"
 #include "experiments/sweep.h"
 #include "models/analytic/gaussian_mixture.h"
@@ -133,7 +133,7 @@ TEST_CASE("genlab sample adds a variant and touches nothing else", "[runner]") {
   const auto train_before = f.read_columns("train");
   const Tensor euler_before = f.read_samples("euler-8");
   const auto row =
-      add_variant(path, parse_sampler_variant("euler", {"steps=8", "name=again"}), log);
+      add_variant(path, "euler", {"steps=8", "name=again"}, log);
   CHECK(row.numbers.at("nfe") == 8);
   const auto rows = f.read_summary();
   REQUIRE(rows.size() == 4);
@@ -145,9 +145,9 @@ TEST_CASE("genlab sample adds a variant and touches nothing else", "[runner]") {
   for (const auto& [name, t] : f.read_tensors("model/ema"))
     CHECK(max(abs(t - model_before.at(name)), {}).item() == 0.0f);
   CHECK(f.attrs().at("status") == "completed");
-  CHECK_THROWS_WITH(add_variant(path, parse_sampler_variant("euler", {"name=again"}), log),
+  CHECK_THROWS_WITH(add_variant(path, "euler", {"name=again"}, log),
                     Catch::Matchers::Contains("exists already"));
-  CHECK_THROWS_WITH(parse_sampler_variant("heun", {"eta=1"}),
+  CHECK_THROWS_WITH(add_variant(path, "heun", {"eta=1"}, log),
                     Catch::Matchers::Contains("has no option 'eta'"));
 }
 
@@ -305,7 +305,7 @@ TEST_CASE("runner: the autoregressive family on down-sampled Fashion-MNIST",
   CHECK(f.read_tensors("model").count("output.weight") == 1);
   CHECK(f.read_summary().empty());
   // The diffusion-only `samplers:` list is refused for this family by `genlab sample`.
-  CHECK_THROWS_WITH(add_variant(path, parse_sampler_variant("heun", {}), log),
+  CHECK_THROWS_WITH(add_variant(path, "heun", {}, log),
                     Catch::Matchers::Contains("no sampler"));
 }
 
@@ -352,13 +352,13 @@ TEST_CASE("vae family: a checkpoint's state continues training exactly (resume)"
       "model: {family: vae, latent: categorical, latent_dim: 3, categories: 4, hidden: 16,\n"
       "        estimator: reinforce_baseline, tau_rate: 0.01, kl_warmup_steps: 30}\n",
       "r.yaml");
-  const auto data = make_dataset(c.data);
-  Generator init_a(1), init_b(2);
-  auto a = make_family(c, *data, init_a), b = make_family(c, *data, init_b);
+  const auto data = make_dataset(c.data, c.seed);
+  const FamilySpec& vae = find_family("vae");
+  auto a = vae.make({c, *data, Generator(1)}), b = vae.make({c, *data, Generator(2)});
   Generator batches(3), noise(4);
   for (int i = 0; i < 10; ++i) a->train_step(data->draw(64, batches), noise, 1e-3f);
-  b->load_state(a->weights(), a->state(), a->state_attrs());
-  CHECK(b->state_attrs() == a->state_attrs());
+  b->load(a->save());
+  CHECK(b->save().attrs == a->save().attrs);
   for (int i = 0; i < 10; ++i) {
     const Tensor x = data->draw(64, batches);
     Generator na = noise, nb = noise;

@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "core/ops.h"
-#include "experiments/toy_data.h"
+#include "experiments/data/toy_data.h"
 
 using namespace genlab;
 

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/ops.h"
-#include "experiments/toy_data.h"
+#include "experiments/data/toy_data.h"
 #include "models/diffusion/denoiser_net.h"
 #include "models/diffusion/trainer.h"
 #include "tests/core/gradcheck.h"

@@ -5,7 +5,7 @@
 
 #include "core/ops.h"
 #include "experiments/metrics.h"
-#include "experiments/toy_data.h"
+#include "experiments/data/toy_data.h"
 #include "models/analytic/gaussian_mixture.h"
 #include "models/diffusion/trainer.h"
 #include "samplers/sampler.h"

@@ -112,9 +112,10 @@ TEST_CASE("NFE is counted exactly", "[samplers]") {
   CHECK(run("edm_stochastic", gm, *p, n, noise).nfe == 2 * n - 1);
   CHECK(run("euler_maruyama", gm, *p, n, noise).nfe == n);
   CHECK(run("euler_ancestral", gm, *p, n, noise).nfe == n);
-  CHECK(run("pc", gm, *p, n, noise, {{"corrector_steps", 2}}).nfe == 3 * n);
+  // pc: 2 correctors and a predictor per level; the last level is the final denoising step.
+  CHECK(run("pc", gm, *p, n, noise, {{"corrector_steps", 2}}).nfe == 3 * (n - 1) + 1);
   // rk45: 6 stages per attempted step plus the first evaluation, the initial-step
-  // heuristic's one and the final Euler step's one.
+  // heuristic's one and the final denoising step's one.
   CHECK(run("rk45", gm, *p, n, noise).nfe % 6 == 3);
 }
 

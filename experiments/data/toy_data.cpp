@@ -1,4 +1,4 @@
-#include "experiments/toy_data.h"
+#include "experiments/data/toy_data.h"
 
 #include <cmath>
 #include <functional>

@@ -1,0 +1,33 @@
+// Training state in the run file, in two alternating slots /checkpoint/0 and
+// /checkpoint/1; the attribute /checkpoint:latest names a slot only after it is
+// completely written, so a kill while saving leaves the previous checkpoint intact.
+// A checkpoint holds the family's TrainingState and the runner's own: the step, the
+// data and noise streams, the wall time and the partly filled logging window.
+//
+//   save_checkpoint(file, {.step = 500, ...}, family->save());
+//   RunnerState r = load_checkpoint(file, family_state);   // family->load(family_state)
+#pragma once
+
+#include <cstdint>
+
+#include "core/rng.h"
+#include "experiments/families/family.h"
+#include "experiments/run_file.h"
+
+namespace genlab {
+
+struct RunnerState {
+  int64_t step = 0;
+  GeneratorState data, noise;
+  double wall_s = 0;
+  // The logging window in progress: sums over `window` steps since the last /train row.
+  double window_loss = 0, window_grad = 0;
+  int64_t window = 0;
+};
+
+void save_checkpoint(RunFile& file, const RunnerState& runner, const TrainingState& family);
+bool has_checkpoint(const RunFile& file);
+// `groups`: the tensor groups to read (a fresh family's save() names them).
+RunnerState load_checkpoint(const RunFile& file, TrainingState& family);
+
+}  // namespace genlab

@@ -1,0 +1,88 @@
+#include "experiments/families/diffusion_family.h"
+
+#include "experiments/families/registry.h"
+#include "models/diffusion/trainer.h"
+#include "samplers/process.h"
+
+namespace genlab {
+namespace {
+
+class DiffusionFamily final : public Family {
+ public:
+  DiffusionFamily(const FamilyContext& c, DenoiserNetOptions net, Generator init)
+      : o_(c.options<DiffusionFamilyOptions>()),
+        model_(o_.preconditioning, net, init),
+        trainer_(model_, {.adam = {.lr = static_cast<float>(c.config.train.lr)},
+                          .ema = {.decay = static_cast<float>(c.config.train.ema_decay)},
+                          .grad_clip = static_cast<float>(c.config.train.grad_clip)}) {}
+
+  std::string describe() const override {
+    return "diffusion (" + o_.preconditioning.process + ", " +
+           std::to_string(model_.num_parameters()) + " parameters)";
+  }
+  Step train_step(const Tensor& batch, Generator& noise, float lr) override {
+    trainer_.optimizer().set_lr(lr);
+    const auto s = trainer_.step_stats(batch, noise);
+    return {s.loss, s.grad_norm};
+  }
+  NamedTensorMap weights() const override { return model_.state_dict(); }
+  NamedTensorMap sampling_weights() const override { return trainer_.averaged_state(); }
+  void load_sampling_weights(const NamedTensorMap& w) override {
+    model_.load_state_dict(w);
+    ema_model_.reset();
+    loaded_averaged_ = true;
+  }
+  TrainingState save() const override {
+    return {{{"params", model_.state_dict()},
+             {"ema", trainer_.ema().shadow()},
+             {"optimizer", flatten_optimizer_state(trainer_.optimizer().state_dict())}},
+            {{"optimizer_step", std::to_string(trainer_.optimizer().state_dict().step)},
+             {"ema_updates", std::to_string(trainer_.ema().updates())}}};
+  }
+  void load(const TrainingState& s) override {
+    model_.load_state_dict(state_group(s, "params"));
+    trainer_.ema().load(state_group(s, "ema"), std::stoll(state_attr(s, "ema_updates")));
+    trainer_.optimizer().load_state_dict(unflatten_optimizer_state(
+        state_group(s, "optimizer"), std::stoll(state_attr(s, "optimizer_step"))));
+  }
+  std::optional<SamplingTarget> sampling_target() override {
+    return SamplingTarget{.denoiser = averaged(),
+                          .process = o_.preconditioning.process,
+                          .sigma_data = o_.preconditioning.sigma_data};
+  }
+
+ private:
+  // The EMA model, rebuilt only when the EMA has moved since the last call, so a pointer
+  // stays valid until the next training step.
+  const Denoiser* averaged() {
+    if (loaded_averaged_) return &model_;  // the model holds the averaged weights already
+    if (!ema_model_ || ema_built_at_ != trainer_.ema().updates()) {
+      ema_model_ = trainer_.ema_model();
+      ema_built_at_ = trainer_.ema().updates();
+    }
+    return ema_model_.get();
+  }
+
+  DiffusionFamilyOptions o_;
+  DiffusionModel model_;
+  DiffusionTrainer trainer_;
+  std::unique_ptr<DiffusionModel> ema_model_;
+  int64_t ema_built_at_ = -1;
+  bool loaded_averaged_ = false;
+};
+
+}  // namespace
+
+FamilySpec diffusion_family_spec() {
+  return {"diffusion",
+          "score matching / flow matching under EDM's unified form: a denoiser MLP, Adam, EMA",
+          AnyOptions::of(DiffusionFamilyOptions{}),
+          [](const AnyOptions& o) { return o.as<DiffusionFamilyOptions>().preconditioning.process; },
+          [](const FamilyContext& c) -> std::unique_ptr<Family> {
+            DenoiserNetOptions net = c.options<DiffusionFamilyOptions>().net;
+            net.dims = c.data.dims();
+            return std::make_unique<DiffusionFamily>(c, net, c.stream("init"));
+          }};
+}
+
+}  // namespace genlab
