@@ -1,4 +1,4 @@
-// The HDF5 run file (DESIGN.md contract 3), written in flushed steps: every write opens
+// The HDF5 run file (docs/DESIGN.md contract 3), written in flushed steps: every write opens
 // the file, writes, and closes it, so between writes the file on disk is complete and any
 // reader (h5py, `genlab info`) can open it while the run goes on. The root attribute
 // `status` is "running" from creation and becomes "completed", "failed" or "interrupted"

@@ -1,4 +1,4 @@
-// Likelihood through the probability-flow ODE (MATH.md section 4): integrate x and the
+// Likelihood through the probability-flow ODE (docs/MATH.md section 4): integrate x and the
 // log-density change from sigma_min to sigma_max with Dormand-Prince, in EDM coordinates
 // (s = 1, sigma = t; the density is the same in any process's coordinates):
 //   log p(x0; sigma_min) = log N(x(sigma_max); 0, (sigma_max^2 + sigma_data^2) I)

@@ -1,5 +1,5 @@
 // The probability-flow ODE of a process over a denoiser, in the form every sampler
-// steps (EDM eq. 4, MATH.md section 4):
+// steps (EDM eq. 4, docs/MATH.md section 4):
 //   dx/dt = (sigma'/sigma + s'/s) x - (sigma' s / sigma) D(x / s; sigma),
 // and the reverse SDE's drift and diffusion in the same coordinates. Counts NFE.
 #pragma once

@@ -8,6 +8,7 @@ namespace {
 
 std::string number_text(double v) {
   std::ostringstream s;
+  s.precision(15);
   s << v;
   return s.str();
 }
@@ -16,6 +17,13 @@ std::string joined(const std::vector<std::string>& v, const char* sep) {
   std::string s;
   for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
   return s;
+}
+
+// "in [0, 1)", ">= 0 (0: off)": what a number must be.
+std::string must_be(const Rule& r) {
+  const std::string d = r.describe();
+  const bool range = !d.empty() && (d[0] == '[' || d[0] == '(');
+  return (range ? "in " : "") + d + (r.note.empty() ? "" : " (" + r.note + ")");
 }
 
 }  // namespace
@@ -85,24 +93,17 @@ void ConfigReader::field(const char* key, T& value, const char*, const Rule& rul
     value = s_.get<T>(key, value);
     const double x = static_cast<double>(value);
     if (!std::isfinite(x)) s_.fail(key, "must be a finite number");
-    if (!rule.admits(x)) {
-      const std::string d = rule.describe();
-      const bool range = d[0] == '[' || d[0] == '(';
-      s_.fail(key, std::string("must be ") + (range ? "in " : "") + d +
-                       (rule.note.empty() ? "" : " (" + rule.note + ")"));
-    }
+    if (!rule.admits(x)) s_.fail(key, "must be " + must_be(rule));
   } else if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
     if (!s_.has(key)) return s_.mark_read(key);
     value = s_.int_list(key);
     for (int64_t x : value)
-      if (!rule.admits(static_cast<double>(x))) s_.fail(key, "entries must be in " + rule.describe());
+      if (!rule.admits(static_cast<double>(x))) s_.fail(key, "entries must be " + must_be(rule));
   } else if constexpr (std::is_same_v<T, std::vector<double>>) {
     if (!s_.has(key)) return s_.mark_read(key);
     value = s_.number_list(key);
     for (double x : value)
-      if (!rule.admits(x))
-        s_.fail(key, "entries must be finite" +
-                         (rule.describe().empty() ? std::string() : " and in " + rule.describe()));
+      if (!rule.admits(x)) s_.fail(key, "entries must be " + must_be(rule));
   } else if constexpr (std::is_same_v<T, std::vector<std::vector<double>>>) {
     if (!s_.has(key)) return s_.mark_read(key);
     value = s_.number_matrix(key);

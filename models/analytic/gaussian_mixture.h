@@ -1,6 +1,6 @@
 // An exact reference model: a mixture of Gaussians in any dimension, with full or
 // diagonal covariances. Its noised density, score and ideal denoiser are closed-form
-// (MATH.md section 5), so samplers and likelihoods can be measured against the truth
+// (docs/MATH.md section 5), so samplers and likelihoods can be measured against the truth
 // with no training noise. It is a Denoiser like any trained network.
 //
 //   GaussianMixture gm = GaussianMixture::eight_gaussians();

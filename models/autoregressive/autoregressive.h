@@ -1,4 +1,4 @@
-// Autoregressive models on binary vectors, p(x) = prod_i p(x_i | x_<i) (MATH.md section
+// Autoregressive models on binary vectors, p(x) = prod_i p(x_i | x_<i) (docs/MATH.md section
 // 2): exact log-likelihood and batched ancestral sampling. FVSBN, NADE and MADE implement
 // this interface; the runner's autoregressive family trains any of them.
 //

@@ -1,5 +1,5 @@
 // MADE (Germain et al. 2015): an MLP whose weights are masked so that output d sees only
-// inputs before d in an ordering (MATH.md section 2). Several mask sets can be kept
+// inputs before d in an ordering (docs/MATH.md section 2). Several mask sets can be kept
 // (num_masks): each has its own ordering ("random") and hidden-unit degrees m(k), so
 // training that cycles through them is order- and connectivity-agnostic, and at test time
 // an ensemble averages their probabilities: log p = log mean_k p_k(x), never a mean of

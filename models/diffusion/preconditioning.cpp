@@ -44,7 +44,7 @@ Preconditioning::Preconditioning(const PreconditioningOptions& options) : o_(opt
   require_member("output parameterization", o_.parameterization, output_parameterizations());
   require_member("flow t distribution", o_.flow_t, flow_t_distributions());
   if (!(o_.sigma_data > 0)) throw std::invalid_argument("sigma_data must be > 0");
-  // The process's own row of MATH.md's table: VP predicts eps (c_out = -sigma), VE
+  // The process's own row of docs/MATH.md's table: VP predicts eps (c_out = -sigma), VE
   // c_out = +sigma (NCSN's -eps), EDM the raw F, flow the velocity.
   param_ = o_.parameterization;
   if (param_ == "native")

@@ -1,6 +1,6 @@
 // The four preconditionings of EDM's Table 1 (VP, VE, EDM) and flow matching, which turn
 // a network F into a denoiser D(x; sigma) = c_skip x + c_out F(c_in x; c_noise), and
-// their training distributions of sigma and loss weights lambda(sigma) (MATH.md
+// their training distributions of sigma and loss weights lambda(sigma) (docs/MATH.md
 // section 4). The output parameterization (what F predicts) can be chosen apart from the
 // process: "native" is the process's own row; eps, x0, v, raw (EDM's F) and flow (the
 // velocity eps - x0) are all expressed through the same D, so a model trained with any

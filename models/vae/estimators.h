@@ -1,4 +1,4 @@
-// Gradient estimators of L(theta) = E_{z ~ q_theta}[f(z)] (MATH.md section 1), as
+// Gradient estimators of L(theta) = E_{z ~ q_theta}[f(z)] (docs/MATH.md section 1), as
 // surrogate objectives whose gradient is the estimate, so one backward pass serves
 // training and the estimator study alike:
 //   reparameterization  f(z(theta, eps)), z = mu + sigma eps

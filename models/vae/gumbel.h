@@ -1,4 +1,4 @@
-// Gumbel-Softmax (Jang et al. 2017; Maddison et al. 2017; MATH.md section 1): a relaxed,
+// Gumbel-Softmax (Jang et al. 2017; Maddison et al. 2017; docs/MATH.md section 1): a relaxed,
 // differentiable sample of categorical variables, y = softmax((logits + g) / tau) with
 // g_i = -log(-log u_i), and its straight-through form (one-hot forward, soft gradient).
 // Also the KL of a categorical posterior to the uniform prior and tau's annealing.

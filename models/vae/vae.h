@@ -1,4 +1,4 @@
-// Variational autoencoder (Kingma & Welling 2014; MATH.md section 3) with MLP encoder
+// Variational autoencoder (Kingma & Welling 2014; docs/MATH.md section 3) with MLP encoder
 // and decoder: Gaussian latents (reparameterized, closed-form KL to N(0, I)) or
 // categorical latents (Gumbel-Softmax or REINFORCE, closed-form KL to the uniform
 // prior), and a Bernoulli (binary data) or Gaussian (continuous data, learned or fixed

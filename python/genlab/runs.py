@@ -1,4 +1,4 @@
-"""Reading genlab's HDF5 run files (DESIGN.md contract 3) into pandas.
+"""Reading genlab's HDF5 run files (docs/DESIGN.md contract 3) into pandas.
 
 Every read opens the file, copies what it needs and closes it, so a run that is still
 being written can be read between its writes.

@@ -4,7 +4,10 @@
 
 #include "experiments/config/experiment_config.h"
 #include "experiments/config/yaml_section.h"
+#include "core/ops.h"
+#include "experiments/data/datasets.h"
 #include "experiments/data/image_data.h"
+#include "experiments/families/analytic_family.h"
 #include "experiments/families/autoregressive_family.h"
 #include "experiments/families/diffusion_family.h"
 #include "experiments/families/vae_family.h"
@@ -180,4 +183,79 @@ TEST_CASE("config: the vae family, its defaults, errors and resolved round trip"
   CHECK_THAT(error_of("model: {family: vae, tau: 0.5, tau_min: 0.7}\n"),
              Contains("model.tau_min: must be in (0, tau]"));
   CHECK_THAT(error_of("model: {family: vae, arch: made}\n"), Contains("model.arch: unknown key"));
+}
+
+TEST_CASE("config: a user's own Gaussian mixture, with located errors", "[config][mixture]") {
+  const std::string head = "data:\n  name: mixture\n";
+  const ExperimentConfig full = parse_experiment_config(
+      head + "  weights: [0.25, 0.75]\n  means: [[0, 0, 0], [1, 2, 3]]\n"
+             "  covariances: [[[1, 0.5, 0], [0.5, 1, 0], [0, 0, 1]], [[2, 0, 0], [0, 1, 0], [0, 0, 0.5]]]\n"
+             "model: {family: analytic, process: vp}\n",
+      "m.yaml");
+  const auto data = make_dataset(full.data, full.seed);
+  REQUIRE(data->mixture());
+  CHECK(data->dims() == 3);
+  CHECK(data->mixture()->components() == 2);
+  // The resolved YAML keeps the matrices and reads back to itself.
+  const std::string resolved = to_yaml(full);
+  CHECK(to_yaml(parse_experiment_config(resolved, "r.yaml")) == resolved);
+  // The mixture's moments: mean 0.25 * 0 + 0.75 * (1, 2, 3).
+  Generator g(1);
+  const Tensor x = data->draw(40000, g);
+  const auto m = mean(x, {0}).to_vector();
+  CHECK(m[0] == Approx(0.75).margin(0.03));
+  CHECK(m[2] == Approx(2.25).margin(0.03));
+  // Diagonal variances in any dimension.
+  CHECK(make_dataset(parse_experiment_config(head + "  weights: [1]\n  means: [[1, 2, 3, 4]]\n"
+                                                    "  variances: [[1, 2, 3, 4]]\n",
+                                             "d.yaml")
+                         .data,
+                     0)
+            ->dims() == 4);
+  CHECK_THAT(error_of(head + "  weights: [0.5, 0.6]\n  means: [[0], [1]]\n  variances: [[1], [1]]\n"),
+             Contains("bad.yaml:3:12: data.weights: must sum to 1 (within 1e-6), they sum to 1.1"));
+  CHECK_THAT(error_of(head + "  weights: [1.5, -0.5]\n  means: [[0], [1]]\n  variances: [[1], [1]]\n"),
+             Contains("data.weights: entries must be >= 0"));
+  CHECK_THAT(error_of(head + "  weights: [1]\n  means: [[0, 0]]\n  covariances: [[[1, 2], [2, 1]]]\n"),
+             Contains("bad.yaml:5:16: data.covariances: component 0 is not positive definite"));
+  CHECK_THAT(error_of(head + "  weights: [1]\n  means: [[0, 0]]\n  covariances: [[[1, 0.1], [0, 1]]]\n"),
+             Contains("data.covariances: component 0 is not symmetric"));
+  CHECK_THAT(error_of(head + "  weights: [0.5, 0.5]\n  means: [[0, 0], [1]]\n  variances: [[1, 1], [1, 1]]\n"),
+             Contains("data.means: mean 1 has 1 dimensions, mean 0 has 2"));
+  CHECK_THAT(error_of(head + "  weights: [1]\n  means: [[0, 0]]\n  variances: [[1, 1, 1]]\n"),
+             Contains("data.variances: row 0 has 3 entries, the means have 2 dimensions"));
+  CHECK_THAT(error_of(head + "  weights: [1]\n  means: [[0, .nan]]\n  variances: [[1, 1]]\n"),
+             Contains("bad.yaml:4:15: data.means[0][1]: must be finite"));
+  CHECK_THAT(error_of(head + "  weights: [1]\n  means: [[0]]\n"),
+             Contains("give either variances (diagonal) or covariances (full)"));
+  // The seeded random preset, in any dimension.
+  CHECK(make_dataset(parse_experiment_config("data: {name: mixture/random, dims: 5, components: 3}\n",
+                                             "r.yaml")
+                         .data,
+                     2)
+            ->dims() == 5);
+}
+
+TEST_CASE("config: non-finite numbers, threads, the analytic family's sigma_data", "[config]") {
+  CHECK_THAT(error_of("train:\n  lr: .nan\n"),
+             Contains("bad.yaml:2:7: train.lr: must be a finite number"));
+  CHECK_THAT(error_of("model: {family: diffusion, sigma_data: .inf}\n"),
+             Contains("model.sigma_data: must be a finite number"));
+  CHECK_THAT(error_of("model: {family: diffusion, net: {fourier_scale: .nan}}\n"),
+             Contains("model.net.fourier_scale: must be a finite number"));
+  CHECK_THAT(error_of("model: {family: autoregressive}\ndata: {name: fashion_mnist}\n",
+                      {"model.hidden=[]"}),
+             Contains("model.hidden: needs at least one layer"));
+  CHECK(parse_experiment_config(kGood, "g.yaml", {"threads=1"}).threads == 1);
+  CHECK_THAT(error_of(kGood, {"threads=-2"}), Contains("threads: must be in [0, 1024]"));
+  const ExperimentConfig a = parse_experiment_config(
+      "data: {name: mixture/grid25}\nmodel: {family: analytic, sigma_data: 0.7}\n", "a.yaml");
+  CHECK(a.model.options.as<AnalyticFamilyOptions>().sigma_data == 0.7);
+  CHECK(a.train.steps == 0);  // nothing to train
+  CHECK_THAT(error_of("samplers:\n  - {sampler: heun, final_step: half}\n"),
+             Contains("samplers[0].final_step: unknown value 'half'"));
+  CHECK_THAT(error_of("samplers:\n  - {sampler: heun, rho: .nan}\n"),
+             Contains("samplers[0].rho: must be a finite number"));
+  CHECK_THAT(error_of("samplers:\n  - {sampler: heun, name: summary}\n"),
+             Contains("samplers[0].name: must not contain '/' nor be '.' or 'summary'"));
 }

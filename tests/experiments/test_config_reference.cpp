@@ -1,0 +1,38 @@
+// The key reference: configs/README.md holds exactly what `genlab config --reference`
+// prints (one declaration per section feeds both), and every key the reference lists is
+// one the reader accepts.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "experiments/config/experiment_config.h"
+#include "experiments/config/yaml_section.h"
+
+using namespace genlab;
+
+TEST_CASE("configs/README.md's key reference is the generated one", "[config][reference]") {
+  std::ifstream in(std::string(GENLAB_SOURCE_DIR) + "/configs/README.md");
+  REQUIRE(in);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str(), begin = "<!-- reference:begin -->\n",
+                    end = "<!-- reference:end -->";
+  const auto b = text.find(begin), e = text.find(end);
+  REQUIRE(b != std::string::npos);
+  REQUIRE(e != std::string::npos);
+  const std::string in_readme = text.substr(b + begin.size(), e - b - begin.size());
+  std::string generated = config_reference();
+  while (!generated.empty() && generated.back() == '\n') generated.pop_back();
+  INFO("regenerate with: bash configs/update_reference.sh");
+  CHECK(in_readme == generated + "\n");
+}
+
+TEST_CASE("the reference lists sections, families, data sets and samplers", "[config][reference]") {
+  const std::string all = config_reference();
+  for (const char* s : {"| `train.epochs` |", "### model (family: vae)", "| `model.estimator` |",
+                        "### data (name: mixture)", "| `data.covariances` |", "| `rk45` |",
+                        "| `samplers[].final_step` |", "| `model.net.width` |"})
+    CHECK_THAT(all, Catch::Matchers::Contains(s));
+  CHECK_THAT(config_reference("train"), !Catch::Matchers::Contains("model.family"));
+  CHECK_THROWS_WITH(config_reference("nonsense"), Catch::Matchers::Contains("no section"));
+}

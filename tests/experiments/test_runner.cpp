@@ -17,6 +17,7 @@
 
 #include "core/ops.h"
 #include "experiments/config/experiment_config.h"
+#include "experiments/data/batches.h"
 #include "experiments/data/datasets.h"
 #include "experiments/families/registry.h"
 #include "experiments/runner.h"
@@ -105,6 +106,17 @@ TEST_CASE("runner: the analytic family gets exact metrics and no training", "[ru
   const double exact = -mean(gm.log_density(x0, Tensor::full({64}, 1e-3f))).item();
   CHECK(RunFile::open(path).read_columns("likelihood").at("nll_nats").at(0) ==
         Approx(exact).margin(2e-3));
+  CHECK(RunFile::open(path).read_columns("likelihood").at("exact_nll_nats").at(0) ==
+        Approx(exact).epsilon(1e-6));
+  // Per point, for checks from outside: the points, their NLL and their exact log-density.
+  const auto points = RunFile::open(path).read_tensors("likelihood_points");
+  CHECK(max(abs(points.at("x") - x0), {}).item() == 0.0f);
+  const auto nll = points.at("nll_nats").to_vector(),
+             log_density = points.at("exact_log_density").to_vector();
+  REQUIRE(nll.size() == 64);
+  for (size_t i = 0; i < nll.size(); ++i) CHECK(nll[i] == Approx(-log_density[i]).margin(0.02));
+  // model.sigma_data defaults to the mixture's own scale, and is honoured when given.
+  CHECK_THAT(RunFile::open(path).attrs().at("config_yaml"), Catch::Matchers::Contains("sigma_data: 0"));
 }
 
 TEST_CASE("runner: Ctrl-C leaves a readable file marked interrupted", "[runner]") {
@@ -151,29 +163,15 @@ TEST_CASE("genlab sample adds a variant and touches nothing else", "[runner]") {
                     Catch::Matchers::Contains("has no option 'eta'"));
 }
 
-TEST_CASE("SIGKILL midway, then --resume: the final model equals an uninterrupted run's",
-          "[runner][resume]") {
-  const std::string cfg = temp_path("resume.yaml");
-  {
-    std::ofstream out(cfg);
-    out << kTiny;
-  }
-  const std::vector<std::string> common{"train.steps=6000", "train.checkpoint_every=100",
-                                        "train.eval_every=1000", "train.log_every=50"};
-  auto overrides = [&](const std::string& path) {
-    auto o = common;
-    o.push_back("output.path=" + path);
-    return o;
-  };
-  // The uninterrupted reference, in this process.
-  const std::string ref = temp_path("resume_ref.h5"), killed = temp_path("resume_killed.h5");
-  std::ostringstream log;
-  run_experiment(load_experiment_config(cfg, overrides(ref)), log);
+namespace {
 
-  // The same run as a child process, killed outright after its checkpoint at step 300.
-  std::filesystem::remove(killed);
+// Runs `genlab run CFG OVERRIDES` as a child process and kills it outright (SIGKILL) once
+// its checkpoint has reached `after` steps; returns the checkpoint step it saw.
+int64_t run_and_kill(const std::string& cfg, const std::vector<std::string>& overrides,
+                     const std::string& path, int64_t after) {
+  std::filesystem::remove(path);
   std::vector<std::string> args{GENLAB_BINARY, "run", cfg};
-  for (const auto& o : overrides(killed)) args.push_back(o);
+  for (const auto& o : overrides) args.push_back(o);
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -184,10 +182,10 @@ TEST_CASE("SIGKILL midway, then --resume: the final model equals an uninterrupte
   REQUIRE(posix_spawn(&pid, GENLAB_BINARY, &actions, nullptr, argv.data(), environ) == 0);
   posix_spawn_file_actions_destroy(&actions);
   int64_t seen = 0;
-  for (int i = 0; i < 3000 && seen < 300; ++i) {
+  for (int i = 0; i < 6000 && seen < after; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     try {
-      const auto a = RunFile::open(killed).group_attrs("checkpoint");
+      const auto a = RunFile::open(path).group_attrs("checkpoint");
       if (a.count("step")) seen = std::stoll(a.at("step"));
     } catch (const std::exception&) {  // not created yet, or caught mid-write
     }
@@ -196,16 +194,16 @@ TEST_CASE("SIGKILL midway, then --resume: the final model equals an uninterrupte
   int wstatus = 0;
   waitpid(pid, &wstatus, 0);
   REQUIRE(WIFSIGNALED(wstatus));
-  REQUIRE(seen >= 300);
+  REQUIRE(seen >= after);
   // The killed file opens and says it did not complete.
-  CHECK(RunFile::open(killed).attrs().at("status") == "running");
-  CHECK_THAT(effective_status(RunFile::open(killed).attrs()),
+  CHECK(RunFile::open(path).attrs().at("status") == "running");
+  CHECK_THAT(effective_status(RunFile::open(path).attrs()),
              Catch::Matchers::StartsWith("interrupted"));
-  CHECK(RunFile::open(killed).read_columns("train").at("step").back() < 6000);
+  return seen;
+}
 
-  const auto summary = run_experiment(load_experiment_config(cfg, overrides(killed)), log, killed);
-  CHECK(summary.status == "completed");
-  const RunFile a = RunFile::open(ref), b = RunFile::open(killed);
+void check_same_run(const std::string& ref, const std::string& resumed) {
+  const RunFile a = RunFile::open(ref), b = RunFile::open(resumed);
   for (const char* group : {"model", "model/ema"}) {
     const auto ta = a.read_tensors(group), tb = b.read_tensors(group);
     REQUIRE(ta.size() == tb.size());
@@ -217,10 +215,79 @@ TEST_CASE("SIGKILL midway, then --resume: the final model equals an uninterrupte
   const auto ca = a.read_columns("train"), cb = b.read_columns("train");
   CHECK(ca.at("step") == cb.at("step"));
   CHECK(ca.at("loss") == cb.at("loss"));
+  CHECK(b.attrs().at("status") == "completed");
+}
+
+std::string write_config(const std::string& name, const std::string& yaml) {
+  const std::string cfg = temp_path(name);
+  std::ofstream out(cfg);
+  out << yaml;
+  return cfg;
+}
+
+}  // namespace
+
+TEST_CASE("SIGKILL midway, then --resume: the final model equals an uninterrupted run's",
+          "[runner][resume]") {
+  const std::string cfg = write_config("resume.yaml", kTiny);
+  const std::vector<std::string> common{"train.steps=6000", "train.checkpoint_every=100",
+                                        "train.eval_every=1000", "train.log_every=50"};
+  auto overrides = [&](const std::string& path) {
+    auto o = common;
+    o.push_back("output.path=" + path);
+    return o;
+  };
+  // The uninterrupted reference, in this process; the same run killed after step 300.
+  const std::string ref = temp_path("resume_ref.h5"), killed = temp_path("resume_killed.h5");
+  std::ostringstream log;
+  run_experiment(load_experiment_config(cfg, overrides(ref)), log);
+  run_and_kill(cfg, overrides(killed), killed, 300);
+  CHECK(RunFile::open(killed).read_columns("train").at("step").back() < 6000);
+
+  const auto summary = run_experiment(load_experiment_config(cfg, overrides(killed)), log, killed);
+  CHECK(summary.status == "completed");
+  check_same_run(ref, killed);
+  const RunFile a = RunFile::open(ref), b = RunFile::open(killed);
   CHECK(a.read_columns("eval").at("sliced_wasserstein") ==
         b.read_columns("eval").at("sliced_wasserstein"));
   CHECK(max(abs(a.read_samples("euler-8") - b.read_samples("euler-8")), {}).item() == 0.0f);
-  CHECK(b.attrs().at("status") == "completed");
+}
+
+TEST_CASE("epochs: permutations without replacement, and SIGKILL mid-epoch resumes bitwise",
+          "[runner][resume][epochs]") {
+  // 50 images of 8 x 8 (40 train, 10 validation), batches of 16: 3 per epoch, the last
+  // one of 8 kept. Checkpoints every 7 steps and rows every 5 fall mid-epoch and
+  // mid-window, and dynamic binarization draws anew each epoch.
+  const std::string images = temp_path("epoch_images.h5");
+  RunFile::create(images, {}, "").write_tensors("data", {{"images", Generator(3).uniform({50, 8, 8})}});
+  const std::string yaml = "name: ep\ndata: {name: hdf5, path: " + images +
+                           ", hdf5_dataset: data/images, validation: 10, binarize: dynamic}\n"
+                           "model: {family: autoregressive, arch: made, hidden: [32], samples: 2}\n"
+                           "train: {epochs: 3000, batch_size: 16, log_every: 5, eval_every: 0,\n"
+                           "        checkpoint_every: 7}\n";
+  const std::string cfg = write_config("epochs.yaml", yaml);
+  const std::string ref = temp_path("epochs_ref.h5"), killed = temp_path("epochs_killed.h5");
+  std::ostringstream log;
+  const ExperimentConfig c = load_experiment_config(cfg, {"output.path=" + ref});
+  REQUIRE(run_experiment(c, log).status == "completed");
+  const auto train = RunFile::open(ref).read_columns("train");
+  CHECK(train.at("step").back() == 9000);  // 3000 epochs x 3 batches
+  CHECK(train.at("epoch").front() == 1);   // step 5 is in the second epoch (0-based 1)
+  CHECK(train.at("epoch").back() == 2999);
+  // The batches of one epoch cover the 40 training examples once each.
+  const auto data = make_dataset(c.data, c.seed);
+  BatchStream batches(*data, 16, false, Generator(c.seed).derive("epochs"));
+  Generator unused(0);
+  CHECK(batches.batches_per_epoch() == 3);
+  CHECK(batches.batch(2, unused).size(0) == 8);
+  CHECK(BatchStream(*data, 16, true, Generator(1)).batches_per_epoch() == 2);
+
+  // Two in three checkpoints (multiples of 7 but not of 21) lie mid-epoch.
+  run_and_kill(cfg, {"output.path=" + killed}, killed, 700);
+  REQUIRE(run_experiment(load_experiment_config(cfg, {"output.path=" + killed}), log, killed)
+              .status == "completed");
+  check_same_run(ref, killed);
+  CHECK(RunFile::open(ref).read_tensors("samples").at("images").shape() == Shape{2, 8, 8});
 }
 
 TEST_CASE("sweeps: Cartesian product, one run file per point, an index", "[runner]") {

@@ -46,7 +46,7 @@ TEST_CASE("the ideal network gives the analytic D in every preconditioning and p
       }
 }
 
-TEST_CASE("the preconditionings follow MATH.md's table", "[diffusion]") {
+TEST_CASE("the preconditionings follow docs/MATH.md's table", "[diffusion]") {
   const Tensor sigma = Tensor::from_vector({0.5f}, {1});
   const auto edm = Preconditioning({.process = "edm", .sigma_data = 0.5}).coefficients(sigma);
   CHECK(edm.c_skip.item() == Approx(0.5));

@@ -3,6 +3,7 @@
 // ODEs with known solutions.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <tuple>
 #include <vector>
 
 #include "core/ops.h"
@@ -91,4 +92,47 @@ TEST_CASE("Dormand-Prince meets its tolerance on ODEs with known solutions", "[s
   const auto b = dormand_prince(gauss, 0.0, 2.0, {1.0}, {.rtol = 1e-9, .atol = 1e-9}, &tight);
   CHECK(tight.evaluations > loose.evaluations);
   CHECK(std::abs(b[0] - std::exp(-4.0)) < std::abs(a[0] - std::exp(-4.0)));
+}
+
+TEST_CASE("final_step denoise: every sampler converges to the same endpoint on VE and VP",
+          "[samplers]") {
+  // The whole grid, into sigma = 0. With `euler` the last step of euler/heun/rk4/rk45 in
+  // process time stops short of D on VE (t = sigma^2: half-way) and VP, while ddim and
+  // dpmpp_2m denoise fully, so the samplers converge to different maps; with `denoise`
+  // (the default) they all converge to rk45's.
+  const GaussianMixture gm = GaussianMixture::eight_gaussians();
+  const Tensor noise = Generator(5).normal_rows({256, 2}, 0);
+  for (const char* process : {"ve", "vp"}) {
+    const auto p = make_process(process);
+    auto run = [&](const char* name, int n, FinalStep f) {
+      const SamplerParams o = std::string(name) == "rk45"
+                                  ? SamplerParams{{"rtol", 1e-8}, {"atol", 1e-8}}
+                                  : SamplerParams{};
+      return make_sampler(name, o, f)->sample(gm, *p, karras_times(*p, n), noise).x;
+    };
+    const Tensor ref = run("rk45", 2, FinalStep::denoise);
+    auto errors = [&](const char* name, const std::vector<int>& ns, FinalStep f) {
+      std::vector<double> e;
+      for (int n : ns) e.push_back(std::sqrt(mean(square(run(name, n, f) - ref)).item()));
+      return e;
+    };
+    const double gap = std::sqrt(mean(square(run("rk45", 2, FinalStep::euler) - ref)).item());
+    INFO(process << ": rk45's endpoints with euler and denoise final steps differ by " << gap);
+    CHECK(gap > 4e-4);  // the defect: 1.9e-3 on VE, 4.9e-4 on VP
+    const std::vector<int> first{100, 200, 400, 800}, second{25, 50, 100, 200};
+    for (const auto& [name, ns, order] : std::vector<std::tuple<const char*, std::vector<int>, double>>{
+             {"euler", first, 1}, {"ddim", first, 1}, {"heun", second, 2},
+             {"dpmpp_2m", second, 2}, {"rk4", {10, 20, 40}, 3}}) {
+      const auto e = errors(name, ns, FinalStep::denoise);
+      const double slope = loglog_slope(ns, e);
+      INFO(process << " " << name << " (denoise): error " << e.front() << " -> " << e.back()
+                   << ", slope " << slope);
+      CHECK(slope < -0.7 * order);  // converging to rk45's endpoint at its order
+    }
+    // With euler final steps heun stalls at the gap (a different limit), ddim does not.
+    const auto heun_euler = errors("heun", second, FinalStep::euler);
+    INFO(process << " heun (euler): error " << heun_euler.front() << " -> " << heun_euler.back());
+    CHECK(heun_euler.back() > gap / 2);
+    CHECK(loglog_slope(first, errors("ddim", first, FinalStep::euler)) < -0.7);
+  }
 }

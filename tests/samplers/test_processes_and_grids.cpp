@@ -38,7 +38,7 @@ TEST_CASE("EDM grid: rho schedule from sigma_max to sigma_min, then 0", "[sample
   CHECK(t.front() == Approx(80.0));
   CHECK(t[17] == Approx(0.002));
   CHECK(t.back() == 0.0);
-  // MATH.md: sigma_i = (smax^(1/rho) + i/(N-1) (smin^(1/rho) - smax^(1/rho)))^rho.
+  // docs/MATH.md: sigma_i = (smax^(1/rho) + i/(N-1) (smin^(1/rho) - smax^(1/rho)))^rho.
   const double a = std::pow(80.0, 1 / 7.0), b = std::pow(0.002, 1 / 7.0);
   CHECK(t[5] == Approx(std::pow(a + 5.0 / 17 * (b - a), 7.0)));
 }
