@@ -1,6 +1,6 @@
 // The genlab command line (docs/DESIGN.md contract 1): run, sample, validate, info,
-// compare, config --reference. Exit codes: 0 success, 1 failure, 2 usage error; errors go to stderr,
-// results to stdout.
+// compare, config --reference. Exit codes: 0 success, 1 failure, 2 usage error, 130
+// interrupted; errors go to stderr, results to stdout.
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -34,6 +34,87 @@ int cmd_info(const std::string& path) {
   return status == "completed" ? 0 : 1;
 }
 
+// Every subcommand's arguments, filled by CLI11.
+struct Args {
+  std::string config, resume, sort, run, sampler, section;
+  std::vector<std::string> overrides, runs, settings;
+  bool resolved = false, csv = false, multirun = false, reference = false;
+  int threads = -1;
+  CLI::App *run_cmd, *validate_cmd, *sample_cmd, *info_cmd, *compare_cmd, *config_cmd;
+};
+
+void add_run_and_validate(CLI::App& app, Args& a) {
+  a.run_cmd = app.add_subcommand("run", "Train, evaluate and sample as CONFIG says; writes one run file");
+  a.run_cmd->add_option("config", a.config, "experiment YAML")->required()->check(CLI::ExistingFile);
+  a.run_cmd->add_option("overrides", a.overrides, "dotted overrides, e.g. train.steps=200");
+  a.run_cmd->add_flag("--multirun", a.multirun,
+                      "sweep: comma-separated override values, Cartesian product");
+  a.run_cmd->add_option("--resume", a.resume, "continue this run file from its checkpoint")
+      ->check(CLI::ExistingFile);
+  a.run_cmd->add_option("--threads", a.threads, "OpenMP threads, as the `threads:` key (0: all cores)")
+      ->check(CLI::Range(0, 1024));
+  a.validate_cmd = app.add_subcommand("validate", "Check a config (and overrides) without running it");
+  a.validate_cmd->add_option("config", a.config, "experiment YAML")
+      ->required()
+      ->check(CLI::ExistingFile);
+  a.validate_cmd->add_option("overrides", a.overrides, "dotted overrides");
+  a.validate_cmd->add_flag("--resolved", a.resolved, "print the config with every default filled in");
+}
+
+void add_readers(CLI::App& app, Args& a) {
+  a.sample_cmd = app.add_subcommand("sample", "Add a sampler variant to an existing run file");
+  a.sample_cmd->add_option("run", a.run, "run file (.h5)")->required()->check(CLI::ExistingFile);
+  a.sample_cmd->add_option("--sampler", a.sampler, "sampler name")->required();
+  a.sample_cmd->add_option("settings", a.settings,
+                           "key=value: name, steps, grid, rho, shift, final_step, or a sampler option");
+  a.info_cmd = app.add_subcommand("info", "What a run file holds (exit 1 unless it completed)");
+  a.info_cmd->add_option("run", a.run, "run file (.h5)")->required()->check(CLI::ExistingFile);
+  a.compare_cmd = app.add_subcommand("compare", "A table of variants x metrics across run files");
+  a.compare_cmd->add_option("runs", a.runs, "run files (.h5)")->required()->check(CLI::ExistingFile);
+  a.compare_cmd->add_flag("--csv", a.csv, "CSV instead of an aligned table");
+  a.compare_cmd->add_option("--sort", a.sort, "sort rows by this metric column (ascending)");
+  a.config_cmd = app.add_subcommand(
+      "config", "Print the key reference: every key, its type, default, allowed values");
+  a.config_cmd->add_flag("--reference", a.reference, "the key reference (markdown tables)")->required();
+  a.config_cmd->add_option("section", a.section,
+                           "only this section: top, data, model, train, evaluate, samplers, output, "
+                           "\"model (family: vae)\", ...");
+}
+
+// Runs the chosen subcommand; its exit code.
+int dispatch(Args& a) {
+  if (*a.run_cmd && a.threads >= 0) a.overrides.push_back("threads=" + std::to_string(a.threads));
+  if (*a.run_cmd && a.multirun) {
+    if (!a.resume.empty()) throw genlab::ConfigError("--multirun and --resume do not combine");
+    genlab::run_sweep(a.config, a.overrides, std::cout);
+    return 0;
+  }
+  if (*a.run_cmd) {
+    const auto c = genlab::load_experiment_config(a.config, a.overrides);
+    const auto r = genlab::run_experiment(c, std::cout, a.resume);
+    return r.status == "completed" ? 0 : (r.status == "interrupted" ? 130 : 1);
+  }
+  if (*a.validate_cmd) {
+    const auto c = genlab::load_experiment_config(a.config, a.overrides);
+    if (a.resolved)
+      std::cout << genlab::to_yaml(c);
+    else
+      std::cout << a.config << ": ok (" << c.samplers.size() << " sampler variants)\n";
+    return 0;
+  }
+  if (*a.info_cmd) return cmd_info(a.run);
+  if (*a.sample_cmd) {
+    genlab::add_variant(a.run, a.sampler, a.settings, std::cout);
+    return 0;
+  }
+  if (*a.compare_cmd) {
+    std::cout << genlab::compare_runs(a.runs, a.csv, a.sort);
+    return 0;
+  }
+  std::cout << genlab::config_reference(a.section);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -46,101 +127,16 @@ int main(int argc, char** argv) {
       "genlab config --reference, or genlab validate CONFIG --resolved (see configs/README.md).");
   app.set_version_flag("--version", "genlab 0.1.0");
   app.require_subcommand(1);
-
-  std::string config;
-  std::vector<std::string> overrides, runs;
-  bool resolved = false, csv = false;
-  std::string sort;
-
-  CLI::App* run_cmd =
-      app.add_subcommand("run", "Train, evaluate and sample as CONFIG says; writes one run file");
-  run_cmd->add_option("config", config, "experiment YAML")->required()->check(CLI::ExistingFile);
-  run_cmd->add_option("overrides", overrides, "dotted overrides, e.g. train.steps=200");
-  std::string resume;
-  bool multirun = false;
-  run_cmd->add_flag("--multirun", multirun,
-                    "sweep: comma-separated override values, Cartesian product");
-  run_cmd->add_option("--resume", resume, "continue this run file from its checkpoint")
-      ->check(CLI::ExistingFile);
-  int threads = -1;
-  run_cmd->add_option("--threads", threads, "OpenMP threads, as the `threads:` key (0: all cores)")
-      ->check(CLI::Range(0, 1024));
-
-  CLI::App* validate_cmd =
-      app.add_subcommand("validate", "Check a config (and overrides) without running it");
-  validate_cmd->add_option("config", config, "experiment YAML")
-      ->required()
-      ->check(CLI::ExistingFile);
-  validate_cmd->add_option("overrides", overrides, "dotted overrides");
-  validate_cmd->add_flag("--resolved", resolved, "print the config with every default filled in");
-
-  CLI::App* sample_cmd =
-      app.add_subcommand("sample", "Add a sampler variant to an existing run file");
-  std::string sample_run, sampler_name;
-  std::vector<std::string> sample_args;
-  sample_cmd->add_option("run", sample_run, "run file (.h5)")->required()->check(CLI::ExistingFile);
-  sample_cmd->add_option("--sampler", sampler_name, "sampler name")->required();
-  sample_cmd->add_option("settings", sample_args,
-                         "key=value: name, steps, grid, rho, shift, or a sampler option");
-
-  CLI::App* info_cmd =
-      app.add_subcommand("info", "What a run file holds (exit 1 unless it completed)");
-  std::string run_path;
-  info_cmd->add_option("run", run_path, "run file (.h5)")->required()->check(CLI::ExistingFile);
-
-  CLI::App* compare_cmd =
-      app.add_subcommand("compare", "A table of variants x metrics across run files");
-  compare_cmd->add_option("runs", runs, "run files (.h5)")->required()->check(CLI::ExistingFile);
-  compare_cmd->add_flag("--csv", csv, "CSV instead of an aligned table");
-  compare_cmd->add_option("--sort", sort, "sort rows by this metric column (ascending)");
-
-  CLI::App* config_cmd =
-      app.add_subcommand("config", "Print the key reference: every key, its type, default, allowed values");
-  std::string reference_section;
-  bool reference = false;
-  config_cmd->add_flag("--reference", reference, "the key reference (markdown tables)")->required();
-  config_cmd->add_option("section", reference_section,
-                         "only this section: top, data, model, train, evaluate, samplers, output, "
-                         "\"model (family: vae)\", ...");
-
+  Args args;
+  add_run_and_validate(app, args);
+  add_readers(app, args);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   try {
-    if (*run_cmd && threads >= 0) overrides.push_back("threads=" + std::to_string(threads));
-    if (*run_cmd && multirun) {
-      if (!resume.empty()) throw genlab::ConfigError("--multirun and --resume do not combine");
-      genlab::run_sweep(config, overrides, std::cout);
-      return 0;
-    }
-    if (*run_cmd) {
-      const auto c = genlab::load_experiment_config(config, overrides);
-      const auto r = genlab::run_experiment(c, std::cout, resume);
-      return r.status == "completed" ? 0 : (r.status == "interrupted" ? 130 : 1);
-    }
-    if (*validate_cmd) {
-      const auto c = genlab::load_experiment_config(config, overrides);
-      if (resolved)
-        std::cout << genlab::to_yaml(c);
-      else
-        std::cout << config << ": ok (" << c.samplers.size() << " sampler variants)\n";
-      return 0;
-    }
-    if (*info_cmd) return cmd_info(run_path);
-    if (*sample_cmd) {
-      genlab::add_variant(sample_run, sampler_name, sample_args, std::cout);
-      return 0;
-    }
-    if (*compare_cmd) {
-      std::cout << genlab::compare_runs(runs, csv, sort);
-      return 0;
-    }
-    if (*config_cmd) {
-      std::cout << genlab::config_reference(reference_section);
-      return 0;
-    }
+    return dispatch(args);
   } catch (const genlab::ConfigError& e) {
     std::cerr << "genlab: config error: " << e.what() << "\n";
     return 1;
@@ -148,5 +144,4 @@ int main(int argc, char** argv) {
     std::cerr << "genlab: error: " << e.what() << "\n";
     return 1;
   }
-  return 0;
 }

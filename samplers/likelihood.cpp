@@ -1,5 +1,7 @@
 #include "samplers/likelihood.h"
 
+#include <algorithm>
+
 #include <cmath>
 #include <stdexcept>
 
@@ -12,7 +14,8 @@ namespace {
 void check(const LikelihoodOptions& o, const Tensor& x0) {
   if (x0.dim() != 2)
     throw std::invalid_argument("likelihood: x0 must be [n, dims], got " + shape_str(x0.shape()));
-  if (o.trace != "exact" && o.trace != "hutchinson")
+  if (std::find(likelihood_trace_kinds().begin(), likelihood_trace_kinds().end(), o.trace) ==
+      likelihood_trace_kinds().end())
     throw std::invalid_argument("likelihood: unknown trace '" + o.trace +
                                 "' (allowed: exact, hutchinson)");
   if (o.probe != "rademacher" && o.probe != "gaussian")
@@ -25,6 +28,11 @@ void check(const LikelihoodOptions& o, const Tensor& x0) {
 }
 
 }  // namespace
+
+const std::vector<std::string>& likelihood_trace_kinds() {
+  static const std::vector<std::string> kinds{"exact", "hutchinson"};
+  return kinds;
+}
 
 LikelihoodResult pf_ode_likelihood(const Denoiser& d, const Tensor& x0, const LikelihoodOptions& o,
                                    const StepNoise& probe_noise) {

@@ -34,6 +34,9 @@ struct LikelihoodResult {
   int64_t vjps = 0;     // vector-Jacobian products
 };
 
+// The `trace` names: exact, hutchinson.
+const std::vector<std::string>& likelihood_trace_kinds();
+
 // x0 [n, dims]. Probes of sample i come from row first_row + i of probe stream k.
 LikelihoodResult pf_ode_likelihood(const Denoiser& d, const Tensor& x0, const LikelihoodOptions& o,
                                    const StepNoise& probes = {});

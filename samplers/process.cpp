@@ -87,17 +87,36 @@ std::unique_ptr<Process> make_flow(const FlowOptions& o) {
   return std::make_unique<Flow>(o);
 }
 
+namespace {
+
+// The processes by name with their default parameters: the one place a process is added.
+const std::vector<std::pair<std::string, std::unique_ptr<Process> (*)()>>& process_table() {
+  static const std::vector<std::pair<std::string, std::unique_ptr<Process> (*)()>> rows{
+      {"vp", [] { return make_vp(); }},
+      {"ve", [] { return make_ve(); }},
+      {"edm", [] { return make_edm(); }},
+      {"flow", [] { return make_flow(); }},
+  };
+  return rows;
+}
+
+}  // namespace
+
 const std::vector<std::string>& process_names() {
-  static const std::vector<std::string> names{"vp", "ve", "edm", "flow"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (const auto& [name, make] : process_table()) n.push_back(name);
+    return n;
+  }();
   return names;
 }
 
 std::unique_ptr<Process> make_process(const std::string& name) {
-  if (name == "vp") return make_vp();
-  if (name == "ve") return make_ve();
-  if (name == "edm") return make_edm();
-  if (name == "flow") return make_flow();
-  throw std::invalid_argument("unknown process '" + name + "' (allowed: vp, ve, edm, flow)");
+  for (const auto& [n, make] : process_table())
+    if (n == name) return make();
+  std::string allowed;
+  for (const auto& n : process_names()) allowed += (allowed.empty() ? "" : ", ") + n;
+  throw std::invalid_argument("unknown process '" + name + "' (allowed: " + allowed + ")");
 }
 
 }  // namespace genlab

@@ -7,7 +7,7 @@
 namespace genlab {
 namespace {
 // Chosen from the edm / flow / shifted-flow table in bench/README.md.
-constexpr const char* kFlowDefaultGrid = "edm";
+constexpr const char* kFlowDefaultGrid = "flow";
 }  // namespace
 namespace {
 

@@ -9,26 +9,33 @@
 #include "experiments/config/yaml_section.h"
 #include "experiments/data/datasets.h"
 #include "experiments/families/registry.h"
+#include "samplers/likelihood.h"
 
 namespace genlab {
 
 // The experiment's own sections. The data set's and the family's keys are declared
 // beside them (experiments/data, experiments/families) and read through `options`.
 
+// A section whose key `key` picks a row of a table, and that row's own keys.
+template <class V, class Find>
+void chosen_options(V& v, const char* key, std::string& name, AnyOptions& options,
+                    const char* doc, const std::vector<std::string>& names, Find find) {
+  v.field(key, name, doc, one_of(names));
+  if constexpr (V::reading) options = find(name).defaults;
+  v.options(options);
+}
+
 template <class V>
 void fields(V& v, DataConfig& d) {
-  v.field("name", d.name, "the data set (its own keys: the data tables below)",
-          one_of(dataset_names()));
-  if constexpr (V::reading) d.options = find_dataset(d.name).defaults;
-  v.options(d.options);
+  chosen_options(v, "name", d.name, d.options, "the data set (its own keys: the data tables below)",
+                 dataset_names(), find_dataset);
 }
 
 template <class V>
 void fields(V& v, ModelConfig& m) {
-  v.field("family", m.family, "the model family (its own keys: the model tables below)",
-          one_of(family_names()));
-  if constexpr (V::reading) m.options = find_family(m.family).defaults;
-  v.options(m.options);
+  chosen_options(v, "family", m.family, m.options,
+                 "the model family (its own keys: the model tables below)", family_names(),
+                 find_family);
 }
 
 template <class V>
@@ -67,7 +74,7 @@ void fields(V& v, EvaluateConfig& e) {
   v.field("likelihood_samples", e.likelihood_samples, "held-out points of the likelihood",
           between(1, 1000000));
   v.field("likelihood_trace", e.likelihood_trace, "divergence: exact or Hutchinson's estimate",
-          one_of({"exact", "hutchinson"}));
+          one_of(likelihood_trace_kinds()));
 }
 
 // The process the experiment samples under ("" when its family samples otherwise).
@@ -208,89 +215,93 @@ std::string escape_cell(std::string s) {
   return s;
 }
 
-void table(std::ostringstream& out, const std::string& title,
-           const std::vector<ReferenceRow>& rows) {
-  if (rows.empty()) return;
-  out << "### " << title << "\n\n| key | type | default | allowed | what it is |\n|---|---|---|---|---|\n";
+void table(std::ostringstream& out, const std::vector<ReferenceRow>& rows) {
+  out << "| key | type | default | allowed | what it is |\n|---|---|---|---|---|\n";
   for (const auto& r : rows)
     out << "| `" << r.key << "` | " << r.type << " | `" << escape_cell(r.default_value) << "` | "
         << escape_cell(r.allowed) << " | " << escape_cell(r.doc) << " |\n";
   out << "\n";
 }
 
+// The keys of a family or data set, under `prefix`, with its one-line doc.
+void options_table(std::ostringstream& out, const std::string& title, const std::string& doc,
+                   const AnyOptions& options, const std::string& prefix) {
+  ConfigReference r(prefix);
+  options.reference(r);
+  out << "### " << title << "\n\n" << doc << ".\n\n";
+  if (r.rows().empty())
+    out << "No keys beside the one that names it.\n\n";
+  else
+    table(out, r.rows());
+}
+
+void sampler_table(std::ostringstream& out) {
+  out << "### sampler options (`samplers[].options`)\n\n| sampler | default steps | options "
+         "(defaults) | what it is |\n|---|---|---|---|\n";
+  for (const auto& name : sampler_names()) {
+    std::string opts;
+    for (const auto& [k, x] : sampler_defaults(name)) {
+      std::ostringstream o;
+      o << k << ": " << x;
+      opts += (opts.empty() ? "" : ", ") + o.str();
+    }
+    out << "| `" << name << "` | " << default_steps(name) << " | "
+        << (opts.empty() ? "none" : opts) << " | " << escape_cell(sampler_doc(name)) << " |\n";
+  }
+  out << "\n";
+}
+
+// The experiment's own keys, grouped by their first path component ("top level" for
+// the root's scalars), in declaration order.
+std::vector<std::pair<std::string, std::vector<ReferenceRow>>> general_sections() {
+  ConfigReference general;
+  ExperimentConfig defaults;
+  fields(general, defaults);
+  std::vector<std::pair<std::string, std::vector<ReferenceRow>>> sections;
+  for (const auto& r : general.rows()) {
+    const auto cut = r.key.find_first_of(".[");
+    const std::string title = cut == std::string::npos ? "top level" : r.key.substr(0, cut);
+    if (sections.empty() || sections.back().first != title) sections.push_back({title, {}});
+    sections.back().second.push_back(r);
+  }
+  return sections;
+}
+
 bool wanted(const std::string& section, const std::string& title) {
-  return section.empty() || title.rfind(section, 0) == 0;
+  return section.empty() || title.rfind(section, 0) == 0 ||
+         (section == "top" && title == "top level");
 }
 
 }  // namespace
 
 std::string config_reference(const std::string& section) {
   std::ostringstream out;
-  ConfigReference general;
-  ExperimentConfig defaults;
-  fields(general, defaults);
-  // The general keys, split by their first path component.
-  std::map<std::string, std::vector<ReferenceRow>> by_section;
-  std::vector<std::string> order;
-  for (const auto& r : general.rows()) {
-    const std::string head = r.key.substr(0, r.key.find_first_of(".["));
-    const std::string title = r.key.find_first_of(".[") == std::string::npos ? "top level" : head;
-    if (!by_section.count(title)) order.push_back(title);
-    by_section[title].push_back(r);
-  }
   bool any = false;
-  for (const auto& title : order)
-    if (wanted(section, title) || (section == "top" && title == "top level")) {
-      table(out, title, by_section[title]);
+  std::string names;
+  for (const auto& [title, rows] : general_sections()) {
+    names += (names.empty() ? "" : ", ") + title;
+    if (!wanted(section, title)) continue;
+    out << "### " << title << "\n\n";
+    table(out, rows);
+    any = true;
+  }
+  for (const auto& f : family_specs())
+    if (wanted(section, "model (family: " + f.name + ")")) {
+      options_table(out, "model (family: " + f.name + ")", f.doc, f.defaults, "model.");
       any = true;
     }
-  for (const auto& f : family_specs()) {
-    const std::string title = "model (family: " + f.name + ")";
-    if (!wanted(section, title)) continue;
-    any = true;
-    ConfigReference r("model.");
-    f.defaults.reference(r);
-    out << "### " << title << "\n\n" << f.doc << ".\n\n";
-    if (r.rows().empty()) out << "No keys beside `family`.\n\n";
-    std::ostringstream t;
-    table(t, "", r.rows());
-    const std::string s = t.str();
-    if (!s.empty()) out << s.substr(s.find('\n') + 2);
-  }
-  for (const auto& d : dataset_specs()) {
-    if (d.defaults.empty()) continue;
-    const std::string title = "data (name: " + d.name + ")";
-    if (!wanted(section, title)) continue;
-    any = true;
-    ConfigReference r("data.");
-    d.defaults.reference(r);
-    out << "### " << title << "\n\n" << d.doc << ".\n\n";
-    std::ostringstream t;
-    table(t, "", r.rows());
-    const std::string s = t.str();
-    out << s.substr(s.find('\n') + 2);
-  }
-  if (wanted(section, "samplers")) {
-    any = true;
-    out << "### sampler options (`samplers[].options`)\n\n| sampler | default steps | options "
-           "(defaults) | what it is |\n|---|---|---|---|\n";
-    for (const auto& name : sampler_names()) {
-      std::string opts;
-      for (const auto& [k, x] : sampler_defaults(name)) {
-        std::ostringstream o;
-        o << k << ": " << x;
-        opts += (opts.empty() ? "" : ", ") + o.str();
-      }
-      out << "| `" << name << "` | " << default_steps(name) << " | "
-          << (opts.empty() ? "none" : opts) << " | " << escape_cell(sampler_doc(name)) << " |\n";
+  for (const auto& d : dataset_specs())
+    if (!d.defaults.empty() && wanted(section, "data (name: " + d.name + ")")) {
+      options_table(out, "data (name: " + d.name + ")", d.doc, d.defaults, "data.");
+      any = true;
     }
-    out << "\n";
+  if (wanted(section, "samplers")) {
+    sampler_table(out);
+    any = true;
   }
-  std::string names;
-  for (const auto& t : order) names += (names.empty() ? "" : ", ") + t;
   if (!any)
     throw ConfigError("config --reference: no section '" + section + "' (sections: " + names +
-                      ", model, data, samplers)");
+                      ", \"model (family: NAME)\", \"data (name: NAME)\")");
   return out.str();
 }
 

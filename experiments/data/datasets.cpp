@@ -116,10 +116,9 @@ std::vector<DatasetSpec> build_table() {
                      GaussianMixture::grid25));
   t.push_back({"mixture/random",
                "exact mixture with seeded random means and full covariances, any dimension",
-               AnyOptions::of(RandomMixtureOptions{}), false, [](const DataConfig& c, uint64_t seed) {
+               AnyOptions::of(RandomMixtureOptions{}), false, [](const DataConfig& c, uint64_t) {
                  const auto& o = c.options.as<RandomMixtureOptions>();
-                 const uint64_t key = Generator(seed).derive("random_mixture").state().key;
-                 return make<MixtureDataset>(GaussianMixture::random(o.dims, o.components, key));
+                 return make<MixtureDataset>(GaussianMixture::random(o.dims, o.components, o.seed));
                }});
   t.push_back({"mixture", "your own exact mixture: weights, means, variances or covariances",
                AnyOptions::of(MixtureOptions{}), false, [](const DataConfig& c, uint64_t) {

@@ -29,6 +29,7 @@ struct MixtureOptions {
 struct RandomMixtureOptions {
   int64_t dims = 16;
   int64_t components = 8;
+  uint64_t seed = 0;  // the mixture's own, so runs of different seeds share one target
 };
 
 // Empty string when the options describe a valid mixture, else what is wrong, starting
@@ -55,7 +56,8 @@ void fields(V& v, MixtureOptions& o) {
 template <class V>
 void fields(V& v, RandomMixtureOptions& o) {
   v.field("dims", o.dims, "dimensions", between(1, 4096));
-  v.field("components", o.components, "components (drawn from the run's seed)", between(1, 4096));
+  v.field("components", o.components, "components", between(1, 4096));
+  v.field("seed", o.seed, "seed of the mixture's parameters (not the run's: one target for every run seed)");
 }
 
 }  // namespace genlab
