@@ -38,7 +38,8 @@ int cmd_info(const std::string& path) {
 struct Args {
   std::string config, resume, sort, run, sampler, section;
   std::vector<std::string> overrides, runs, settings;
-  bool resolved = false, csv = false, multirun = false, reference = false;
+  bool resolved = false, csv = false, multirun = false, reference = false, overwrite = false;
+  std::string command_line;
   int threads = -1;
   CLI::App *run_cmd, *validate_cmd, *sample_cmd, *info_cmd, *compare_cmd, *config_cmd;
 };
@@ -51,6 +52,8 @@ void add_run_and_validate(CLI::App& app, Args& a) {
                       "sweep: comma-separated override values, Cartesian product");
   a.run_cmd->add_option("--resume", a.resume, "continue this run file from its checkpoint")
       ->check(CLI::ExistingFile);
+  a.run_cmd->add_flag("--overwrite", a.overwrite,
+                      "replace an existing output.path (refused while another process writes it)");
   a.run_cmd->add_option("--threads", a.threads, "OpenMP threads, as the `threads:` key (0: all cores)")
       ->check(CLI::Range(0, 1024));
   a.validate_cmd = app.add_subcommand("validate", "Check a config (and overrides) without running it");
@@ -86,12 +89,12 @@ int dispatch(Args& a) {
   if (*a.run_cmd && a.threads >= 0) a.overrides.push_back("threads=" + std::to_string(a.threads));
   if (*a.run_cmd && a.multirun) {
     if (!a.resume.empty()) throw genlab::ConfigError("--multirun and --resume do not combine");
-    genlab::run_sweep(a.config, a.overrides, std::cout);
+    genlab::run_sweep(a.config, a.overrides, std::cout, {a.overwrite, a.command_line});
     return 0;
   }
   if (*a.run_cmd) {
     const auto c = genlab::load_experiment_config(a.config, a.overrides);
-    const auto r = genlab::run_experiment(c, std::cout, a.resume);
+    const auto r = genlab::run_experiment(c, std::cout, {a.resume, a.overwrite, a.command_line});
     return r.status == "completed" ? 0 : (r.status == "interrupted" ? 130 : 1);
   }
   if (*a.validate_cmd) {
@@ -128,6 +131,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "genlab 0.1.0");
   app.require_subcommand(1);
   Args args;
+  for (int i = 0; i < argc; ++i)  // as typed, for the run file (quoted where a shell would need it)
+    args.command_line += (i ? " " : "") + (std::string(argv[i]).find_first_of(" \t'\"$") == std::string::npos
+                                               ? std::string(argv[i])
+                                               : "'" + std::string(argv[i]) + "'");
   add_run_and_validate(app, args);
   add_readers(app, args);
   try {

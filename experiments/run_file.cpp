@@ -209,6 +209,14 @@ std::map<std::string, std::string> RunFile::group_attrs(const std::string& group
   return m;
 }
 
+void RunFile::remove(const std::string& object_path) {
+  if (!exists("/" + object_path)) return;
+  Handle f = open_file(path_, true);
+  check(H5Ldelete(f.get(), ("/" + object_path).c_str(), H5P_DEFAULT),
+        path_ + ": cannot delete /" + object_path);
+  check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": flush");
+}
+
 void RunFile::truncate_after_step(const std::string& group_name, double max_step) {
   const auto cols = read_columns(group_name);
   const auto it = cols.find("step");

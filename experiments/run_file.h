@@ -66,6 +66,8 @@ class RunFile {
   std::vector<SummaryRow> read_table(const std::string& dataset) const;
 
   bool exists(const std::string& object_path) const;
+  // Deletes /<object_path> (a group and all below it, or a dataset) if present.
+  void remove(const std::string& object_path);
   // String attributes of a group (created if missing).
   void set_group_attrs(const std::string& group, const std::map<std::string, std::string>& attrs);
   std::map<std::string, std::string> group_attrs(const std::string& group) const;

@@ -6,14 +6,13 @@
 #include <cerrno>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 #include "core/parallel.h"
 #include "experiments/checkpoint.h"
 
-#ifndef GENLAB_GIT_COMMIT
-#define GENLAB_GIT_COMMIT "unknown"
-#endif
+#include "genlab_git_version.h"  // GENLAB_GIT_COMMIT, GENLAB_GIT_DIRTY: written on every build
 
 namespace genlab {
 namespace {
@@ -38,42 +37,143 @@ std::string host_name() {
   return buf;
 }
 
-RunFile create_run_file(const ExperimentConfig& c) {
-  const std::filesystem::path path(c.output.path);
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-  RunFile file = RunFile::create(c.output.path,
+std::string git_commit() {
+  return GENLAB_GIT_COMMIT;
+}
+
+bool git_dirty() {
+  return GENLAB_GIT_DIRTY;
+}
+
+namespace {
+
+// "2026-11-30_07-12-45" (UTC), for folder names.
+std::string utc_stamp() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d_%H-%M-%S", std::gmtime(&t));
+  return buf;
+}
+
+// The attributes a reader uses to describe an existing run file, for error messages.
+std::string describe_existing(const std::string& path) {
+  try {
+    const auto a = RunFile::open(path).attrs();
+    std::string d = "a run";
+    if (a.count("status")) d += " whose status is '" + effective_status(a) + "'";
+    if (a.count("created_utc")) d += ", created " + a.at("created_utc");
+    return d;
+  } catch (const std::exception&) {
+    return "a file that is not a readable run file";
+  }
+}
+
+}  // namespace
+
+std::string place_new_run(const ExperimentConfig& c, bool overwrite) {
+  namespace fs = std::filesystem;
+  if (!c.output.path.empty()) {
+    if (fs::exists(c.output.path) && !overwrite)
+      throw std::runtime_error(
+          c.output.path + " exists (" + describe_existing(c.output.path) +
+          "); nothing was written. Choose: --overwrite to replace it, --resume " + c.output.path +
+          " to continue or extend it, another output.path, or none (each run then gets its "
+          "own folder under " + c.output.folder + "/" + c.name + "/)");
+    const fs::path parent = fs::path(c.output.path).parent_path();
+    if (!parent.empty()) fs::create_directories(parent);
+    return c.output.path;
+  }
+  const fs::path base = fs::path(c.output.folder) / c.name;
+  fs::create_directories(base);
+  const std::string stamp = utc_stamp();
+  for (int n = 0; n < 10000; ++n) {
+    const fs::path dir = base / (n == 0 ? stamp : stamp + "_" + std::to_string(n));
+    std::error_code ec;
+    if (!fs::create_directory(dir, ec)) {  // exists (another run this second): next suffix
+      if (ec) throw std::runtime_error(dir.string() + ": cannot create the run's folder (" + ec.message() + ")");
+      continue;
+    }
+    const fs::path latest = base / "latest";
+    fs::remove(latest, ec);
+    fs::create_directory_symlink(dir.filename(), latest, ec);  // best effort
+    return (dir / "run.h5").string();
+  }
+  throw std::runtime_error(base.string() + ": no free run folder for " + stamp);
+}
+
+RunFile create_run_file(const ExperimentConfig& c, const std::string& path,
+                        const std::string& command_line) {
+  ExperimentConfig stored = c;
+  stored.output.path = path;
+  const std::string yaml = to_yaml(stored);
+  RunFile file = RunFile::create(path,
                                  {{"genlab_version", "0.1.0"},
-                                  {"git_commit", GENLAB_GIT_COMMIT},
+                                  {"git_commit", git_commit()},
+                                  {"git_dirty", git_dirty() ? "true" : "false"},
                                   {"created_utc", utc_now()},
                                   {"host", host_name()},
                                   {"seed", std::to_string(c.seed)},
                                   {"threads", std::to_string(num_threads())},
-                                  {"name", c.name}},
-                                 to_yaml(c));
+                                  {"name", c.name},
+                                  {"command_line", command_line}},
+                                 yaml);
   file.set_attr("pid", std::to_string(getpid()));
+  if (c.output.path.empty()) {  // the run's own folder: the config and command beside it
+    const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+    std::ofstream(dir / "config.yaml") << yaml;
+    std::ofstream(dir / "command.txt") << command_line << "\n";
+  }
   return file;
 }
 
-RunFile open_for_resume(const std::string& path, const ExperimentConfig& c) {
+RunFile open_for_resume(const std::string& path, const ExperimentConfig& c, std::ostream& out) {
   RunFile file = RunFile::open(path);
   const auto attrs = file.attrs();
-  if (!attrs.count("config_yaml") || attrs.at("config_yaml") != to_yaml(c))
-    throw std::runtime_error(
-        path +
-        ": its stored config differs from this config (resume needs the same "
-        "config and overrides; `genlab validate CONFIG --resolved` shows what it resolves to)");
-  if (attrs.count("status") && attrs.at("status") == "completed")
-    throw std::runtime_error(path + ": the run completed; nothing to resume");
-  if (attrs.count("threads") && attrs.at("threads") != std::to_string(num_threads()))
-    throw std::runtime_error(path + ": it ran with " + attrs.at("threads") +
-                             " threads, this run has " + std::to_string(num_threads()) +
-                             " (set `threads:`); results would differ");
+  if (!attrs.count("config_yaml"))
+    throw std::runtime_error(path + ": no config_yaml attribute (not a genlab run file?)");
+  ExperimentConfig given = c;
+  given.output.path = path;
+  const std::string given_yaml = to_yaml(given);
+  const ExperimentConfig stored = parse_experiment_config(attrs.at("config_yaml"), path + " (stored config)");
+  std::string refused, accepted;
+  bool extends = false;
+  for (const auto& ch : config_changes(attrs.at("config_yaml"), given_yaml)) {
+    const std::string line = "  " + ch.key + ": stored " + ch.stored + ", given " + ch.given + "\n";
+    const bool longer = (ch.key == "train.steps" && c.train.steps > stored.train.steps) ||
+                        (ch.key == "train.epochs" && c.train.epochs > stored.train.epochs);
+    if (ch.key.rfind("output.", 0) == 0) continue;
+    if (longer || ch.key == "threads") {
+      accepted += line;
+      extends = extends || longer;
+    } else {
+      refused += line;
+    }
+  }
+  if (!refused.empty())
+    throw std::runtime_error(path + ": resume needs the run's own config; these keys differ:\n" +
+                             refused +
+                             "(only a larger train.steps or train.epochs, and threads, may change)");
+  if (effective_status(attrs) == "completed" && !extends)
+    throw std::runtime_error(path + ": the run completed; nothing to resume (to extend it, "
+                             "resume with a larger train.steps or train.epochs)");
   if (!has_checkpoint(file))
     throw std::runtime_error(path +
                              ": no checkpoint to resume from (the run stopped before its first "
                              "checkpoint); start it again without --resume");
+  if (!accepted.empty()) out << "resuming with changes:\n" << accepted;
+  const std::string threads = std::to_string(num_threads());
+  if (attrs.count("threads") && attrs.at("threads") != threads) {
+    out << "note: the run had " << attrs.at("threads") << " threads, this one has " << threads
+        << ": its numbers will not be bitwise those of an uninterrupted run\n";
+    file.set_attr("resume_bitwise", "no: threads " + attrs.at("threads") + " -> " + threads);
+  }
+  file.set_attr("config_yaml", given_yaml);
+  if (!accepted.empty())
+    file.set_attr("resume_changes", (attrs.count("resume_changes") ? attrs.at("resume_changes") : "") + accepted);
   file.set_attr("resumed_utc", utc_now());
   file.set_attr("pid", std::to_string(getpid()));
+  file.set_attr("threads", threads);
+  file.set_attr("error", "");
   file.set_status("running");
   return file;
 }

@@ -16,12 +16,30 @@ namespace genlab {
 std::string utc_now();
 std::string host_name();
 
-// Creates config.output.path (and its folder) with the root attributes and the resolved
-// config; status "running", with this process's pid so readers can tell a dead writer.
-RunFile create_run_file(const ExperimentConfig& c);
-// Reopens a run to resume it: the stored config must equal this one, the run must not
-// have completed, the thread count must match, and a checkpoint must exist.
-RunFile open_for_resume(const std::string& path, const ExperimentConfig& c);
+// Where a new run's file goes. output.path given: that path, refused when it exists
+// unless `overwrite` (the error names the file and the choices). Otherwise a new folder
+// output.folder/<name>/<UTC date>_<time>[_n]/ (never an existing one) holding run.h5,
+// with output.folder/<name>/latest pointing to it.
+std::string place_new_run(const ExperimentConfig& c, bool overwrite);
+
+// Creates the run file (truncating one that --overwrite replaces) with the root
+// attributes, the command line and the resolved config (output.path set to `path`);
+// status "running", with this process's pid so readers can tell a dead writer. In a
+// run's own folder, config.yaml and command.txt go beside it.
+RunFile create_run_file(const ExperimentConfig& c, const std::string& path,
+                        const std::string& command_line);
+
+// Reopens a run to resume it. The stored config must equal this one except for
+// output.*, a larger train.steps or train.epochs (extending the run, finished or not)
+// and threads (then bitwise equality with an uninterrupted run is not promised, and the
+// file says so in `resume_bitwise`); any other difference is an error naming each key
+// with its stored and given values. A checkpoint must exist. Changes are logged to `out`.
+RunFile open_for_resume(const std::string& path, const ExperimentConfig& c, std::ostream& out);
+
+// The current git commit of the source tree this binary was built from (read at build
+// time, on every build) and whether that tree had uncommitted changes.
+std::string git_commit();
+bool git_dirty();
 
 // The status attribute, except that a "running" file written on this host by a process
 // that no longer exists (killed, crashed) reads "interrupted (...)".

@@ -13,6 +13,7 @@
 #include "experiments/checkpoint.h"
 #include "experiments/data/batches.h"
 #include "experiments/families/registry.h"
+#include "experiments/run_lock.h"
 #include "experiments/variants.h"
 
 namespace genlab {
@@ -94,7 +95,6 @@ void train(Run& r, bool resuming) {
     data_rng.set_state(s.data), noise_rng.set_state(s.noise);
     r.file.truncate_after_step("train", static_cast<double>(s.step));
     r.file.truncate_after_step("eval", static_cast<double>(std::min(s.step, r.total_steps - 1)));
-    r.file.truncate_after_step("likelihood", static_cast<double>(r.total_steps - 1));
     r.out << "resuming from the checkpoint at step " << s.step << "\n";
   }
   const bool tty = isatty(fileno(stdout)) && &r.out == &std::cout;
@@ -157,19 +157,37 @@ std::vector<SummaryRow> finish(Run& r) {
   return rows;
 }
 
+// What finish() writes, dropped before a resumed run reaches it again: a run killed
+// while finishing, or extended after it finished, would otherwise hold two results, or
+// variants (also those `genlab sample` added) sampled from weights it no longer has.
+void clear_results(RunFile& file, std::ostream& out) {
+  for (const auto& row : file.read_summary())
+    if (row.text.count("name"))
+      out << "dropping variant '" << row.text.at("name") << "' of the earlier weights (its "
+          << "config variants are sampled again; `genlab sample` the others again)\n";
+  for (const char* group :
+       {"test", "samples", "estimators", "likelihood", "likelihood_points", "variants"})
+    file.remove(group);
+}
+
 }  // namespace
 
-RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out,
-                          const std::string& resume_path) {
+RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out, const RunOptions& options) {
   if (c.threads > 0) set_num_threads(c.threads);
-  const bool resuming = !resume_path.empty();
-  RunFile file = resuming ? open_for_resume(resume_path, c) : create_run_file(c);
+  const bool resuming = !options.resume.empty();
+  // Everything that can fail early, before any file is touched.
+  const Generator root(c.seed);
+  auto data = make_dataset(c.data, c.seed);
+  auto family = find_family(c.model.family).make({c, *data, root});
+  const std::string path = resuming ? options.resume : place_new_run(c, options.overwrite);
+  const RunLock lock(path, resuming ? RunLock::Stale::take_over : RunLock::Stale::refuse, &out);
+  RunFile file = resuming ? open_for_resume(path, c, out)
+                          : create_run_file(c, path, options.command_line);
   const StopSignalGuard stop_guard;
-  Run r{c, file, out, Generator(c.seed), nullptr, nullptr, nullptr};
+  Run r{c, file, out, root, std::move(data), std::move(family), nullptr};
   RunSummary summary{file.path(), "completed", {}};
   try {
-    r.data = make_dataset(c.data, c.seed);
-    r.family = find_family(c.model.family).make({c, *r.data, r.root});
+    if (resuming) clear_results(file, out);
     if (r.family->sampling_target()) r.sample_eval = std::make_unique<SampleEvaluator>(c, *r.data, r.root);
     out << "genlab run '" << c.name << "': " << r.family->describe() << " on " << c.data.name;
     if (r.family->trainable()) {
@@ -183,6 +201,9 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out,
     file.set_status(summary.status);
     if (!summary.variants.empty()) out << "\n" << format_variants_table(summary.variants);
     out << "run file: " << file.path() << " (" << summary.status << ")\n";
+    if (c.output.path.empty() && !resuming)
+      out << "latest run of '" << c.name << "': " << c.output.folder << "/" << c.name
+          << "/latest/run.h5\n";
     return summary;
   } catch (const std::exception& e) {
     try {
@@ -209,6 +230,7 @@ SummaryRow add_variant(const std::string& path, const std::string& sampler,
     if (r.text.count("name") && r.text.at("name") == v.name)
       throw std::runtime_error(path + ": a variant named '" + v.name +
                                "' exists already (pick another with name=...)");
+  const RunLock lock(path, RunLock::Stale::refuse);
   const auto data = make_dataset(c.data, c.seed);
   const Generator root(c.seed);
   const std::unique_ptr<Family> family = find_family(c.model.family).make({c, *data, root});

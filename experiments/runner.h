@@ -25,10 +25,24 @@ struct RunSummary {
   std::vector<SummaryRow> variants;
 };
 
-// resume_path: continue the run in that file from its latest /checkpoint (same config and
-// thread count); the result equals an uninterrupted run bitwise (timings aside).
+struct RunOptions {
+  // Continue (or extend) the run in this file from its latest /checkpoint; with the same
+  // config and thread count the result equals an uninterrupted run bitwise (timings aside).
+  std::string resume;
+  bool overwrite = false;    // replace an existing output.path
+  std::string command_line;  // stored in the run file (and beside it in its own folder)
+};
+
+// The run holds RUN.lock while it writes (run_lock.h); the run file is created only once
+// the data and the model are built, so a typo there leaves no file behind.
 RunSummary run_experiment(const ExperimentConfig& config, std::ostream& out,
-                          const std::string& resume_path = "");
+                          const RunOptions& options = {});
+inline RunSummary run_experiment(const ExperimentConfig& config, std::ostream& out,
+                                 const std::string& resume_path) {
+  RunOptions options;
+  options.resume = resume_path;
+  return run_experiment(config, out, options);
+}
 
 // `genlab sample`: reloads the model (sampling weights) and config from a run file,
 // samples one more variant from the run's initial noise and adds it to /variants.

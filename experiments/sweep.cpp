@@ -1,5 +1,6 @@
 #include "experiments/sweep.h"
 
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -33,39 +34,81 @@ std::vector<std::vector<std::string>> expand_sweep(const std::vector<std::string
   return points;
 }
 
+namespace {
+
+// The sweep's folder (its own, new) or stem, and each point's run file within it.
+struct SweepLayout {
+  std::string index;
+  std::vector<std::string> files;
+};
+
+SweepLayout lay_out(const ExperimentConfig& base, size_t points, bool overwrite) {
+  namespace fs = std::filesystem;
+  SweepLayout l;
+  auto number = [](size_t i) {
+    std::ostringstream s;
+    s << std::setw(3) << std::setfill('0') << i;
+    return s.str();
+  };
+  if (base.output.path.empty()) {
+    const fs::path parent = fs::path(base.output.folder) / base.name;
+    fs::create_directories(parent);
+    const std::time_t t = std::time(nullptr);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "multirun_%Y-%m-%d_%H-%M-%S", std::gmtime(&t));
+    fs::path dir;
+    for (int n = 0;; ++n) {
+      dir = parent / (n == 0 ? std::string(stamp) : std::string(stamp) + "_" + std::to_string(n));
+      if (fs::create_directory(dir)) break;
+    }
+    l.index = (dir / "index.tsv").string();
+    for (size_t i = 0; i < points; ++i) l.files.push_back((dir / number(i) / "run.h5").string());
+    return l;
+  }
+  std::string stem = base.output.path;
+  if (stem.size() > 3 && stem.substr(stem.size() - 3) == ".h5") stem.resize(stem.size() - 3);
+  l.index = stem + "_index.tsv";
+  for (size_t i = 0; i < points; ++i) l.files.push_back(stem + "_" + number(i) + ".h5");
+  if (!overwrite)
+    for (const auto& f : std::vector<std::string>{l.index, l.files[0]})
+      if (fs::exists(f))
+        throw std::runtime_error(f + " exists: an earlier sweep wrote there; nothing was "
+                                 "written. Choose --overwrite, another output.path, or none "
+                                 "(the sweep then gets its own folder)");
+  const fs::path dir = fs::path(l.index).parent_path();
+  if (!dir.empty()) fs::create_directories(dir);
+  return l;
+}
+
+}  // namespace
+
 std::string run_sweep(const std::string& config_path, const std::vector<std::string>& overrides,
-                      std::ostream& out) {
+                      std::ostream& out, const SweepOptions& options) {
   const auto points = expand_sweep(overrides);
   const ExperimentConfig base =
       load_experiment_config(config_path, overrides.empty() ? overrides : points[0]);
-  std::string stem = base.output.path;
-  if (stem.size() > 3 && stem.substr(stem.size() - 3) == ".h5") stem.resize(stem.size() - 3);
   std::vector<ExperimentConfig> configs;
-  for (size_t i = 0; i < points.size(); ++i) {
-    std::ostringstream file;
-    file << stem << "_" << std::setw(3) << std::setfill('0') << i << ".h5";
-    auto o = points[i];
-    o.push_back("output.path=" + file.str());
-    configs.push_back(load_experiment_config(config_path, o));
-  }
-  const std::string index = stem + "_index.tsv";
-  const std::filesystem::path dir = std::filesystem::path(index).parent_path();
-  if (!dir.empty()) std::filesystem::create_directories(dir);
-  std::ofstream idx(index);
-  if (!idx) throw std::runtime_error(index + ": cannot write the sweep index");
+  for (const auto& p : points) configs.push_back(load_experiment_config(config_path, p));
+  const SweepLayout layout = lay_out(base, points.size(), options.overwrite);
+  std::ofstream idx(layout.index);
+  if (!idx) throw std::runtime_error(layout.index + ": cannot write the sweep index");
+  const std::filesystem::path index_dir = std::filesystem::path(layout.index).parent_path();
   for (size_t i = 0; i < configs.size(); ++i) {
     out << "=== sweep point " << i + 1 << "/" << configs.size() << ":";
     for (const auto& o : points[i]) out << " " << o;
     out << "\n";
-    const auto r = run_experiment(configs[i], out);
-    idx << std::filesystem::path(configs[i].output.path).filename().string();
+    configs[i].output.path = layout.files[i];
+    RunOptions run;
+    run.overwrite = options.overwrite, run.command_line = options.command_line;
+    const auto r = run_experiment(configs[i], out, run);
+    idx << std::filesystem::relative(layout.files[i], index_dir.empty() ? "." : index_dir).string();
     for (const auto& o : points[i]) idx << "\t" << o;
     idx << "\n" << std::flush;
     if (r.status != "completed")
       throw std::runtime_error("sweep stopped: point " + std::to_string(i + 1) + " " + r.status);
   }
-  out << "sweep index: " << index << "\n";
-  return index;
+  out << "sweep index: " << layout.index << "\n";
+  return layout.index;
 }
 
 }  // namespace genlab

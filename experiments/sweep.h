@@ -1,7 +1,10 @@
 // Sweeps (`genlab run CONFIG --multirun a=1,2 b=x,y`): the Cartesian product of the
-// comma-separated override values, one run file per point (<output stem>_<i>.h5) and a
-// tab-separated index (<output stem>_index.tsv: file name, then the point's overrides)
-// that python's load_runs(index) reads.
+// comma-separated override values, one run per point and a tab-separated index (the run
+// file's path relative to the index, then the point's overrides) that python's
+// load_runs(index) reads. Without output.path a sweep gets its own folder,
+// output.folder/<name>/multirun_<UTC date>_<time>[_n]/ with 000/run.h5, 001/run.h5, ...
+// and index.tsv; with output.path, <stem>_000.h5 ... and <stem>_index.tsv beside it,
+// refused when any of them exists (unless --overwrite). No sweep writes over another.
 #pragma once
 
 #include <ostream>
@@ -13,9 +16,14 @@ namespace genlab {
 // ["a=1,2", "b=x"] -> [["a=1", "b=x"], ["a=2", "b=x"]] (the last key varies fastest).
 std::vector<std::vector<std::string>> expand_sweep(const std::vector<std::string>& overrides);
 
+struct SweepOptions {
+  bool overwrite = false;
+  std::string command_line;
+};
+
 // Runs every point; returns the index file's path. Each point's config is validated
 // before any runs, so a bad value fails the sweep up front.
 std::string run_sweep(const std::string& config_path, const std::vector<std::string>& overrides,
-                      std::ostream& out);
+                      std::ostream& out, const SweepOptions& options = {});
 
 }  // namespace genlab

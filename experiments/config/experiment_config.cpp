@@ -119,7 +119,9 @@ void fields(V& v, SamplerVariant& s) {
 
 template <class V>
 void fields(V& v, OutputConfig& o) {
-  v.field("path", o.path, "the run file", Rule().or_auto("runs/<name>.h5"));
+  v.field("path", o.path, "the run file; an existing one is refused (genlab run --overwrite)",
+          Rule().or_auto("a new folder <folder>/<name>/<UTC date>_<time>/ with run.h5"));
+  v.field("folder", o.folder, "where runs without a path go", non_empty());
 }
 
 template <class V>
@@ -136,8 +138,6 @@ void fields(V& v, ExperimentConfig& c) {
   v.section("evaluate", c.evaluate, "evaluation");
   v.list("samplers", c.samplers, "sampler variants, each sampled from the same noise");
   v.section("output", c.output, "output");
-  if constexpr (V::reading)
-    if (c.output.path.empty()) c.output.path = "runs/" + c.name + ".h5";
 }
 
 namespace {
@@ -160,6 +160,48 @@ ExperimentConfig load_experiment_config(const std::string& path,
 ExperimentConfig parse_experiment_config(const std::string& yaml_text, const std::string& name,
                                          const std::vector<std::string>& overrides) {
   return read(YamlSource::parse(yaml_text, name, overrides));
+}
+
+namespace {
+
+// Every scalar of a YAML document by dotted path.
+void flatten(const YAML::Node& n, const std::string& path, std::map<std::string, std::string>& out) {
+  if (n.IsMap()) {
+    for (const auto& kv : n)
+      flatten(kv.second, path.empty() ? kv.first.Scalar() : path + "." + kv.first.Scalar(), out);
+  } else if (n.IsSequence()) {
+    bool scalars = true;
+    for (const auto& item : n) scalars = scalars && item.IsScalar();
+    if (scalars) {  // a list of numbers or names is one value
+      YAML::Emitter e;
+      e << YAML::Flow << n;
+      out[path] = e.c_str();
+      return;
+    }
+    for (size_t i = 0; i < n.size(); ++i) flatten(n[i], path + "[" + std::to_string(i) + "]", out);
+  } else {
+    out[path] = n.IsNull() ? "" : n.Scalar();
+  }
+}
+
+}  // namespace
+
+std::vector<ConfigChange> config_changes(const std::string& stored_yaml,
+                                         const std::string& given_yaml) {
+  std::map<std::string, std::string> a, b;
+  flatten(YAML::Load(stored_yaml), "", a);
+  flatten(YAML::Load(given_yaml), "", b);
+  std::vector<ConfigChange> changes;
+  for (const auto& [k, v] : a) {
+    const auto it = b.find(k);
+    if (it == b.end())
+      changes.push_back({k, v, "(absent)"});
+    else if (it->second != v)
+      changes.push_back({k, v, it->second});
+  }
+  for (const auto& [k, v] : b)
+    if (!a.count(k)) changes.push_back({k, "(absent)", v});
+  return changes;
 }
 
 SamplerVariant parse_sampler_variant(const std::string& sampler,

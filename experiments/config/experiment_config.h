@@ -64,7 +64,11 @@ struct SamplerVariant {
 };
 
 struct OutputConfig {
-  std::string path;  // default: runs/<name>.h5
+  // Empty: a new folder FOLDER/<name>/<UTC date>_<time>[_n]/ holding run.h5, config.yaml
+  // and command.txt (FOLDER/<name>/latest points to the newest). Given: that file, which
+  // must not exist yet (genlab run --overwrite replaces a finished one).
+  std::string path;
+  std::string folder = "runs";
 };
 
 struct ExperimentConfig {
@@ -84,6 +88,14 @@ ExperimentConfig load_experiment_config(const std::string& path,
 ExperimentConfig parse_experiment_config(const std::string& yaml_text, const std::string& name,
                                          const std::vector<std::string>& overrides = {});
 std::string to_yaml(const ExperimentConfig& c);
+// What differs between two resolved configs, key by key (dotted paths; list items as
+// samplers[1].steps), for `--resume` to name.
+struct ConfigChange {
+  std::string key, stored, given;
+};
+std::vector<ConfigChange> config_changes(const std::string& stored_yaml,
+                                         const std::string& given_yaml);
+
 // A variant from the command line (`genlab sample RUN --sampler heun steps=32 name=h32`):
 // name, steps, grid, rho, shift, final_step are the variant's keys, others the sampler's.
 // `run` is the run's config (its process gives the default grid).

@@ -57,7 +57,8 @@ TEST_CASE("config: defaults, values and overrides", "[config]") {
   REQUIRE(c.samplers.size() == 2);
   CHECK(c.samplers[0].name == "heun-10");
   CHECK(c.samplers[1].options.at("S_churn") == 10);
-  CHECK(c.output.path == "runs/tiny.h5");
+  CHECK(c.output.path.empty());  // a new folder runs/tiny/<UTC time>/ per run
+  CHECK(c.output.folder == "runs");
   // Overrides are typed by YAML's rules and may add keys that the file left out.
   const ExperimentConfig o = parse_experiment_config(
       kGood, "good.yaml",

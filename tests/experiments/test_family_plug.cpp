@@ -115,6 +115,7 @@ void register_gaussian_fit() {
 std::string temp_path(const std::string& name) {
   const auto dir = std::filesystem::temp_directory_path() / "genlab_tests";
   std::filesystem::create_directories(dir);
+  std::filesystem::remove(dir / name);  // a fresh path: runs refuse to write over a file
   return (dir / name).string();
 }
 

@@ -31,6 +31,7 @@ namespace {
 std::string temp_path(const std::string& name) {
   const auto dir = std::filesystem::temp_directory_path() / "genlab_tests";
   std::filesystem::create_directories(dir);
+  std::filesystem::remove(dir / name);  // a fresh path: runs refuse to write over a file
   return (dir / name).string();
 }
 
@@ -303,6 +304,7 @@ TEST_CASE("sweeps: Cartesian product, one run file per point, an index", "[runne
            "evaluate: {samples: 200}\nsamplers: [{sampler: euler, steps: 5}]\n";
   }
   std::ostringstream log;
+  for (const char* f : {"sweep_000.h5", "sweep_001.h5", "sweep_index.tsv"}) temp_path(f);
   const std::string index = run_sweep(
       cfg, {"output.path=" + temp_path("sweep.h5"), "samplers.0.steps=5", "seed=1,2"}, log);
   std::ifstream in(index);
@@ -312,11 +314,28 @@ TEST_CASE("sweeps: Cartesian product, one run file per point, an index", "[runne
         "sweep_000.h5\toutput.path=" + temp_path("sweep.h5") + "\tsamplers.0.steps=5\tseed=1");
   CHECK(line2.rfind("sweep_001.h5\t", 0) == 0);
   CHECK_FALSE(std::getline(in, extra));
-  CHECK(RunFile::open(temp_path("sweep_001.h5")).attrs().at("seed") == "2");
+  const auto dir = std::filesystem::path(index).parent_path();
+  CHECK(RunFile::open((dir / "sweep_001.h5").string()).attrs().at("seed") == "2");
   // A bad value anywhere in the sweep fails before anything runs.
   CHECK_THROWS_WITH(run_sweep(cfg, {"output.path=" + temp_path("bad.h5"), "seed=1,x"}, log),
                     Catch::Matchers::Contains("seed"));
   CHECK_FALSE(std::filesystem::exists(temp_path("bad_000.h5")));
+  // A second sweep never writes over the first: refused on an explicit path, its own
+  // folder (with an index) without one.
+  CHECK_THROWS_WITH(run_sweep(cfg, {"output.path=" + temp_path("sweep.h5"), "seed=1,2"}, log),
+                    Catch::Matchers::Contains("an earlier sweep wrote there"));
+  const std::string folder = (dir / "sweeps").string();
+  std::filesystem::remove_all(folder);
+  const std::string a = run_sweep(cfg, {"output.folder=" + folder, "seed=1,2"}, log);
+  const std::string b = run_sweep(cfg, {"output.folder=" + folder, "seed=1,2"}, log);
+  CHECK(a != b);
+  CHECK(std::filesystem::path(a).parent_path().parent_path() == std::filesystem::path(folder) / "s");
+  std::ifstream ia(a);
+  std::getline(ia, line1);
+  CHECK(line1 == "000/run.h5\toutput.folder=" + folder + "\tseed=1");
+  CHECK(RunFile::open((std::filesystem::path(a).parent_path() / "001/run.h5").string())
+            .attrs()
+            .at("seed") == "2");
 }
 
 TEST_CASE("a run that fails is marked failed with its error, and compare reads two runs",

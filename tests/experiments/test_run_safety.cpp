@@ -1,0 +1,202 @@
+// Runs are never overwritten or mixed: each default run gets its own folder, an existing
+// output.path is refused without --overwrite, a second writer fails at once on the lock
+// (real child processes), a stale lock is reported, resume names the keys that differ,
+// extends a finished run and says when threads changed.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "experiments/config/experiment_config.h"
+#include "experiments/run_lock.h"
+#include "experiments/runner.h"
+
+using namespace genlab;
+using Catch::Matchers::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / "genlab_tests" / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+const char* kSmall = R"(name: small
+data: {name: moons}
+model: {family: diffusion, net: {width: 16, depth: 1, embedding_dim: 8}}
+train: {steps: 40, batch_size: 32, log_every: 10, eval_every: 0, checkpoint_every: 20}
+evaluate: {samples: 100, eval_steps: 3}
+samplers: [{sampler: euler, steps: 4}]
+)";
+
+ExperimentConfig small(const std::vector<std::string>& overrides) {
+  return parse_experiment_config(kSmall, "small.yaml", overrides);
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// `genlab run CFG ARGS` as a child process (output to /dev/null).
+pid_t spawn_run(const std::string& cfg, const std::vector<std::string>& extra) {
+  std::vector<std::string> args{GENLAB_BINARY, "run", cfg};
+  args.insert(args.end(), extra.begin(), extra.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  REQUIRE(posix_spawn(&pid, GENLAB_BINARY, &actions, nullptr, argv.data(), environ) == 0);
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+// Waits until the child's run file has a checkpoint (it is then writing).
+void wait_for_checkpoint(const std::string& path) {
+  for (int i = 0; i < 4000; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    try {
+      if (RunFile::open(path).group_attrs("checkpoint").count("step")) return;
+    } catch (const std::exception&) {
+    }
+  }
+  FAIL("the child run never wrote a checkpoint");
+}
+
+}  // namespace
+
+TEST_CASE("each run without output.path gets its own folder, an existing path is refused",
+          "[runner][safety]") {
+  const fs::path dir = fresh_dir("placement");
+  std::ostringstream log;
+  const auto a = run_experiment(small({"output.folder=" + dir.string()}), log,
+                                RunOptions{"", false, "genlab run small.yaml"});
+  const auto b = run_experiment(small({"output.folder=" + dir.string()}), log);
+  CHECK(a.path != b.path);
+  for (const auto& p : {a.path, b.path}) {
+    CHECK(fs::path(p).filename() == "run.h5");
+    CHECK(fs::path(p).parent_path().parent_path() == dir / "small");
+    CHECK(fs::exists(fs::path(p).parent_path() / "config.yaml"));
+    CHECK(fs::exists(fs::path(p).parent_path() / "command.txt"));
+  }
+  CHECK(fs::equivalent(dir / "small" / "latest" / "run.h5", b.path));
+  const auto attrs = RunFile::open(a.path).attrs();
+  CHECK(attrs.at("command_line") == "genlab run small.yaml");
+  CHECK_THAT(attrs.at("config_yaml"), Contains("path: " + a.path));  // where it went
+  CHECK(attrs.count("git_commit") == 1);
+  CHECK((attrs.at("git_dirty") == "true" || attrs.at("git_dirty") == "false"));
+  std::ifstream cmd(fs::path(a.path).parent_path() / "command.txt");
+  std::string line;
+  std::getline(cmd, line);
+  CHECK(line == "genlab run small.yaml");
+
+  // An explicit output.path that exists: refused, naming the file and the choices.
+  const std::string path = (dir / "fixed.h5").string();
+  run_experiment(small({"output.path=" + path}), log);
+  const std::string refused = error_of([&] { run_experiment(small({"output.path=" + path}), log); });
+  CHECK_THAT(refused, Contains(path + " exists (a run whose status is 'completed'"));
+  CHECK_THAT(refused, Contains("--overwrite"));
+  CHECK_THAT(refused, Contains("--resume " + path));
+  // A data error with --overwrite leaves the existing run untouched: the file is created
+  // only once data and model are built.
+  CHECK_THAT(error_of([&] {
+               run_experiment(parse_experiment_config(
+                                  "name: small\ndata: {name: hdf5, path: /nonexistent.h5}\n"
+                                  "model: {family: autoregressive}\n",
+                                  "typo.yaml", {"output.path=" + path}),
+                              log, RunOptions{"", true, ""});
+             }),
+             Contains("/nonexistent.h5"));
+  CHECK(RunFile::open(path).attrs().at("status") == "completed");
+  CHECK(run_experiment(small({"output.path=" + path, "seed=5"}), log, RunOptions{"", true, ""})
+            .status == "completed");
+  CHECK(RunFile::open(path).attrs().at("seed") == "5");
+}
+
+TEST_CASE("a second writer fails at once on the lock, a stale lock is reported",
+          "[runner][safety][lock]") {
+  const fs::path dir = fresh_dir("lock");
+  const std::string cfg = (dir / "small.yaml").string(), path = (dir / "live.h5").string();
+  std::ofstream(cfg) << kSmall;
+  const pid_t child = spawn_run(cfg, {"train.steps=100000000", "output.path=" + path});
+  wait_for_checkpoint(path);
+  std::ostringstream log;
+  // A run with --overwrite, a --resume and a genlab sample of the live run all fail.
+  const std::string busy = "is being written by pid " + std::to_string(child);
+  CHECK_THAT(error_of([&] {
+               run_experiment(small({"output.path=" + path}), log, RunOptions{"", true, ""});
+             }),
+             Contains(busy));
+  CHECK_THAT(error_of([&] { run_experiment(small({"output.path=" + path}), log, path); }),
+             Contains(busy));
+  CHECK_THAT(error_of([&] { add_variant(path, "euler", {"steps=3"}, log); }), Contains(busy));
+  CHECK_THAT(lock_holder(path), Contains(std::to_string(child)));
+
+  // Killed outright: the lock stays, and is reported as stale, not taken over...
+  kill(child, SIGKILL);
+  int status = 0;
+  waitpid(child, &status, 0);
+  const std::string stale = error_of([&] {
+    run_experiment(small({"output.path=" + path}), log, RunOptions{"", true, ""});
+  });
+  CHECK_THAT(stale, Contains("has a stale lock: its writer, pid " + std::to_string(child)));
+  CHECK_THAT(stale, Contains("--resume"));
+  CHECK_THAT(error_of([&] { RunLock lock(path, RunLock::Stale::refuse); }), Contains("stale lock"));
+  // ...except by --resume, which says so (here it then refuses the changed config).
+  std::ostringstream notice;
+  CHECK_NOTHROW(RunLock(path, RunLock::Stale::take_over, &notice));
+  CHECK_THAT(notice.str(), Contains("taking over the stale lock of pid " + std::to_string(child)));
+  CHECK(lock_holder(path).empty());  // released when the lock went out of scope
+}
+
+TEST_CASE("resume names the keys that differ, extends a finished run, allows new threads",
+          "[runner][safety][resume]") {
+  const fs::path dir = fresh_dir("resume_keys");
+  const std::string path = (dir / "r.h5").string();
+  std::ostringstream log;
+  run_experiment(small({"output.path=" + path}), log);
+  const std::string first_threads = RunFile::open(path).attrs().at("threads");
+  // A finished run: nothing to resume unless it is extended.
+  CHECK_THAT(error_of([&] { run_experiment(small({"output.path=" + path}), log, path); }),
+             Contains("the run completed; nothing to resume (to extend it"));
+  const std::string differs = error_of([&] {
+    run_experiment(small({"output.path=" + path, "train.lr=0.002", "model.net.width=8"}), log, path);
+  });
+  CHECK_THAT(differs, Contains("train.lr: stored 0.001, given 0.002"));
+  CHECK_THAT(differs, Contains("model.net.width: stored 16, given 8"));
+  // Extending: 40 -> 60 steps from the final checkpoint; results are written once.
+  const auto extended =
+      run_experiment(small({"output.path=" + path, "train.steps=60", "threads=1"}), log, path);
+  CHECK(extended.status == "completed");
+  const RunFile f = RunFile::open(path);
+  CHECK(f.read_columns("train").at("step").back() == 60);
+  CHECK(f.read_summary().size() == 1);
+  CHECK_THAT(f.attrs().at("config_yaml"), Contains("steps: 60"));
+  CHECK_THAT(f.attrs().at("resume_changes"), Contains("train.steps: stored 40, given 60"));
+  CHECK_THAT(log.str(), Contains("resuming with changes"));
+  // Threads changed (the first run used all cores): said, and recorded.
+  CHECK(f.attrs().at("threads") == "1");
+  if (first_threads != "1") {
+    CHECK_THAT(f.attrs().at("resume_bitwise"), Contains("threads " + first_threads + " -> 1"));
+    CHECK_THAT(log.str(), Contains("will not be bitwise"));
+  }
+}
