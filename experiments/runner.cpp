@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -91,6 +92,13 @@ void train(Run& r, bool resuming) {
   if (resuming) {
     TrainingState state = r.family->save();  // names the groups to read
     s = load_checkpoint(r.file, state);
+    for (const auto& [group, tensors] : state.tensors)
+      for (const auto& [name, t] : tensors)
+        for (const float v : t.to_vector())
+          if (!std::isfinite(v))
+            throw std::runtime_error(r.file.path() + ": the checkpoint of step " +
+                                     std::to_string(s.step) + " holds a non-finite value in " +
+                                     group + "/" + name + "; it cannot be resumed");
     r.family->load(state);
     data_rng.set_state(s.data), noise_rng.set_state(s.noise);
     r.file.truncate_after_step("train", static_cast<double>(s.step));
@@ -108,6 +116,16 @@ void train(Run& r, bool resuming) {
     }
     const float lr = schedule.lr_at(step - 1);
     const auto st = r.family->train_step(batches.batch(step - 1, data_rng), noise_rng, lr);
+    if (!std::isfinite(st.loss) || !std::isfinite(st.grad_norm))
+      throw std::runtime_error(
+          "step " + std::to_string(step) + ": the " +
+          (std::isfinite(st.loss) ? "gradient norm is " + format_number(st.grad_norm)
+                                  : "loss is " + format_number(st.loss)) +
+          ": training diverged (" +
+          (s.step > 0 ? "the checkpoint of step " + std::to_string(s.step) +
+                            " is the last with finite weights"
+                      : std::string("before any checkpoint")) +
+          "); lower train.lr, set train.grad_clip, or check the data");
     s.window_loss += st.loss, s.window_grad += st.grad_norm, ++s.window;
     if (step % t.log_every == 0 || step == r.total_steps) {
       std::map<std::string, double> row{{"step", double(step)},

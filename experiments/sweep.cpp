@@ -12,17 +12,45 @@
 
 namespace genlab {
 
+namespace {
+
+// "1,2,3" -> {"1", "2", "3"}. A comma inside quotes ('a,b' or "a,b") or brackets ([1, 2])
+// does not split, so paths and lists can be swept; an empty value is an error.
+std::vector<std::string> sweep_values(const std::string& override_text, const std::string& list) {
+  std::vector<std::string> values{""};
+  int depth = 0;
+  char quote = 0;
+  for (const char ch : list) {
+    if (quote) {
+      if (ch == quote) quote = 0;
+    } else if (ch == '\'' || ch == '"') {
+      quote = ch;
+    } else if (ch == '[' || ch == '{') {
+      ++depth;
+    } else if ((ch == ']' || ch == '}') && depth > 0) {
+      --depth;
+    } else if (ch == ',' && depth == 0) {
+      values.emplace_back();
+      continue;
+    }
+    values.back() += ch;
+  }
+  if (quote || depth) throw ConfigError("override '" + override_text + "': unbalanced quote or bracket");
+  for (const auto& v : values)
+    if (v.find_first_not_of(" \t") == std::string::npos)
+      throw ConfigError("override '" + override_text + "': empty value in the sweep list");
+  return values;
+}
+
+}  // namespace
+
 std::vector<std::vector<std::string>> expand_sweep(const std::vector<std::string>& overrides) {
   std::vector<std::vector<std::string>> points{{}};
   for (const auto& o : overrides) {
     const auto eq = o.find('=');
     if (eq == std::string::npos || eq == 0)
       throw ConfigError("override '" + o + "': expected key.path=value");
-    std::vector<std::string> values;
-    std::stringstream ss(o.substr(eq + 1));
-    for (std::string v; std::getline(ss, v, ',');) values.push_back(v);
-    if (values.empty() || o.back() == ',')
-      throw ConfigError("override '" + o + "': empty value in the sweep list");
+    const std::vector<std::string> values = sweep_values(o, o.substr(eq + 1));
     std::vector<std::vector<std::string>> next;
     for (const auto& p : points)
       for (const auto& v : values) {

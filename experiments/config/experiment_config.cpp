@@ -97,6 +97,7 @@ void fields(V& v, SamplerVariant& s) {
     if (s.name.empty()) s.name = s.sampler + "-" + std::to_string(s.steps);
     v.check(s.name.find('/') == std::string::npos && s.name != "." && s.name != "summary", "name",
             "must not contain '/' nor be '.' or 'summary'");
+    v.check(s.name.size() <= 63, "name", "must be at most 63 bytes (the summary table's width)");
     if (!v.has("grid")) s.grid.kind = default_grid_kind(sampling_process(*v.context()));
   }
   v.field("grid", s.grid.kind, "time grid", one_of(time_grid_kinds()).or_auto("the process's own"));

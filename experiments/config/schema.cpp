@@ -84,6 +84,10 @@ template <class T>
 void ConfigReader::field(const char* key, T& value, const char*, const Rule& rule) {
   if constexpr (std::is_same_v<T, std::string>) {
     value = s_.get<std::string>(key, value);
+    for (const char ch : value)
+      if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f)
+        s_.fail(key, std::string("must not contain control characters") +
+                         (ch == '\n' ? " (a line break: an unterminated quote?)" : ""));
     if (!rule.names.empty() && !(value.empty() && rule.auto_allowed))
       value = s_.choice(key, value, rule.names);
     if (!rule.admits(value)) s_.fail(key, "must be " + rule.describe());

@@ -55,16 +55,139 @@ YamlSource YamlSource::load(const std::string& path, const std::vector<std::stri
   return parse(ss.str(), path, overrides);
 }
 
+namespace {
+
+// The byte offset of the first invalid UTF-8 sequence (overlong forms, surrogates and
+// code points past U+10FFFF included), or npos.
+size_t invalid_utf8_at(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    int n = 0;
+    uint32_t cp = 0, min = 0;
+    if (c < 0x80) n = 0, cp = c;
+    else if ((c & 0xE0) == 0xC0) n = 1, cp = c & 0x1F, min = 0x80;
+    else if ((c & 0xF0) == 0xE0) n = 2, cp = c & 0x0F, min = 0x800;
+    else if ((c & 0xF8) == 0xF0) n = 3, cp = c & 0x07, min = 0x10000;
+    else return i;
+    for (int k = 1; k <= n; ++k) {
+      if (i + k >= s.size()) return i;
+      const auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    if (n > 0 && (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))) return i;
+    i += n + 1;
+  }
+  return std::string::npos;
+}
+
+std::string line_col(const std::string& text, size_t offset) {
+  size_t line = 1, col = 1;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') ++line, col = 1;
+    else ++col;
+  }
+  return std::to_string(line) + ":" + std::to_string(col);
+}
+
+std::string mark_text(const YAML::Mark& m) {
+  return std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+}
+
+// A quoted scalar not closed on its own line. yaml-cpp lets an unterminated quote run to
+// the end of the file, swallowing every key after it into one string; a config never
+// needs a multi-line quoted string, so the opening quote's line:column is reported.
+// Returns "" or "line:col".
+std::string unclosed_quote(const std::string& text) {
+  size_t line_no = 0, pos = 0;
+  while (pos <= text.size()) {
+    const size_t end = std::min(text.find('\n', pos), text.size());
+    const std::string line = text.substr(pos, end - pos);
+    ++line_no;
+    char open = 0;
+    size_t start = 0;
+    for (size_t i = 0; i < line.size(); ++i) {
+      const char c = line[i];
+      if (!open) {
+        if (c == '#' && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) break;
+        if (c != '"' && c != '\'') continue;
+        const size_t prev = i == 0 ? std::string::npos : line.find_last_not_of(" \t", i - 1);
+        if (prev == std::string::npos || std::string(":-[{,?").find(line[prev]) != std::string::npos)
+          open = c, start = i;
+      } else if (open == '"' && c == '\\') {
+        ++i;
+      } else if (c == open) {
+        if (open == '\'' && i + 1 < line.size() && line[i + 1] == '\'') ++i;  // '' inside '...'
+        else open = 0;
+      }
+    }
+    if (open) return std::to_string(line_no) + ":" + std::to_string(start + 1);
+    pos = end + 1;
+  }
+  return "";
+}
+
+// A key given twice in one mapping: YAML forbids it and yaml-cpp would keep the first.
+void refuse_duplicate_keys(const YAML::Node& n, const std::string& file, const std::string& path) {
+  if (n.IsMap()) {
+    std::map<std::string, YAML::Mark> seen;
+    for (const auto& kv : n) {
+      const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+      if (!kv.first.IsScalar())
+        throw ConfigError(file + ":" + mark_text(kv.first.Mark()) + ": " + path +
+                          ": a key must be a plain name, not a list or mapping");
+      const std::string at = path.empty() ? key : path + "." + key;
+      if (seen.count(key))
+        throw ConfigError(file + ":" + mark_text(kv.first.Mark()) + ": " + at +
+                          ": duplicate key (first given at line " +
+                          std::to_string(seen.at(key).line + 1) + ")");
+      seen.emplace(key, kv.first.Mark());
+      refuse_duplicate_keys(kv.second, file, at);
+    }
+  } else if (n.IsSequence()) {
+    for (size_t i = 0; i < n.size(); ++i)
+      refuse_duplicate_keys(n[i], file, path + "[" + std::to_string(i) + "]");
+  }
+}
+
+// "a.b.c" -> {"a", "b", "c"}; an empty piece anywhere (a.b., a..b) is an error.
+std::vector<std::string> split_key_path(const std::string& path, const std::string& text) {
+  std::vector<std::string> keys;
+  size_t start = 0;
+  while (true) {
+    const size_t dot = path.find('.', start);
+    keys.push_back(path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    if (keys.back().empty())
+      throw ConfigError("override '" + text + "': empty key in the path '" + path + "'");
+    if (dot == std::string::npos) return keys;
+    start = dot + 1;
+  }
+}
+
+}  // namespace
+
 YamlSource YamlSource::parse(const std::string& text, const std::string& name,
                              const std::vector<std::string>& overrides) {
   YamlSource src;
   src.file_ = name;
+  if (const size_t bad = invalid_utf8_at(text); bad != std::string::npos)
+    throw ConfigError(name + ":" + line_col(text, bad) + ": invalid UTF-8 (byte offset " +
+                      std::to_string(bad) + ")");
+  if (const std::string at = unclosed_quote(text); !at.empty())
+    throw ConfigError(name + ":" + at +
+                      ": a quote opened here is not closed on its line (an unterminated quote "
+                      "would swallow the keys after it)");
   try {
-    src.root_ = YAML::Load(text);
+    const std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    if (docs.size() > 1)
+      throw ConfigError(name + ":" + mark_text(docs[1].Mark()) +
+                        ": a second YAML document (after ---); a config is one document");
+    src.root_ = docs.empty() ? YAML::Node() : docs[0];
   } catch (const YAML::ParserException& e) {
     throw ConfigError(name + ":" + std::to_string(e.mark.line + 1) + ":" +
                       std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
   }
+  refuse_duplicate_keys(src.root_, name, "");
   if (src.root_.IsNull()) src.root_ = YAML::Node(YAML::NodeType::Map);
   if (!src.root_.IsMap()) throw ConfigError(name + ": the config must be a mapping of sections");
   for (const auto& text_override : overrides) {
@@ -72,6 +195,11 @@ YamlSource YamlSource::parse(const std::string& text, const std::string& name,
     if (eq == std::string::npos || eq == 0)
       throw ConfigError("override '" + text_override + "': expected key.path=value");
     const std::string path = text_override.substr(0, eq), value = text_override.substr(eq + 1);
+    if (value.find_first_not_of(" \t") == std::string::npos)
+      throw ConfigError("override '" + text_override +
+                        "': empty value (give one; to use the default, leave the key out)");
+    if (const size_t bad = invalid_utf8_at(text_override); bad != std::string::npos)
+      throw ConfigError("override '" + text_override + "': invalid UTF-8");
     YAML::Node parsed;
     try {
       parsed = YAML::Load(value);
@@ -80,11 +208,9 @@ YamlSource YamlSource::parse(const std::string& text, const std::string& name,
     }
     // Walk (creating mappings) to the parent of the last key; a number indexes a list
     // (samplers.0.steps=32).
-    std::vector<std::string> keys;
-    std::stringstream ps(path);
-    for (std::string k; std::getline(ps, k, '.');) keys.push_back(k);
+    const std::vector<std::string> keys = split_key_path(path, text_override);
     auto is_index = [](const std::string& k) {
-      return !k.empty() && k.find_first_not_of("0123456789") == std::string::npos;
+      return !k.empty() && k.size() <= 9 && k.find_first_not_of("0123456789") == std::string::npos;
     };
     std::string canonical;  // the path as errors spell it: samplers[0].steps
     // (yaml-cpp's Node::operator= writes into the node; reset() rebinds the handle.)

@@ -61,7 +61,16 @@ std::vector<float> read_hdf5(const std::string& path, const std::string& name,
   if (dims.size() < 2 || dims.size() > 3)
     throw std::runtime_error(path + ": '" + name + "' must be [N, D] or [N, H, W]");
   std::vector<float> v = t.to_vector();
-  const float mx = v.empty() ? 0.0f : *std::max_element(v.begin(), v.end());
+  // Gray levels in [0, 1], or 0..255 (then scaled); anything else is refused, naming the
+  // first bad value: binarizing NaN or negative values would silently give zeros.
+  float mx = 0.0f;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!std::isfinite(v[i]) || v[i] < 0.0f || v[i] > 255.0f)
+      throw std::invalid_argument(path + ": '" + name + "' holds " + std::to_string(v[i]) +
+                               " at flat index " + std::to_string(i) +
+                               "; image data must be gray levels in [0, 1] or 0..255");
+    mx = std::max(mx, v[i]);
+  }
   if (mx > 1.0f)  // 0..255 gray levels
     for (auto& x : v) x /= 255.0f;
   return v;
@@ -86,6 +95,10 @@ ImageData load_image_data(const ImageDataOptions& o) {
         images_with_labels(dir, "train-images-idx3-ubyte", "train-labels-idx1-ubyte");
     const IdxArray te = images_with_labels(dir, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
     d.height_ = tr.dims[1], d.width_ = tr.dims[2];
+    if (te.dims[1] != tr.dims[1] || te.dims[2] != tr.dims[2])
+      throw std::runtime_error(dir + ": the test images are " + std::to_string(te.dims[1]) + "x" +
+                               std::to_string(te.dims[2]) + ", the training images " +
+                               std::to_string(tr.dims[1]) + "x" + std::to_string(tr.dims[2]));
     n_train = tr.dims[0], n_test = te.dims[0];
     train = to_unit(tr.data), test = to_unit(te.data);
   } else if (o.source == "hdf5") {
@@ -98,6 +111,11 @@ ImageData load_image_data(const ImageDataOptions& o) {
     try {
       test = read_hdf5(o.path, o.hdf5_dataset + "_test", test_dims);
       n_test = test_dims[0];
+      if (std::vector<int64_t>(test_dims.begin() + 1, test_dims.end()) !=
+          std::vector<int64_t>(dims.begin() + 1, dims.end()))
+        throw std::invalid_argument(o.path + ": '" + o.hdf5_dataset +
+                                    "_test' has examples of another shape than '" +
+                                    o.hdf5_dataset + "'");
     } catch (const std::runtime_error&) {  // no test set given: none
     }
   } else {

@@ -11,6 +11,7 @@
 #include "experiments/families/autoregressive_family.h"
 #include "experiments/families/diffusion_family.h"
 #include "experiments/families/vae_family.h"
+#include "experiments/sweep.h"
 
 using namespace genlab;
 using Catch::Matchers::Contains;
@@ -259,4 +260,48 @@ TEST_CASE("config: non-finite numbers, threads, the analytic family's sigma_data
              Contains("samplers[0].rho: must be a finite number"));
   CHECK_THAT(error_of("samplers:\n  - {sampler: heun, name: summary}\n"),
              Contains("samplers[0].name: must not contain '/' nor be '.' or 'summary'"));
+}
+
+TEST_CASE("config text that YAML would accept wrongly is refused, with its location",
+          "[config][text]") {
+  // A key given twice: YAML forbids it, yaml-cpp would keep the first silently.
+  CHECK_THAT(error_of("train:\n  steps: 5\n  steps: 6\n"),
+             Contains("bad.yaml:3:3: train.steps: duplicate key (first given at line 2)"));
+  CHECK_THAT(error_of("train: {steps: 5}\nseed: 1\ntrain: {bogus: 1}\n"),
+             Contains("bad.yaml:3:1: train: duplicate key (first given at line 1)"));
+  // A second document would be ignored.
+  CHECK_THAT(error_of("seed: 1\n---\nseed: 2\n"), Contains("a second YAML document"));
+  // An unterminated quote runs into the next lines: a line break in a name.
+  CHECK_THAT(error_of("name: \"tiny\nseed: 3\ntrain: {steps: 5}\n"),
+             Contains("bad.yaml:1:7: a quote opened here is not closed on its line"));
+  CHECK_THAT(error_of("seed: 1\nsamplers:\n  - {sampler: 'heun, steps: 5}\n"),
+             Contains("bad.yaml:3:15: a quote opened here is not closed"));
+  // Quotes that close, apostrophes inside words and comments are fine.
+  CHECK(parse_experiment_config("name: 'it''s'  # a 'comment\nseed: 2\n", "q.yaml").name == "it's");
+  CHECK(parse_experiment_config("name: don't\n", "q.yaml").name == "don't");
+  CHECK_THAT(error_of("name: \"a\\0b\"\n"), Contains("name: must not contain control characters"));
+  CHECK_THAT(error_of("output: {path: \"x\\0.h5\"}\n"), Contains("output.path: must not contain control"));
+  // Invalid UTF-8, including an overlong encoding of '/'.
+  CHECK_THAT(error_of("name: a\xC0\xAF" "b\n"), Contains("bad.yaml:1:8: invalid UTF-8"));
+  CHECK_THAT(error_of("name: \xff\n"), Contains("invalid UTF-8"));
+  CHECK(parse_experiment_config("name: caf\xC3\xA9\n", "ok.yaml").name == "caf\xC3\xA9");
+  // Overrides: an empty value, an empty key piece, an index too large for any list.
+  CHECK_THAT(error_of(kGood, {"train.steps="}), Contains("override 'train.steps=': empty value"));
+  CHECK_THAT(error_of(kGood, {"train.steps.=5"}), Contains("empty key in the path"));
+  CHECK_THAT(error_of(kGood, {"samplers.99999999999999999999.steps=1"}),
+             Contains("is not an index into it"));
+  // Variant names fit the summary table.
+  CHECK_THAT(error_of("samplers:\n  - {sampler: heun, name: " + std::string(64, 'x') + "}\n"),
+             Contains("samplers[0].name: must be at most 63 bytes"));
+}
+
+TEST_CASE("sweep values: empty ones refused, commas inside quotes and brackets kept",
+          "[config][sweep]") {
+  CHECK_THROWS_WITH(expand_sweep({"seed=0,,1"}), Contains("empty value in the sweep list"));
+  CHECK_THROWS_WITH(expand_sweep({"seed=0,1,"}), Contains("empty value in the sweep list"));
+  const auto points = expand_sweep({"output.path='a,b.h5',c.h5", "model.hidden=[300,200],[50]"});
+  REQUIRE(points.size() == 4);
+  CHECK(points[0] == std::vector<std::string>{"output.path='a,b.h5'", "model.hidden=[300,200]"});
+  CHECK(points[3] == std::vector<std::string>{"output.path=c.h5", "model.hidden=[50]"});
+  CHECK_THROWS_WITH(expand_sweep({"a=[1,2"}), Contains("unbalanced"));
 }

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/rng.h"
 #include "experiments/config/experiment_config.h"
 #include "experiments/run_lock.h"
 #include "experiments/runner.h"
@@ -199,4 +200,46 @@ TEST_CASE("resume names the keys that differ, extends a finished run, allows new
     CHECK_THAT(f.attrs().at("resume_bitwise"), Contains("threads " + first_threads + " -> 1"));
     CHECK_THAT(log.str(), Contains("will not be bitwise"));
   }
+}
+
+TEST_CASE("divergence stops the run, naming the step; bad image data is refused",
+          "[runner][safety][diverge]") {
+  const fs::path dir = fresh_dir("diverge");
+  const std::string path = (dir / "d.h5").string();
+  std::ostringstream log;
+  // Data at 1e20 overflows float32 in the loss: a non-finite loss at the first step.
+  const std::string error = error_of([&] {
+    run_experiment(small({"output.path=" + path, "data.name=mixture", "data.weights=[1]",
+                          "data.means=[[1.0e20, 0]]", "data.variances=[[1, 1]]"}),
+                   log);
+  });
+  CHECK_THAT(error, Contains("training diverged"));
+  CHECK_THAT(error, Contains("step 1: the loss is inf"));
+  const auto attrs = RunFile::open(path).attrs();
+  CHECK(attrs.at("status") == "failed");
+  CHECK_THAT(attrs.at("error"), Contains("training diverged"));
+  CHECK_FALSE(RunFile::open(path).exists("/model"));  // no NaN weights as the result
+
+  // Image data: NaN, negative or out-of-range gray levels, and a test set of another
+  // shape, are refused naming the file (they were binarized to zeros, or read out of bounds).
+  const std::string images = (dir / "images.h5").string();
+  auto bad = Generator(1).uniform({20, 4, 4}).to_vector();
+  bad[37] = -0.5f;
+  RunFile::create(images, {}, "").write_tensors(
+      "data", {{"images", Tensor::from_vector(bad, {20, 4, 4})},
+               {"ok", Generator(2).uniform({20, 4, 4})},
+               {"ok_test", Generator(3).uniform({5, 3, 3})}});
+  auto image_run = [&](const std::string& dataset) {
+    return error_of([&] {
+      run_experiment(parse_experiment_config("name: i\ndata: {name: hdf5, path: " + images +
+                                                 ", hdf5_dataset: " + dataset +
+                                                 ", validation: 5}\nmodel: {family: autoregressive}\n",
+                                             "i.yaml", {"output.path=" + (dir / "i.h5").string()}),
+                     log);
+    });
+  };
+  CHECK_THAT(image_run("data/images"), Contains(images + ": 'data/images' holds -0.5"));
+  CHECK_THAT(image_run("data/images"), Contains("at flat index 37"));
+  CHECK_THAT(image_run("data/ok"), Contains("'data/ok_test' has examples of another shape"));
+  CHECK_FALSE(fs::exists(dir / "i.h5"));  // data errors come before the run file exists
 }
