@@ -202,7 +202,7 @@ TEST_CASE("resume names the keys that differ, extends a finished run, allows new
   }
 }
 
-TEST_CASE("divergence stops the run, naming the step; bad image data is refused",
+TEST_CASE("divergence stops the run naming the step, and bad image data is refused",
           "[runner][safety][diverge]") {
   const fs::path dir = fresh_dir("diverge");
   const std::string path = (dir / "d.h5").string();
