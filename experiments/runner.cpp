@@ -235,6 +235,7 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out, const Ru
 
 SummaryRow add_variant(const std::string& path, const std::string& sampler,
                        const std::vector<std::string>& settings, std::ostream& out) {
+  const RunLock lock(path, RunLock::Stale::refuse);  // before reading: a writer may be mid-write
   RunFile file = RunFile::open(path);
   const auto attrs = file.attrs();
   if (!attrs.count("config_yaml"))
@@ -248,7 +249,6 @@ SummaryRow add_variant(const std::string& path, const std::string& sampler,
     if (r.text.count("name") && r.text.at("name") == v.name)
       throw std::runtime_error(path + ": a variant named '" + v.name +
                                "' exists already (pick another with name=...)");
-  const RunLock lock(path, RunLock::Stale::refuse);
   const auto data = make_dataset(c.data, c.seed);
   const Generator root(c.seed);
   const std::unique_ptr<Family> family = find_family(c.model.family).make({c, *data, root});
