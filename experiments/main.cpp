@@ -6,21 +6,42 @@
 
 #include "core/parallel.h"
 #include "experiments/config/experiment_config.h"
+#include "experiments/catalog.h"
 #include "experiments/config/yaml_section.h"
+#include "experiments/run_lock.h"
+#include "experiments/variants_table.h"
 #include "experiments/run_file.h"
 #include "experiments/runner.h"
 #include "experiments/sweep.h"
 
 namespace {
 
+// The last row of /<group>, one line: "nll_nats 103.2, bits_per_dim 0.19".
+std::string last_row(const genlab::RunFile& f, const std::string& group) {
+  std::string s;
+  for (const auto& [col, values] : f.read_columns(group))
+    if (!values.empty() && col != "step")
+      s += (s.empty() ? "" : ", ") + col + " " + genlab::format_number(values.back());
+  return s;
+}
+
 int cmd_info(const std::string& path) {
   const genlab::RunFile f = genlab::RunFile::open(path);
   const auto attrs = f.attrs();
   const std::string status = genlab::effective_status(attrs);
   std::cout << path << "\n  status: " << status << "\n";
-  for (const char* k : {"name", "created_utc", "resumed_utc", "git_commit", "host", "pid", "seed",
-                        "threads", "error"})
-    if (attrs.count(k)) std::cout << "  " << k << ": " << attrs.at(k) << "\n";
+  for (const char* k : {"name", "created_utc", "resumed_utc", "git_commit", "git_dirty", "host",
+                        "pid", "seed", "threads", "resume_bitwise", "command_line", "error"})
+    if (attrs.count(k) && !attrs.at(k).empty())
+      std::cout << "  " << k << ": " << attrs.at(k) << "\n";
+  if (const std::string holder = genlab::lock_holder(path); !holder.empty())
+    std::cout << "  lock: " << holder << "\n";
+  if (attrs.count("config_yaml")) {
+    const auto c = genlab::flatten_config(attrs.at("config_yaml"));
+    std::cout << "  model: " << (c.count("model.family") ? c.at("model.family") : "?")
+              << (c.count("model.process") ? " (" + c.at("model.process") + ")" : "")
+              << ", data: " << (c.count("data.name") ? c.at("data.name") : "?") << "\n";
+  }
   const auto train = f.read_columns("train");
   if (train.count("step") && !train.at("step").empty())
     std::cout << "  /train: " << train.at("step").size() << " rows, last step "
@@ -29,8 +50,12 @@ int cmd_info(const std::string& path) {
   if (eval.count("step")) std::cout << "  /eval: " << eval.at("step").size() << " rows\n";
   std::cout << "  /model: " << (f.exists("/model") ? "yes" : "no")
             << ", /model/ema: " << (f.exists("/model/ema") ? "yes" : "no") << "\n";
+  for (const char* group : {"test", "likelihood"})
+    if (const std::string s = last_row(f, group); !s.empty())
+      std::cout << "  /" << group << ": " << s << "\n";
   const auto rows = f.read_summary();
-  std::cout << "  /variants: " << rows.size() << "\n\n" << genlab::format_variants_table(rows);
+  std::cout << "  /variants: " << rows.size() << "\n";
+  if (!rows.empty()) std::cout << "\n" << genlab::format_variants_table(rows);
   return status == "completed" ? 0 : 1;
 }
 
@@ -41,7 +66,8 @@ struct Args {
   bool resolved = false, csv = false, multirun = false, reference = false, overwrite = false;
   std::string command_line;
   int threads = -1;
-  CLI::App *run_cmd, *validate_cmd, *sample_cmd, *info_cmd, *compare_cmd, *config_cmd;
+  std::string list_what;
+  CLI::App *run_cmd, *validate_cmd, *sample_cmd, *info_cmd, *compare_cmd, *config_cmd, *list_cmd;
 };
 
 void add_run_and_validate(CLI::App& app, Args& a) {
@@ -75,7 +101,18 @@ void add_readers(CLI::App& app, Args& a) {
   a.compare_cmd = app.add_subcommand("compare", "A table of variants x metrics across run files");
   a.compare_cmd->add_option("runs", a.runs, "run files (.h5)")->required()->check(CLI::ExistingFile);
   a.compare_cmd->add_flag("--csv", a.csv, "CSV instead of an aligned table");
-  a.compare_cmd->add_option("--sort", a.sort, "sort rows by this metric column (ascending)");
+  a.compare_cmd->add_option("--sort", a.sort, "sort rows by this number column (ascending)");
+  a.compare_cmd->footer(
+      "Columns: each run's family, data, process and seed, the config keys that differ between "
+      "the runs, then per variant: steps (- for rk45, which chooses its own), nfe, wall_s, and "
+      "distances of its samples to fresh data: sliced_wasserstein, mmd (squared MMD) and energy "
+      "(energy distance). The last two are unbiased estimates, so they can be slightly negative "
+      "when the distributions agree to within the estimate's noise. Runs without variants "
+      "(autoregressive, VAE) show their /test results: nll_nats, neg_elbo_nats, bits_per_dim.");
+  a.list_cmd = app.add_subcommand("list", "What a config can name, with options and defaults");
+  a.list_cmd->add_option("what", a.list_what, "samplers, grids, datasets or families")
+      ->required()
+      ->check(CLI::IsMember({"samplers", "grids", "datasets", "families"}));
   a.config_cmd = app.add_subcommand(
       "config", "Print the key reference: every key, its type, default, allowed values");
   a.config_cmd->add_flag("--reference", a.reference, "the key reference (markdown tables)")->required();
@@ -112,6 +149,10 @@ int dispatch(Args& a) {
   }
   if (*a.compare_cmd) {
     std::cout << genlab::compare_runs(a.runs, a.csv, a.sort);
+    return 0;
+  }
+  if (*a.list_cmd) {
+    std::cout << genlab::list_catalog(a.list_what);
     return 0;
   }
   std::cout << genlab::config_reference(a.section);

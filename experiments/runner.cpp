@@ -15,6 +15,7 @@
 #include "experiments/data/batches.h"
 #include "experiments/families/registry.h"
 #include "experiments/run_lock.h"
+#include "experiments/thread_choice.h"
 #include "experiments/variants.h"
 
 namespace genlab {
@@ -175,6 +176,20 @@ std::vector<SummaryRow> finish(Run& r) {
   return rows;
 }
 
+// threads: 0 (auto) for a trainable family: by the work of one step (thread_choice.h).
+void set_threads(const ExperimentConfig& c, const Family& family, std::ostream& out) {
+  if (c.threads > 0) {
+    set_num_threads(c.threads);
+    return;
+  }
+  if (!family.trainable()) return;  // sampling an exact model: every core
+  double parameters = 0;
+  for (const auto& [name, t] : family.weights()) parameters += static_cast<double>(t.numel());
+  const ThreadChoice choice = choose_threads(parameters * static_cast<double>(c.train.batch_size));
+  set_num_threads(choice.threads);
+  out << choice.why << "\n";
+}
+
 // What finish() writes, dropped before a resumed run reaches it again: a run killed
 // while finishing, or extended after it finished, would otherwise hold two results, or
 // variants (also those `genlab sample` added) sampled from weights it no longer has.
@@ -197,6 +212,7 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out, const Ru
   const Generator root(c.seed);
   auto data = make_dataset(c.data, c.seed);
   auto family = find_family(c.model.family).make({c, *data, root});
+  set_threads(c, *family, out);
   const std::string path = resuming ? options.resume : place_new_run(c, options.overwrite);
   const RunLock lock(path, resuming ? RunLock::Stale::take_over : RunLock::Stale::refuse, &out);
   RunFile file = resuming ? open_for_resume(path, c, out)

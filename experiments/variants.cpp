@@ -51,7 +51,9 @@ SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFi
   SummaryRow row;
   row.text = {{"name", v.name}, {"sampler", v.sampler}, {"grid", v.grid.kind}};
   row.numbers = distribution_metrics(r.x, ctx.reference);
-  row.numbers["steps"] = v.steps, row.numbers["nfe"] = static_cast<double>(r.nfe),
+  // An adaptive sampler has no step count of its own: its NFE says what it took.
+  row.numbers["steps"] = sampler_is_adaptive(v.sampler) ? std::nan("") : v.steps;
+  row.numbers["nfe"] = static_cast<double>(r.nfe),
   row.numbers["wall_s"] = wall;
   if (const GaussianMixture* exact = ctx.target.exact) {
     const Tensor sig = Tensor::full({r.x.size(0)}, 1e-3f);

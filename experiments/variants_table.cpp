@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include "experiments/config/experiment_config.h"
+
 namespace genlab {
 namespace {
 
@@ -31,19 +33,88 @@ std::string format_number(double v) {
   return fmt(v);
 }
 
+namespace {
+
+// A cell as RFC 4180 wants it: quoted when it holds a comma, a quote or a line break,
+// with quotes doubled.
+std::string csv_cell(const std::string& v) {
+  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+  std::string q = "\"";
+  for (const char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+// The run's identity and results beside its variants: family, data, process, seed, the
+// config keys that differ between the compared runs, and (runs without variants: the
+// autoregressive and VAE families) the headline numbers of /test.
+std::vector<SummaryRow> run_rows(const std::string& path,
+                                 const std::map<std::string, std::string>& config,
+                                 const std::vector<std::string>& swept) {
+  const RunFile file = RunFile::open(path);
+  std::vector<SummaryRow> rows = file.read_summary();
+  if (rows.empty()) rows.push_back({});
+  std::map<std::string, double> test;
+  for (const auto& [col, values] : file.read_columns("test"))
+    if (!values.empty()) test[col] = values.back();
+  auto value = [&](const std::string& key) {
+    const auto it = config.find(key);
+    return it == config.end() ? std::string("-") : it->second;
+  };
+  for (auto& row : rows) {
+    row.text["run"] = path;
+    row.text["family"] = value("model.family");
+    row.text["data"] = value("data.name");
+    row.text["seed"] = value("seed");
+    if (config.count("model.process")) row.text["process"] = config.at("model.process");
+    for (const auto& key : swept) row.text[key] = value(key);
+    for (const auto& [col, v] : test) row.numbers[col] = v;
+  }
+  return rows;
+}
+
+}  // namespace
+
 std::string compare_runs(const std::vector<std::string>& paths, bool csv, const std::string& sort) {
-  std::vector<SummaryRow> all;
-  for (const auto& p : paths)
-    for (auto row : RunFile::open(p).read_summary()) {
-      row.text["run"] = p;
-      all.push_back(row);
+  std::vector<std::map<std::string, std::string>> configs;
+  for (const auto& p : paths) {
+    const auto attrs = RunFile::open(p).attrs();
+    try {
+      configs.push_back(attrs.count("config_yaml") ? flatten_config(attrs.at("config_yaml"))
+                                                   : std::map<std::string, std::string>{});
+    } catch (const std::exception&) {
+      throw std::runtime_error(p + ": its stored config_yaml is not readable YAML");
     }
+  }
+  // Swept: the keys (outputs and names aside) whose values differ between the runs.
+  std::set<std::string> keys;
+  for (const auto& c : configs)
+    for (const auto& [k, v] : c) keys.insert(k);
+  std::vector<std::string> swept;
+  for (const auto& k : keys) {
+    if (k.rfind("output.", 0) == 0 || k == "name" || k == "seed" || k == "model.family" ||
+        k == "data.name" || k == "model.process")
+      continue;
+    std::set<std::string> values;
+    for (const auto& c : configs) values.insert(c.count(k) ? c.at(k) : "-");
+    if (values.size() > 1) swept.push_back(k);
+  }
+  std::vector<SummaryRow> all;
+  for (size_t i = 0; i < paths.size(); ++i)
+    for (auto& row : run_rows(paths[i], configs[i], swept)) all.push_back(row);
   return format_variants_table(all, csv, sort);
 }
 
 std::string format_variants_table(const std::vector<SummaryRow>& rows_in, bool csv,
                                   const std::string& sort, const std::string& run_label) {
   std::vector<SummaryRow> rows = rows_in;
+  std::set<std::string> numeric;
+  for (const auto& r : rows)
+    for (const auto& [k, v] : r.numbers) numeric.insert(k);
+  if (!sort.empty() && !numeric.count(sort)) {
+    std::string names;
+    for (const auto& n : numeric) names += (names.empty() ? "" : ", ") + n;
+    throw std::invalid_argument("--sort: no number column '" + sort + "' (columns: " + names + ")");
+  }
   if (!sort.empty())
     std::stable_sort(rows.begin(), rows.end(), [&](const SummaryRow& a, const SummaryRow& b) {
       const auto ia = a.numbers.find(sort), ib = b.numbers.find(sort);
@@ -51,7 +122,18 @@ std::string format_variants_table(const std::vector<SummaryRow>& rows_in, bool c
       const double vb = ib == b.numbers.end() ? INFINITY : ib->second;
       return va < vb;
     });
-  std::vector<std::string> text_cols{"name", "sampler", "grid"};
+  // Text columns: the run's identity, the swept keys (any others), then the variant's.
+  std::set<std::string> text_present;
+  for (const auto& r : rows)
+    for (const auto& [k, v] : r.text) text_present.insert(k);
+  std::vector<std::string> text_cols;
+  for (const char* k : {"family", "data", "process", "seed"})
+    if (text_present.count(k)) text_cols.push_back(k);
+  for (const auto& k : text_present)
+    if (k != "run" && k != "name" && k != "sampler" && k != "grid" && k != "family" &&
+        k != "data" && k != "process" && k != "seed")
+      text_cols.push_back(k);
+  for (const char* k : {"name", "sampler", "grid"}) text_cols.push_back(k);
   // Known columns first, in a reading order; any others after, by name.
   std::vector<std::string> num_cols;
   std::set<std::string> present;
@@ -71,10 +153,13 @@ std::string format_variants_table(const std::vector<SummaryRow>& rows_in, bool c
     for (const auto& h : header) {
       if (r.text.count(h))
         line.push_back(r.text.at(h));
+      else if (text_present.count(h))
+        line.push_back(csv ? "" : "-");
       else if (h == "run")
         line.push_back(run_label);
       else if (r.numbers.count(h))
-        line.push_back(csv ? full_precision(r.numbers.at(h)) : fmt(r.numbers.at(h)));
+        line.push_back(csv ? (std::isnan(r.numbers.at(h)) ? "" : full_precision(r.numbers.at(h)))
+                           : fmt(r.numbers.at(h)));
       else
         line.push_back(csv ? "" : "-");
     }
@@ -82,11 +167,11 @@ std::string format_variants_table(const std::vector<SummaryRow>& rows_in, bool c
   }
   std::ostringstream out;
   if (csv) {
-    for (size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << header[i];
-    out << "\n";
+    for (size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << csv_cell(header[i]);
+    out << "\r\n";
     for (const auto& line : cells) {
-      for (size_t i = 0; i < line.size(); ++i) out << (i ? "," : "") << line[i];
-      out << "\n";
+      for (size_t i = 0; i < line.size(); ++i) out << (i ? "," : "") << csv_cell(line[i]);
+      out << "\r\n";
     }
     return out.str();
   }

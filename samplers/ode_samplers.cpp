@@ -145,7 +145,7 @@ const std::vector<SamplerEntry>& ode_sampler_entries() {
       plain("dpmpp_2m", "DPM-Solver++(2M): second-order multistep in log sigma", 25, dpmpp_2m),
       plain("rk4", "classic fourth-order Runge-Kutta in process time", 10, rk4),
       {"rk45", "adaptive Dormand-Prince (double precision): the accuracy reference; steps unused",
-       {{"rtol", 1e-5}, {"atol", 1e-5}, {"max_steps", 100000}}, 2, make_rk45},
+       {{"rtol", 1e-5}, {"atol", 1e-5}, {"max_steps", 100000}}, 2, make_rk45, true},
   };
   return rows;
 }

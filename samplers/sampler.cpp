@@ -76,6 +76,9 @@ int default_steps(const std::string& name) {
 std::string sampler_doc(const std::string& name) {
   return find(name).doc;
 }
+bool sampler_is_adaptive(const std::string& name) {
+  return find(name).adaptive;
+}
 
 std::unique_ptr<Sampler> make_sampler(const std::string& name, const SamplerParams& params,
                                       FinalStep final_step) {

@@ -73,5 +73,7 @@ SamplerParams sampler_defaults(const std::string& name);
 int default_steps(const std::string& name);
 // One line on what the sampler is (for the config reference).
 std::string sampler_doc(const std::string& name);
+// Whether it chooses its own steps (rk45): its `steps` then only shape the grid's ends.
+bool sampler_is_adaptive(const std::string& name);
 
 }  // namespace genlab

@@ -21,6 +21,7 @@ struct SamplerEntry {
   // Builds the sampler from the defaults merged with the user's options; throws
   // std::invalid_argument with the sampler's name for values out of range.
   std::function<std::unique_ptr<Sampler>(const SamplerParams&, FinalStep)> make;
+  bool adaptive = false;  // chooses its own steps (the grid gives only its ends)
 };
 
 const std::vector<SamplerEntry>& ode_sampler_entries();

@@ -64,6 +64,23 @@ void fields(V& v, TrainConfig& t) {
           "epochs between checkpoints, instead", at_least(0).with_note("0: use checkpoint_every"));
   v.check(t.warmup_steps == 0 || t.schedule != "constant", "warmup_steps",
           "needs schedule linear_warmup or cosine");
+  if constexpr (V::reading) {
+    // Counting in epochs replaces the step count: both given is an error, not a silent
+    // choice (the resolved config then says 0 for the step count it does not use).
+    const TrainConfig d;
+    auto one_of_two = [&](int64_t epochs, int64_t& steps, int64_t default_steps, const char* key,
+                          const char* epochs_key) {
+      if (epochs == 0) return;
+      v.check(!v.has(key) || steps == 0 || steps == default_steps, key,
+              std::string("give ") + key + " or " + epochs_key + ", not both (set " + epochs_key +
+                  "=0 to count steps)");
+      steps = 0;
+    };
+    one_of_two(t.epochs, t.steps, d.steps, "steps", "epochs");
+    one_of_two(t.eval_every_epochs, t.eval_every, d.eval_every, "eval_every", "eval_every_epochs");
+    one_of_two(t.checkpoint_every_epochs, t.checkpoint_every, d.checkpoint_every,
+               "checkpoint_every", "checkpoint_every_epochs");
+  }
 }
 
 template <class V>
@@ -85,7 +102,8 @@ std::string sampling_process(const ExperimentConfig& c) {
 
 template <class V>
 void fields(V& v, SamplerVariant& s) {
-  v.field("name", s.name, "unique within the run, no '/'", Rule().or_auto("<sampler>-<steps>"));
+  v.field("name", s.name, "unique within the run, no '/'",
+          Rule().or_auto("<sampler>-<steps>; rk45: rk45"));
   if constexpr (V::reading)
     if (!v.has("sampler")) v.fail("sampler", "missing required key");
   v.field("sampler", s.sampler, "the sampler (options: the sampler table below)",
@@ -94,7 +112,8 @@ void fields(V& v, SamplerVariant& s) {
     if (!v.has("steps")) s.steps = default_steps(s.sampler);
   v.field("steps", s.steps, "grid steps", between(1, 100000).with_note("default: the sampler's"));
   if constexpr (V::reading) {
-    if (s.name.empty()) s.name = s.sampler + "-" + std::to_string(s.steps);
+    if (s.name.empty())  // an adaptive sampler's steps are not its steps: no count in its name
+      s.name = sampler_is_adaptive(s.sampler) ? s.sampler : s.sampler + "-" + std::to_string(s.steps);
     v.check(s.name.find('/') == std::string::npos && s.name != "." && s.name != "summary", "name",
             "must not contain '/' nor be '.' or 'summary'");
     v.check(s.name.size() <= 63, "name", "must be at most 63 bytes (the summary table's width)");
@@ -187,11 +206,15 @@ void flatten(const YAML::Node& n, const std::string& path, std::map<std::string,
 
 }  // namespace
 
+std::map<std::string, std::string> flatten_config(const std::string& yaml) {
+  std::map<std::string, std::string> out;
+  flatten(YAML::Load(yaml), "", out);
+  return out;
+}
+
 std::vector<ConfigChange> config_changes(const std::string& stored_yaml,
                                          const std::string& given_yaml) {
-  std::map<std::string, std::string> a, b;
-  flatten(YAML::Load(stored_yaml), "", a);
-  flatten(YAML::Load(given_yaml), "", b);
+  const auto a = flatten_config(stored_yaml), b = flatten_config(given_yaml);
   std::vector<ConfigChange> changes;
   for (const auto& [k, v] : a) {
     const auto it = b.find(k);

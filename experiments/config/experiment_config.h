@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,8 @@ struct ConfigChange {
 };
 std::vector<ConfigChange> config_changes(const std::string& stored_yaml,
                                          const std::string& given_yaml);
+// Every value of a YAML document by dotted path (a list of scalars is one value).
+std::map<std::string, std::string> flatten_config(const std::string& yaml);
 
 // A variant from the command line (`genlab sample RUN --sampler heun steps=32 name=h32`):
 // name, steps, grid, rho, shift, final_step are the variant's keys, others the sampler's.

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "experiments/catalog.h"
 #include "experiments/config/experiment_config.h"
 #include "experiments/config/yaml_section.h"
 
@@ -35,4 +36,20 @@ TEST_CASE("the reference lists sections, families, data sets and samplers", "[co
     CHECK_THAT(all, Catch::Matchers::Contains(s));
   CHECK_THAT(config_reference("train"), !Catch::Matchers::Contains("model.family"));
   CHECK_THROWS_WITH(config_reference("nonsense"), Catch::Matchers::Contains("no section"));
+}
+
+TEST_CASE("genlab list: samplers, grids, data sets and families with their options",
+          "[config][reference]") {
+  CHECK_THAT(list_catalog("samplers"), Catch::Matchers::Contains("rk45             adapt  atol=1e-05"));
+  CHECK_THAT(list_catalog("samplers"), Catch::Matchers::Contains("edm_stochastic   64     S_churn=40"));
+  CHECK_THAT(list_catalog("grids"), Catch::Matchers::Contains("flow -> flow;"));
+  CHECK_THAT(list_catalog("datasets"), Catch::Matchers::Contains("mixture/random: "));
+  CHECK_THAT(list_catalog("datasets"), Catch::Matchers::Contains("components (8)"));
+  CHECK_THAT(list_catalog("families"), Catch::Matchers::Contains("net.width (256)"));
+  CHECK_THROWS_WITH(list_catalog("solvers"), Catch::Matchers::Contains("samplers, grids"));
+  // An adaptive sampler is not named after a step count it does not take.
+  const ExperimentConfig c =
+      parse_experiment_config("samplers: [{sampler: rk45}, {sampler: heun}]\n", "s.yaml");
+  CHECK(c.samplers[0].name == "rk45");
+  CHECK(c.samplers[1].name == "heun-18");
 }

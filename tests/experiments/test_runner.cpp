@@ -362,7 +362,21 @@ TEST_CASE("a run that fails is marked failed with its error, and compare reads t
   CHECK_THAT(table, Catch::Matchers::StartsWith("run"));
   CHECK(std::count(table.begin(), table.end(), '\n') == 1 + 3);
   const std::string csv = compare_runs({path, ok}, true);
-  CHECK_THAT(csv, Catch::Matchers::Contains(path + ",euler-5,euler,edm,5,5,"));
+  // The runs' identity and the swept key as columns, then the variant's.
+  CHECK_THAT(csv, Catch::Matchers::StartsWith(
+                      "run,family,data,process,seed,samplers[1].options.max_steps,name,"));
+  CHECK_THAT(csv, Catch::Matchers::Contains(
+                      path + ",analytic,mixture/eight_gaussians,edm,0,3,euler-5,euler,edm,5,5,"));
+  CHECK_THAT(csv, Catch::Matchers::Contains(",100000,euler-5,"));
+  CHECK_THAT(csv, Catch::Matchers::EndsWith("\r\n"));  // RFC 4180 line ends
+  // An unknown sort column is an error naming the columns.
+  CHECK_THROWS_WITH(compare_runs({path, ok}, false, "sliced_wasserstien"),
+                    Catch::Matchers::Contains("--sort: no number column 'sliced_wasserstien'"));
+  // RFC 4180: a cell with a comma or a quote is quoted, quotes doubled.
+  SummaryRow odd;
+  odd.text = {{"name", "a,\"b\""}, {"sampler", "heun"}, {"grid", "edm"}};
+  odd.numbers = {{"nfe", 3}};
+  CHECK_THAT(format_variants_table({odd}, true), Catch::Matchers::Contains("\"a,\"\"b\"\"\",heun"));
 }
 
 TEST_CASE("runner: the autoregressive family on down-sampled Fashion-MNIST",
@@ -393,6 +407,10 @@ TEST_CASE("runner: the autoregressive family on down-sampled Fashion-MNIST",
   // The diffusion-only `samplers:` list is refused for this family by `genlab sample`.
   CHECK_THROWS_WITH(add_variant(path, "heun", {}, log),
                     Catch::Matchers::Contains("no sampler"));
+  // compare shows such a run's headline results (its /test row), not an empty table.
+  const std::string table = compare_runs({path}, true);
+  CHECK_THAT(table, Catch::Matchers::Contains("nll_nats"));
+  CHECK_THAT(table, Catch::Matchers::Contains(",autoregressive,fashion_mnist,"));
 }
 
 TEST_CASE("runner: the vae family writes bounds, samples, reconstructions and the study",

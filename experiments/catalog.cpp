@@ -1,0 +1,77 @@
+#include "experiments/catalog.h"
+
+#include <sstream>
+#include <stdexcept>
+
+#include "experiments/config/experiment_config.h"
+#include "experiments/data/datasets.h"
+#include "experiments/families/registry.h"
+#include "samplers/process.h"
+#include "samplers/sampler.h"
+#include "samplers/time_grid.h"
+
+namespace genlab {
+namespace {
+
+// "key (default), key (default)" of an options struct, or "none".
+std::string keys_of(const AnyOptions& options) {
+  if (options.empty()) return "none";
+  ConfigReference r;
+  options.reference(r);
+  std::string s;
+  for (const auto& row : r.rows()) s += (s.empty() ? "" : ", ") + row.key + " (" + row.default_value + ")";
+  return s.empty() ? "none" : s;
+}
+
+std::string samplers() {
+  std::ostringstream out;
+  out << "sampler          steps  options (defaults)\n";
+  for (const auto& name : sampler_names()) {
+    std::string opts;
+    for (const auto& [k, v] : sampler_defaults(name)) {
+      std::ostringstream o;
+      o << k << "=" << v;
+      opts += (opts.empty() ? "" : ", ") + o.str();
+    }
+    std::ostringstream steps;
+    steps << (sampler_is_adaptive(name) ? "adapt" : std::to_string(default_steps(name)));
+    out << name << std::string(17 - std::min<size_t>(16, name.size()), ' ') << steps.str()
+        << std::string(7 - std::min<size_t>(6, steps.str().size()), ' ')
+        << (opts.empty() ? "-" : opts) << "\n    " << sampler_doc(name) << "\n";
+  }
+  out << "Every sampler also takes: steps, grid, rho, shift, final_step (denoise | euler), name.\n";
+  return out.str();
+}
+
+std::string grids() {
+  std::ostringstream out;
+  out << "grids: ";
+  for (const auto& g : time_grid_kinds()) out << g << " ";
+  out << "\n(rho: the edm grid's exponent, default 7; shift: the flow grid's, default 1)\n"
+      << "default grid per process:";
+  for (const auto& p : process_names()) out << " " << p << " -> " << default_grid_kind(p) << ";";
+  out << "\n";
+  return out.str();
+}
+
+}  // namespace
+
+std::string list_catalog(const std::string& what) {
+  if (what == "samplers") return samplers();
+  if (what == "grids") return grids();
+  std::ostringstream out;
+  if (what == "datasets") {
+    for (const auto& d : dataset_specs())
+      out << d.name << ": " << d.doc << "\n    keys: " << keys_of(d.defaults) << "\n";
+    return out.str();
+  }
+  if (what == "families") {
+    for (const auto& f : family_specs())
+      out << f.name << ": " << f.doc << "\n    keys: " << keys_of(f.defaults) << "\n";
+    return out.str();
+  }
+  throw std::invalid_argument("genlab list: unknown '" + what +
+                              "' (samplers, grids, datasets, families)");
+}
+
+}  // namespace genlab
