@@ -188,6 +188,11 @@ int main(int argc, char** argv) {
   } catch (const genlab::ConfigError& e) {
     std::cerr << "genlab: config error: " << e.what() << "\n";
     return 1;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "genlab: error: out of memory: a size in the config (batch_size, width, depth, "
+                 "samples, likelihood_samples, iwae_k, ...) needs more memory than this machine "
+                 "has\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "genlab: error: " << e.what() << "\n";
     return 1;

@@ -93,11 +93,31 @@ void write_string_attr(hid_t obj, const std::string& name, const std::string& va
   check(H5Awrite(a.get(), t.get(), &p), "cannot write attribute " + name);
 }
 
+// Attributes read by H5Aiterate2: values, or the first problem (a C callback must not
+// throw; the caller throws it, naming the file and the object).
+struct AttrCollect {
+  std::map<std::string, std::string> values;
+  std::string problem;
+};
+
 herr_t collect_attr(hid_t obj, const char* name, const H5A_info_t*, void* out) {
-  auto& m = *static_cast<std::map<std::string, std::string>*>(out);
+  auto& collect = *static_cast<AttrCollect*>(out);
+  auto& m = collect.values;
   Handle a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose, "attribute");
   Handle t(H5Aget_type(a.get()), H5Tclose, "attribute type");
-  if (H5Tget_class(t.get()) == H5T_STRING) {
+  Handle space(H5Aget_space(a.get()), H5Sclose, "attribute space");
+  const H5T_class_t cls = H5Tget_class(t.get());
+  if (H5Sget_simple_extent_npoints(space.get()) != 1) {
+    collect.problem = "attribute '" + std::string(name) + "' holds " +
+                      std::to_string(H5Sget_simple_extent_npoints(space.get())) +
+                      " values; a run file's attributes are single values";
+    return 1;  // stop
+  }
+  if (cls != H5T_STRING && cls != H5T_INTEGER && cls != H5T_FLOAT) {
+    collect.problem = "attribute '" + std::string(name) + "' is neither text nor a number";
+    return 1;
+  }
+  if (cls == H5T_STRING) {
     if (H5Tis_variable_str(t.get()) > 0) {
       Handle mt = string_type();
       char* p = nullptr;
@@ -141,7 +161,11 @@ Tensor read_hdf5_array(const std::string& file, const std::string& dataset) {
   Handle d(H5Dopen2(f.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose,
            file + ": '" + dataset + "' is not a dataset");
   Handle space(H5Dget_space(d.get()), H5Sclose, "dataspace");
+  Handle type(H5Dget_type(d.get()), H5Tclose, "type");
+  const H5T_class_t cls = H5Tget_class(type.get());
   const int rank = H5Sget_simple_extent_ndims(space.get());
+  if ((cls != H5T_FLOAT && cls != H5T_INTEGER) || rank < 0 || rank > 8)
+    throw std::runtime_error(file + ": '" + dataset + "' is not an array of numbers (of rank <= 8)");
   std::vector<hsize_t> dims(std::max(rank, 0));
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
   Shape shape(dims.begin(), dims.end());
@@ -179,10 +203,11 @@ void RunFile::set_attr(const std::string& name, const std::string& value) {
 
 std::map<std::string, std::string> RunFile::attrs() const {
   Handle f = open_file(path_, false);
-  std::map<std::string, std::string> m;
+  AttrCollect m;
   hsize_t idx = 0;
   H5Aiterate2(f.get(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect_attr, &m);
-  return m;
+  if (!m.problem.empty()) throw std::runtime_error(path_ + ": /: " + m.problem);
+  return m.values;
 }
 
 bool RunFile::exists(const std::string& object_path) const {
@@ -200,13 +225,14 @@ void RunFile::set_group_attrs(const std::string& group_name,
 
 std::map<std::string, std::string> RunFile::group_attrs(const std::string& group_name) const {
   Handle f = open_file(path_, false);
-  std::map<std::string, std::string> m;
-  if (!link_exists(f.get(), "/" + group_name)) return m;
+  AttrCollect m;
+  if (!link_exists(f.get(), "/" + group_name)) return m.values;
   Handle g(H5Gopen2(f.get(), ("/" + group_name).c_str(), H5P_DEFAULT), H5Gclose,
-           "group " + group_name);
+           path_ + ": /" + group_name + " is not a group");
   hsize_t idx = 0;
   H5Aiterate2(g.get(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect_attr, &m);
-  return m;
+  if (!m.problem.empty()) throw std::runtime_error(path_ + ": /" + group_name + ": " + m.problem);
+  return m.values;
 }
 
 void RunFile::remove(const std::string& object_path) {
@@ -272,8 +298,13 @@ std::map<std::string, std::vector<double>> RunFile::read_columns(
   Handle g(H5Gopen2(f.get(), ("/" + group_name).c_str(), H5P_DEFAULT), H5Gclose,
            "group " + group_name);
   for (const auto& col : children(g.get())) {
-    Handle d(H5Dopen2(g.get(), col.c_str(), H5P_DEFAULT), H5Dclose, "dataset " + col);
+    const std::string where = path_ + ": /" + group_name + "/" + col;
+    Handle d(H5Dopen2(g.get(), col.c_str(), H5P_DEFAULT), H5Dclose, where + " is not a dataset");
     Handle space(H5Dget_space(d.get()), H5Sclose, "dataspace");
+    Handle type(H5Dget_type(d.get()), H5Tclose, "type");
+    const H5T_class_t cls = H5Tget_class(type.get());
+    if (H5Sget_simple_extent_ndims(space.get()) != 1 || (cls != H5T_FLOAT && cls != H5T_INTEGER))
+      throw std::runtime_error(where + ": a column must be a 1-D array of numbers");
     hsize_t n = 0;
     H5Sget_simple_extent_dims(space.get(), &n, nullptr);
     std::vector<double> v(n);
@@ -405,9 +436,21 @@ std::vector<SummaryRow> RunFile::read_table(const std::string& dataset) const {
   Handle d(H5Dopen2(f.get(), ("/" + dataset).c_str(), H5P_DEFAULT), H5Dclose, dataset);
   Handle type(H5Dget_type(d.get()), H5Tclose, "summary type");
   Handle space(H5Dget_space(d.get()), H5Sclose, "dataspace");
+  const std::string where = path_ + ": /" + dataset;
+  if (H5Tget_class(type.get()) != H5T_COMPOUND || H5Sget_simple_extent_ndims(space.get()) != 1)
+    throw std::runtime_error(where + ": a table must be a 1-D array of rows (a compound type)");
   hsize_t n = 0;
   H5Sget_simple_extent_dims(space.get(), &n, nullptr);
   const size_t row_size = H5Tget_size(type.get());
+  // Each column: fixed-length text (read within its own width) or an 8-byte float.
+  for (int m = 0; m < H5Tget_nmembers(type.get()); ++m) {
+    Handle mt(H5Tget_member_type(type.get(), m), H5Tclose, "member type");
+    const bool text = H5Tget_class(mt.get()) == H5T_STRING && H5Tis_variable_str(mt.get()) <= 0;
+    const bool number = H5Tget_class(mt.get()) == H5T_FLOAT && H5Tget_size(mt.get()) == 8;
+    if ((!text && !number) || H5Tget_member_offset(type.get(), m) + H5Tget_size(mt.get()) > row_size)
+      throw std::runtime_error(where + ": column " + std::to_string(m) +
+                               " is neither fixed-length text nor an 8-byte number");
+  }
   std::vector<char> buf(n * row_size);
   if (n)
     check(H5Dread(d.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()), "read summary");
@@ -419,10 +462,12 @@ std::vector<SummaryRow> RunFile::read_table(const std::string& dataset) const {
     H5free_memory(cname);
     const size_t off = H5Tget_member_offset(type.get(), m);
     const bool is_text = H5Tget_member_class(type.get(), m) == H5T_STRING;
+    Handle mt(H5Tget_member_type(type.get(), m), H5Tclose, "member type");
+    const size_t width = H5Tget_size(mt.get());
     for (hsize_t i = 0; i < n; ++i) {
       const char* p = buf.data() + i * row_size + off;
       if (is_text) {
-        rows[i].text[name] = std::string(p, strnlen(p, kTextWidth));
+        rows[i].text[name] = std::string(p, strnlen(p, width));
       } else {
         double v;
         std::memcpy(&v, p, sizeof v);

@@ -92,6 +92,9 @@ void fields(V& v, EvaluateConfig& e) {
           between(1, 1000000));
   v.field("likelihood_trace", e.likelihood_trace, "divergence: exact or Hutchinson's estimate",
           one_of(likelihood_trace_kinds()));
+  // One evaluation denoises samples x eval_steps rows; past 1e9 it runs for hours.
+  v.check(static_cast<double>(e.samples) * e.eval_steps <= 1e9, "eval_steps",
+          "samples x eval_steps must be at most 1e9 denoiser rows per evaluation");
 }
 
 // The process the experiment samples under ("" when its family samples otherwise).

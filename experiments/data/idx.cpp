@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace genlab {
@@ -50,10 +51,23 @@ IdxArray read_idx(const std::string& path) {
     read_exact(f, b, 4, path, "header");
     const int64_t n = (int64_t{b[0]} << 24) | (int64_t{b[1]} << 16) | (int64_t{b[2]} << 8) | b[3];
     a.dims.push_back(n);
-    total *= static_cast<size_t>(n);
+    if (__builtin_mul_overflow(total, static_cast<size_t>(n), &total))
+      throw std::runtime_error(path + ": the header's sizes overflow (a damaged IDX file)");
   }
-  a.data.resize(total);
-  read_exact(f, a.data.data(), total, path, "data");
+  // Read in chunks, growing with what the file holds: a header that claims terabytes
+  // then fails as a truncated file instead of asking for that much memory up front.
+  constexpr size_t kChunk = size_t{16} << 20;
+  while (a.data.size() < total) {
+    const size_t done = a.data.size(), n = std::min(kChunk, total - done);
+    a.data.resize(done + n);
+    try {
+      read_exact(f, a.data.data() + done, n, path, "data");
+    } catch (const std::runtime_error&) {
+      throw std::runtime_error(path + ": truncated: the header claims " + std::to_string(total) +
+                               " bytes of data, the file holds fewer (" +
+                               std::to_string(done / (1 << 20)) + " MiB read so far)");
+    }
+  }
   return a;
 }
 

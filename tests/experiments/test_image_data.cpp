@@ -67,7 +67,14 @@ TEST_CASE("IDX reader: good raw and gzip files, truncated, wrong magic", "[data]
     CHECK(a.data[11] == 16);
   }
   write_raw(dir + "/short", idx_bytes({2, 3, 2}, 11));
-  CHECK_THROWS_WITH(read_idx(dir + "/short"), Contains("truncated") && Contains("needs 12 bytes"));
+  CHECK_THROWS_WITH(read_idx(dir + "/short"),
+                    Contains("truncated") && Contains("claims 12 bytes of data"));
+  // A header claiming 3 GB (or 2^80 bytes) of images fails as truncated, with no attempt
+  // to allocate it first.
+  write_raw(dir + "/huge", idx_bytes({60000, 224, 224}, 100));
+  CHECK_THROWS_WITH(read_idx(dir + "/huge"), Contains("claims 3010560000 bytes"));
+  write_raw(dir + "/overflow", idx_bytes({0x7fffffff, 0x7fffffff, 0x7fffffff}, 10));
+  CHECK_THROWS_WITH(read_idx(dir + "/overflow"), Contains("overflow"));
   write_gz(dir + "/short.gz", idx_bytes({4}, 2));
   CHECK_THROWS_WITH(read_idx(dir + "/short.gz"), Contains("truncated"));
   auto bad = idx_bytes({3}, 3);
@@ -82,6 +89,11 @@ TEST_CASE("IDX reader: good raw and gzip files, truncated, wrong magic", "[data]
   write_gz(dir + "/t10k-labels-idx1-ubyte.gz", idx_bytes({1}, 1));
   CHECK_THROWS_WITH(load_image_data({.path = dir, .validation = 1}),
                     Contains("has 3 images but") && Contains("2 labels"));
+  // Test images of another size than the training images are refused.
+  write_gz(dir + "/train-labels-idx1-ubyte.gz", idx_bytes({3}, 3));
+  write_gz(dir + "/t10k-images-idx3-ubyte.gz", idx_bytes({1, 3, 3}, 9));
+  CHECK_THROWS_WITH(load_image_data({.path = dir, .validation = 1}),
+                    Contains("the test images are 3x3, the training images 2x2"));
 }
 
 TEST_CASE("Fashion-MNIST from Debian's package: split, down-sampling, binarization", "[data]") {
