@@ -3,6 +3,7 @@
 Every read opens the file, copies what it needs and closes it, so a run that is still
 being written can be read between its writes.
 """
+import glob
 import os
 import socket
 
@@ -58,11 +59,30 @@ class Run:
                                     if "estimators" in f else {})
 
     def images(self, name="images"):
-        """Images an autoregressive or VAE run wrote to /samples, [n, H, W], or None:
-        "images" (samples), and for a VAE "originals" and "reconstructions"."""
+        """Images an autoregressive or VAE run wrote to /samples, an ndarray [n, H, W]:
+        "images" (samples), and for a VAE "originals" and "reconstructions". Raises
+        KeyError naming the ones it has when `name` is absent (as samples() does)."""
         with h5py.File(self.path, "r") as f:
             key = f"samples/{name}"
-            return np.asarray(f[key][()]) if key in f else None
+            if key not in f:
+                have = list(f["samples"]) if "samples" in f else []
+                raise KeyError(f"{self.path}: no images '{name}' (has: {have})")
+            return np.asarray(f[key][()])
+
+    @property
+    def likelihood_points(self):
+        """Per held-out point of the PF-ODE likelihood: a DataFrame with nll_nats (and
+        exact_log_density for exact models) and the points' coordinates x0, x1, ...;
+        empty when the run evaluated no likelihood."""
+        with h5py.File(self.path, "r") as f:
+            if "likelihood_points" not in f:
+                return pd.DataFrame()
+            g = f["likelihood_points"]
+            table = pd.DataFrame({k: np.asarray(g[k][()]) for k in g if g[k].ndim == 1})
+            if "x" in g:
+                for j, column in enumerate(np.asarray(g["x"][()]).T):
+                    table[f"x{j}"] = column
+            return table
 
     @property
     def status(self):
@@ -81,9 +101,12 @@ class Run:
 
     @property
     def completed(self):
+        """Whether the run finished (status "completed")."""
         return self.status == "completed"
 
     def samples(self, name):
+        """The samples of variant `name`, an ndarray [n, dims]. Raises KeyError naming the
+        variants the run has when it has no such variant."""
         with h5py.File(self.path, "r") as f:
             key = f"variants/{name}/samples"
             if key not in f:
@@ -95,22 +118,66 @@ class Run:
 
 
 def load_run(path):
+    """The run file at `path` as a Run (config, attrs, train, eval, variants, ...)."""
     return Run(path)
 
 
-def load_runs(paths):
-    """One DataFrame of variants across runs: a list of run files, or the path of an index
-    file (one run-file path per line, optionally followed by tab-separated overrides)."""
-    if isinstance(paths, (str, os.PathLike)):
+def _flat(config, prefix=""):
+    """A nested config dict as {"train.lr": 0.001, ...}; lists of scalars stay one value."""
+    out = {}
+    for key, value in (config or {}).items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flat(value, path + "."))
+        elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
+            for i, item in enumerate(value):
+                out.update(_flat(item, f"{path}[{i}].") if isinstance(item, dict) else {f"{path}[{i}]": item})
+        else:
+            out[path] = str(value) if isinstance(value, list) else value
+    return out
+
+
+def _run_paths(paths):
+    """A list of run files; an index file (.tsv: a path per line, then its overrides); or
+    a glob such as "runs/quickstart/2*/run.h5"."""
+    if not isinstance(paths, (str, os.PathLike)):
+        return [os.fspath(p) for p in paths]
+    paths = os.fspath(paths)
+    if paths.endswith(".tsv"):
         with open(paths) as index:
-            base = os.path.dirname(os.fspath(paths))
+            base = os.path.dirname(paths)
             entries = [line.rstrip("\n").split("\t") for line in index if line.strip()]
-        paths = [e[0] if os.path.isabs(e[0]) else os.path.join(base, e[0]) for e in entries]
+        return [e[0] if os.path.isabs(e[0]) else os.path.join(base, e[0]) for e in entries]
+    matches = sorted(glob.glob(paths))
+    if not matches:
+        raise FileNotFoundError(f"no run files match {paths!r}")
+    return matches
+
+
+def load_runs(paths):
+    """One DataFrame of variants across runs.
+
+    `paths`: a list of run files, an index file written by a sweep (.tsv), or a glob.
+    Each row carries its run's name and path, its family, data, process and seed, and
+    every config key whose value differs between the runs (the swept values), so a sweep
+    reads as one table. Runs without variants (autoregressive, VAE) give one row each with
+    their /test results."""
+    runs = [Run(p) for p in _run_paths(paths)]
+    flats = [_flat(r.config) for r in runs]
+    keys = sorted({k for f in flats for k in f})
+    fixed = {"name", "seed", "model.family", "data.name", "model.process"}
+    swept = [k for k in keys if not k.startswith("output.") and k not in fixed
+             and len({str(f.get(k)) for f in flats}) > 1]
     frames = []
-    for p in paths:
-        run = Run(p)
+    for run, flat in zip(runs, flats):
         table = run.variants.copy()
-        table.insert(0, "run", run.attrs.get("name", os.path.basename(p)))
-        table.insert(1, "path", p)
+        if table.empty:
+            table = pd.DataFrame([run.test.iloc[-1].to_dict()] if len(run.test) else [{}])
+        identity = {"run": run.attrs.get("name", os.path.basename(run.path)), "path": run.path,
+                    "family": flat.get("model.family"), "data": flat.get("data.name"),
+                    "process": flat.get("model.process"), "seed": flat.get("seed")}
+        identity.update({k: flat.get(k) for k in swept})
+        for i, (column, value) in enumerate(identity.items()):
+            table.insert(i, column, value)
         frames.append(table)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -76,3 +76,14 @@ for name, at_least in expected.items():
     print(f"{name}: {images} figures")
 PY
 echo "notebooks: executed without error, figures shown"
+# The reader as a package: pip installs it offline into a virtual environment (which
+# sees Debian's h5py and pandas) and it reads a run from another folder.
+rm -rf "$out/venv"
+/usr/bin/python3 -m venv --system-site-packages "$out/venv"
+"$out/venv/bin/pip" install --no-index --quiet "$root/python"
+(cd "$out" && "$out/venv/bin/python" -c "
+import genlab, sys
+assert genlab.__file__.startswith('$out/venv'), genlab.__file__
+run = genlab.load_run('$out/tiny.h5')
+assert run.completed and len(run.variants) == 2
+print('pip-installed reader: ok')")

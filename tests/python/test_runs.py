@@ -29,11 +29,23 @@ def main():
         raise AssertionError("a missing variant must raise")
     except KeyError:
         pass
+    try:
+        run.images("nope")
+        raise AssertionError("missing images must raise, as a missing variant does")
+    except KeyError:
+        pass
     both = load_runs([path, path2])
     assert len(both) == 4 and set(both["path"]) == {path, path2}
+    # The runs' identity and what differs between them (the seed here) are columns.
+    assert list(both.columns[:6]) == ["run", "path", "family", "data", "process", "seed"], both.columns
+    assert set(both["seed"]) == {1, 2} and set(both["family"]) == {"diffusion"}
+    # A glob reads the same runs.
+    pattern = os.path.join(os.path.dirname(path), "tiny*.h5")
+    assert len(load_runs(pattern)) == 4
     sweep = load_runs(index)
     assert len(sweep) == 2 * 20 and sweep["path"].nunique() == 2, sweep
     assert set(sweep["rk45_distance"].notna()) == {True}
+    assert set(sweep["seed"]) == {1, 2} and set(sweep["family"]) == {"analytic"}
     print("python reader: ok")
 
 
