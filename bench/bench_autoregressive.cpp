@@ -12,14 +12,14 @@
 #include <string>
 #include <vector>
 
-#include "core/autograd.h"
-#include "core/ops.h"
-#include "core/optim/optimizer.h"
-#include "core/parallel.h"
-#include "experiments/data/image_data.h"
-#include "models/autoregressive/fvsbn.h"
-#include "models/autoregressive/made.h"
-#include "models/autoregressive/nade.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/ops.h"
+#include "genlab/core/optim/optimizer.h"
+#include "genlab/core/parallel.h"
+#include "genlab/experiments/data/image_data.h"
+#include "genlab/models/autoregressive/fvsbn.h"
+#include "genlab/models/autoregressive/made.h"
+#include "genlab/models/autoregressive/nade.h"
 
 using namespace genlab;
 

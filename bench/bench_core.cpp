@@ -14,12 +14,12 @@
 #include <string>
 #include <vector>
 
-#include "core/autograd.h"
-#include "core/backend.h"
-#include "core/nn/layers.h"
-#include "core/ops.h"
-#include "core/optim/optimizer.h"
-#include "core/parallel.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/backend.h"
+#include "genlab/core/nn/layers.h"
+#include "genlab/core/ops.h"
+#include "genlab/core/optim/optimizer.h"
+#include "genlab/core/parallel.h"
 
 using namespace genlab;
 using Clock = std::chrono::steady_clock;

@@ -15,13 +15,13 @@
 #include <string>
 #include <vector>
 
-#include "core/ops.h"
-#include "core/parallel.h"
-#include "experiments/metrics.h"
-#include "experiments/data/toy_data.h"
-#include "models/diffusion/trainer.h"
-#include "samplers/sampler.h"
-#include "samplers/time_grid.h"
+#include "genlab/core/ops.h"
+#include "genlab/core/parallel.h"
+#include "genlab/experiments/metrics.h"
+#include "genlab/experiments/data/toy_data.h"
+#include "genlab/models/diffusion/trainer.h"
+#include "genlab/samplers/sampler.h"
+#include "genlab/samplers/time_grid.h"
 
 using namespace genlab;
 

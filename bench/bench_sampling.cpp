@@ -13,12 +13,12 @@
 
 #include <CLI/CLI.hpp>
 
-#include "core/nn/layers.h"
-#include "core/ops.h"
-#include "core/parallel.h"
-#include "models/analytic/gaussian_mixture.h"
-#include "samplers/sampler.h"
-#include "samplers/time_grid.h"
+#include "genlab/core/nn/layers.h"
+#include "genlab/core/ops.h"
+#include "genlab/core/parallel.h"
+#include "genlab/models/analytic/gaussian_mixture.h"
+#include "genlab/samplers/sampler.h"
+#include "genlab/samplers/time_grid.h"
 
 using namespace genlab;
 

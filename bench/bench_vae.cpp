@@ -15,13 +15,13 @@
 #include <string>
 #include <vector>
 
-#include "core/autograd.h"
-#include "core/ops.h"
-#include "core/optim/optimizer.h"
-#include "core/parallel.h"
-#include "experiments/data/image_data.h"
-#include "models/vae/gumbel.h"
-#include "models/vae/vae.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/ops.h"
+#include "genlab/core/optim/optimizer.h"
+#include "genlab/core/parallel.h"
+#include "genlab/experiments/data/image_data.h"
+#include "genlab/models/vae/gumbel.h"
+#include "genlab/models/vae/vae.h"
 
 using namespace genlab;
 

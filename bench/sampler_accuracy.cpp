@@ -11,11 +11,11 @@
 
 #include <CLI/CLI.hpp>
 
-#include "core/ops.h"
-#include "experiments/metrics.h"
-#include "models/analytic/gaussian_mixture.h"
-#include "samplers/sampler.h"
-#include "samplers/time_grid.h"
+#include "genlab/core/ops.h"
+#include "genlab/experiments/metrics.h"
+#include "genlab/models/analytic/gaussian_mixture.h"
+#include "genlab/samplers/sampler.h"
+#include "genlab/samplers/time_grid.h"
 
 using namespace genlab;
 

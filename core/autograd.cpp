@@ -1,10 +1,10 @@
-#include "core/autograd.h"
+#include "genlab/core/autograd.h"
 
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
 
-#include "core/ops.h"
+#include "genlab/core/ops.h"
 
 namespace genlab {
 namespace {

@@ -1,10 +1,10 @@
-#include "core/backend.h"
+#include "genlab/core/backend.h"
 
 #include <stdexcept>
 
 #include <Eigen/Core>
 
-#include "core/parallel.h"
+#include "genlab/core/parallel.h"
 
 namespace genlab {
 

@@ -10,8 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "core/device.h"
-#include "core/shape.h"
+#include "genlab/core/device.h"
+#include "genlab/core/shape.h"
 
 namespace genlab {
 

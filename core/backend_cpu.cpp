@@ -14,9 +14,9 @@
 #include <Eigen/Core>
 #include <unsupported/Eigen/SpecialFunctions>  // erf
 
-#include "core/backend.h"
-#include "core/parallel.h"
-#include "core/philox.h"
+#include "genlab/core/backend.h"
+#include "genlab/core/parallel.h"
+#include "genlab/core/philox.h"
 
 namespace genlab {
 namespace {

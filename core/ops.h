@@ -8,7 +8,7 @@
 
 #include <vector>
 
-#include "core/tensor.h"
+#include "genlab/core/tensor.h"
 
 namespace genlab {
 

@@ -3,9 +3,9 @@
 
 #include <string>
 
-#include "core/autograd.h"
-#include "core/backend.h"
-#include "core/ops.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/backend.h"
+#include "genlab/core/ops.h"
 
 namespace genlab::detail {
 

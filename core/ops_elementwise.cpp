@@ -2,7 +2,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "core/ops_detail.h"
+#include "genlab/core/ops_detail.h"
 
 namespace genlab {
 namespace detail {

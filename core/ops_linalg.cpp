@@ -2,7 +2,7 @@
 // backward rules below cost exactly two GEMMs and no extra memory traffic.
 #include <stdexcept>
 
-#include "core/ops_detail.h"
+#include "genlab/core/ops_detail.h"
 
 namespace genlab {
 

@@ -1,7 +1,7 @@
 // Losses.
 #include <stdexcept>
 
-#include "core/ops_detail.h"
+#include "genlab/core/ops_detail.h"
 
 namespace genlab {
 

@@ -2,7 +2,7 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "core/ops_detail.h"
+#include "genlab/core/ops_detail.h"
 
 namespace genlab {
 

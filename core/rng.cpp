@@ -1,10 +1,10 @@
-#include "core/rng.h"
+#include "genlab/core/rng.h"
 
 #include <stdexcept>
 
-#include "core/backend.h"
-#include "core/autograd.h"
-#include "core/ops.h"
+#include "genlab/core/backend.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/ops.h"
 
 namespace genlab {
 namespace {

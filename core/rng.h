@@ -13,8 +13,8 @@
 #include <cstdint>
 #include <string>
 
-#include "core/backend.h"
-#include "core/tensor.h"
+#include "genlab/core/backend.h"
+#include "genlab/core/tensor.h"
 
 namespace genlab {
 

@@ -1,4 +1,4 @@
-#include "core/shape.h"
+#include "genlab/core/shape.h"
 
 #include <stdexcept>
 

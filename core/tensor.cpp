@@ -1,10 +1,10 @@
-#include "core/tensor.h"
+#include "genlab/core/tensor.h"
 
 #include <cstdio>
 #include <stdexcept>
 
-#include "core/autograd.h"
-#include "core/backend.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/backend.h"
 
 namespace genlab {
 

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "core/device.h"
-#include "core/shape.h"
+#include "genlab/core/device.h"
+#include "genlab/core/shape.h"
 
 namespace genlab {
 

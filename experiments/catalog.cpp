@@ -1,14 +1,14 @@
-#include "experiments/catalog.h"
+#include "genlab/experiments/catalog.h"
 
 #include <sstream>
 #include <stdexcept>
 
-#include "experiments/config/experiment_config.h"
-#include "experiments/data/datasets.h"
-#include "experiments/families/registry.h"
-#include "samplers/process.h"
-#include "samplers/sampler.h"
-#include "samplers/time_grid.h"
+#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/data/datasets.h"
+#include "genlab/experiments/families/registry.h"
+#include "genlab/samplers/process.h"
+#include "genlab/samplers/sampler.h"
+#include "genlab/samplers/time_grid.h"
 
 namespace genlab {
 namespace {

@@ -1,4 +1,4 @@
-#include "experiments/checkpoint.h"
+#include "genlab/experiments/checkpoint.h"
 
 #include <cstdio>
 #include <stdexcept>

@@ -10,9 +10,9 @@
 
 #include <cstdint>
 
-#include "core/rng.h"
-#include "experiments/families/family.h"
-#include "experiments/run_file.h"
+#include "genlab/core/rng.h"
+#include "genlab/experiments/families/family.h"
+#include "genlab/experiments/run_file.h"
 
 namespace genlab {
 

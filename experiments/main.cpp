@@ -4,15 +4,15 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "core/parallel.h"
-#include "experiments/config/experiment_config.h"
-#include "experiments/catalog.h"
-#include "experiments/config/yaml_section.h"
-#include "experiments/run_lock.h"
-#include "experiments/variants_table.h"
-#include "experiments/run_file.h"
-#include "experiments/runner.h"
-#include "experiments/sweep.h"
+#include "genlab/core/parallel.h"
+#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/catalog.h"
+#include "genlab/experiments/config/yaml_section.h"
+#include "genlab/experiments/run_lock.h"
+#include "genlab/experiments/variants_table.h"
+#include "genlab/experiments/run_file.h"
+#include "genlab/experiments/runner.h"
+#include "genlab/experiments/sweep.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "experiments/metrics.h"
+#include "genlab/experiments/metrics.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/parallel.h"
-#include "core/rng.h"
+#include "genlab/core/parallel.h"
+#include "genlab/core/rng.h"
 
 namespace genlab {
 namespace {

@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "core/tensor.h"
+#include "genlab/core/tensor.h"
 
 namespace genlab {
 

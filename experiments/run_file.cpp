@@ -1,4 +1,4 @@
-#include "experiments/run_file.h"
+#include "genlab/experiments/run_file.h"
 
 #include <hdf5.h>
 

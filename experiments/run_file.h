@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "core/tensor.h"
+#include "genlab/core/tensor.h"
 
 namespace genlab {
 

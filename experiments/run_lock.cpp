@@ -1,4 +1,4 @@
-#include "experiments/run_lock.h"
+#include "genlab/experiments/run_lock.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -10,7 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "experiments/run_status.h"
+#include "genlab/experiments/run_status.h"
 
 namespace genlab {
 namespace {

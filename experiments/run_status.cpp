@@ -1,4 +1,4 @@
-#include "experiments/run_status.h"
+#include "genlab/experiments/run_status.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -9,8 +9,8 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "core/parallel.h"
-#include "experiments/checkpoint.h"
+#include "genlab/core/parallel.h"
+#include "genlab/experiments/checkpoint.h"
 
 #include "genlab_git_version.h"  // GENLAB_GIT_COMMIT, GENLAB_GIT_DIRTY: written on every build
 

@@ -8,8 +8,8 @@
 #include <map>
 #include <string>
 
-#include "experiments/config/experiment_config.h"
-#include "experiments/run_file.h"
+#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/run_file.h"
 
 namespace genlab {
 

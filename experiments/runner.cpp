@@ -1,4 +1,4 @@
-#include "experiments/runner.h"
+#include "genlab/experiments/runner.h"
 
 #include <unistd.h>
 
@@ -9,14 +9,14 @@
 #include <memory>
 #include <sstream>
 
-#include "core/optim/schedule.h"
-#include "core/parallel.h"
-#include "experiments/checkpoint.h"
-#include "experiments/data/batches.h"
-#include "experiments/families/registry.h"
-#include "experiments/run_lock.h"
-#include "experiments/thread_choice.h"
-#include "experiments/variants.h"
+#include "genlab/core/optim/schedule.h"
+#include "genlab/core/parallel.h"
+#include "genlab/experiments/checkpoint.h"
+#include "genlab/experiments/data/batches.h"
+#include "genlab/experiments/families/registry.h"
+#include "genlab/experiments/run_lock.h"
+#include "genlab/experiments/thread_choice.h"
+#include "genlab/experiments/variants.h"
 
 namespace genlab {
 namespace {

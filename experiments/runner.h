@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "experiments/config/experiment_config.h"
-#include "experiments/run_file.h"
-#include "experiments/run_status.h"
-#include "experiments/variants_table.h"
+#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/run_file.h"
+#include "genlab/experiments/run_status.h"
+#include "genlab/experiments/variants_table.h"
 
 namespace genlab {
 

@@ -1,4 +1,4 @@
-#include "experiments/sweep.h"
+#include "genlab/experiments/sweep.h"
 
 #include <ctime>
 #include <filesystem>
@@ -6,9 +6,9 @@
 #include <iomanip>
 #include <sstream>
 
-#include "experiments/config/experiment_config.h"
-#include "experiments/config/yaml_section.h"
-#include "experiments/runner.h"
+#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/config/yaml_section.h"
+#include "genlab/experiments/runner.h"
 
 namespace genlab {
 

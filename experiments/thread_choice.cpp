@@ -1,4 +1,4 @@
-#include "experiments/thread_choice.h"
+#include "genlab/experiments/thread_choice.h"
 
 #include <omp.h>
 
@@ -8,7 +8,7 @@
 #include <sstream>
 #include <thread>
 
-#include "experiments/variants_table.h"
+#include "genlab/experiments/variants_table.h"
 
 namespace genlab {
 

@@ -1,15 +1,15 @@
-#include "experiments/variants.h"
+#include "genlab/experiments/variants.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 
-#include "core/ops.h"
-#include "experiments/metrics.h"
-#include "experiments/variants_table.h"
-#include "samplers/likelihood.h"
-#include "samplers/sampler.h"
-#include "samplers/time_grid.h"
+#include "genlab/core/ops.h"
+#include "genlab/experiments/metrics.h"
+#include "genlab/experiments/variants_table.h"
+#include "genlab/samplers/likelihood.h"
+#include "genlab/samplers/sampler.h"
+#include "genlab/samplers/time_grid.h"
 
 namespace genlab {
 

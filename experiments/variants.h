@@ -11,11 +11,11 @@
 #include <memory>
 #include <ostream>
 
-#include "experiments/config/experiment_config.h"
-#include "experiments/data/datasets.h"
-#include "experiments/families/family.h"
-#include "experiments/run_file.h"
-#include "samplers/process.h"
+#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/data/datasets.h"
+#include "genlab/experiments/families/family.h"
+#include "genlab/experiments/run_file.h"
+#include "genlab/samplers/process.h"
 
 namespace genlab {
 

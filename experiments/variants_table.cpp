@@ -1,4 +1,4 @@
-#include "experiments/variants_table.h"
+#include "genlab/experiments/variants_table.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-#include "experiments/config/experiment_config.h"
+#include "genlab/experiments/config/experiment_config.h"
 
 namespace genlab {
 namespace {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "experiments/run_file.h"
+#include "genlab/experiments/run_file.h"
 
 namespace genlab {
 

@@ -2,7 +2,7 @@
 // Trained networks (behind their preconditioning) and exact references implement it.
 #pragma once
 
-#include "core/tensor.h"
+#include "genlab/core/tensor.h"
 
 namespace genlab {
 

@@ -1,4 +1,4 @@
-#include "samplers/dormand_prince.h"
+#include "genlab/samplers/dormand_prince.h"
 
 #include <algorithm>
 #include <cmath>

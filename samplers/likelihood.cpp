@@ -1,12 +1,12 @@
-#include "samplers/likelihood.h"
+#include "genlab/samplers/likelihood.h"
 
 #include <algorithm>
 
 #include <cmath>
 #include <stdexcept>
 
-#include "core/autograd.h"
-#include "core/ops.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/ops.h"
 
 namespace genlab {
 namespace {

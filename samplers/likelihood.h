@@ -13,8 +13,8 @@
 
 #include <string>
 
-#include "samplers/dormand_prince.h"
-#include "samplers/sampler.h"
+#include "genlab/samplers/dormand_prince.h"
+#include "genlab/samplers/sampler.h"
 
 namespace genlab {
 

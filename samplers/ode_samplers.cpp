@@ -1,17 +1,17 @@
 // Deterministic samplers: euler, heun, ddim, dpmpp_2m, rk4 on a fixed grid and rk45
 // (adaptive Dormand-Prince). Each step reads only the grid and the process, so the
 // same code runs VP, VE, EDM and flow.
-#include "samplers/ode_samplers.h"
+#include "genlab/samplers/ode_samplers.h"
 
 #include <cmath>
 #include <stdexcept>
 
-#include "core/autograd.h"
-#include "core/ops.h"
-#include "samplers/dormand_prince.h"
-#include "samplers/pf_ode.h"
-#include "samplers/sampler_registry.h"
-#include "samplers/stepping_sampler.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/ops.h"
+#include "genlab/samplers/dormand_prince.h"
+#include "genlab/samplers/pf_ode.h"
+#include "genlab/samplers/sampler_registry.h"
+#include "genlab/samplers/stepping_sampler.h"
 
 namespace genlab {
 namespace {

@@ -5,4 +5,4 @@
 // ending at sigma = 0: euler N, heun 2N - 1, ddim N, dpmpp_2m N, rk4 4N - 3, rk45 adaptive.
 #pragma once
 
-#include "samplers/sampler_registry.h"
+#include "genlab/samplers/sampler_registry.h"

@@ -1,8 +1,8 @@
-#include "samplers/pf_ode.h"
+#include "genlab/samplers/pf_ode.h"
 
 #include <stdexcept>
 
-#include "core/ops.h"
+#include "genlab/core/ops.h"
 
 namespace genlab {
 

@@ -6,8 +6,8 @@
 
 #include <vector>
 
-#include "samplers/denoiser.h"
-#include "samplers/process.h"
+#include "genlab/samplers/denoiser.h"
+#include "genlab/samplers/process.h"
 
 namespace genlab {
 

@@ -1,4 +1,4 @@
-#include "samplers/process.h"
+#include "genlab/samplers/process.h"
 
 #include <cmath>
 #include <stdexcept>

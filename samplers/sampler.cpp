@@ -1,9 +1,9 @@
-#include "samplers/sampler.h"
+#include "genlab/samplers/sampler.h"
 
 #include <cmath>
 #include <stdexcept>
 
-#include "samplers/sampler_registry.h"
+#include "genlab/samplers/sampler_registry.h"
 
 namespace genlab {
 namespace {

@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "core/rng.h"
-#include "samplers/denoiser.h"
-#include "samplers/process.h"
+#include "genlab/core/rng.h"
+#include "genlab/samplers/denoiser.h"
+#include "genlab/samplers/process.h"
 
 namespace genlab {
 

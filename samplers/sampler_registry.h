@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "samplers/sampler.h"
+#include "genlab/samplers/sampler.h"
 
 namespace genlab {
 

@@ -1,16 +1,16 @@
 // Stochastic samplers: EDM's churn-and-Heun (Algorithm 2), Euler-Maruyama on the reverse
 // SDE, ancestral sampling and predictor-corrector with a Langevin corrector.
-#include "samplers/sde_samplers.h"
+#include "genlab/samplers/sde_samplers.h"
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
-#include "core/autograd.h"
-#include "core/ops.h"
-#include "samplers/pf_ode.h"
-#include "samplers/sampler_registry.h"
-#include "samplers/stepping_sampler.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/ops.h"
+#include "genlab/samplers/pf_ode.h"
+#include "genlab/samplers/sampler_registry.h"
+#include "genlab/samplers/stepping_sampler.h"
 
 namespace genlab {
 namespace {

@@ -7,7 +7,7 @@
 
 #include <memory>
 
-#include "samplers/sampler_registry.h"
+#include "genlab/samplers/sampler_registry.h"
 
 namespace genlab {
 

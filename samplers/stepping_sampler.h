@@ -8,9 +8,9 @@
 #include <utility>
 #include <vector>
 
-#include "core/autograd.h"
-#include "samplers/pf_ode.h"
-#include "samplers/sampler.h"
+#include "genlab/core/autograd.h"
+#include "genlab/samplers/pf_ode.h"
+#include "genlab/samplers/sampler.h"
 
 namespace genlab {
 

@@ -1,4 +1,4 @@
-#include "samplers/time_grid.h"
+#include "genlab/samplers/time_grid.h"
 
 #include <cmath>
 #include <functional>

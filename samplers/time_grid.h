@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "samplers/process.h"
+#include "genlab/samplers/process.h"
 
 namespace genlab {
 

@@ -1,9 +1,9 @@
-#include "core/nn/embeddings.h"
+#include "genlab/core/nn/embeddings.h"
 
 #include <cmath>
 #include <stdexcept>
 
-#include "core/ops.h"
+#include "genlab/core/ops.h"
 
 namespace genlab {
 

@@ -5,8 +5,8 @@
 //   Tensor e = emb.forward(c_noise);   // [batch] or [batch, 1] -> [batch, 64]
 #pragma once
 
-#include "core/nn/module.h"
-#include "core/rng.h"
+#include "genlab/core/nn/module.h"
+#include "genlab/core/rng.h"
 
 namespace genlab {
 

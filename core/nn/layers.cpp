@@ -1,10 +1,10 @@
-#include "core/nn/layers.h"
+#include "genlab/core/nn/layers.h"
 
 #include <cmath>
 #include <stdexcept>
 
-#include "core/autograd.h"
-#include "core/ops.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/ops.h"
 
 namespace genlab {
 

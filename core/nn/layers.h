@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "core/nn/module.h"
-#include "core/rng.h"
+#include "genlab/core/nn/module.h"
+#include "genlab/core/rng.h"
 
 namespace genlab {
 

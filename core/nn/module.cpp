@@ -1,4 +1,4 @@
-#include "core/nn/module.h"
+#include "genlab/core/nn/module.h"
 
 #include <stdexcept>
 

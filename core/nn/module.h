@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/tensor.h"
+#include "genlab/core/tensor.h"
 
 namespace genlab {
 

@@ -1,11 +1,11 @@
-#include "core/optim/ema.h"
+#include "genlab/core/optim/ema.h"
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
-#include "core/autograd.h"
-#include "core/ops.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/ops.h"
 
 namespace genlab {
 

@@ -12,7 +12,7 @@
 #include <map>
 #include <string>
 
-#include "core/nn/module.h"
+#include "genlab/core/nn/module.h"
 
 namespace genlab {
 

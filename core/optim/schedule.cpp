@@ -1,4 +1,4 @@
-#include "core/optim/schedule.h"
+#include "genlab/core/optim/schedule.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,15 +1,15 @@
-#include "experiments/config/experiment_config.h"
+#include "genlab/experiments/config/experiment_config.h"
 
 #include <yaml-cpp/yaml.h>
 
 #include <set>
 #include <sstream>
 
-#include "core/optim/schedule.h"
-#include "experiments/config/yaml_section.h"
-#include "experiments/data/datasets.h"
-#include "experiments/families/registry.h"
-#include "samplers/likelihood.h"
+#include "genlab/core/optim/schedule.h"
+#include "genlab/experiments/config/yaml_section.h"
+#include "genlab/experiments/data/datasets.h"
+#include "genlab/experiments/families/registry.h"
+#include "genlab/samplers/likelihood.h"
 
 namespace genlab {
 

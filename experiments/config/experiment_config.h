@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "experiments/config/schema.h"
-#include "samplers/sampler.h"
-#include "samplers/time_grid.h"
+#include "genlab/experiments/config/schema.h"
+#include "genlab/samplers/sampler.h"
+#include "genlab/samplers/time_grid.h"
 
 namespace genlab {
 

@@ -1,4 +1,4 @@
-#include "experiments/config/schema.h"
+#include "genlab/experiments/config/schema.h"
 
 #include <algorithm>
 #include <sstream>

@@ -25,7 +25,7 @@
 #include <typeinfo>
 #include <vector>
 
-#include "experiments/config/yaml_section.h"
+#include "genlab/experiments/config/yaml_section.h"
 
 namespace genlab {
 

@@ -1,4 +1,4 @@
-#include "experiments/config/yaml_section.h"
+#include "genlab/experiments/config/yaml_section.h"
 
 #include <algorithm>
 #include <cmath>

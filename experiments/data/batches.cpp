@@ -1,8 +1,8 @@
-#include "experiments/data/batches.h"
+#include "genlab/experiments/data/batches.h"
 
 #include <stdexcept>
 
-#include "experiments/data/image_data.h"
+#include "genlab/experiments/data/image_data.h"
 
 namespace genlab {
 

@@ -12,8 +12,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/rng.h"
-#include "experiments/data/datasets.h"
+#include "genlab/core/rng.h"
+#include "genlab/experiments/data/datasets.h"
 
 namespace genlab {
 

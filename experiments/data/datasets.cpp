@@ -1,11 +1,11 @@
-#include "experiments/data/datasets.h"
+#include "genlab/experiments/data/datasets.h"
 
 #include <stdexcept>
 
-#include "core/ops.h"
-#include "experiments/data/image_data.h"
-#include "experiments/data/mixture_data.h"
-#include "experiments/data/toy_data.h"
+#include "genlab/core/ops.h"
+#include "genlab/experiments/data/image_data.h"
+#include "genlab/experiments/data/mixture_data.h"
+#include "genlab/experiments/data/toy_data.h"
 
 namespace genlab {
 

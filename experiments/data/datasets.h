@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "core/rng.h"
-#include "experiments/config/experiment_config.h"
-#include "models/analytic/gaussian_mixture.h"
+#include "genlab/core/rng.h"
+#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/models/analytic/gaussian_mixture.h"
 
 namespace genlab {
 

@@ -1,4 +1,4 @@
-#include "experiments/data/idx.h"
+#include "genlab/experiments/data/idx.h"
 
 #include <zlib.h>
 

@@ -1,4 +1,4 @@
-#include "experiments/data/image_data.h"
+#include "genlab/experiments/data/image_data.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,8 +6,8 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "experiments/data/idx.h"
-#include "experiments/run_file.h"
+#include "genlab/experiments/data/idx.h"
+#include "genlab/experiments/run_file.h"
 
 namespace genlab {
 namespace {

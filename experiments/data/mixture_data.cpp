@@ -1,4 +1,4 @@
-#include "experiments/data/mixture_data.h"
+#include "genlab/experiments/data/mixture_data.h"
 
 #include <Eigen/Dense>
 #include <cmath>

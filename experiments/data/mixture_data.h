@@ -14,8 +14,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "experiments/config/schema.h"
-#include "models/analytic/gaussian_mixture.h"
+#include "genlab/experiments/config/schema.h"
+#include "genlab/models/analytic/gaussian_mixture.h"
 
 namespace genlab {
 

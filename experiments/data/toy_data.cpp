@@ -1,4 +1,4 @@
-#include "experiments/data/toy_data.h"
+#include "genlab/experiments/data/toy_data.h"
 
 #include <cmath>
 #include <functional>

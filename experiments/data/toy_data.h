@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/rng.h"
+#include "genlab/core/rng.h"
 
 namespace genlab {
 

@@ -1,8 +1,8 @@
-#include "experiments/families/analytic_family.h"
+#include "genlab/experiments/families/analytic_family.h"
 
 #include <stdexcept>
 
-#include "experiments/families/registry.h"
+#include "genlab/experiments/families/registry.h"
 
 namespace genlab {
 namespace {

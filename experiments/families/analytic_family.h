@@ -4,8 +4,8 @@
 // stores each variant's exact log-density and each held-out point's exact density.
 #pragma once
 
-#include "experiments/config/experiment_config.h"
-#include "samplers/process.h"
+#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/samplers/process.h"
 
 namespace genlab {
 

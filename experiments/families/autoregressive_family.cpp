@@ -1,15 +1,15 @@
-#include "experiments/families/autoregressive_family.h"
+#include "genlab/experiments/families/autoregressive_family.h"
 
 #include <cmath>
 #include <stdexcept>
 
-#include "core/autograd.h"
-#include "core/ops.h"
-#include "core/optim/optimizer.h"
-#include "experiments/families/registry.h"
-#include "models/autoregressive/fvsbn.h"
-#include "models/autoregressive/made.h"
-#include "models/autoregressive/nade.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/ops.h"
+#include "genlab/core/optim/optimizer.h"
+#include "genlab/experiments/families/registry.h"
+#include "genlab/models/autoregressive/fvsbn.h"
+#include "genlab/models/autoregressive/made.h"
+#include "genlab/models/autoregressive/nade.h"
 
 namespace genlab {
 namespace {

@@ -5,9 +5,9 @@
 // Its `model:` keys are the library's MADEOptions plus the family's own.
 #pragma once
 
-#include "experiments/config/experiment_config.h"
-#include "experiments/data/datasets.h"
-#include "models/autoregressive/made.h"
+#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/data/datasets.h"
+#include "genlab/models/autoregressive/made.h"
 
 namespace genlab {
 

@@ -1,8 +1,8 @@
-#include "experiments/families/diffusion_family.h"
+#include "genlab/experiments/families/diffusion_family.h"
 
-#include "experiments/families/registry.h"
-#include "models/diffusion/trainer.h"
-#include "samplers/process.h"
+#include "genlab/experiments/families/registry.h"
+#include "genlab/models/diffusion/trainer.h"
+#include "genlab/samplers/process.h"
 
 namespace genlab {
 namespace {

@@ -3,11 +3,11 @@
 // with. Its `model:` keys are the library's PreconditioningOptions and DenoiserNetOptions.
 #pragma once
 
-#include "experiments/config/experiment_config.h"
-#include "experiments/data/datasets.h"
-#include "models/diffusion/denoiser_net.h"
-#include "models/diffusion/preconditioning.h"
-#include "samplers/process.h"
+#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/data/datasets.h"
+#include "genlab/models/diffusion/denoiser_net.h"
+#include "genlab/models/diffusion/preconditioning.h"
+#include "genlab/samplers/process.h"
 
 namespace genlab {
 

@@ -16,12 +16,12 @@
 #include <ostream>
 #include <string>
 
-#include "core/optim/optimizer.h"
-#include "core/rng.h"
-#include "experiments/config/experiment_config.h"
-#include "experiments/data/datasets.h"
-#include "experiments/run_file.h"
-#include "samplers/denoiser.h"
+#include "genlab/core/optim/optimizer.h"
+#include "genlab/core/rng.h"
+#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/data/datasets.h"
+#include "genlab/experiments/run_file.h"
+#include "genlab/samplers/denoiser.h"
 
 namespace genlab {
 

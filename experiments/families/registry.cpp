@@ -1,4 +1,4 @@
-#include "experiments/families/registry.h"
+#include "genlab/experiments/families/registry.h"
 
 #include <stdexcept>
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "experiments/families/family.h"
+#include "genlab/experiments/families/family.h"
 
 namespace genlab {
 

@@ -1,16 +1,16 @@
-#include "experiments/families/vae_family.h"
+#include "genlab/experiments/families/vae_family.h"
 
 #include <algorithm>
 #include <cmath>
 #include <sstream>
 
-#include "core/autograd.h"
-#include "core/ops.h"
-#include "core/optim/optimizer.h"
-#include "experiments/families/registry.h"
-#include "models/vae/gradient_study.h"
-#include "models/vae/gumbel.h"
-#include "models/vae/vae.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/ops.h"
+#include "genlab/core/optim/optimizer.h"
+#include "genlab/experiments/families/registry.h"
+#include "genlab/models/vae/gradient_study.h"
+#include "genlab/models/vae/gumbel.h"
+#include "genlab/models/vae/vae.h"
 
 namespace genlab {
 namespace {

@@ -5,11 +5,11 @@
 // plus the training objective's and the study's.
 #pragma once
 
-#include "experiments/config/experiment_config.h"
-#include "experiments/data/datasets.h"
-#include "models/vae/estimators.h"
-#include "models/vae/gradient_study.h"
-#include "models/vae/vae.h"
+#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/data/datasets.h"
+#include "genlab/models/vae/estimators.h"
+#include "genlab/models/vae/gradient_study.h"
+#include "genlab/models/vae/vae.h"
 
 namespace genlab {
 

@@ -1,10 +1,10 @@
-#include "models/analytic/gaussian_mixture.h"
+#include "genlab/models/analytic/gaussian_mixture.h"
 
 #include <Eigen/Eigenvalues>
 #include <cmath>
 #include <stdexcept>
 
-#include "core/ops.h"
+#include "genlab/core/ops.h"
 
 namespace genlab {
 namespace {

@@ -8,8 +8,8 @@
 //   Tensor d = gm.denoise(x, sigma);        // E[x0 | x0 + sigma eps = x]
 #pragma once
 
-#include "core/rng.h"
-#include "samplers/denoiser.h"
+#include "genlab/core/rng.h"
+#include "genlab/samplers/denoiser.h"
 
 namespace genlab {
 

@@ -1,10 +1,10 @@
-#include "models/autoregressive/autoregressive.h"
+#include "genlab/models/autoregressive/autoregressive.h"
 
 #include <cmath>
 #include <numeric>
 
-#include "core/autograd.h"
-#include "core/ops.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/ops.h"
 
 namespace genlab {
 

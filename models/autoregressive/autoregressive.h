@@ -6,8 +6,8 @@
 //   Tensor s = model.sample(64, rng);     // [64, D], no-grad
 #pragma once
 
-#include "core/nn/module.h"
-#include "core/rng.h"
+#include "genlab/core/nn/module.h"
+#include "genlab/core/rng.h"
 
 namespace genlab {
 

@@ -1,4 +1,4 @@
-#include "models/autoregressive/fvsbn.h"
+#include "genlab/models/autoregressive/fvsbn.h"
 
 #include <stdexcept>
 

@@ -4,8 +4,8 @@
 
 #include <memory>
 
-#include "core/nn/layers.h"
-#include "models/autoregressive/autoregressive.h"
+#include "genlab/core/nn/layers.h"
+#include "genlab/models/autoregressive/autoregressive.h"
 
 namespace genlab {
 

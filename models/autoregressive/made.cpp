@@ -1,11 +1,11 @@
-#include "models/autoregressive/made.h"
+#include "genlab/models/autoregressive/made.h"
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
 
-#include "core/ops.h"
+#include "genlab/core/ops.h"
 
 namespace genlab {
 

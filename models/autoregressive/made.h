@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "core/nn/layers.h"
-#include "models/autoregressive/autoregressive.h"
+#include "genlab/core/nn/layers.h"
+#include "genlab/models/autoregressive/autoregressive.h"
 
 namespace genlab {
 

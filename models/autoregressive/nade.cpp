@@ -1,11 +1,11 @@
-#include "models/autoregressive/nade.h"
+#include "genlab/models/autoregressive/nade.h"
 
 #include <cmath>
 #include <stdexcept>
 
-#include "core/autograd.h"
-#include "core/ops.h"
-#include "models/autoregressive/nade_logits.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/ops.h"
+#include "genlab/models/autoregressive/nade_logits.h"
 
 namespace genlab {
 

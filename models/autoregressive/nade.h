@@ -4,7 +4,7 @@
 // teacher-forcing pass is one fused op (nade_logits.h).
 #pragma once
 
-#include "models/autoregressive/autoregressive.h"
+#include "genlab/models/autoregressive/autoregressive.h"
 
 namespace genlab {
 

@@ -1,4 +1,4 @@
-#include "models/autoregressive/nade_logits.h"
+#include "genlab/models/autoregressive/nade_logits.h"
 
 #include <Eigen/Core>
 #include <algorithm>
@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "core/autograd.h"
-#include "core/parallel.h"
-#include "core/shape.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/parallel.h"
+#include "genlab/core/shape.h"
 
 namespace genlab {
 namespace {

@@ -12,7 +12,7 @@
 // gradient of its gradient (create_graph) is an error, not a silent zero.
 #pragma once
 
-#include "core/tensor.h"
+#include "genlab/core/tensor.h"
 
 namespace genlab {
 

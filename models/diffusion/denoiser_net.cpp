@@ -1,8 +1,8 @@
-#include "models/diffusion/denoiser_net.h"
+#include "genlab/models/diffusion/denoiser_net.h"
 
 #include <stdexcept>
 
-#include "core/ops.h"
+#include "genlab/core/ops.h"
 
 namespace genlab {
 

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "core/nn/embeddings.h"
-#include "core/nn/layers.h"
+#include "genlab/core/nn/embeddings.h"
+#include "genlab/core/nn/layers.h"
 
 namespace genlab {
 

@@ -1,8 +1,8 @@
-#include "models/diffusion/diffusion_model.h"
+#include "genlab/models/diffusion/diffusion_model.h"
 
 #include <stdexcept>
 
-#include "core/ops.h"
+#include "genlab/core/ops.h"
 
 namespace genlab {
 

@@ -11,9 +11,9 @@
 #include <functional>
 #include <memory>
 
-#include "models/diffusion/denoiser_net.h"
-#include "models/diffusion/preconditioning.h"
-#include "samplers/denoiser.h"
+#include "genlab/models/diffusion/denoiser_net.h"
+#include "genlab/models/diffusion/preconditioning.h"
+#include "genlab/samplers/denoiser.h"
 
 namespace genlab {
 

@@ -1,11 +1,11 @@
-#include "models/diffusion/preconditioning.h"
+#include "genlab/models/diffusion/preconditioning.h"
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
-#include "core/ops.h"
-#include "samplers/process.h"
+#include "genlab/core/ops.h"
+#include "genlab/samplers/process.h"
 
 namespace genlab {
 namespace {

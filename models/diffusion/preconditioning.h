@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "core/rng.h"
-#include "core/tensor.h"
+#include "genlab/core/rng.h"
+#include "genlab/core/tensor.h"
 
 namespace genlab {
 

@@ -1,6 +1,6 @@
-#include "models/diffusion/trainer.h"
+#include "genlab/models/diffusion/trainer.h"
 
-#include "core/autograd.h"
+#include "genlab/core/autograd.h"
 
 namespace genlab {
 

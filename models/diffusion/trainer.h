@@ -10,9 +10,9 @@
 #include <memory>
 #include <string>
 
-#include "core/optim/ema.h"
-#include "core/optim/optimizer.h"
-#include "models/diffusion/diffusion_model.h"
+#include "genlab/core/optim/ema.h"
+#include "genlab/core/optim/optimizer.h"
+#include "genlab/models/diffusion/diffusion_model.h"
 
 namespace genlab {
 

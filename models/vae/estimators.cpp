@@ -1,10 +1,10 @@
-#include "models/vae/estimators.h"
+#include "genlab/models/vae/estimators.h"
 
 #include <cmath>
 #include <stdexcept>
 
-#include "core/ops.h"
-#include "core/shape.h"
+#include "genlab/core/ops.h"
+#include "genlab/core/shape.h"
 
 namespace genlab {
 

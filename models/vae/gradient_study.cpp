@@ -1,12 +1,12 @@
-#include "models/vae/gradient_study.h"
+#include "genlab/models/vae/gradient_study.h"
 
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
 
-#include "core/autograd.h"
-#include "core/ops.h"
-#include "models/vae/gumbel.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/ops.h"
+#include "genlab/models/vae/gumbel.h"
 
 namespace genlab {
 namespace {

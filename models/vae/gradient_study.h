@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "models/vae/vae.h"
+#include "genlab/models/vae/vae.h"
 
 namespace genlab {
 

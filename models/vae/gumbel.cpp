@@ -1,10 +1,10 @@
-#include "models/vae/gumbel.h"
+#include "genlab/models/vae/gumbel.h"
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
-#include "core/ops.h"
+#include "genlab/core/ops.h"
 
 namespace genlab {
 

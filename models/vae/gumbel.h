@@ -6,8 +6,8 @@
 //   Tensor y = gumbel_softmax(logits, 0.5f, /*hard=*/true, rng);  // logits [..., K]
 #pragma once
 
-#include "core/rng.h"
-#include "core/tensor.h"
+#include "genlab/core/rng.h"
+#include "genlab/core/tensor.h"
 
 namespace genlab {
 

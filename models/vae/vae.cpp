@@ -1,12 +1,12 @@
-#include "models/vae/vae.h"
+#include "genlab/models/vae/vae.h"
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
-#include "core/autograd.h"
-#include "core/ops.h"
-#include "models/vae/gumbel.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/ops.h"
+#include "genlab/models/vae/gumbel.h"
 
 namespace genlab {
 

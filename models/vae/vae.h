@@ -14,9 +14,9 @@
 #include <memory>
 #include <string>
 
-#include "core/nn/layers.h"
-#include "core/rng.h"
-#include "models/vae/estimators.h"
+#include "genlab/core/nn/layers.h"
+#include "genlab/core/rng.h"
+#include "genlab/models/vae/estimators.h"
 
 namespace genlab {
 

@@ -3,9 +3,9 @@
 #include <cmath>
 #include <cstdio>
 
-#include "core/autograd.h"
-#include "core/ops.h"
-#include "core/rng.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/ops.h"
+#include "genlab/core/rng.h"
 
 namespace genlab::testing {
 

@@ -2,9 +2,9 @@
 // products with respect to any tensor, gradients of gradients, and its errors.
 #include <catch2/catch.hpp>
 
-#include "core/autograd.h"
-#include "core/ops.h"
-#include "core/rng.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/ops.h"
+#include "genlab/core/rng.h"
 
 using namespace genlab;
 using Catch::Matchers::Contains;

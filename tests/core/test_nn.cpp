@@ -4,10 +4,10 @@
 
 #include <cmath>
 
-#include "core/autograd.h"
-#include "core/nn/embeddings.h"
-#include "core/nn/layers.h"
-#include "core/ops.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/nn/embeddings.h"
+#include "genlab/core/nn/layers.h"
+#include "genlab/core/ops.h"
 #include "tests/core/gradcheck.h"
 
 using namespace genlab;

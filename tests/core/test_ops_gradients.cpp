@@ -2,8 +2,8 @@
 // One table; a new op adds one case (inputs, function, domain).
 #include <catch2/catch.hpp>
 
-#include "core/autograd.h"
-#include "core/ops.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/ops.h"
 #include "tests/core/gradcheck.h"
 
 using namespace genlab;

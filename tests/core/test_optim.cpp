@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/ops.h"
-#include "core/optim/ema.h"
-#include "core/optim/optimizer.h"
-#include "core/optim/schedule.h"
+#include "genlab/core/ops.h"
+#include "genlab/core/optim/ema.h"
+#include "genlab/core/optim/optimizer.h"
+#include "genlab/core/optim/schedule.h"
 
 using namespace genlab;
 using Catch::Matchers::Contains;

@@ -4,10 +4,10 @@
 
 #include <cmath>
 
-#include "core/ops.h"
-#include "core/parallel.h"
-#include "core/philox.h"
-#include "core/rng.h"
+#include "genlab/core/ops.h"
+#include "genlab/core/parallel.h"
+#include "genlab/core/philox.h"
+#include "genlab/core/rng.h"
 
 using namespace genlab;
 

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <functional>
 
-#include "core/ops.h"
-#include "core/parallel.h"
+#include "genlab/core/ops.h"
+#include "genlab/core/parallel.h"
 #include "tests/core/gradcheck.h"
 
 using namespace genlab;

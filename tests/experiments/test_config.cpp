@@ -2,16 +2,16 @@
 // per error class, each with the file, line:column and key path in its message.
 #include <catch2/catch.hpp>
 
-#include "experiments/config/experiment_config.h"
-#include "experiments/config/yaml_section.h"
-#include "core/ops.h"
-#include "experiments/data/datasets.h"
-#include "experiments/data/image_data.h"
-#include "experiments/families/analytic_family.h"
-#include "experiments/families/autoregressive_family.h"
-#include "experiments/families/diffusion_family.h"
-#include "experiments/families/vae_family.h"
-#include "experiments/sweep.h"
+#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/config/yaml_section.h"
+#include "genlab/core/ops.h"
+#include "genlab/experiments/data/datasets.h"
+#include "genlab/experiments/data/image_data.h"
+#include "genlab/experiments/families/analytic_family.h"
+#include "genlab/experiments/families/autoregressive_family.h"
+#include "genlab/experiments/families/diffusion_family.h"
+#include "genlab/experiments/families/vae_family.h"
+#include "genlab/experiments/sweep.h"
 
 using namespace genlab;
 using Catch::Matchers::Contains;

@@ -5,9 +5,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "experiments/catalog.h"
-#include "experiments/config/experiment_config.h"
-#include "experiments/config/yaml_section.h"
+#include "genlab/experiments/catalog.h"
+#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/config/yaml_section.h"
 
 using namespace genlab;
 

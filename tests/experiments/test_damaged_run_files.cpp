@@ -11,9 +11,9 @@
 #include <filesystem>
 #include <string>
 
-#include "core/rng.h"
-#include "experiments/run_file.h"
-#include "experiments/variants_table.h"
+#include "genlab/core/rng.h"
+#include "genlab/experiments/run_file.h"
+#include "genlab/experiments/variants_table.h"
 
 using namespace genlab;
 using Catch::Matchers::Contains;

@@ -6,13 +6,13 @@
 #include <filesystem>
 #include <sstream>
 
-#include "core/autograd.h"
-#include "core/nn/module.h"
-#include "core/ops.h"
-#include "core/optim/optimizer.h"
-#include "experiments/families/registry.h"
-#include "experiments/runner.h"
-#include "experiments/variants_table.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/nn/module.h"
+#include "genlab/core/ops.h"
+#include "genlab/core/optim/optimizer.h"
+#include "genlab/experiments/families/registry.h"
+#include "genlab/experiments/runner.h"
+#include "genlab/experiments/variants_table.h"
 
 using namespace genlab;
 

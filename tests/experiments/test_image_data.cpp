@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/ops.h"
-#include "experiments/data/idx.h"
-#include "experiments/data/image_data.h"
-#include "experiments/run_file.h"
+#include "genlab/core/ops.h"
+#include "genlab/experiments/data/idx.h"
+#include "genlab/experiments/data/image_data.h"
+#include "genlab/experiments/run_file.h"
 
 using namespace genlab;
 using Catch::Matchers::Contains;

@@ -3,9 +3,9 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "core/ops.h"
-#include "core/rng.h"
-#include "experiments/metrics.h"
+#include "genlab/core/ops.h"
+#include "genlab/core/rng.h"
+#include "genlab/experiments/metrics.h"
 
 using namespace genlab;
 

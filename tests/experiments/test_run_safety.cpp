@@ -15,10 +15,10 @@
 #include <sstream>
 #include <thread>
 
-#include "core/rng.h"
-#include "experiments/config/experiment_config.h"
-#include "experiments/run_lock.h"
-#include "experiments/runner.h"
+#include "genlab/core/rng.h"
+#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/run_lock.h"
+#include "genlab/experiments/runner.h"
 
 using namespace genlab;
 using Catch::Matchers::Contains;

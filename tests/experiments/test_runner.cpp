@@ -15,14 +15,14 @@
 #include <sstream>
 #include <thread>
 
-#include "core/ops.h"
-#include "experiments/config/experiment_config.h"
-#include "experiments/data/batches.h"
-#include "experiments/data/datasets.h"
-#include "experiments/families/registry.h"
-#include "experiments/runner.h"
-#include "experiments/sweep.h"
-#include "models/analytic/gaussian_mixture.h"
+#include "genlab/core/ops.h"
+#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/data/batches.h"
+#include "genlab/experiments/data/datasets.h"
+#include "genlab/experiments/families/registry.h"
+#include "genlab/experiments/runner.h"
+#include "genlab/experiments/sweep.h"
+#include "genlab/models/analytic/gaussian_mixture.h"
 
 using namespace genlab;
 

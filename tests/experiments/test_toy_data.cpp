@@ -2,8 +2,8 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "core/ops.h"
-#include "experiments/data/toy_data.h"
+#include "genlab/core/ops.h"
+#include "genlab/experiments/data/toy_data.h"
 
 using namespace genlab;
 

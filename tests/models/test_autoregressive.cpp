@@ -8,13 +8,13 @@
 #include <functional>
 #include <memory>
 
-#include "core/autograd.h"
-#include "core/ops.h"
-#include "core/parallel.h"
-#include "models/autoregressive/fvsbn.h"
-#include "models/autoregressive/made.h"
-#include "models/autoregressive/nade.h"
-#include "models/autoregressive/nade_logits.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/ops.h"
+#include "genlab/core/parallel.h"
+#include "genlab/models/autoregressive/fvsbn.h"
+#include "genlab/models/autoregressive/made.h"
+#include "genlab/models/autoregressive/nade.h"
+#include "genlab/models/autoregressive/nade_logits.h"
 #include "tests/core/gradcheck.h"
 
 using namespace genlab;

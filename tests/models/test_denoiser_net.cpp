@@ -3,10 +3,10 @@
 // residual net trains.
 #include <catch2/catch.hpp>
 
-#include "core/ops.h"
-#include "experiments/data/toy_data.h"
-#include "models/diffusion/denoiser_net.h"
-#include "models/diffusion/trainer.h"
+#include "genlab/core/ops.h"
+#include "genlab/experiments/data/toy_data.h"
+#include "genlab/models/diffusion/denoiser_net.h"
+#include "genlab/models/diffusion/trainer.h"
 #include "tests/core/gradcheck.h"
 
 using namespace genlab;

@@ -5,9 +5,9 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "core/ops.h"
-#include "models/analytic/gaussian_mixture.h"
-#include "models/diffusion/diffusion_model.h"
+#include "genlab/core/ops.h"
+#include "genlab/models/analytic/gaussian_mixture.h"
+#include "genlab/models/diffusion/diffusion_model.h"
 #include "tests/core/gradcheck.h"
 
 using namespace genlab;

@@ -3,13 +3,13 @@
 // of the sliced Wasserstein distance between two exact sample sets of the same size.
 #include <catch2/catch.hpp>
 
-#include "core/ops.h"
-#include "experiments/metrics.h"
-#include "experiments/data/toy_data.h"
-#include "models/analytic/gaussian_mixture.h"
-#include "models/diffusion/trainer.h"
-#include "samplers/sampler.h"
-#include "samplers/time_grid.h"
+#include "genlab/core/ops.h"
+#include "genlab/experiments/metrics.h"
+#include "genlab/experiments/data/toy_data.h"
+#include "genlab/models/analytic/gaussian_mixture.h"
+#include "genlab/models/diffusion/trainer.h"
+#include "genlab/samplers/sampler.h"
+#include "genlab/samplers/time_grid.h"
 #include "tests/samplers/sampler_test_helpers.h"
 
 using namespace genlab;

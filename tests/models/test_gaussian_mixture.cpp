@@ -4,9 +4,9 @@
 
 #include <cmath>
 
-#include "core/autograd.h"
-#include "core/ops.h"
-#include "models/analytic/gaussian_mixture.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/ops.h"
+#include "genlab/models/analytic/gaussian_mixture.h"
 
 using namespace genlab;
 

@@ -7,13 +7,13 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "core/autograd.h"
-#include "core/ops.h"
-#include "core/optim/optimizer.h"
-#include "models/vae/estimators.h"
-#include "models/vae/gradient_study.h"
-#include "models/vae/gumbel.h"
-#include "models/vae/vae.h"
+#include "genlab/core/autograd.h"
+#include "genlab/core/ops.h"
+#include "genlab/core/optim/optimizer.h"
+#include "genlab/models/vae/estimators.h"
+#include "genlab/models/vae/gradient_study.h"
+#include "genlab/models/vae/gumbel.h"
+#include "genlab/models/vae/vae.h"
 #include "tests/core/gradcheck.h"
 
 using namespace genlab;

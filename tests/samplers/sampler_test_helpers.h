@@ -2,10 +2,10 @@
 // threshold rejects a wrong factor or sign) and the exact-sample noise floor.
 #pragma once
 
-#include "core/ops.h"
-#include "experiments/metrics.h"
-#include "models/analytic/gaussian_mixture.h"
-#include "samplers/denoiser.h"
+#include "genlab/core/ops.h"
+#include "genlab/experiments/metrics.h"
+#include "genlab/models/analytic/gaussian_mixture.h"
+#include "genlab/samplers/denoiser.h"
 
 namespace genlab::testing {
 

@@ -6,11 +6,11 @@
 #include <tuple>
 #include <vector>
 
-#include "core/ops.h"
-#include "models/analytic/gaussian_mixture.h"
-#include "samplers/dormand_prince.h"
-#include "samplers/sampler.h"
-#include "samplers/time_grid.h"
+#include "genlab/core/ops.h"
+#include "genlab/models/analytic/gaussian_mixture.h"
+#include "genlab/samplers/dormand_prince.h"
+#include "genlab/samplers/sampler.h"
+#include "genlab/samplers/time_grid.h"
 
 using namespace genlab;
 

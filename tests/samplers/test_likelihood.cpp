@@ -3,9 +3,9 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "core/ops.h"
-#include "models/analytic/gaussian_mixture.h"
-#include "samplers/likelihood.h"
+#include "genlab/core/ops.h"
+#include "genlab/models/analytic/gaussian_mixture.h"
+#include "genlab/samplers/likelihood.h"
 
 using namespace genlab;
 

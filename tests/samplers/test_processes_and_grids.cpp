@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "samplers/process.h"
-#include "samplers/time_grid.h"
+#include "genlab/samplers/process.h"
+#include "genlab/samplers/time_grid.h"
 
 using namespace genlab;
 

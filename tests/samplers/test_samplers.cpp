@@ -5,9 +5,9 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "core/ops.h"
-#include "samplers/sampler.h"
-#include "samplers/time_grid.h"
+#include "genlab/core/ops.h"
+#include "genlab/samplers/sampler.h"
+#include "genlab/samplers/time_grid.h"
 #include "tests/samplers/sampler_test_helpers.h"
 
 using namespace genlab;
