@@ -15,6 +15,7 @@
 #include "genlab/experiments/data/batches.h"
 #include "genlab/experiments/families/registry.h"
 #include "genlab/experiments/run_lock.h"
+#include "genlab/experiments/run_log.h"
 #include "genlab/experiments/thread_choice.h"
 #include "genlab/experiments/variants.h"
 
@@ -177,17 +178,18 @@ std::vector<SummaryRow> finish(Run& r) {
 }
 
 // threads: 0 (auto) for a trainable family: by the work of one step (thread_choice.h).
-void set_threads(const ExperimentConfig& c, const Family& family, std::ostream& out) {
+// Returns the line that says why, or "".
+std::string set_threads(const ExperimentConfig& c, const Family& family) {
   if (c.threads > 0) {
     set_num_threads(c.threads);
-    return;
+    return "";
   }
-  if (!family.trainable()) return;  // sampling an exact model: every core
+  if (!family.trainable()) return "";  // sampling an exact model: every core
   double parameters = 0;
   for (const auto& [name, t] : family.weights()) parameters += static_cast<double>(t.numel());
   const ThreadChoice choice = choose_threads(parameters * static_cast<double>(c.train.batch_size));
   set_num_threads(choice.threads);
-  out << choice.why << "\n";
+  return choice.why + "\n";
 }
 
 // What finish() writes, dropped before a resumed run reaches it again: a run killed
@@ -205,18 +207,32 @@ void clear_results(RunFile& file, std::ostream& out) {
 
 }  // namespace
 
-RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out, const RunOptions& options) {
+RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
+                          const RunOptions& options) {
   if (c.threads > 0) set_num_threads(c.threads);
   const bool resuming = !options.resume.empty();
   // Everything that can fail early, before any file is touched.
   const Generator root(c.seed);
   auto data = make_dataset(c.data, c.seed);
   auto family = find_family(c.model.family).make({c, *data, root});
-  set_threads(c, *family, out);
+  const std::string threads_line = set_threads(c, *family);
   const std::string path = resuming ? options.resume : place_new_run(c, options.overwrite);
-  const RunLock lock(path, resuming ? RunLock::Stale::take_over : RunLock::Stale::refuse, &out);
-  RunFile file = resuming ? open_for_resume(path, c, out)
-                          : create_run_file(c, path, options.command_line);
+  std::ostringstream lock_notice;
+  const RunLock lock(path, resuming ? RunLock::Stale::take_over : RunLock::Stale::refuse,
+                     &lock_notice);
+  // From here on every line also goes to the log beside the run file (run_log.h).
+  RunLog log(path, console, resuming);
+  std::ostream& out = log.stream();
+  out << lock_notice.str() << threads_line;
+  std::unique_ptr<RunFile> opened;
+  try {
+    opened = std::make_unique<RunFile>(resuming ? open_for_resume(path, c, out)
+                                                : create_run_file(c, path, options.command_line));
+  } catch (const std::exception& e) {
+    log.error(e.what());
+    throw;
+  }
+  RunFile& file = *opened;
   const StopSignalGuard stop_guard;
   Run r{c, file, out, root, std::move(data), std::move(family), nullptr};
   RunSummary summary{file.path(), "completed", {}};
@@ -240,6 +256,7 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& out, const Ru
           << "/latest/run.h5\n";
     return summary;
   } catch (const std::exception& e) {
+    log.error(e.what());
     try {
       file.set_attr("error", e.what());
       file.set_status("failed");

@@ -12,6 +12,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -98,6 +99,7 @@ TEST_CASE("each run without output.path gets its own folder, an existing path is
     CHECK(fs::path(p).parent_path().parent_path() == dir / "small");
     CHECK(fs::exists(fs::path(p).parent_path() / "config.yaml"));
     CHECK(fs::exists(fs::path(p).parent_path() / "command.txt"));
+    CHECK(fs::exists(fs::path(p).parent_path() / "run.log"));
   }
   CHECK(fs::equivalent(dir / "small" / "latest" / "run.h5", b.path));
   const auto attrs = RunFile::open(a.path).attrs();
@@ -219,6 +221,14 @@ TEST_CASE("divergence stops the run naming the step, and bad image data is refus
   CHECK(attrs.at("status") == "failed");
   CHECK_THAT(attrs.at("error"), Contains("training diverged"));
   CHECK_FALSE(RunFile::open(path).exists("/model"));  // no NaN weights as the result
+  // The log beside the run file has every printed line, timestamped, and the error.
+  std::ifstream log_file(dir / "d.log");
+  const std::string text((std::istreambuf_iterator<char>(log_file)), std::istreambuf_iterator<char>());
+  CHECK_THAT(text, Contains(" info genlab run 'small'"));
+  CHECK_THAT(text, Contains(" error step 1: the loss is inf"));
+  CHECK(text.size() > 24);
+  CHECK(text[4] == '-');
+  CHECK(text[10] == 'T');  // 2026-11-30T08:04:00.131
 
   // Image data: NaN, negative or out-of-range gray levels, and a test set of another
   // shape, are refused naming the file (they were binarized to zeros, or read out of bounds).
