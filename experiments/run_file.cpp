@@ -325,9 +325,29 @@ void RunFile::write_tensors(const std::string& group_name,
   Handle f = open_file(path_, true);
   Handle g = group(f.get(), "/" + group_name, path_);
   for (const auto& [name, t] : tensors) {
-    if (H5Lexists(g.get(), name.c_str(), H5P_DEFAULT) > 0)
-      H5Ldelete(g.get(), name.c_str(), H5P_DEFAULT);
     std::vector<hsize_t> dims(t.shape().begin(), t.shape().end());
+    const auto v = t.to_vector();
+    // A float dataset of the same shape is overwritten in place: checkpoint slots then
+    // reuse their space instead of growing the file by a model's size each time (a
+    // deleted dataset's space is never reused by HDF5).
+    if (H5Lexists(g.get(), name.c_str(), H5P_DEFAULT) > 0) {
+      bool same = false;
+      {
+        Handle old(H5Dopen2(g.get(), name.c_str(), H5P_DEFAULT), H5Dclose, "dataset " + name);
+        Handle old_space(H5Dget_space(old.get()), H5Sclose, "dataspace");
+        Handle old_type(H5Dget_type(old.get()), H5Tclose, "type");
+        const int rank = H5Sget_simple_extent_ndims(old_space.get());
+        std::vector<hsize_t> old_dims(std::max(rank, 0));
+        H5Sget_simple_extent_dims(old_space.get(), old_dims.data(), nullptr);
+        same = old_dims == dims && H5Tget_class(old_type.get()) == H5T_FLOAT &&
+               H5Tget_size(old_type.get()) == sizeof(float);
+        if (same)
+          check(H5Dwrite(old.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
+                path_ + ": cannot write /" + group_name + "/" + name);
+      }
+      if (same) continue;
+      H5Ldelete(g.get(), name.c_str(), H5P_DEFAULT);
+    }
     Handle space(dims.empty()
                      ? H5Screate(H5S_SCALAR)
                      : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
@@ -335,7 +355,6 @@ void RunFile::write_tensors(const std::string& group_name,
     Handle d(H5Dcreate2(g.get(), name.c_str(), H5T_NATIVE_FLOAT, space.get(), H5P_DEFAULT,
                         H5P_DEFAULT, H5P_DEFAULT),
              H5Dclose, path_ + ": cannot create /" + group_name + "/" + name);
-    const auto v = t.to_vector();
     check(H5Dwrite(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
           "write " + name);
   }

@@ -19,6 +19,10 @@
 
 namespace genlab {
 
+// Samples of the rk45 reference behind each variant's rk45_distance (the first ones of
+// the shared noise).
+inline constexpr int64_t kRk45ReferenceSamples = 1000;
+
 // What every variant of a run shares: the target, its process, the initial noise, the
 // reference data and (for exact targets) an rk45 solution from the same noise.
 struct VariantContext {

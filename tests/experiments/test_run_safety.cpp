@@ -253,3 +253,20 @@ TEST_CASE("divergence stops the run naming the step, and bad image data is refus
   CHECK_THAT(image_run("data/ok"), Contains("'data/ok_test' has examples of another shape"));
   CHECK_FALSE(fs::exists(dir / "i.h5"));  // data errors come before the run file exists
 }
+
+TEST_CASE("checkpoints reuse their space: the file does not grow with their number",
+          "[runner][safety][space]") {
+  const fs::path dir = fresh_dir("space");
+  std::ostringstream log;
+  auto size_after = [&](int64_t checkpoints) {
+    const std::string path = (dir / ("c" + std::to_string(checkpoints) + ".h5")).string();
+    run_experiment(small({"output.path=" + path, "train.steps=" + std::to_string(10 * checkpoints),
+                          "train.checkpoint_every=10", "train.log_every=10",
+                          "model.net.width=256", "model.net.depth=3"}),
+                   log);
+    return static_cast<double>(fs::file_size(path));
+  };
+  const double few = size_after(4), many = size_after(40);
+  INFO("4 checkpoints: " << few << " bytes, 40: " << many);
+  CHECK(many < 1.2 * few);  // it was about x2 after 40 checkpoints when slots were rewritten anew
+}
