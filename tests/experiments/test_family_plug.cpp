@@ -12,6 +12,7 @@
 #include "genlab/core/optim/optimizer.h"
 #include "genlab/experiments/families/registry.h"
 #include "genlab/experiments/runner.h"
+#include "tests/experiments/temp_paths.h"
 #include "genlab/experiments/variants_table.h"
 
 using namespace genlab;
@@ -112,12 +113,7 @@ void register_gaussian_fit() {
                    }});
 }
 
-std::string temp_path(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / "genlab_tests";
-  std::filesystem::create_directories(dir);
-  std::filesystem::remove(dir / name);  // a fresh path: runs refuse to write over a file
-  return (dir / name).string();
-}
+using genlab::testing::temp_path;
 
 // One Gaussian component as the data: N((0.3, -0.2), diag(0.25, 4)). Means near 0 keep
 // the PF-ODE likelihood's prior N(0, sigma_max^2 + 1) close to the truth (its error per

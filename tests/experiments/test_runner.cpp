@@ -21,6 +21,7 @@
 #include "genlab/experiments/data/datasets.h"
 #include "genlab/experiments/families/registry.h"
 #include "genlab/experiments/runner.h"
+#include "tests/experiments/temp_paths.h"
 #include "genlab/experiments/sweep.h"
 #include "genlab/models/analytic/gaussian_mixture.h"
 
@@ -28,12 +29,7 @@ using namespace genlab;
 
 namespace {
 
-std::string temp_path(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / "genlab_tests";
-  std::filesystem::create_directories(dir);
-  std::filesystem::remove(dir / name);  // a fresh path: runs refuse to write over a file
-  return (dir / name).string();
-}
+using genlab::testing::temp_path;
 
 const char* kTiny = R"(name: tiny
 data: {name: moons}
