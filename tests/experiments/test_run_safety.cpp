@@ -270,3 +270,23 @@ TEST_CASE("checkpoints reuse their space: the file does not grow with their numb
   INFO("4 checkpoints: " << few << " bytes, 40: " << many);
   CHECK(many < 1.2 * few);  // it was about x2 after 40 checkpoints when slots were rewritten anew
 }
+
+TEST_CASE("the genlab binary refuses an existing output.path and replaces it with --overwrite",
+          "[runner][safety]") {
+  const fs::path dir = fresh_dir("overwrite_cli");
+  const std::string cfg = (dir / "small.yaml").string(), path = (dir / "o.h5").string();
+  std::ofstream(cfg) << kSmall;
+  auto exit_code = [&](const std::vector<std::string>& extra) {
+    const pid_t child = spawn_run(cfg, extra);
+    int status = 0;
+    waitpid(child, &status, 0);
+    REQUIRE(WIFEXITED(status));
+    return WEXITSTATUS(status);
+  };
+  CHECK(exit_code({"output.path=" + path}) == 0);
+  CHECK(exit_code({"output.path=" + path, "seed=3"}) == 1);  // refused: the file is untouched
+  CHECK(RunFile::open(path).attrs().at("seed") == "0");
+  CHECK(exit_code({"output.path=" + path, "seed=3", "--overwrite"}) == 0);
+  CHECK(RunFile::open(path).attrs().at("seed") == "3");
+  CHECK_THAT(RunFile::open(path).attrs().at("command_line"), Contains("--overwrite"));
+}
