@@ -3,6 +3,7 @@
 #include <hdf5.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -34,6 +35,10 @@ class Handle {
 
 void quiet() {
   static const bool done = [] {
+    // No HDF5 clean-up at exit: after a failed write (a full disk) HDF5 keeps the file it
+    // could not close in its tables, and closing it again at exit crashed the process
+    // after it had reported the error. The OS closes the file; what was flushed stays.
+    H5dont_atexit();
     // No HDF5 file locks: with them a reader that has the file open (a notebook) would
     // make the run's next write fail. Without them a reader that opens the file during
     // one of the short writes may get a transient error and retries; the run goes on.
@@ -44,12 +49,17 @@ void quiet() {
   (void)done;
 }
 
+// A failed HDF5 call: `what`, and the system's reason when it set one (a full disk
+// reads "No space left on device", a file-size limit "File too large").
 void check(herr_t status, const std::string& what) {
-  if (status < 0) throw std::runtime_error(what);
+  if (status >= 0) return;
+  const int err = errno;
+  throw std::runtime_error(what + (err ? " (" + std::string(std::strerror(err)) + ")" : ""));
 }
 
 Handle open_file(const std::string& path, bool write) {
   quiet();
+  errno = 0;  // so that check() reports this operation's system error, not an older one
   return Handle(H5Fopen(path.c_str(), write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose,
                 path + ": cannot open as an HDF5 run file");
 }
@@ -220,7 +230,7 @@ void RunFile::set_group_attrs(const std::string& group_name,
   Handle f = open_file(path_, true);
   Handle g = group(f.get(), "/" + group_name, path_);
   for (const auto& [k, v] : attrs) write_string_attr(g.get(), k, v);
-  check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": flush");
+  check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": cannot write to the file");
 }
 
 std::map<std::string, std::string> RunFile::group_attrs(const std::string& group_name) const {
@@ -240,7 +250,7 @@ void RunFile::remove(const std::string& object_path) {
   Handle f = open_file(path_, true);
   check(H5Ldelete(f.get(), ("/" + object_path).c_str(), H5P_DEFAULT),
         path_ + ": cannot delete /" + object_path);
-  check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": flush");
+  check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": cannot write to the file");
 }
 
 void RunFile::truncate_after_step(const std::string& group_name, double max_step) {
@@ -257,7 +267,7 @@ void RunFile::truncate_after_step(const std::string& group_name, double max_step
     const hsize_t size[1] = {keep};
     check(H5Dset_extent(d.get(), size), path_ + ": cannot truncate /" + group_name + "/" + col);
   }
-  check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": flush");
+  check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": cannot write to the file");
 }
 
 void RunFile::append(const std::string& group_name, const std::map<std::string, double>& row) {
@@ -287,7 +297,7 @@ void RunFile::append(const std::string& group_name, const std::map<std::string, 
     check(H5Dwrite(d.get(), H5T_NATIVE_DOUBLE, mem.get(), space.get(), H5P_DEFAULT, &value),
           path_ + ": cannot append to /" + group_name + "/" + col);
   }
-  check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": flush");
+  check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": cannot write to the file");
 }
 
 std::map<std::string, std::vector<double>> RunFile::read_columns(
@@ -358,7 +368,7 @@ void RunFile::write_tensors(const std::string& group_name,
     check(H5Dwrite(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
           "write " + name);
   }
-  check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": flush");
+  check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": cannot write to the file");
 }
 
 std::map<std::string, Tensor> RunFile::read_tensors(const std::string& group_name) const {
@@ -445,7 +455,7 @@ void RunFile::write_table(const std::string& group_name, const std::string& name
   if (!rows.empty())
     check(H5Dwrite(d.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()),
           "write summary");
-  check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": flush");
+  check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": cannot write to the file");
 }
 
 std::vector<SummaryRow> RunFile::read_table(const std::string& dataset) const {

@@ -4,11 +4,13 @@
 // extends a finished run and says when threads changed.
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -288,4 +290,45 @@ TEST_CASE("the genlab binary refuses an existing output.path and replaces it wit
   CHECK(exit_code({"output.path=" + path, "seed=3", "--overwrite"}) == 0);
   CHECK(RunFile::open(path).attrs().at("seed") == "3");
   CHECK_THAT(RunFile::open(path).attrs().at("command_line"), Contains("--overwrite"));
+}
+
+TEST_CASE("a full disk: a clear error, exit 1, and a readable file with its last checkpoint",
+          "[runner][safety][disk]") {
+  // The child may write at most 400 KiB (RLIMIT_FSIZE, with SIGXFSZ ignored, so a write
+  // past it fails with EFBIG as a full disk fails with ENOSPC); the run's checkpoints
+  // outgrow that. It used to crash (SIGSEGV) after reporting the error.
+  const fs::path dir = fresh_dir("disk_full");
+  const std::string cfg = (dir / "small.yaml").string(), path = (dir / "full.h5").string();
+  std::ofstream(cfg) << kSmall;
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    signal(SIGXFSZ, SIG_IGN);
+    const rlimit limit{400 * 1024, 400 * 1024};
+    setrlimit(RLIMIT_FSIZE, &limit);
+    const int null_fd = open("/dev/null", O_WRONLY);
+    dup2(null_fd, 1), dup2(null_fd, 2);
+    execl(GENLAB_BINARY, GENLAB_BINARY, "run", cfg.c_str(), ("output.path=" + path).c_str(),
+          "train.steps=4000", "train.checkpoint_every=100", "train.log_every=100",
+          "model.net.width=96", "model.net.depth=3", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  REQUIRE(WIFEXITED(status));  // not killed by a signal
+  CHECK(WEXITSTATUS(status) == 1);
+  const RunFile f = RunFile::open(path);
+  const auto attrs = f.attrs();
+  CHECK(attrs.at("status") == "failed");
+  CHECK_THAT(attrs.at("error"), Contains("File too large"));
+  // The last complete checkpoint is intact and loads.
+  const auto latest = f.group_attrs("checkpoint");
+  REQUIRE(latest.count("latest") == 1);
+  const auto params = f.read_tensors("checkpoint/" + latest.at("latest") + "/params");
+  CHECK(!params.empty());
+  bool finite = true;
+  for (const auto& [name, t] : params)
+    for (const float v : t.to_vector()) finite = finite && std::isfinite(v);
+  CHECK(finite);
+  CHECK(std::stoll(latest.at("step")) >= 100);
 }
