@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <cmath>
 #include <iomanip>
 #include <iostream>
@@ -57,6 +59,17 @@ struct Run {
     return row;
   }
 };
+
+// GENLAB_TEST_SIGKILL_AFTER_CHECKPOINT=N makes the run kill itself outright right after
+// its checkpoint at step N: tests of resume get a kill at an exact point (between two
+// file writes) instead of a race with their timer. -1 when unset.
+int64_t kill_after_checkpoint() {
+  static const int64_t step = [] {
+    const char* v = std::getenv("GENLAB_TEST_SIGKILL_AFTER_CHECKPOINT");
+    return v ? std::atoll(v) : int64_t{-1};
+  }();
+  return step;
+}
 
 // Steps, evaluation and checkpoint intervals, in steps (epochs converted).
 void plan_steps(Run& r, const BatchStream& batches) {
@@ -148,6 +161,7 @@ void train(Run& r, bool resuming) {
       s.step = step, s.data = data_rng.state(), s.noise = noise_rng.state();
       s.wall_s = wall_offset + since(start);
       save_checkpoint(r.file, s, r.family->save());
+      if (step == kill_after_checkpoint()) raise(SIGKILL);  // tests: a kill at an exact point
     }
   }
   if (tty) r.out << "\n";
