@@ -140,10 +140,16 @@ herr_t collect_attr(hid_t obj, const char* name, const H5A_info_t*, void* out) {
       H5Aread(a.get(), t.get(), s.data());
       m[name] = s.c_str();
     }
+  } else if (cls == H5T_INTEGER) {
+    long long v = 0;
+    H5Aread(a.get(), H5T_NATIVE_LLONG, &v);
+    m[name] = std::to_string(v);
   } else {
     double v = 0;
     H5Aread(a.get(), H5T_NATIVE_DOUBLE, &v);
-    m[name] = std::to_string(v);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    m[name] = buf;
   }
   return 0;
 }
@@ -161,6 +167,17 @@ std::vector<std::string> children(hid_t g) {
 }
 
 constexpr size_t kTextWidth = 64;  // fixed-length text columns of the summary table
+
+}  // namespace
+
+const std::set<std::string>& integer_columns() {
+  static const std::set<std::string> names{"step",          "epoch",    "nfe",
+                                           "examples",      "iwae_k",   "ensemble",
+                                           "elbo_examples", "iwae_examples"};
+  return names;
+}
+
+namespace {
 
 }  // namespace
 
@@ -209,6 +226,16 @@ RunFile RunFile::open(const std::string& path) {
 void RunFile::set_attr(const std::string& name, const std::string& value) {
   Handle f = open_file(path_, true);
   write_string_attr(f.get(), name, value);
+}
+
+void RunFile::set_attr(const std::string& name, int64_t value) {
+  Handle f = open_file(path_, true);
+  if (H5Aexists(f.get(), name.c_str()) > 0) H5Adelete(f.get(), name.c_str());
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "dataspace");
+  Handle a(H5Acreate2(f.get(), name.c_str(), H5T_NATIVE_INT64, space.get(), H5P_DEFAULT,
+                      H5P_DEFAULT),
+           H5Aclose, path_ + ": cannot create attribute " + name);
+  check(H5Awrite(a.get(), H5T_NATIVE_INT64, &value), path_ + ": cannot write attribute " + name);
 }
 
 std::map<std::string, std::string> RunFile::attrs() const {
@@ -279,7 +306,9 @@ void RunFile::append(const std::string& group_name, const std::map<std::string, 
       Handle space(H5Screate_simple(1, dims, maxdims), H5Sclose, "dataspace");
       Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "property list");
       H5Pset_chunk(dcpl.get(), 1, chunk);
-      Handle d(H5Dcreate2(g.get(), col.c_str(), H5T_NATIVE_DOUBLE, space.get(), H5P_DEFAULT,
+      // Counts stored as integers (HDF5 converts the double written below on the way in).
+      const hid_t file_type = integer_columns().count(col) ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE;
+      Handle d(H5Dcreate2(g.get(), col.c_str(), file_type, space.get(), H5P_DEFAULT,
                           dcpl.get(), H5P_DEFAULT),
                H5Dclose, path_ + ": cannot create /" + group_name + "/" + col);
     }

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct SummaryRow {
   std::map<std::string, std::string> text;  // name, sampler, grid
   std::map<std::string, double> numbers;    // steps, nfe, wall_s, metrics...
 };
+
+// The /train, /eval, /test and /likelihood columns stored as int64 (counts).
+const std::set<std::string>& integer_columns();
 
 // One numeric dataset of any HDF5 file (not only run files), as float32, e.g. user data;
 // errors name the file and the dataset.
@@ -40,11 +44,15 @@ class RunFile {
   const std::string& path() const { return path_; }
 
   void set_attr(const std::string& name, const std::string& value);
+  // A number as a number (an int64 attribute): seed, threads, pid. attrs() reads it back
+  // as its decimal text.
+  void set_attr(const std::string& name, int64_t value);
   std::map<std::string, std::string> attrs() const;
   void set_status(const std::string& status) { set_attr("status", status); }
 
   // Appends one row to the 1-D datasets /<group>/<column> (created on first use; every
-  // row must have the same columns).
+  // row must have the same columns). Counting columns (step, epoch, nfe, ...: see
+  // integer_columns()) are stored as int64, the others as float64.
   void append(const std::string& group, const std::map<std::string, double>& row);
   // Complete rows only (a reader of a live run may catch a row half-appended).
   std::map<std::string, std::vector<double>> read_columns(const std::string& group) const;

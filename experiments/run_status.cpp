@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -112,12 +113,15 @@ RunFile create_run_file(const ExperimentConfig& c, const std::string& path,
                                   {"git_dirty", git_dirty() ? "true" : "false"},
                                   {"created_utc", utc_now()},
                                   {"host", host_name()},
-                                  {"seed", std::to_string(c.seed)},
-                                  {"threads", std::to_string(num_threads())},
                                   {"name", c.name},
                                   {"command_line", command_line}},
                                  yaml);
-  file.set_attr("pid", std::to_string(getpid()));
+  if (c.seed <= static_cast<uint64_t>(INT64_MAX))
+    file.set_attr("seed", static_cast<int64_t>(c.seed));
+  else  // past int64: as text, exactly
+    file.set_attr("seed", std::to_string(c.seed));
+  file.set_attr("threads", static_cast<int64_t>(num_threads()));
+  file.set_attr("pid", static_cast<int64_t>(getpid()));
   if (c.output.path.empty()) {  // the run's own folder: the config and command beside it
     const std::filesystem::path dir = std::filesystem::path(path).parent_path();
     std::ofstream(dir / "config.yaml") << yaml;
@@ -171,8 +175,8 @@ RunFile open_for_resume(const std::string& path, const ExperimentConfig& c, std:
   if (!accepted.empty())
     file.set_attr("resume_changes", (attrs.count("resume_changes") ? attrs.at("resume_changes") : "") + accepted);
   file.set_attr("resumed_utc", utc_now());
-  file.set_attr("pid", std::to_string(getpid()));
-  file.set_attr("threads", threads);
+  file.set_attr("pid", static_cast<int64_t>(getpid()));
+  file.set_attr("threads", static_cast<int64_t>(num_threads()));
   file.set_attr("error", "");
   file.set_status("running");
   return file;

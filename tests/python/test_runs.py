@@ -17,7 +17,11 @@ def main():
     assert run.completed, run.status
     assert run.config["train"]["steps"] == 60 and run.config["train"]["batch_size"] == 128
     assert list(run.train.columns) == sorted(["step", "loss", "lr", "grad_norm", "wall_s"]), run.train.columns
-    assert list(run.train["step"]) == [20.0, 40.0, 60.0]
+    assert list(run.train["step"]) == [20, 40, 60]
+    # Numbers are numbers: counts as integers, numeric attributes not as text.
+    assert run.train["step"].dtype.kind == "i" and run.train["loss"].dtype.kind == "f"
+    for key in ("seed", "threads", "pid"):
+        assert isinstance(run.attrs[key], (int, np.integer)), (key, type(run.attrs[key]))
     assert list(run.eval["step"]) == [30.0, 60.0]
     assert {"sliced_wasserstein", "mmd", "energy"} <= set(run.eval.columns)
     assert list(run.variants["name"]) == ["euler-10", "heun-6"]
