@@ -184,8 +184,11 @@ YamlSource YamlSource::parse(const std::string& text, const std::string& name,
                         ": a second YAML document (after ---); a config is one document");
     src.root_ = docs.empty() ? YAML::Node() : docs[0];
   } catch (const YAML::ParserException& e) {
+    // yaml-cpp says "bad file" when its nesting limit is hit; say what that means.
+    const std::string why = e.msg == "bad file" ? "nested too deeply (a config needs a few levels)"
+                                                : e.msg;
     throw ConfigError(name + ":" + std::to_string(e.mark.line + 1) + ":" +
-                      std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
+                      std::to_string(e.mark.column + 1) + ": YAML syntax error: " + why);
   }
   refuse_duplicate_keys(src.root_, name, "");
   if (src.root_.IsNull()) src.root_ = YAML::Node(YAML::NodeType::Map);

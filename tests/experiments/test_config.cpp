@@ -290,6 +290,9 @@ TEST_CASE("config text that YAML would accept wrongly is refused, with its locat
   CHECK_THAT(error_of(kGood, {"train.steps.=5"}), Contains("empty key in the path"));
   CHECK_THAT(error_of(kGood, {"samplers.99999999999999999999.steps=1"}),
              Contains("is not an index into it"));
+  // Deep nesting: yaml-cpp's own message was "bad file".
+  CHECK_THAT(error_of("name: " + std::string(3000, '[') + std::string(3000, ']') + "\n"),
+             Contains("YAML syntax error: nested too deeply"));
   // Variant names fit the summary table.
   CHECK_THAT(error_of("samplers:\n  - {sampler: heun, name: " + std::string(64, 'x') + "}\n"),
              Contains("samplers[0].name: must be at most 63 bytes"));
