@@ -13,7 +13,7 @@ datas = sys.argv[2:] or ["swiss_roll", "moons"]
 for data in datas:
     path = f"runs/flow_grids_{data}.h5"
     subprocess.run([f"{build}/genlab", "run", "bench/flow_grids.yaml", f"data.name={data}",
-                    f"output.path={path}"], check=True, stdout=subprocess.DEVNULL)
+                    f"output.path={path}", "--overwrite"], check=True, stdout=subprocess.DEVNULL)
     with h5py.File(path, "r") as f:
         ref = f["variants/reference/samples"][...]
         rows = {}
