@@ -1,6 +1,7 @@
 #include "genlab/experiments/config/yaml_section.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -127,8 +128,45 @@ std::string unclosed_quote(const std::string& text) {
   return "";
 }
 
+// "line:1" of a document marker ("---" or "...") that follows content, or "": yaml-cpp's
+// Load reads only the first document and would ignore the rest silently.
+std::string second_document(const std::string& text) {
+  bool content = false;
+  size_t line_no = 0, pos = 0;
+  while (pos <= text.size()) {
+    const size_t end = std::min(text.find('\n', pos), text.size());
+    const std::string line = text.substr(pos, end - pos);
+    ++line_no;
+    const bool marker = (line.rfind("---", 0) == 0 || line.rfind("...", 0) == 0) &&
+                        (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
+    if (marker && content) {
+      // Content after the marker makes it a second document ("..." may just end the first).
+      const std::string rest = line.substr(3) + text.substr(std::min(end + 1, text.size()));
+      for (size_t i = 0; i < rest.size(); ++i) {
+        if (rest[i] == '#') {
+          i = rest.find('\n', i);
+          if (i == std::string::npos) break;
+        } else if (!std::isspace(static_cast<unsigned char>(rest[i]))) {
+          return std::to_string(line_no) + ":1";
+        }
+      }
+      return "";
+    }
+    const size_t first = line.find_first_not_of(" \t\r");
+    if (!marker && first != std::string::npos && line[first] != '#' && line[first] != '%') content = true;
+    pos = end + 1;
+  }
+  return "";
+}
+
 // A key given twice in one mapping: YAML forbids it and yaml-cpp would keep the first.
-void refuse_duplicate_keys(const YAML::Node& n, const std::string& file, const std::string& path) {
+// `budget` counts the values visited: aliases can make a short text expand to billions
+// of values ("billion laughs", found by fuzz/fuzz_config), which is refused instead.
+void refuse_duplicate_keys(const YAML::Node& n, const std::string& file, const std::string& path,
+                           int64_t& budget) {
+  if (--budget < 0)
+    throw ConfigError(file + ": the config expands to more than 100000 values (aliases of "
+                             "aliases?); a config is small");
   if (n.IsMap()) {
     std::map<std::string, YAML::Mark> seen;
     for (const auto& kv : n) {
@@ -142,11 +180,11 @@ void refuse_duplicate_keys(const YAML::Node& n, const std::string& file, const s
                           ": duplicate key (first given at line " +
                           std::to_string(seen.at(key).line + 1) + ")");
       seen.emplace(key, kv.first.Mark());
-      refuse_duplicate_keys(kv.second, file, at);
+      refuse_duplicate_keys(kv.second, file, at, budget);
     }
   } else if (n.IsSequence()) {
     for (size_t i = 0; i < n.size(); ++i)
-      refuse_duplicate_keys(n[i], file, path + "[" + std::to_string(i) + "]");
+      refuse_duplicate_keys(n[i], file, path + "[" + std::to_string(i) + "]", budget);
   }
 }
 
@@ -177,12 +215,11 @@ YamlSource YamlSource::parse(const std::string& text, const std::string& name,
     throw ConfigError(name + ":" + at +
                       ": a quote opened here is not closed on its line (an unterminated quote "
                       "would swallow the keys after it)");
+  if (const std::string at = second_document(text); !at.empty())
+    throw ConfigError(name + ":" + at +
+                      ": a second YAML document (after --- or ...); a config is one document");
   try {
-    const std::vector<YAML::Node> docs = YAML::LoadAll(text);
-    if (docs.size() > 1)
-      throw ConfigError(name + ":" + mark_text(docs[1].Mark()) +
-                        ": a second YAML document (after ---); a config is one document");
-    src.root_ = docs.empty() ? YAML::Node() : docs[0];
+    src.root_ = YAML::Load(text);  // not LoadAll: yaml-cpp 0.7's LoadAll can loop forever
   } catch (const YAML::ParserException& e) {
     // yaml-cpp says "bad file" when its nesting limit is hit; say what that means.
     const std::string why = e.msg == "bad file" ? "nested too deeply (a config needs a few levels)"
@@ -190,8 +227,25 @@ YamlSource YamlSource::parse(const std::string& text, const std::string& name,
     throw ConfigError(name + ":" + std::to_string(e.mark.line + 1) + ":" +
                       std::to_string(e.mark.column + 1) + ": YAML syntax error: " + why);
   }
-  refuse_duplicate_keys(src.root_, name, "");
-  if (src.root_.IsNull()) src.root_ = YAML::Node(YAML::NodeType::Map);
+  int64_t budget = 100000;
+  refuse_duplicate_keys(src.root_, name, "", budget);
+  if (src.root_.IsNull()) {
+    // Empty (or only comments) is an empty config; text that yaml-cpp read as nothing is
+    // not a config.
+    bool content = false;
+    for (size_t i = 0; i < text.size() && !content; ++i) {
+      if (text[i] == '#') {
+        i = text.find('\n', i);
+        if (i == std::string::npos) break;
+      } else if (text.compare(i, 3, "---") == 0 || text.compare(i, 3, "...") == 0) {
+        i += 2;  // a document marker
+      } else if (!std::isspace(static_cast<unsigned char>(text[i]))) {
+        content = true;
+      }
+    }
+    if (content) throw ConfigError(name + ": not a YAML mapping of sections (key: value lines)");
+    src.root_ = YAML::Node(YAML::NodeType::Map);
+  }
   if (!src.root_.IsMap()) throw ConfigError(name + ": the config must be a mapping of sections");
   for (const auto& text_override : overrides) {
     const auto eq = text_override.find('=');
