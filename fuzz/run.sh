@@ -13,6 +13,7 @@ CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$out" -G Ninja -DCMAKE_BUILD_TYP
 cmake --build "$out" --target fuzz_config fuzz_idx fuzz_run_file
 corpus="$out/corpus"
 mkdir -p "$corpus/config" "$corpus/idx" "$corpus/run_file" "$out/findings"
+rm -f "$out/findings/"*
 cp "$root"/configs/*.yaml "$root"/tests/python/tiny.yaml "$corpus/config/"
 printf '\x00\x00\x08\x03\x00\x00\x00\x02\x00\x00\x00\x02\x00\x00\x00\x02abcdefgh' > "$corpus/idx/small"
 if [ -x "$root/build/genlab" ]; then
@@ -23,7 +24,7 @@ fi
 status=0
 for target in config idx run_file; do
   echo "== fuzz_$target, ${seconds} s"
-  ASAN_OPTIONS=detect_leaks=0 "$out/fuzz_$target" -max_total_time="$seconds" -rss_limit_mb=4096 -max_len=65536 -artifact_prefix="$out/findings/$target-" \
+  ASAN_OPTIONS=detect_leaks=0 "$out/fuzz_$target" -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=10 -max_len=65536 -artifact_prefix="$out/findings/$target-" \
     "$corpus/$target" 2>&1 | tail -3 || status=1
 done
 exit $status
