@@ -19,13 +19,23 @@ std::map<std::string, double> distribution_metrics(const Tensor& x, const Tensor
           {"energy", energy_distance(x, reference)}};
 }
 
+namespace {
+
+// The fresh data the sample metrics compare against: one draw of the "reference" stream,
+// the same for the periodic evaluation and the variants.
+Tensor reference_data(const ExperimentConfig& c, const Dataset& data, const Generator& root) {
+  Generator rng = root.derive("reference");
+  return data.draw(c.evaluate.samples, rng);
+}
+
+}  // namespace
+
 VariantContext make_variant_context(const SamplingTarget& target, const ExperimentConfig& c,
                                     const Dataset& data, const Generator& root) {
   VariantContext ctx;
   ctx.target = target;
   ctx.process = make_process(target.process);
-  Generator reference_rng = root.derive("reference");
-  ctx.reference = data.draw(c.evaluate.samples, reference_rng);
+  ctx.reference = reference_data(c, data, root);
   ctx.sampling = root.derive("sampling");
   ctx.noise = ctx.sampling.derive("init").normal_rows({c.evaluate.samples, data.dims()}, 0);
   // The discretization error's reference, for every target (a trained network as well as
@@ -76,8 +86,7 @@ SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFi
 SampleEvaluator::SampleEvaluator(const ExperimentConfig& c, const Dataset& data,
                                  const Generator& root)
     : eval_steps_(c.evaluate.eval_steps) {
-  Generator reference_rng = root.derive("reference");
-  reference_ = data.draw(c.evaluate.samples, reference_rng);
+  reference_ = reference_data(c, data, root);
   noise_ = root.derive("sampling").derive("eval").normal_rows({c.evaluate.samples, data.dims()}, 0);
 }
 

@@ -226,8 +226,6 @@ class ConfigWriter {
   }
   void options(const AnyOptions& o) { o.write(*this); }
   void check(bool, const char*, const std::string&) const {}
-  [[noreturn]] void fail(const char*, const std::string& m) const { throw std::logic_error(m); }
-  bool has(const char*) const { return true; }
   const ExperimentConfig* context() const { return nullptr; }
 
  private:
@@ -290,8 +288,6 @@ class ConfigReference {
   // Run-time chosen structs are listed in their own tables (config_reference()).
   void options(const AnyOptions&) {}
   void check(bool, const char*, const std::string&) const {}
-  [[noreturn]] void fail(const char*, const std::string& m) const { throw std::logic_error(m); }
-  bool has(const char*) const { return true; }
   const ExperimentConfig* context() const { return nullptr; }
   const std::vector<ReferenceRow>& rows() const { return rows_; }
 

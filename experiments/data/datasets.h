@@ -27,8 +27,8 @@ class Dataset {
   virtual Tensor draw(int64_t n, Generator& rng) const = 0;
   virtual int64_t dims() const = 0;
   // Finite data sets: the number of training examples, and the examples at these
-  // indices (epochs iterate them in a permutation); 0 for generated data. `rng` serves
-  // dynamic binarization, fixed by the index alone.
+  // indices (epochs iterate them in a permutation); 0 for generated data. Dynamic
+  // binarization of an example is fixed by (seed, epoch, index).
   virtual int64_t size() const { return 0; }
   virtual Tensor gather(const std::vector<int64_t>& indices, int64_t epoch) const;
   // The exact distribution, when the data set is an analytic mixture.
