@@ -76,12 +76,20 @@ void add_run_and_validate(CLI::App& app, Args& a) {
   a.run_cmd->add_option("overrides", a.overrides, "dotted overrides, e.g. train.steps=200");
   a.run_cmd->add_flag("--multirun", a.multirun,
                       "sweep: comma-separated override values, Cartesian product");
-  a.run_cmd->add_option("--resume", a.resume, "continue this run file from its checkpoint")
+  a.run_cmd->add_option("--resume", a.resume,
+                        "continue this run file from its checkpoint (a larger train.steps "
+                        "or train.epochs extends a finished run)")
       ->check(CLI::ExistingFile);
   a.run_cmd->add_flag("--overwrite", a.overwrite,
                       "replace an existing output.path (refused while another process writes it)");
-  a.run_cmd->add_option("--threads", a.threads, "OpenMP threads, as the `threads:` key (0: all cores)")
+  a.run_cmd->add_option("--threads", a.threads, "OpenMP threads, as the `threads:` key (0: auto, one thread for small nets, the free "
+                      "cores for GEMM-heavy ones)")
       ->check(CLI::Range(0, 1024));
+  a.run_cmd->footer(
+      "Where it goes: without output.path, a new folder runs/<name>/<UTC date>_<time>/ with "
+      "run.h5, config.yaml, command.txt and run.log (runs/<name>/latest points to the newest); "
+      "an existing output.path is refused unless --overwrite. A run holds RUN.h5.lock while it "
+      "writes; a second writer fails at once.");
   a.validate_cmd = app.add_subcommand("validate", "Check a config (and overrides) without running it");
   a.validate_cmd->add_option("config", a.config, "experiment YAML")
       ->required()
