@@ -152,7 +152,7 @@ void fields(V& v, ExperimentConfig& c) {
   v.field("name", c.name, "the experiment's name", non_empty());
   v.check(c.name.find('/') == std::string::npos, "name", "must not contain '/'");
   v.field("seed", c.seed, "fixes every random stream of the run");
-  v.field("threads", c.threads, "OpenMP threads", between(0, 1024).with_note("0: all cores"));
+  v.field("threads", c.threads, "OpenMP threads", between(0, 1024).with_note("0: auto, by the work of a step and the free cores"));
   v.section("data", c.data, "the data");
   v.section("model", c.model, "the model");
   v.section("train", c.train, "training");

@@ -75,7 +75,7 @@ struct OutputConfig {
 struct ExperimentConfig {
   std::string name = "experiment";
   uint64_t seed = 0;
-  int threads = 0;  // 0: all cores
+  int threads = 0;  // 0: auto (experiments/thread_choice.h)
   DataConfig data;
   ModelConfig model;
   TrainConfig train;

@@ -32,7 +32,7 @@ namespace genlab {
 struct ExperimentConfig;
 
 // What a value may be: a range for numbers (each bound closed or open), a list of names
-// for strings, and a note for the reference ("0: all cores"). Numbers must be finite.
+// for strings, and a note for the reference ("0: off"). Numbers must be finite.
 struct Rule {
   double lo = -HUGE_VAL, hi = HUGE_VAL;
   bool lo_open = false, hi_open = false;
