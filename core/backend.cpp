@@ -1,5 +1,7 @@
 #include "genlab/core/backend.h"
 
+#include <unistd.h>
+
 #include <stdexcept>
 
 #include <Eigen/Core>
@@ -24,6 +26,10 @@ Backend& backend(Device device) {
 #endif
 }
 
+size_t physical_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) : 0;
+}
 
 void set_num_threads(int n) {
   omp_set_num_threads(n);

@@ -9,11 +9,28 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
+#include <string>
 
 #include "genlab/core/device.h"
 #include "genlab/core/shape.h"
 
 namespace genlab {
+
+// An allocation that cannot be served, with its size and the machine's memory in the
+// message: callers that catch std::bad_alloc keep working, and a user reads what asked
+// for how much instead of "std::bad_alloc".
+class OutOfMemory : public std::bad_alloc {
+ public:
+  explicit OutOfMemory(std::string message) : message_(std::move(message)) {}
+  const char* what() const noexcept override { return message_.c_str(); }
+
+ private:
+  std::string message_;
+};
+
+// Physical memory of this machine in bytes (0 if unknown).
+size_t physical_memory_bytes();
 
 enum class UnaryOp {
   neg, exp, log, log1p, expm1, sqrt, abs, square, sin, cos, tanh, sigmoid, relu, silu, gelu,

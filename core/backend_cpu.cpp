@@ -4,6 +4,7 @@
 // allocations would page-fault on every touch.
 #include <cmath>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
@@ -20,6 +21,18 @@
 
 namespace genlab {
 namespace {
+
+std::string gib(size_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g GiB", static_cast<double>(bytes) / (1 << 30));
+  return text;
+}
+
+std::string describe_request(size_t bytes, size_t held, size_t machine) {
+  return "a tensor of " + std::to_string(bytes / sizeof(float)) + " floats (" + gib(bytes) +
+         "), with " + gib(held) + " already held by tensors, does not fit in memory" +
+         (machine > 0 ? " (this machine has " + gib(machine) + ")" : "");
+}
 
 using Array = Eigen::Array<float, Eigen::Dynamic, 1>;
 using ArrayMap = Eigen::Map<Array>;
@@ -223,8 +236,17 @@ class CpuBackend final : public Backend {
         return p;
       }
     }
+    // More than the machine holds, counting the tensors already held: refused here, before
+    // the kernel's overcommit lets it through and the OOM killer ends the process later
+    // without a word. The cache is given back first: it may be what stands in the way.
+    const size_t machine = physical_memory_bytes();
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (machine > 0 && held_bytes_ + rounded > machine) release_cache();
+    if (machine > 0 && held_bytes_ + rounded > machine)
+      throw OutOfMemory(describe_request(bytes, held_bytes_, machine));
     void* p = std::aligned_alloc(64, rounded);
-    if (!p) throw std::bad_alloc();
+    if (!p) throw OutOfMemory(describe_request(bytes, held_bytes_, machine));
+    held_bytes_ += rounded;
     return p;
   }
 
@@ -233,6 +255,7 @@ class CpuBackend final : public Backend {
     std::lock_guard<std::mutex> lock(mutex_);
     if (cached_bytes_ + rounded > kMaxCachedBytes) {
       std::free(ptr);
+      held_bytes_ -= rounded;
       return;
     }
     cache_[rounded].push_back(ptr);
@@ -477,9 +500,20 @@ class CpuBackend final : public Backend {
     }
   }
 
+  // Frees every cached block; the caller holds mutex_.
+  void release_cache() {
+    for (auto& [size, list] : cache_) {
+      for (void* p : list) std::free(p);
+      held_bytes_ -= size * list.size();
+      list.clear();
+    }
+    cached_bytes_ = 0;
+  }
+
   std::mutex mutex_;
   std::unordered_map<size_t, std::vector<void*>> cache_;
   size_t cached_bytes_ = 0;
+  size_t held_bytes_ = 0;  // from aligned_alloc, not yet freed (in use or cached)
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "genlab/core/backend.h"
 #include "genlab/core/parallel.h"
 #include "genlab/experiments/config/experiment_config.h"
 #include "genlab/experiments/catalog.h"
@@ -198,10 +199,12 @@ int main(int argc, char** argv) {
   } catch (const genlab::ConfigError& e) {
     std::cerr << "genlab: config error: " << e.what() << "\n";
     return 1;
-  } catch (const std::bad_alloc&) {
-    std::cerr << "genlab: error: out of memory: a size in the config (batch_size, width, depth, "
-                 "samples, likelihood_samples, iwae_k, ...) needs more memory than this machine "
-                 "has\n";
+  } catch (const std::bad_alloc& e) {
+    // Before a run file exists (building the model, loading data): the sizes to look at.
+    std::cerr << "genlab: error: out of memory: "
+              << (dynamic_cast<const genlab::OutOfMemory*>(&e) ? e.what() : "an allocation failed")
+              << "; a size in the config (batch_size, width, depth, samples, "
+                 "likelihood_samples, iwae_k, ...) needs more memory than this machine has\n";
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "genlab: error: " << e.what() << "\n";

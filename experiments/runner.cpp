@@ -48,14 +48,21 @@ struct Run {
   std::unique_ptr<SampleEvaluator> sample_eval;
   int64_t total_steps = 0, eval_every = 0, checkpoint_every = 0;
   std::string status = "completed";
+  // What the run is doing, with the config keys that size it: an out-of-memory error
+  // names them (run_experiment).
+  std::string phase = "setting up";
 
   // The family's metrics plus, for a sampling target, the sample metrics; one /eval row.
   std::map<std::string, double> evaluate(int64_t step) {
+    const std::string outer = phase;
+    phase = "evaluating (evaluate.samples " + std::to_string(c.evaluate.samples) +
+            ", evaluate.eval_steps " + std::to_string(c.evaluate.eval_steps) + ")";
     std::map<std::string, double> row;
     if (auto target = family->sampling_target()) row = (*sample_eval)(*target);
     for (const auto& [k, v] : family->evaluate(*data)) row[k] = v;
     row["step"] = static_cast<double>(step);
     file.append("eval", row);
+    phase = outer;
     return row;
   }
 };
@@ -183,9 +190,13 @@ std::vector<SummaryRow> finish(Run& r) {
       r.status = "interrupted";
       return rows;
     }
+    r.phase = "sampling variant '" + v.name + "' (evaluate.samples " +
+              std::to_string(r.c.evaluate.samples) + ")";
     rows.push_back(run_variant(ctx, v, r.file));
     r.file.write_summary(rows);
   }
+  r.phase = "estimating the likelihood (evaluate.likelihood_samples " +
+            std::to_string(r.c.evaluate.likelihood_samples) + ")";
   if (r.c.evaluate.likelihood)
     evaluate_likelihood(*target, r.c, *r.data, r.root, r.total_steps, r.file, r.out);
   return rows;
@@ -217,6 +228,16 @@ void clear_results(RunFile& file, std::ostream& out) {
   for (const char* group :
        {"test", "samples", "estimators", "likelihood", "likelihood_points", "variants"})
     file.remove(group);
+}
+
+// The run file says it failed, and why; a failure to say so must not hide the first error.
+void fail_run(RunLog& log, RunFile& file, const std::string& message) {
+  log.error(message);
+  try {
+    file.set_attr("error", message);
+    file.set_status("failed");
+  } catch (...) {
+  }
 }
 
 }  // namespace
@@ -255,12 +276,17 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
     if (r.family->sampling_target()) r.sample_eval = std::make_unique<SampleEvaluator>(c, *r.data, r.root);
     out << "genlab run '" << c.name << "': " << r.family->describe() << " on " << c.data.name;
     if (r.family->trainable()) {
+      r.phase = "training (train.batch_size " + std::to_string(c.train.batch_size) +
+                " and the model's size)";
       out << ", batches of " << c.train.batch_size << " -> " << file.path() << "\n";
       train(r, resuming);
     } else {
       out << " -> " << file.path() << "\n";
     }
-    if (r.status == "completed") summary.variants = finish(r);
+    if (r.status == "completed") {
+      r.phase = "finishing";
+      summary.variants = finish(r);
+    }
     summary.status = r.status;
     file.set_status(summary.status);
     if (!summary.variants.empty()) out << "\n" << format_variants_table(summary.variants);
@@ -269,13 +295,12 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
       out << "latest run of '" << c.name << "': " << c.output.folder << "/" << c.name
           << "/latest/run.h5\n";
     return summary;
+  } catch (const std::bad_alloc& e) {
+    const std::string message = "out of memory while " + r.phase + ": " + e.what();
+    fail_run(log, file, message);
+    throw std::runtime_error(message);
   } catch (const std::exception& e) {
-    log.error(e.what());
-    try {
-      file.set_attr("error", e.what());
-      file.set_status("failed");
-    } catch (...) {
-    }
+    fail_run(log, file, e.what());
     throw;
   }
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <functional>
 
+#include "genlab/core/backend.h"
 #include "genlab/core/ops.h"
 #include "genlab/core/parallel.h"
 #include "tests/core/gradcheck.h"
@@ -188,4 +189,22 @@ TEST_CASE("parallel kernels agree with the serial ones", "[tensor]") {
   CHECK(sum(x).item() == Approx(s_total).epsilon(1e-5));
   CHECK(sum(Tensor::ones({1 << 20})).item() == float(1 << 20));
   set_num_threads(threads);
+}
+
+TEST_CASE("a tensor larger than the machine is refused with its size, not OOM-killed",
+          "[tensor]") {
+  const size_t machine = physical_memory_bytes();
+  REQUIRE(machine > 0);
+  // Two halves fit one at a time but not together: the guard counts what is held.
+  const int64_t half = static_cast<int64_t>(machine / sizeof(float) / 2 + (1 << 20));
+  try {
+    Tensor a = Tensor::empty({half});
+    Tensor b = Tensor::empty({half});
+    FAIL("two tensors larger than memory together were allocated");
+  } catch (const OutOfMemory& e) {
+    REQUIRE_THAT(e.what(), Contains("floats") && Contains("does not fit in memory") &&
+                               Contains("this machine has"));
+  }
+  // Nothing leaked from the refused request: the same half fits again afterwards.
+  REQUIRE_NOTHROW(Tensor::empty({half}));
 }
