@@ -12,6 +12,7 @@
 #include <new>
 #include <string>
 
+#include "genlab/core/conv_geometry.h"
 #include "genlab/core/device.h"
 #include "genlab/core/shape.h"
 
@@ -54,6 +55,13 @@ enum class ReduceOp { sum, max };
 
 enum class RandomDist { uniform, normal, rademacher };
 
+// Bytes held by live tensors of one device (cached free blocks not counted), and the
+// most held at once since the last reset_peak_memory().
+struct MemoryStats {
+  size_t in_use = 0;
+  size_t peak_in_use = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -61,6 +69,8 @@ class Backend {
 
   virtual void* allocate(size_t bytes) = 0;
   virtual void deallocate(void* ptr, size_t bytes) = 0;
+  virtual MemoryStats memory_stats() = 0;
+  virtual void reset_peak_memory() = 0;
   virtual void copy_from_host(float* dst, const float* host, int64_t n) = 0;
   virtual void copy_to_host(float* host, const float* src, int64_t n) = 0;
 
@@ -95,6 +105,24 @@ class Backend {
   // (key, counter, r, c), never on how many rows were asked for.
   virtual void random(RandomDist dist, uint64_t key, uint64_t counter, float* out, int64_t n,
                       int64_t row_len) = 0;
+
+  // 2-D convolution (conv_geometry.h) and its adjoints in x (the transpose convolution)
+  // and in w. bias may be nullptr.
+  virtual void conv2d(const float* x, const float* w, const float* bias, float* out,
+                      const Conv2dGeometry& g) = 0;
+  virtual void conv2d_input_grad(const float* grad, const float* w, float* dx,
+                                 const Conv2dGeometry& g) = 0;
+  virtual void conv2d_weight_grad(const float* x, const float* grad, float* dw,
+                                  const Conv2dGeometry& g) = 0;
+  // Fused attention with the online softmax: out = softmax(scale q k^T) v per head and
+  // lse = the log-sum-exp of each query's scores, never the queries x keys matrix.
+  virtual void attention_forward(const float* q, const float* k, const float* v, float* out,
+                                 float* lse, const AttentionGeometry& g) = 0;
+  // Gradients of the attention given its output, the output's gradient and lse; the
+  // score blocks are recomputed.
+  virtual void attention_backward(const float* q, const float* k, const float* v,
+                                  const float* out, const float* grad_out, const float* lse,
+                                  float* dq, float* dk, float* dv, const AttentionGeometry& g) = 0;
 };
 
 // The backend of a device; throws a clear error for a device this build lacks.

@@ -16,6 +16,8 @@
 #include <unsupported/Eigen/SpecialFunctions>  // erf
 
 #include "genlab/core/backend.h"
+#include "genlab/core/cpu/attention_cpu.h"
+#include "genlab/core/cpu/conv2d_cpu.h"
 #include "genlab/core/parallel.h"
 #include "genlab/core/philox.h"
 
@@ -233,6 +235,7 @@ class CpuBackend final : public Backend {
         void* p = it->second.back();
         it->second.pop_back();
         cached_bytes_ -= rounded;
+        note_in_use(rounded);
         return p;
       }
     }
@@ -247,12 +250,23 @@ class CpuBackend final : public Backend {
     void* p = std::aligned_alloc(64, rounded);
     if (!p) throw OutOfMemory(describe_request(bytes, held_bytes_, machine));
     held_bytes_ += rounded;
+    note_in_use(rounded);
     return p;
+  }
+
+  MemoryStats memory_stats() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return {in_use_bytes_, peak_in_use_bytes_};
+  }
+  void reset_peak_memory() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    peak_in_use_bytes_ = in_use_bytes_;
   }
 
   void deallocate(void* ptr, size_t bytes) override {
     const size_t rounded = round_up(bytes);
     std::lock_guard<std::mutex> lock(mutex_);
+    in_use_bytes_ -= rounded;
     if (cached_bytes_ + rounded > kMaxCachedBytes) {
       std::free(ptr);
       held_bytes_ -= rounded;
@@ -487,6 +501,28 @@ class CpuBackend final : public Backend {
     });
   }
 
+  void conv2d(const float* x, const float* w, const float* bias, float* out,
+              const Conv2dGeometry& g) override {
+    cpu::conv2d_forward(x, w, bias, out, g);
+  }
+  void conv2d_input_grad(const float* grad, const float* w, float* dx,
+                         const Conv2dGeometry& g) override {
+    cpu::conv2d_input_grad(grad, w, dx, g);
+  }
+  void conv2d_weight_grad(const float* x, const float* grad, float* dw,
+                          const Conv2dGeometry& g) override {
+    cpu::conv2d_weight_grad(x, grad, dw, g);
+  }
+  void attention_forward(const float* q, const float* k, const float* v, float* out, float* lse,
+                         const AttentionGeometry& g) override {
+    cpu::attention_forward(q, k, v, out, lse, g);
+  }
+  void attention_backward(const float* q, const float* k, const float* v, const float* out,
+                          const float* grad_out, const float* lse, float* dq, float* dk,
+                          float* dv, const AttentionGeometry& g) override {
+    cpu::attention_backward(q, k, v, out, grad_out, lse, dq, dk, dv, g);
+  }
+
  private:
   static constexpr size_t kMaxCachedBytes = size_t{2} << 30;
   static size_t round_up(size_t bytes) { return std::max<size_t>(64, (bytes + 63) / 64 * 64); }
@@ -498,6 +534,12 @@ class CpuBackend final : public Backend {
         throw std::out_of_range("index " + std::to_string(v) + " out of range [0, " +
                                 std::to_string(extent) + ")");
     }
+  }
+
+  // The caller holds mutex_.
+  void note_in_use(size_t bytes) {
+    in_use_bytes_ += bytes;
+    peak_in_use_bytes_ = std::max(peak_in_use_bytes_, in_use_bytes_);
   }
 
   // Frees every cached block; the caller holds mutex_.
@@ -514,6 +556,7 @@ class CpuBackend final : public Backend {
   std::unordered_map<size_t, std::vector<void*>> cache_;
   size_t cached_bytes_ = 0;
   size_t held_bytes_ = 0;  // from aligned_alloc, not yet freed (in use or cached)
+  size_t in_use_bytes_ = 0, peak_in_use_bytes_ = 0;  // handed to tensors, not cached
 };
 
 }  // namespace

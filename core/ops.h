@@ -12,6 +12,8 @@
 
 namespace genlab {
 
+class Generator;
+
 enum class Reduction { none, mean, sum };
 
 // ---- elementwise, broadcasting ----
@@ -100,6 +102,61 @@ Tensor one_hot(const Tensor& index, int64_t num_classes);  // no gradient
 // op(a) @ op(b) over the last two axes, op = transpose when asked. Batched when
 // both have equal leading axes, or when one side is 2-D (it is then shared).
 Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a = false, bool transpose_b = false);
+
+// ---- images, NCHW ----
+// A size per spatial axis (height, width); one number means both.
+struct Size2 {
+  int64_t h = 0, w = 0;
+  Size2(int64_t both = 0) : h(both), w(both) {}  // NOLINT: implicit on purpose
+  Size2(int64_t height, int64_t width) : h(height), w(width) {}
+};
+struct Conv2dOptions {
+  Size2 stride = 1, padding = 0, dilation = 1;
+  int64_t groups = 1;
+};
+// x [N, C, H, W], w [O, C / groups, kh, kw], bias [O] or undefined -> [N, O, Ho, Wo].
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias = Tensor(),
+              const Conv2dOptions& options = {});
+// The adjoint of conv2d in x (PyTorch's conv_transpose2d): x [N, Cin, H, W],
+// w [Cin, Cout / groups, kh, kw] -> [N, Cout, (H-1) s - 2p + d (k-1) + output_padding + 1, ...].
+Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& bias = Tensor(),
+                        const Conv2dOptions& options = {}, Size2 output_padding = 0);
+// The adjoint of conv2d in w: d/dw of <conv2d(x, w), grad>, shaped weight_shape.
+Tensor conv2d_weight_grad(const Tensor& x, const Tensor& grad, const Shape& weight_shape,
+                          const Conv2dOptions& options = {});
+Tensor pad2d(const Tensor& x, int64_t top, int64_t bottom, int64_t left, int64_t right);  // zeros
+// Average over kernel x kernel windows moved by stride (default: kernel), no padding.
+Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride = 0);
+enum class Downsample { average, subsample };  // 2x2 mean, or every second pixel
+Tensor downsample2d(const Tensor& x, Downsample mode = Downsample::average);
+enum class Upsample { nearest, bilinear };  // bilinear: half-pixel centres, edges clamped
+Tensor upsample2d(const Tensor& x, Upsample mode = Upsample::nearest);  // 2x
+// Normalizes each of `groups` channel groups per sample over its channels and pixels,
+// then scales and shifts per channel (weight, bias [C], either may be undefined).
+Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias,
+                  float eps = 1e-5f);
+
+// Training-time dropout: each element zeroed with probability p, the rest scaled by
+// 1 / (1 - p). The mask comes from `generator` (advancing it), so a run resumed from
+// its generator state draws the same masks.
+Tensor dropout(const Tensor& x, float p, Generator& generator);
+
+// ---- sequences ----
+struct AttentionOptions {
+  bool causal = false;  // key j hidden from query i when j > i (top-left aligned)
+  float scale = 0.0f;   // 0: 1 / sqrt(head_dim)
+};
+// softmax(scale q k^T) v over [..., tokens, head_dim] (leading axes: batch, heads), fused
+// with the online softmax: memory O(tokens x head_dim), never tokens x tokens.
+Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                                    const AttentionOptions& options = {});
+// The same from plain ops (the tokens x tokens scores held): the reference for tests.
+Tensor naive_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                       const AttentionOptions& options = {});
+// Rotary position embedding (RoPE, half-split layout of GPT-NeoX and LLaMA): x
+// [..., tokens, head_dim] (head_dim even), positions [tokens]; pair (i, i + head_dim/2)
+// is rotated by the angle position * base^(-2i / head_dim).
+Tensor rotary_embedding(const Tensor& x, const Tensor& positions, float base = 10000.0f);
 
 // ---- losses ----
 Tensor bce_with_logits(const Tensor& logits, const Tensor& targets,

@@ -4,6 +4,7 @@
 
 #include "genlab/core/autograd.h"
 #include "genlab/core/ops.h"
+#include "genlab/core/rng.h"
 #include "tests/core/gradcheck.h"
 
 using namespace genlab;
@@ -127,6 +128,70 @@ std::vector<OpCase> op_cases() {
        [](const V& v) { return matmul(v[0], v[1], false, true); }},
       {"matmul batched^T @ 2-D", {in({2, 4, 3}, 101), in({4, 2}, 102)},
        [](const V& v) { return matmul(v[0], v[1], true, false); }},
+      // convolutions (each adjoint is an op of its own; see ops_conv.cpp)
+      {"conv2d 3x3 pad 1 bias", {in({2, 3, 5, 6}, 111), in({4, 3, 3, 3}, 112), in({4}, 113)},
+       [](const V& v) { return conv2d(v[0], v[1], v[2], {1, 1, 1, 1}); }},
+      {"conv2d stride 2 pad 1 odd size", {in({1, 2, 7, 5}, 114), in({3, 2, 3, 3}, 115)},
+       [](const V& v) { return conv2d(v[0], v[1], Tensor(), {2, 1, 1, 1}); }},
+      {"conv2d dilation 2 groups 2", {in({2, 4, 7, 6}, 116), in({6, 2, 3, 3}, 117)},
+       [](const V& v) { return conv2d(v[0], v[1], Tensor(), {1, 2, 2, 2}); }},
+      {"conv2d 1x1", {in({2, 3, 4, 3}, 118), in({5, 3, 1, 1}, 119), in({5}, 120)},
+       [](const V& v) { return conv2d(v[0], v[1], v[2]); }},
+      {"conv2d depthwise 3x3 stride 2", {in({1, 3, 6, 6}, 121), in({3, 1, 3, 3}, 122)},
+       [](const V& v) { return conv2d(v[0], v[1], Tensor(), {2, 1, 1, 3}); }},
+      {"conv2d rectangular kernel stride (2, 1) pad (0, 1)", {in({2, 2, 5, 4}, 123), in({3, 2, 2, 3}, 124)},
+       [](const V& v) { return conv2d(v[0], v[1], Tensor(), {Size2(2, 1), Size2(0, 1), 1, 1}); }},
+      {"conv_transpose2d stride 2 pad 1 output_padding 1", {in({2, 4, 3, 3}, 125), in({4, 3, 3, 3}, 126), in({3}, 127)},
+       [](const V& v) { return conv_transpose2d(v[0], v[1], v[2], {2, 1, 1, 1}, 1); }},
+      {"conv_transpose2d groups 2 dilation 2", {in({1, 4, 4, 3}, 128), in({4, 2, 3, 3}, 129)},
+       [](const V& v) { return conv_transpose2d(v[0], v[1], Tensor(), {1, 1, 2, 2}); }},
+      {"conv2d_weight_grad pad 1 stride 2", {in({2, 3, 5, 5}, 130), in({2, 4, 3, 3}, 131)},
+       [](const V& v) { return conv2d_weight_grad(v[0], v[1], {4, 3, 3, 3}, {2, 1, 1, 1}); }},
+      {"conv2d_weight_grad groups 3 1x1", {in({2, 3, 3, 2}, 132), in({2, 6, 3, 2}, 133)},
+       [](const V& v) { return conv2d_weight_grad(v[0], v[1], {6, 1, 1, 1}, {1, 0, 1, 3}); }},
+      {"conv2d second derivative", {in({1, 2, 4, 4}, 134), in({3, 2, 3, 3}, 135)},
+       [](const V& v) {
+         const GradModeGuard record_also_for_differences(true);  // gradcheck's are unrecorded
+         const Tensor y = conv2d(v[0], v[1], Tensor(), {1, 1, 1, 1});
+         const Tensor w = in({1, 3, 4, 4}, 136);
+         const auto g = grad({y}, {v[0], v[1]}, {mul(y, w)}, true);  // d/dx, d/dw of y^2 w / 2
+         return add(sum(mul(g[0], in({1, 2, 4, 4}, 137))), sum(mul(g[1], in({3, 2, 3, 3}, 138))));
+       }},
+      // image ops
+      {"pad2d", {in({1, 2, 3, 2}, 139)}, [](const V& v) { return pad2d(v[0], 1, 2, 0, 3) * in({1, 2, 6, 5}, 16); }},
+      {"avg_pool2d 3 stride 2", {in({2, 2, 7, 6}, 140)}, [](const V& v) { return avg_pool2d(v[0], 3, 2); }},
+      {"downsample2d average", {in({1, 3, 4, 6}, 141)}, [](const V& v) { return downsample2d(v[0]); }},
+      {"downsample2d subsample", {in({1, 2, 4, 2}, 142)},
+       [](const V& v) { return downsample2d(v[0], Downsample::subsample) * in({1, 2, 2, 1}, 17); }},
+      {"upsample2d nearest", {in({1, 2, 3, 2}, 143)},
+       [](const V& v) { return upsample2d(v[0]) * in({1, 2, 6, 4}, 18); }},
+      {"upsample2d bilinear", {in({1, 2, 3, 5}, 144)},
+       [](const V& v) { return upsample2d(v[0], Upsample::bilinear) * in({1, 2, 6, 10}, 19); }},
+      {"group_norm 2 groups", {in({2, 4, 3, 2}, 145), in({4}, 146), in({4}, 147)},
+       [](const V& v) { return group_norm(v[0], 2, v[1], v[2]) * in({2, 4, 3, 2}, 20); }},
+      {"group_norm per channel, no affine", {in({1, 3, 2, 3}, 148)},
+       [](const V& v) { return group_norm(v[0], 3, Tensor(), Tensor()) * in({1, 3, 2, 3}, 21); }},
+      {"dropout", {in({4, 6}, 149)},
+       [](const V& v) { Generator g(7); return dropout(v[0], 0.3f, g) * in({4, 6}, 22); }},
+      // attention (70 and 67 tokens: not multiples of the 64-token blocks)
+      {"attention", {in({1, 2, 70, 8}, 150), in({1, 2, 70, 8}, 151), in({1, 2, 70, 8}, 152)},
+       [](const V& v) { return scaled_dot_product_attention(v[0], v[1], v[2]) * in({1, 2, 70, 8}, 23); }},
+      {"attention causal", {in({2, 1, 70, 4}, 153, -2, 2), in({2, 1, 70, 4}, 154, -2, 2), in({2, 1, 70, 4}, 155)},
+       [](const V& v) { return scaled_dot_product_attention(v[0], v[1], v[2], {true, 0.0f}) * in({2, 1, 70, 4}, 24); }},
+      {"attention cross, scale 0.7", {in({3, 5, 4}, 156), in({3, 67, 4}, 157), in({3, 67, 4}, 158)},
+       [](const V& v) { return scaled_dot_product_attention(v[0], v[1], v[2], {false, 0.7f}) * in({3, 5, 4}, 25); }},
+      {"attention causal second derivative", {in({1, 6, 4}, 159), in({1, 6, 4}, 160), in({1, 6, 4}, 161)},
+       [](const V& v) {
+         const GradModeGuard record_also_for_differences(true);
+         const Tensor y = scaled_dot_product_attention(v[0], v[1], v[2], {true, 0.0f});
+         const auto g = grad({y}, {v[0], v[1], v[2]}, {mul(y, in({1, 6, 4}, 162))}, true);
+         return add(add(sum(mul(g[0], in({1, 6, 4}, 163))), sum(mul(g[1], in({1, 6, 4}, 164)))),
+                    sum(mul(g[2], in({1, 6, 4}, 165))));
+       }},
+      {"rotary_embedding", {in({2, 3, 5, 6}, 166)},
+       [](const V& v) {
+         return rotary_embedding(v[0], Tensor::from_vector({0, 1, 2, 7, 30}, {5}), 100.0f) * in({2, 3, 5, 6}, 26);
+       }},
       // losses
       {"bce_with_logits", {in({2, 3}, 103, -3, 3), in({2, 3}, 104, 0, 1)},
        [](const V& v) { return bce_with_logits(v[0], v[1]); }},
