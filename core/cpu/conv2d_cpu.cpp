@@ -7,6 +7,9 @@
 #include <Eigen/Core>
 
 #include "genlab/core/parallel.h"
+#ifdef GENLAB_WITH_DNNL
+#include "genlab/core/cpu/conv2d_dnnl.h"
+#endif
 
 namespace genlab::cpu {
 namespace {
@@ -26,8 +29,8 @@ void valid_columns(int64_t offset, int64_t stride, int64_t width, int64_t out_w,
   hi = std::clamp(hi, lo, out_w);
 }
 
-// cols [patch, out_pixels] of one image's group x_c [in_per_group, in_h, in_w].
-void im2col(const float* x_c, float* cols, const Conv2dGeometry& g) {
+// im2col: cols [patch, out_pixels] of one image's group x_c [in_per_group, in_h, in_w].
+void to_columns(const float* x_c, float* cols, const Conv2dGeometry& g) {
   const int64_t P = g.out_pixels();
   for (int64_t c = 0; c < g.in_per_group(); ++c)
     for (int64_t i = 0; i < g.kernel_h; ++i)
@@ -55,8 +58,8 @@ void im2col(const float* x_c, float* cols, const Conv2dGeometry& g) {
       }
 }
 
-// The adjoint of im2col: dx_c += the columns put back where they were read.
-void col2im(const float* cols, float* dx_c, const Conv2dGeometry& g) {
+// col2im, the adjoint of to_columns: dx_c += the columns put back where they were read.
+void from_columns(const float* cols, float* dx_c, const Conv2dGeometry& g) {
   const int64_t P = g.out_pixels();
   for (int64_t c = 0; c < g.in_per_group(); ++c)
     for (int64_t i = 0; i < g.kernel_h; ++i)
@@ -97,7 +100,9 @@ int64_t over_images(const Conv2dGeometry& g, Fn&& fn) {
 
 }  // namespace
 
-void conv2d_forward(const float* x, const float* w, const float* bias, float* out,
+namespace im2col {
+
+void forward(const float* x, const float* w, const float* bias, float* out,
                     const Conv2dGeometry& g) {
   const int64_t P = g.out_pixels(), K = g.patch(), Cg = g.in_per_group(), Og = g.out_per_group();
   over_images(g, [&](int64_t n0, int64_t n1, int64_t) {
@@ -105,7 +110,7 @@ void conv2d_forward(const float* x, const float* w, const float* bias, float* ou
     for (int64_t n = n0; n < n1; ++n)
       for (int64_t gi = 0; gi < g.groups; ++gi) {
         const float* x_c = x + (n * g.in_channels + gi * Cg) * g.in_pixels();
-        if (!g.pointwise()) im2col(x_c, buffer.data(), g);
+        if (!g.pointwise()) to_columns(x_c, buffer.data(), g);
         ConstMatrixMap cols(g.pointwise() ? x_c : buffer.data(), K, P);
         ConstMatrixMap wg(w + gi * Og * K, Og, K);
         MatrixMap o(out + (n * g.out_channels + gi * Og) * P, Og, P);
@@ -116,7 +121,7 @@ void conv2d_forward(const float* x, const float* w, const float* bias, float* ou
   });
 }
 
-void conv2d_input_grad(const float* grad, const float* w, float* dx, const Conv2dGeometry& g) {
+void input_grad(const float* grad, const float* w, float* dx, const Conv2dGeometry& g) {
   const int64_t P = g.out_pixels(), K = g.patch(), Cg = g.in_per_group(), Og = g.out_per_group();
   over_images(g, [&](int64_t n0, int64_t n1, int64_t) {
     RowMatrix cols(g.pointwise() ? 0 : K, g.pointwise() ? 0 : P);
@@ -131,12 +136,12 @@ void conv2d_input_grad(const float* grad, const float* w, float* dx, const Conv2
         }
         cols.noalias() = wg.transpose() * go;
         std::fill(dx_c, dx_c + Cg * g.in_pixels(), 0.0f);
-        col2im(cols.data(), dx_c, g);
+        from_columns(cols.data(), dx_c, g);
       }
   });
 }
 
-void conv2d_weight_grad(const float* x, const float* grad, float* dw, const Conv2dGeometry& g) {
+void weight_grad(const float* x, const float* grad, float* dw, const Conv2dGeometry& g) {
   const int64_t P = g.out_pixels(), K = g.patch(), Cg = g.in_per_group(), Og = g.out_per_group();
   const int64_t w_size = g.out_channels * K;
   // One partial sum per piece of the batch, added in piece order: reproducible.
@@ -148,7 +153,7 @@ void conv2d_weight_grad(const float* x, const float* grad, float* dw, const Conv
     for (int64_t n = n0; n < n1; ++n)
       for (int64_t gi = 0; gi < g.groups; ++gi) {
         const float* x_c = x + (n * g.in_channels + gi * Cg) * g.in_pixels();
-        if (!g.pointwise()) im2col(x_c, buffer.data(), g);
+        if (!g.pointwise()) to_columns(x_c, buffer.data(), g);
         ConstMatrixMap cols(g.pointwise() ? x_c : buffer.data(), K, P);
         ConstMatrixMap go(grad + (n * g.out_channels + gi * Og) * P, Og, P);
         MatrixMap(acc.data() + gi * Og * K, Og, K).noalias() += go * cols.transpose();
@@ -158,5 +163,33 @@ void conv2d_weight_grad(const float* x, const float* grad, float* dw, const Conv
   for (int64_t p = 1; p < pieces; ++p)
     for (int64_t i = 0; i < w_size; ++i) dw[i] += partial[static_cast<size_t>(p)][i];
 }
+
+}  // namespace im2col
+
+#ifdef GENLAB_WITH_DNNL
+bool conv2d_uses_dnnl() { return true; }
+void conv2d_forward(const float* x, const float* w, const float* bias, float* out,
+                    const Conv2dGeometry& g) {
+  dnnl_conv::forward(x, w, bias, out, g);
+}
+void conv2d_input_grad(const float* grad, const float* w, float* dx, const Conv2dGeometry& g) {
+  dnnl_conv::input_grad(grad, w, dx, g);
+}
+void conv2d_weight_grad(const float* x, const float* grad, float* dw, const Conv2dGeometry& g) {
+  dnnl_conv::weight_grad(x, grad, dw, g);
+}
+#else
+bool conv2d_uses_dnnl() { return false; }
+void conv2d_forward(const float* x, const float* w, const float* bias, float* out,
+                    const Conv2dGeometry& g) {
+  im2col::forward(x, w, bias, out, g);
+}
+void conv2d_input_grad(const float* grad, const float* w, float* dx, const Conv2dGeometry& g) {
+  im2col::input_grad(grad, w, dx, g);
+}
+void conv2d_weight_grad(const float* x, const float* grad, float* dw, const Conv2dGeometry& g) {
+  im2col::weight_grad(x, grad, dw, g);
+}
+#endif
 
 }  // namespace genlab::cpu

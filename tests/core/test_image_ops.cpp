@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "genlab/core/autograd.h"
+#include "genlab/core/cpu/conv2d_cpu.h"
 #include "genlab/core/ops.h"
 #include "genlab/core/parallel.h"
 #include "genlab/core/rng.h"
@@ -46,6 +47,7 @@ TEST_CASE("conv2d on many threads equals one thread, and batches are independent
   };
   const int all = num_threads();
   const auto one = run(1), many = run(std::max(2, all));
+  CHECK(run(std::max(2, all)) == many);  // the same thread count: the same bits
   set_num_threads(all);
   for (size_t k = 0; k < one.size(); ++k) {
     REQUIRE(one[k].size() == many[k].size());
@@ -107,4 +109,47 @@ TEST_CASE("image op errors name the op, the shapes and the options", "[ops][imag
   CHECK_THROWS_WITH(avg_pool2d(x, 6), Contains("larger than the image"));
   Generator g(1);
   CHECK_THROWS_WITH(dropout(x, 1.0f, g), Contains("[0, 1)"));
+}
+
+TEST_CASE("the convolution kernels in use equal the im2col reference on many geometries",
+          "[ops][image]") {
+  // With oneDNN (conv2d_uses_dnnl) this compares two libraries; without it, it checks
+  // the dispatch. Geometries: strides, paddings, dilations, groups, odd sizes, 1x1.
+  struct Case { int64_t n, c, h, w, o, kh, kw, s, p, d, groups; };
+  const std::vector<Case> cases = {
+      {2, 3, 7, 6, 4, 3, 3, 1, 1, 1, 1},   {3, 16, 9, 9, 32, 3, 3, 1, 1, 1, 1},
+      {2, 32, 8, 10, 16, 3, 3, 2, 1, 1, 1}, {1, 8, 11, 7, 8, 3, 3, 1, 2, 2, 2},
+      {2, 16, 6, 6, 16, 3, 3, 1, 1, 1, 16}, {4, 32, 5, 5, 64, 1, 1, 1, 0, 1, 1},
+      {2, 5, 9, 4, 7, 2, 3, 2, 0, 1, 1},    {1, 1, 28, 28, 32, 3, 3, 1, 1, 1, 1},
+      {2, 48, 7, 7, 32, 1, 1, 2, 0, 1, 1},  {1, 12, 13, 13, 6, 5, 5, 3, 2, 1, 3},
+  };
+  INFO("oneDNN: " << cpu::conv2d_uses_dnnl());
+  for (const Case& k : cases) {
+    Conv2dGeometry g;
+    g.batch = k.n, g.in_channels = k.c, g.in_h = k.h, g.in_w = k.w, g.out_channels = k.o;
+    g.kernel_h = k.kh, g.kernel_w = k.kw, g.stride_h = g.stride_w = k.s, g.pad_h = g.pad_w = k.p;
+    g.dilation_h = g.dilation_w = k.d, g.groups = k.groups;
+    g.out_h = (k.h + 2 * k.p - k.d * (k.kh - 1) - 1) / k.s + 1;
+    g.out_w = (k.w + 2 * k.p - k.d * (k.kw - 1) - 1) / k.s + 1;
+    INFO("input " << k.n << "x" << k.c << "x" << k.h << "x" << k.w << ", " << k.o << " outputs, kernel "
+                  << k.kh << "x" << k.kw << ", stride " << k.s << ", pad " << k.p << ", dilation " << k.d
+                  << ", groups " << k.groups);
+    const auto x = test_input({k.n, k.c, k.h, k.w}, 1).to_vector();
+    const auto w = test_input({k.o, k.c / k.groups, k.kh, k.kw}, 2).to_vector();
+    const auto b = test_input({k.o}, 3).to_vector();
+    const auto dy = test_input({k.n, k.o, g.out_h, g.out_w}, 4).to_vector();
+    auto compare = [](const std::vector<float>& got, const std::vector<float>& want) {
+      for (size_t i = 0; i < got.size(); ++i) REQUIRE(got[i] == Approx(want[i]).margin(1e-4).epsilon(1e-4));
+    };
+    std::vector<float> y1(dy.size()), y2(dy.size()), dx1(x.size()), dx2(x.size()), dw1(w.size()), dw2(w.size());
+    cpu::conv2d_forward(x.data(), w.data(), b.data(), y1.data(), g);
+    cpu::im2col::forward(x.data(), w.data(), b.data(), y2.data(), g);
+    compare(y1, y2);
+    cpu::conv2d_input_grad(dy.data(), w.data(), dx1.data(), g);
+    cpu::im2col::input_grad(dy.data(), w.data(), dx2.data(), g);
+    compare(dx1, dx2);
+    cpu::conv2d_weight_grad(x.data(), dy.data(), dw1.data(), g);
+    cpu::im2col::weight_grad(x.data(), dy.data(), dw2.data(), g);
+    compare(dw1, dw2);
+  }
 }
