@@ -3,7 +3,7 @@ gradients through aten.convolution_backward, the kernels autograd calls: oneDNN 
 and attention (softmax(q k^T / sqrt(d)) v, forward + backward; torch 1.13 has no fused
 scaled_dot_product_attention). Prints one JSON line per shape.
 
-Usage: /usr/bin/python3 bench/torch_ops.py conv|attention THREADS RUNS SPEC...
+Usage: /usr/bin/python3 bench/torch_ops.py conv|conv_channels_last|attention THREADS RUNS SPEC...
 """
 import json
 import math
@@ -25,13 +25,14 @@ def median_seconds(runs, fn):
     return statistics.median(times)
 
 
-def conv(spec, runs):
+def conv(spec, runs, channels_last):
     n, c, h, w, o, kh, kw, s, p = (int(v) for v in spec.split(","))
-    x = torch.randn(n, c, h, w)
-    wt = torch.randn(o, c, kh, kw) * 0.1
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    x = torch.randn(n, c, h, w).contiguous(memory_format=fmt)
+    wt = (torch.randn(o, c, kh, kw) * 0.1).contiguous(memory_format=fmt)
     with torch.no_grad():
         y = torch.nn.functional.conv2d(x, wt, None, s, p)
-        dy = torch.randn_like(y)
+        dy = torch.randn_like(y).contiguous(memory_format=fmt)
 
         def backward(mask):
             return torch.ops.aten.convolution_backward(dy, x, wt, None, [s, s], [p, p], [1, 1], False,
@@ -41,6 +42,7 @@ def conv(spec, runs):
         dx = median_seconds(runs, lambda: backward([True, False, False]))
         dw = median_seconds(runs, lambda: backward([False, True, False]))
     return {"bench": "conv", "impl": "torch " + torch.__version__, "threads": torch.get_num_threads(),
+            "layout": "channels_last" if channels_last else "NCHW",
             "spec": spec, "forward_s": fwd, "input_grad_s": dx, "weight_grad_s": dw}
 
 
@@ -73,7 +75,8 @@ def main():
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     for spec in sys.argv[4:]:
-        print(json.dumps(conv(spec, runs) if mode == "conv" else attention(spec, runs)), flush=True)
+        r = attention(spec, runs) if mode == "attention" else conv(spec, runs, mode == "conv_channels_last")
+        print(json.dumps(r), flush=True)
 
 
 if __name__ == "__main__":

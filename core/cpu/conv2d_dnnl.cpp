@@ -56,8 +56,8 @@ Dims dims_of(const Conv2dGeometry& g) {
 memory::desc any(const memory::dims& dims) { return memory::desc(dims, dt::f32, tag::any); }
 // Activations: a 1x1 convolution runs fastest on plain NCHW (2x the blocked layout with
 // its reorders, bench/README.md); others on the layout oneDNN picks (nChw16c).
-memory::desc activation(const memory::dims& dims, bool pointwise) {
-  return memory::desc(dims, dt::f32, pointwise ? tag::nchw : tag::any);
+memory::desc activation(const memory::dims& dims, bool plain) {
+  return memory::desc(dims, dt::f32, plain ? tag::nchw : tag::any);
 }
 
 // NCHW <-> nChw16c, a 16 x pixels transpose per image and channel block. oneDNN 2.6's
@@ -94,29 +94,30 @@ struct Plan {
   std::mutex mutex;  // one call at a time uses the scratch buffers
 };
 
-dnnl::convolution_forward::primitive_desc forward_pd(const Dims& d, bool bias, const Conv2dGeometry& g) {
+dnnl::convolution_forward::primitive_desc forward_pd(const Dims& d, bool bias, bool plain) {
   using F = dnnl::convolution_forward;
   const auto desc = bias ? F::desc(dnnl::prop_kind::forward_training,
-                                   dnnl::algorithm::convolution_direct, activation(d.src, g.pointwise()), any(d.weights),
-                                   memory::desc(d.bias, dt::f32, tag::x), activation(d.dst, g.pointwise()), d.strides,
+                                   dnnl::algorithm::convolution_direct, activation(d.src, plain), any(d.weights),
+                                   memory::desc(d.bias, dt::f32, tag::x), activation(d.dst, plain), d.strides,
                                    d.dilates, d.pad_l, d.pad_r)
                          : F::desc(dnnl::prop_kind::forward_training,
-                                   dnnl::algorithm::convolution_direct, activation(d.src, g.pointwise()), any(d.weights),
-                                   activation(d.dst, g.pointwise()), d.strides, d.dilates, d.pad_l, d.pad_r);
+                                   dnnl::algorithm::convolution_direct, activation(d.src, plain), any(d.weights),
+                                   activation(d.dst, plain), d.strides, d.dilates, d.pad_l, d.pad_r);
   return F::primitive_desc(desc, cpu_engine());
 }
 
 std::unique_ptr<Plan> make_plan(Kind kind, const Conv2dGeometry& g) {
   const Dims d = dims_of(g);
-  const auto fwd = forward_pd(d, kind == Kind::forward_bias, g);
+    const bool plain = g.pointwise();
+  const auto fwd = forward_pd(d, kind == Kind::forward_bias, plain);
   if (kind == Kind::forward || kind == Kind::forward_bias)
     return std::unique_ptr<Plan>(new Plan{dnnl::convolution_forward(fwd), fwd.src_desc(),
                                           fwd.weights_desc(), fwd.dst_desc(), DNNL_ARG_SRC,
                                           DNNL_ARG_WEIGHTS, DNNL_ARG_DST, {}, {}});
   if (kind == Kind::input_grad) {
     using B = dnnl::convolution_backward_data;
-    const B::primitive_desc pd(B::desc(dnnl::algorithm::convolution_direct, activation(d.src, g.pointwise()),
-                                       any(d.weights), activation(d.dst, g.pointwise()), d.strides, d.dilates, d.pad_l,
+    const B::primitive_desc pd(B::desc(dnnl::algorithm::convolution_direct, activation(d.src, plain),
+                                       any(d.weights), activation(d.dst, plain), d.strides, d.dilates, d.pad_l,
                                        d.pad_r),
                                cpu_engine(), fwd);
     return std::unique_ptr<Plan>(new Plan{B(pd), pd.diff_dst_desc(), pd.weights_desc(),
@@ -124,8 +125,8 @@ std::unique_ptr<Plan> make_plan(Kind kind, const Conv2dGeometry& g) {
                                           DNNL_ARG_DIFF_SRC, {}, {}});
   }
   using W = dnnl::convolution_backward_weights;
-  const W::primitive_desc pd(W::desc(dnnl::algorithm::convolution_direct, activation(d.src, g.pointwise()),
-                                     any(d.weights), activation(d.dst, g.pointwise()), d.strides, d.dilates, d.pad_l,
+  const W::primitive_desc pd(W::desc(dnnl::algorithm::convolution_direct, activation(d.src, plain),
+                                     any(d.weights), activation(d.dst, plain), d.strides, d.dilates, d.pad_l,
                                      d.pad_r),
                              cpu_engine(), fwd);
   return std::unique_ptr<Plan>(new Plan{W(pd), pd.src_desc(), pd.diff_dst_desc(),
