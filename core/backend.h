@@ -94,12 +94,13 @@ class Backend {
   // Rows of a strided 2-D block: dst[r * dst_stride + c] (+)= src[r * src_stride + c].
   virtual void copy_rows(const float* src, int64_t src_stride, float* dst, int64_t dst_stride,
                          int64_t rows, int64_t cols, bool accumulate) = 0;
-  // x viewed as [outer, extent, inner], index as [outer, count, inner] of integral values:
-  // gather: out[o, i, j] = x[o, index[o, i, j], j]; scatter_add is its adjoint.
+  // x viewed as [outer, extent, inner], index as [outer, count, inner] (int32, checked
+  // against [0, extent)): gather: out[o, i, j] = x[o, index[o, i, j], j]; scatter_add is
+  // its adjoint.
   virtual void gather(const float* x, int64_t outer, int64_t extent, int64_t inner,
-                      const float* index, int64_t count, float* out) = 0;
+                      const int32_t* index, int64_t count, float* out) = 0;
   virtual void scatter_add(const float* src, int64_t outer, int64_t extent, int64_t inner,
-                           const float* index, int64_t count, float* out) = 0;
+                           const int32_t* index, int64_t count, float* out) = 0;
   // Counter-based random numbers laid out in rows of row_len: element (r, c) is drawn
   // from Philox block counter + r * ceil(row_len / 4) + c / 4, so it depends only on
   // (key, counter, r, c), never on how many rows were asked for.

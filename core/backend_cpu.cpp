@@ -446,7 +446,7 @@ class CpuBackend final : public Backend {
     });
   }
 
-  void gather(const float* x, int64_t outer, int64_t extent, int64_t inner, const float* index,
+  void gather(const float* x, int64_t outer, int64_t extent, int64_t inner, const int32_t* index,
               int64_t count, float* out) override {
     check_indices(index, outer * count * inner, extent);
     parallel_for(outer * count, inner, [&](int64_t b, int64_t e) {
@@ -461,7 +461,7 @@ class CpuBackend final : public Backend {
   }
 
   void scatter_add(const float* src, int64_t outer, int64_t extent, int64_t inner,
-                   const float* index, int64_t count, float* out) override {
+                   const int32_t* index, int64_t count, float* out) override {
     check_indices(index, outer * count * inner, extent);
     // Parallel over outer only: two rows of one outer slice may hit the same target.
     parallel_for(outer, count * inner, [&](int64_t b, int64_t e) {
@@ -527,13 +527,12 @@ class CpuBackend final : public Backend {
   static constexpr size_t kMaxCachedBytes = size_t{2} << 30;
   static size_t round_up(size_t bytes) { return std::max<size_t>(64, (bytes + 63) / 64 * 64); }
 
-  static void check_indices(const float* index, int64_t n, int64_t extent) {
-    for (int64_t i = 0; i < n; ++i) {
-      const float v = index[i];
-      if (!(v >= 0.0f && v < static_cast<float>(extent)) || v != std::floor(v))
-        throw std::out_of_range("index " + std::to_string(v) + " out of range [0, " +
+  static void check_indices(const int32_t* index, int64_t n, int64_t extent) {
+    for (int64_t i = 0; i < n; ++i)
+      if (index[i] < 0 || index[i] >= extent)
+        throw std::out_of_range("index " + std::to_string(index[i]) + " (element " +
+                                std::to_string(i) + ") out of range [0, " +
                                 std::to_string(extent) + ")");
-    }
   }
 
   // The caller holds mutex_.

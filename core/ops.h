@@ -92,7 +92,8 @@ Tensor concat(const std::vector<Tensor>& xs, int axis);
 Tensor stack(const std::vector<Tensor>& xs, int axis);
 Tensor slice(const Tensor& x, int axis, int64_t start, int64_t end);  // [start, end)
 Tensor slice_backward(const Tensor& g, const Shape& input_shape, int axis, int64_t start);
-// Index tensors hold integral float32 values (exact up to 2^24).
+// Index tensors are int32 (Tensor::from_indices); an index out of range is an error
+// naming it.
 Tensor index_select(const Tensor& x, int axis, const Tensor& index);  // index 1-D
 Tensor gather(const Tensor& x, int axis, const Tensor& index);  // index shaped like x but along axis
 Tensor scatter_add(const Tensor& src, const Shape& shape, int axis, const Tensor& index);

@@ -1,4 +1,5 @@
 // Shape ops: views, permutations, broadcasting, joining, slicing and indexing.
+#include <algorithm>
 #include <numeric>
 #include <stdexcept>
 
@@ -211,6 +212,18 @@ Tensor slice_backward(const Tensor& g, const Shape& input_shape, int axis, int64
   });
 }
 
+namespace {
+// The int32 data of an index tensor; a float32 one is refused, naming the op.
+const int32_t* index_of(const Tensor& index, const char* op) {
+  check_defined(index, op);
+  if (!index.is_index())
+    throw std::invalid_argument(std::string(op) + ": the index must be an int32 tensor "
+                                "(Tensor::from_indices), got float32 of shape " +
+                                shape_str(index.shape()));
+  return index.index_data();
+}
+}  // namespace
+
 Tensor gather(const Tensor& x, int axis, const Tensor& index) {
   check_same_device(x, index, "gather");
   axis = normalize_axis(axis, x.dim(), "gather");
@@ -222,8 +235,8 @@ Tensor gather(const Tensor& x, int axis, const Tensor& index) {
                                 " outside axis " + std::to_string(axis));
   const AxisSplit a = split_at_axis(x.shape(), axis);
   Tensor out = Tensor::empty(index.shape(), x.device());
-  backend_of(x).gather(x.data(), a.outer, a.extent, a.inner, index.data(), index.shape()[axis],
-                       out.data());
+  backend_of(x).gather(x.data(), a.outer, a.extent, a.inner, index_of(index, "gather"),
+                       index.shape()[axis], out.data());
   return record(out, "gather", {x}, [x, axis, index](const Tensor& g) -> std::vector<Tensor> {
     return {scatter_add(g, x.shape(), axis, index)};
   });
@@ -237,7 +250,7 @@ Tensor scatter_add(const Tensor& src, const Shape& shape, int axis, const Tensor
                                 shape_str(index.shape()) + " differ");
   Tensor out = Tensor::zeros(shape, src.device());
   const AxisSplit a = split_at_axis(shape, axis);
-  backend_of(src).scatter_add(src.data(), a.outer, a.extent, a.inner, index.data(),
+  backend_of(src).scatter_add(src.data(), a.outer, a.extent, a.inner, index_of(index, "scatter_add"),
                               index.shape()[axis], out.data());
   return record(out, "scatter_add", {src}, [axis, index](const Tensor& g) -> std::vector<Tensor> {
     return {gather(g, axis, index)};
@@ -254,19 +267,32 @@ Tensor index_select(const Tensor& x, int axis, const Tensor& index) {
   index_view[axis] = index.shape()[0];
   Shape target = x.shape();
   target[axis] = index.shape()[0];
-  const Tensor expanded = broadcast_to(index.detach().view(index_view), target);
-  return gather(x, axis, expanded);
+  // Repeated on the host: index tensors are small beside what they select.
+  index_of(index, "index_select");
+  const std::vector<int32_t> picks = index.to_index_vector();
+  const AxisSplit a = split_at_axis(target, axis);
+  std::vector<int32_t> expanded(static_cast<size_t>(numel(target)));
+  for (int64_t o = 0; o < a.outer; ++o)
+    for (int64_t i = 0; i < a.extent; ++i)
+      std::fill_n(expanded.begin() + (o * a.extent + i) * a.inner, a.inner, picks[i]);
+  return gather(x, axis, Tensor::from_indices(expanded, target, index.device()));
 }
 
 Tensor one_hot(const Tensor& index, int64_t num_classes) {
   check_defined(index, "one_hot");
-  const Tensor classes = Tensor::arange(num_classes, index.device());
-  const Tensor out = eq(unsqueeze(index.detach(), -1), classes);
-  const Tensor hits = sum(out);
-  if (hits.item() != static_cast<float>(index.numel()))
-    throw std::out_of_range("one_hot: an index is not an integer in [0, " +
-                            std::to_string(num_classes) + ")");
-  return out;
+  index_of(index, "one_hot");
+  const std::vector<int32_t> v = index.to_index_vector();
+  std::vector<float> out(v.size() * static_cast<size_t>(num_classes), 0.0f);
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] < 0 || v[i] >= num_classes)
+      throw std::out_of_range("one_hot: index " + std::to_string(v[i]) + " (element " +
+                              std::to_string(i) + ") out of range [0, " +
+                              std::to_string(num_classes) + ")");
+    out[i * num_classes + v[i]] = 1.0f;
+  }
+  Shape s = index.shape();
+  s.push_back(num_classes);
+  return Tensor::from_vector(out, s, index.device());
 }
 
 }  // namespace genlab

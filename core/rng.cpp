@@ -86,7 +86,7 @@ Tensor Generator::categorical(const Tensor& probs) {
   const int64_t k = probs.shape().back(), rows = k ? probs.numel() / k : 0;
   const std::vector<float> p = probs.to_vector();
   const std::vector<float> u = draw(RandomDist::uniform, {rows}, Device::cpu).to_vector();
-  std::vector<float> idx(rows);
+  std::vector<int32_t> idx(rows);
   for (int64_t r = 0; r < rows; ++r) {
     // Inverse CDF, scaled by the row total so tiny normalization errors do not matter.
     double total = 0;
@@ -103,10 +103,10 @@ Tensor Generator::categorical(const Tensor& probs) {
       if (target < acc) break;
     }
     while (j > 0 && p[r * k + j] == 0) --j;  // never land on an impossible class
-    idx[r] = static_cast<float>(j);
+    idx[r] = static_cast<int32_t>(j);
   }
   Shape out_shape(probs.shape().begin(), probs.shape().end() - 1);
-  return Tensor::from_vector(idx, out_shape, probs.device());
+  return Tensor::from_indices(idx, out_shape, probs.device());
 }
 
 Tensor Generator::normal_rows(const Shape& shape, int64_t first_row, Device device) const {

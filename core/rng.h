@@ -41,7 +41,7 @@ class Generator {
   Tensor rademacher(const Shape& shape, Device device = Device::cpu);  // +-1 with prob 1/2
   Tensor gumbel(const Shape& shape, Device device = Device::cpu);      // -log(-log u)
   Tensor bernoulli(const Tensor& probs);                               // 1 with probability p
-  // One draw per row of probs [..., K] (non-negative, normalized per row): indices [...].
+  // One draw per row of probs [..., K] (non-negative, normalized per row): int32 indices [...].
   Tensor categorical(const Tensor& probs);
 
   // Row i of the result is row (first_row + i) of one fixed infinite array of standard

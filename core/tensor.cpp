@@ -1,6 +1,8 @@
 #include "genlab/core/tensor.h"
 
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
 
 #include "genlab/core/autograd.h"
@@ -27,7 +29,32 @@ std::shared_ptr<TensorImpl> make_impl(const Shape& shape, Device device) {
 }
 }  // namespace
 
+const char* dtype_name(DType dtype) { return dtype == DType::int32 ? "int32" : "float32"; }
+
 Tensor Tensor::empty(const Shape& shape, Device device) { return Tensor(make_impl(shape, device)); }
+
+Tensor Tensor::empty_indices(const Shape& shape, Device device) {
+  auto impl = make_impl(shape, device);
+  impl->dtype = DType::int32;
+  return Tensor(impl);
+}
+
+Tensor Tensor::from_indices(const std::vector<int32_t>& values, const Shape& shape, Device device) {
+  if (static_cast<int64_t>(values.size()) != genlab::numel(shape))
+    throw std::invalid_argument("Tensor::from_indices: " + std::to_string(values.size()) +
+                                " values for shape " + shape_str(shape));
+  Tensor t = empty_indices(shape, device);
+  // The backends copy 4-byte words; the bits of an int32 travel unchanged.
+  backend(device).copy_from_host(static_cast<float*>(t.raw_data()),
+                                 reinterpret_cast<const float*>(values.data()), t.numel());
+  return t;
+}
+
+Tensor Tensor::arange_indices(int64_t n, Device device) {
+  std::vector<int32_t> v(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) v[i] = static_cast<int32_t>(i);
+  return from_indices(v, {n}, device);
+}
 
 Tensor Tensor::zeros(const Shape& shape, Device device) { return full(shape, 0.0f, device); }
 
@@ -72,15 +99,64 @@ Device Tensor::device() const {
   return impl_->storage->device();
 }
 
-float* Tensor::data() const {
+DType Tensor::dtype() const {
+  check_defined("dtype");
+  return impl_->dtype;
+}
+
+void* Tensor::raw_data() const {
   check_defined("data");
   return impl_->storage->data() + impl_->offset;
 }
 
+float* Tensor::data() const {
+  if (dtype() != DType::float32)
+    throw std::invalid_argument("an int32 index tensor of shape " + shape_str(shape()) +
+                                " was given where float32 values are needed (to_float() converts)");
+  return static_cast<float*>(raw_data());
+}
+
+int32_t* Tensor::index_data() const {
+  if (dtype() != DType::int32)
+    throw std::invalid_argument("a float32 tensor of shape " + shape_str(shape()) +
+                                " was given where int32 indices are needed (Tensor::from_indices, "
+                                "or to_indices() for integral values)");
+  return static_cast<int32_t*>(raw_data());
+}
+
+std::vector<int32_t> Tensor::to_index_vector() const {
+  std::vector<int32_t> v(numel());
+  backend(device()).copy_to_host(reinterpret_cast<float*>(v.data()),
+                                 reinterpret_cast<const float*>(index_data()), numel());
+  return v;
+}
+
 std::vector<float> Tensor::to_vector() const {
+  if (is_index()) {
+    const std::vector<int32_t> i = to_index_vector();
+    return std::vector<float>(i.begin(), i.end());
+  }
   std::vector<float> v(numel());
   backend(device()).copy_to_host(v.data(), data(), numel());
   return v;
+}
+
+Tensor Tensor::to_indices() const {
+  if (is_index()) return *this;
+  const std::vector<float> v = to_vector();
+  std::vector<int32_t> out(v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!(v[i] == std::floor(v[i]) && v[i] >= -2147483648.0f && v[i] < 2147483648.0f))
+      throw std::invalid_argument("to_indices: element " + std::to_string(i) + " is " +
+                                  std::to_string(v[i]) + ", not an integer in int32's range");
+    out[i] = static_cast<int32_t>(v[i]);
+  }
+  return from_indices(out, shape(), device());
+}
+
+Tensor Tensor::to_float() const {
+  if (!is_index()) return *this;
+  return from_vector(to_vector(), shape(), device());
 }
 
 float Tensor::item() const {
@@ -94,6 +170,13 @@ float Tensor::at(int64_t i) const {
   if (i < 0 || i >= numel())
     throw std::out_of_range("Tensor::at: index " + std::to_string(i) + " for shape " +
                             shape_str(shape()));
+  if (is_index()) {
+    float v;
+    backend(device()).copy_to_host(&v, static_cast<const float*>(raw_data()) + i, 1);
+    int32_t k;
+    std::memcpy(&k, &v, sizeof k);
+    return static_cast<float>(k);
+  }
   float v;
   backend(device()).copy_to_host(&v, data() + i, 1);
   return v;
@@ -101,13 +184,15 @@ float Tensor::at(int64_t i) const {
 
 Tensor Tensor::to(Device target) const {
   if (target == device()) return *this;
+  if (is_index()) return from_indices(to_index_vector(), shape(), target);
   const std::vector<float> host = to_vector();
   return from_vector(host, shape(), target);
 }
 
 Tensor Tensor::clone() const {
-  Tensor t = empty(shape(), device());
-  backend(device()).copy(t.data(), data(), numel());
+  Tensor t = is_index() ? empty_indices(shape(), device()) : empty(shape(), device());
+  backend(device()).copy(static_cast<float*>(t.raw_data()), static_cast<const float*>(raw_data()),
+                         numel());
   return t;
 }
 
@@ -119,6 +204,7 @@ Tensor Tensor::view(const Shape& new_shape) const {
   impl->storage = impl_->storage;
   impl->offset = impl_->offset;
   impl->shape = new_shape;
+  impl->dtype = impl_->dtype;
   return Tensor(impl);
 }
 
@@ -133,6 +219,7 @@ Tensor Tensor::narrow_rows(int64_t start, int64_t length) const {
   impl->storage = impl_->storage;
   impl->offset = impl_->offset + start * row;
   impl->shape = s;
+  impl->dtype = impl_->dtype;
   return Tensor(impl);
 }
 
@@ -140,8 +227,12 @@ Tensor& Tensor::copy_(const Tensor& src) {
   if (src.numel() != numel())
     throw std::invalid_argument("copy_: source " + shape_str(src.shape()) + " into " +
                                 shape_str(shape()));
+  if (src.dtype() != dtype())
+    throw std::invalid_argument(std::string("copy_: ") + dtype_name(src.dtype()) + " into " +
+                                dtype_name(dtype()));
   const Tensor s = src.to(device());
-  backend(device()).copy(data(), s.data(), numel());
+  backend(device()).copy(static_cast<float*>(raw_data()), static_cast<const float*>(s.raw_data()),
+                         numel());
   return *this;
 }
 
@@ -154,6 +245,8 @@ bool Tensor::requires_grad() const { return impl_ && impl_->requires_grad; }
 
 Tensor& Tensor::requires_grad_(bool value) {
   check_defined("requires_grad_");
+  if (value && is_index())
+    throw std::invalid_argument("requires_grad_: an int32 index tensor has no gradient");
   impl_->requires_grad = value;
   return *this;
 }

@@ -19,6 +19,11 @@ namespace genlab {
 
 struct Node;
 
+// float32 for values; int32 for indices (labels, tokens, gather/scatter positions).
+// Both are 4 bytes, so storage is shared code; arithmetic ops take float32 only.
+enum class DType { float32, int32 };
+const char* dtype_name(DType dtype);
+
 // Owns device bytes; returns them to the device's backend when the last view dies.
 class Storage {
  public:
@@ -41,6 +46,7 @@ struct TensorImpl {
   std::shared_ptr<Storage> storage;
   int64_t offset = 0;
   Shape shape;
+  DType dtype = DType::float32;
   bool requires_grad = false;
   std::shared_ptr<TensorImpl> grad;  // accumulated by backward() in leaves
   std::shared_ptr<Node> grad_fn;     // the op that produced this tensor, if recorded
@@ -60,6 +66,11 @@ class Tensor {
   static Tensor from_vector(const std::vector<float>& values, const Shape& shape,
                             Device device = Device::cpu);
   static Tensor arange(int64_t n, Device device = Device::cpu);
+  // int32 index tensors.
+  static Tensor empty_indices(const Shape& shape, Device device = Device::cpu);
+  static Tensor from_indices(const std::vector<int32_t>& values, const Shape& shape,
+                             Device device = Device::cpu);
+  static Tensor arange_indices(int64_t n, Device device = Device::cpu);
 
   // ---- metadata ----
   bool defined() const { return impl_ != nullptr; }
@@ -68,17 +79,28 @@ class Tensor {
   int64_t size(int axis) const;
   int64_t numel() const { return genlab::numel(shape()); }
   Device device() const;
+  DType dtype() const;
+  bool is_index() const { return dtype() == DType::int32; }
   TensorImpl* impl() const { return impl_.get(); }
   const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
 
   // ---- data ----
-  // Device pointer to the first element (host pointer for cpu tensors).
+  // Device pointer to the first element (host pointer for cpu tensors). data() is for
+  // float32 tensors and throws, naming the tensor's shape, for an int32 one; index_data()
+  // the reverse; raw_data() either, for code that only moves 4-byte words.
   float* data() const;
-  std::vector<float> to_vector() const;  // copies to the host
+  int32_t* index_data() const;
+  void* raw_data() const;
+  std::vector<float> to_vector() const;  // copies to the host (indices converted)
+  std::vector<int32_t> to_index_vector() const;  // int32 tensors only
   float item() const;                    // the value of a one-element tensor
   float at(int64_t flat_index) const;    // one element, copied to the host
   Tensor to(Device device) const;        // a copy on another device (shares if same)
   Tensor clone() const;                  // a copy with its own storage, no history
+  // float32 -> int32: each value must be an integer in int32's range (else an error
+  // naming the first that is not); int32 -> float32: exact up to 2^24.
+  Tensor to_indices() const;
+  Tensor to_float() const;
 
   // ---- views (share storage) ----
   Tensor view(const Shape& shape) const;           // no autograd; see reshape() in ops.h

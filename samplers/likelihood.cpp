@@ -58,7 +58,7 @@ LikelihoodResult pf_ode_likelihood(const Denoiser& d, const Tensor& x0, const Li
     Tensor trace = Tensor::zeros({n});
     if (o.trace == "exact") {
       for (int64_t j = 0; j < dims; ++j) {
-        const Tensor e = one_hot(Tensor::full({n}, static_cast<float>(j)), dims);
+        const Tensor e = one_hot(Tensor::from_indices(std::vector<int32_t>(n, static_cast<int32_t>(j)), {n}), dims);
         const Tensor vjp = grad({den}, {x}, {e})[0];
         trace = trace + reshape(slice(vjp, 1, j, j + 1), {n});
         ++result.vjps;

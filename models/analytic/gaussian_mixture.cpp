@@ -94,7 +94,7 @@ GaussianMixture GaussianMixture::random(int64_t dims, int64_t components, uint64
   const Tensor weights = rng.uniform({components}, 0.5f, 1.5f);
   const Tensor means = rng.normal({components, dims});
   const Tensor a = rng.normal({components, dims, dims}) * 0.5f;
-  const Tensor eye = reshape(one_hot(Tensor::arange(dims), dims), {1, dims, dims});
+  const Tensor eye = reshape(one_hot(Tensor::arange_indices(dims), dims), {1, dims, dims});
   const Tensor cov = matmul(a, a, false, true) * (1.0f / dims) + eye * 0.05f;
   return with_covariances(weights, means, cov);
 }

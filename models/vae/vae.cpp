@@ -13,9 +13,9 @@ namespace genlab {
 Tensor repeat_rows(const Tensor& x, int64_t times) {
   if (times == 1) return x;
   const int64_t b = x.size(0);
-  std::vector<float> idx(static_cast<size_t>(b * times));
-  for (int64_t i = 0; i < b * times; ++i) idx[static_cast<size_t>(i)] = static_cast<float>(i % b);
-  return index_select(x, 0, Tensor::from_vector(idx, {b * times}, x.device()));
+  std::vector<int32_t> idx(static_cast<size_t>(b * times));
+  for (int64_t i = 0; i < b * times; ++i) idx[static_cast<size_t>(i)] = static_cast<int32_t>(i % b);
+  return index_select(x, 0, Tensor::from_indices(idx, {b * times}, x.device()));
 }
 
 VAE::VAE(const VAEOptions& o, Generator& init) : o_(o) {

@@ -104,10 +104,15 @@ TEST_CASE("LayerNorm normalizes the last axis", "[nn]") {
 TEST_CASE("Embedding looks rows up", "[nn]") {
   Generator g(8);
   Embedding emb({.num = 4, .dim = 3}, g);
-  const Tensor out = emb.forward(Tensor::from_vector({2, 0, 2}, {3}));
+  const Tensor out = emb.forward(Tensor::from_indices({2, 0, 2}, {3}));
   CHECK(out.shape() == Shape{3, 3});
   const auto w = emb.weight().to_vector(), o = out.to_vector();
   for (int j = 0; j < 3; ++j) CHECK((o[j] == w[6 + j] && o[3 + j] == w[j] && o[6 + j] == w[6 + j]));
+  // Indices are int32: a float tensor, or an index past the table, is an error.
+  CHECK_THROWS_WITH(emb.forward(Tensor::from_vector({2, 0}, {2})), Contains("int32"));
+  CHECK_THROWS_WITH(emb.forward(Tensor::from_indices({4}, {1})), Contains("index 4") && Contains("out of range [0, 4)"));
+  // 2-D index tensors keep their shape: [2, 2] -> [2, 2, 3].
+  CHECK(emb.forward(Tensor::from_indices({0, 1, 2, 3}, {2, 2})).shape() == Shape{2, 2, 3});
 }
 
 TEST_CASE("noise-level embeddings", "[nn]") {

@@ -25,7 +25,8 @@ Tensor in(const Shape& s, uint64_t seed, float lo = -1.0f, float hi = 1.0f, floa
 }
 Tensor positive(const Shape& s, uint64_t seed) { return in(s, seed, 0.5f, 2.0f); }
 Tensor away_from_zero(const Shape& s, uint64_t seed) { return in(s, seed, -1.0f, 1.0f, 0.05f); }
-Tensor indices(const std::vector<float>& v, const Shape& s) { return Tensor::from_vector(v, s); }
+Tensor indices(const std::vector<int32_t>& v, const Shape& s) { return Tensor::from_indices(v, s); }
+Tensor mask(const std::vector<float>& v, const Shape& s) { return Tensor::from_vector(v, s); }
 
 std::vector<OpCase> op_cases() {
   using V = std::vector<Tensor>;
@@ -44,9 +45,9 @@ std::vector<OpCase> op_cases() {
       {"maximum", {in({6}, 11), in({6}, 12)}, [](const V& v) { return maximum(v[0], v[1]); }},
       {"minimum broadcast", {in({2, 3}, 11), in({3}, 12)}, [](const V& v) { return minimum(v[0], v[1]); }},
       {"where", {in({2, 3}, 13), in({2, 3}, 14)},
-       [](const V& v) { return where(indices({1, 0, 1, 0, 0, 1}, {2, 3}), v[0], v[1]); }},
+       [](const V& v) { return where(mask({1, 0, 1, 0, 0, 1}, {2, 3}), v[0], v[1]); }},
       {"where broadcast", {in({2, 3}, 13), in({3}, 14)},
-       [](const V& v) { return where(indices({1, 0}, {2, 1}), v[0], v[1]); }},
+       [](const V& v) { return where(mask({1, 0}, {2, 1}), v[0], v[1]); }},
       // unary
       {"neg", {in({5}, 15)}, [](const V& v) { return neg(v[0]); }},
       {"exp", {in({5}, 16)}, [](const V& v) { return exp(v[0]); }},

@@ -66,7 +66,9 @@ TEST_CASE("categorical frequencies match the probabilities", "[rng]") {
   const std::vector<float> probs = {0.1f, 0.0f, 0.6f, 0.3f};
   std::vector<float> rows;
   for (int i = 0; i < n; ++i) rows.insert(rows.end(), probs.begin(), probs.end());
-  const auto draws = g.categorical(Tensor::from_vector(rows, {n, 4})).to_vector();
+  const Tensor drawn = g.categorical(Tensor::from_vector(rows, {n, 4}));
+  CHECK(drawn.is_index());
+  const auto draws = drawn.to_vector();
   std::vector<double> count(4, 0);
   for (float d : draws) count[static_cast<int>(d)] += 1;
   double chi2 = 0;

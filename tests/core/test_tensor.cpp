@@ -169,12 +169,12 @@ TEST_CASE("shape ops move the right elements", "[tensor]") {
   require_close(concat({x, Tensor::full({2, 1}, 9)}, 1), {0, 1, 2, 9, 3, 4, 5, 9});
   require_close(stack({x, x * 2.0f}, 0).narrow_rows(1, 1), {0, 2, 4, 6, 8, 10});
   require_close(slice(x, 1, 1, 3), {1, 2, 4, 5});
-  require_close(index_select(x, 1, Tensor::from_vector({2, 0}, {2})), {2, 0, 5, 3});
-  require_close(gather(x, 1, Tensor::from_vector({2, 2, 0, 1}, {2, 2})), {2, 2, 3, 4});
-  require_close(one_hot(Tensor::from_vector({2, 0}, {2}), 3), {0, 0, 1, 1, 0, 0});
+  require_close(index_select(x, 1, Tensor::from_indices({2, 0}, {2})), {2, 0, 5, 3});
+  require_close(gather(x, 1, Tensor::from_indices({2, 2, 0, 1}, {2, 2})), {2, 2, 3, 4});
+  require_close(one_hot(Tensor::from_indices({2, 0}, {2}), 3), {0, 0, 1, 1, 0, 0});
   require_close(broadcast_to(Tensor::from_vector({1, 2}, {2, 1}), {2, 3}), {1, 1, 1, 2, 2, 2});
-  CHECK_THROWS_WITH(gather(x, 1, Tensor::from_vector({3, 0, 0, 0}, {2, 2})), Contains("out of range"));
-  CHECK_THROWS_WITH(one_hot(Tensor::from_vector({5}, {1}), 3), Contains("one_hot"));
+  CHECK_THROWS_WITH(gather(x, 1, Tensor::from_indices({3, 0, 0, 0}, {2, 2})), Contains("out of range"));
+  CHECK_THROWS_WITH(one_hot(Tensor::from_indices({5}, {1}), 3), Contains("one_hot"));
 }
 
 TEST_CASE("parallel kernels agree with the serial ones", "[tensor]") {
@@ -207,4 +207,31 @@ TEST_CASE("a tensor larger than the machine is refused with its size, not OOM-ki
   }
   // Nothing leaked from the refused request: the same half fits again afterwards.
   REQUIRE_NOTHROW(Tensor::empty({half}));
+}
+
+TEST_CASE("int32 index tensors: made, viewed, converted, refused where values are needed",
+          "[tensor]") {
+  const Tensor i = Tensor::from_indices({3, -1, 7, 2147483647}, {2, 2});
+  CHECK(i.is_index());
+  CHECK(i.to_index_vector() == std::vector<int32_t>{3, -1, 7, 2147483647});
+  CHECK(i.at(2) == 7.0f);
+  // Views, slices along the first axis, clones keep the dtype and the bits.
+  CHECK(reshape(i, {4}).is_index());
+  CHECK(i.narrow_rows(1, 1).to_index_vector() == std::vector<int32_t>{7, 2147483647});
+  CHECK(i.clone().to_index_vector() == i.to_index_vector());
+  CHECK(Tensor::arange_indices(3).to_index_vector() == std::vector<int32_t>{0, 1, 2});
+  // Float ops refuse indices; index ops refuse floats; conversions check their values.
+  CHECK_THROWS_WITH(add(i, i), Contains("int32 index tensor of shape [2, 2]"));
+  CHECK_THROWS_WITH(i.data(), Contains("to_float()"));
+  CHECK_THROWS_WITH(Tensor::zeros({2}).index_data(), Contains("from_indices"));
+  CHECK_THROWS_WITH(Tensor::arange_indices(2).requires_grad_(), Contains("no gradient"));
+  CHECK(Tensor::from_vector({2, 5}, {2}).to_indices().to_index_vector() == std::vector<int32_t>{2, 5});
+  CHECK_THROWS_WITH(Tensor::from_vector({2, 5.5f}, {2}).to_indices(), Contains("element 1"));
+  CHECK(i.to_float().to_vector()[1] == -1.0f);
+  CHECK_THROWS_WITH(Tensor::zeros({2}).copy_(Tensor::from_indices({1, 2}, {2})), Contains("int32 into float32"));
+  // Out-of-range indices name the value and where it is.
+  const Tensor x = Tensor::zeros({2, 3});
+  CHECK_THROWS_WITH(gather(x, 1, Tensor::from_indices({0, 1, 3, 0}, {2, 2})), Contains("index 3 (element 2)"));
+  CHECK_THROWS_WITH(index_select(x, 0, Tensor::from_indices({-1}, {1})), Contains("index -1"));
+  CHECK_THROWS_WITH(gather(x, 1, Tensor::from_vector({0, 1, 0, 0}, {2, 2})), Contains("gather: the index must be an int32"));
 }

@@ -78,7 +78,7 @@ TEST_CASE("autoregressive property: output d ignores inputs at or after d in the
       const Tensor out = model->logits(x);
       for (int64_t o = 0; o < d; ++o) {
         const Tensor g =
-            grad({out}, {x}, {one_hot(Tensor::full({3}, float(o)), d)}, false, true)[0];
+            grad({out}, {x}, {one_hot(Tensor::from_indices(std::vector<int32_t>(3, static_cast<int32_t>(o)), {3}), d)}, false, true)[0];
         const auto gv = g.to_vector();
         for (int64_t i = 0; i < d; ++i)
           if (position[i] >= position[o])

@@ -332,7 +332,7 @@ Tensor prototype_data(int64_t n, Generator& rng) {
   std::vector<float> pick(static_cast<size_t>(n));
   const auto u = rng.uniform({n}).to_vector();
   for (int64_t i = 0; i < n; ++i) pick[i] = std::floor(u[i] * 4);
-  const Tensor clean = index_select(protos, 0, Tensor::from_vector(pick, {n}));
+  const Tensor clean = index_select(protos, 0, Tensor::from_vector(pick, {n}).to_indices());
   const Tensor flip = rng.bernoulli(Tensor::full({n, 16}, 0.1f));
   return abs(clean - flip);
 }
@@ -409,7 +409,7 @@ TEST_CASE("VAE training: the ELBO rises, IWAE bounds it, samples and reconstruct
         .tau = 0.7};
     const double before = -mean(vae.elbo(data, rng)).item();
     for (int step = 0; step < 400; ++step) {
-      const Tensor batch = index_select(data, 0, floor(mul_scalar(rng.uniform({64}), 511.99f)));
+      const Tensor batch = index_select(data, 0, floor(mul_scalar(rng.uniform({64}), 511.99f)).to_indices());
       const auto t = vae.objective(batch, o, rng);
       adam.zero_grad();
       t.loss.backward();

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Mutation check of the image and attention backward rules (not in CI: one rebuild per
+# mutation). Each mutation edits one backward in place, rebuilds the test binary, and
+# must make the [ops] tests (the finite-difference table, PyTorch golden values, fused
+# against naive attention) fail; the source is restored afterwards, also on Ctrl-C.
+# Usage: bash tests/core/mutations.sh [BUILD_DIR]
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+build=${1:-build}
+mutations=(
+  "core/cpu/attention_cpu.cpp|(dp.row(r).array() - delta[q0 + r])|(dp.row(r).array())"
+  "core/cpu/conv2d_cpu.cpp|dst[ow * g.stride_w] += r[ow]|dst[ow] += r[ow]"
+  "core/cpu/conv2d_cpu.cpp|+= go * cols.transpose()|+= 0.5f * (go * cols.transpose())"
+  "core/ops_conv.cpp|return {grad.requires_grad() ? conv_op(gy, w, g) : Tensor(),|return {grad.requires_grad() ? mul_scalar(conv_op(gy, w, g), 1.01f) : Tensor(),"
+  "core/ops_conv.cpp|w.requires_grad() ? weight_op(gy, grad, g) : Tensor()};|w.requires_grad() ? weight_op(grad, gy, g) : Tensor()};"
+  "core/ops_attention.cpp|return {mul_scalar(matmul(ds, k), geo.scale)|return {mul_scalar(matmul(ds, k), 1.0f)"
+  "core/ops_image.cpp|mul_scalar(shifted(x, axis, true), 0.25f)|mul_scalar(shifted(x, axis, false), 0.25f)"
+  "core/ops_image.cpp|const Tensor variance = mean(square(centred), {2}, true);|const Tensor variance = detach_for_mutation(mean(square(centred), {2}, true));"
+)
+failed=0
+for m in "${mutations[@]}"; do
+  IFS='|' read -r file old new <<< "$m"
+  cp "$file" "$file.orig"
+  trap 'mv "$file.orig" "$file"; exit 1' INT TERM
+  python3 - "$file" "$old" "$new" <<'PY'
+import sys
+path, old, new = sys.argv[1:4]
+text = open(path).read()
+assert old in text, f"{path}: pattern not found: {old}"
+if "detach_for_mutation" in new:  # the variance treated as a constant in the backward
+    new = new.replace("detach_for_mutation(", "(").replace("true));", "true).detach());")
+open(path, "w").write(text.replace(old, new, 1))
+PY
+  if cmake --build "$build" --target genlab_tests > /dev/null 2>&1 && "$build/genlab_tests" "[ops]" > /dev/null 2>&1; then
+    echo "NOT CAUGHT: $file: $old"
+    failed=1
+  else
+    echo "caught:     $file: $old"
+  fi
+  mv "$file.orig" "$file"
+  trap - INT TERM
+done
+cmake --build "$build" --target genlab_tests > /dev/null 2>&1
+exit $failed
