@@ -31,7 +31,10 @@ if "detach_for_mutation" in new:  # the variance treated as a constant in the ba
     new = new.replace("detach_for_mutation(", "(").replace("true));", "true).detach());")
 open(path, "w").write(text.replace(old, new, 1))
 PY
-  if cmake --build "$build" --target genlab_tests > /dev/null 2>&1 && "$build/genlab_tests" "[ops]" > /dev/null 2>&1; then
+  if ! cmake --build "$build" --target genlab_tests > /dev/null 2>&1; then
+    echo "BUILD FAILED (mutation not checked): $file: $old"
+    failed=1
+  elif "$build/genlab_tests" "[ops]" > /dev/null 2>&1; then
     echo "NOT CAUGHT: $file: $old"
     failed=1
   else
