@@ -21,7 +21,8 @@ failed=0
 for m in "${mutations[@]}"; do
   IFS='|' read -r file old new <<< "$m"
   cp "$file" "$file.orig"
-  trap 'mv "$file.orig" "$file"; exit 1' INT TERM
+  # Restored with a fresh time stamp: the build must see the file as changed again.
+  trap 'mv "$file.orig" "$file"; touch "$file"; exit 1' INT TERM
   python3 - "$file" "$old" "$new" <<'PY'
 import sys
 path, old, new = sys.argv[1:4]
@@ -41,6 +42,7 @@ PY
     echo "caught:     $file: $old"
   fi
   mv "$file.orig" "$file"
+  touch "$file"
   trap - INT TERM
 done
 cmake --build "$build" --target genlab_tests > /dev/null 2>&1
