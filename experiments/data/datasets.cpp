@@ -23,8 +23,9 @@ void fields(V& v, ImageDataOptions& o) {
   v.field("hdf5_dataset", o.hdf5_dataset, "hdf5: the dataset ([N, H, W] or [N, D], in [0, 1] or 0..255)",
           non_empty());
   v.field("binarize", o.binarize,
-          "training images: static (threshold once) or dynamic (a fresh Bernoulli draw per epoch)",
-          one_of({"static", "dynamic"}));
+          "static (threshold once), dynamic (a fresh Bernoulli draw per epoch), or none: gray "
+          "levels scaled to [-1, 1] for every set (diffusion)",
+          one_of({"static", "dynamic", "none"}));
   v.field("threshold", o.threshold, "static binarization threshold", between(0, 1, "()"));
   v.field("held_out_binarize", o.held_out_binarize,
           "validation and test: threshold, or sample (one seeded Bernoulli draw, the dynamic protocol)",
@@ -124,8 +125,8 @@ std::vector<DatasetSpec> build_table() {
                AnyOptions::of(MixtureOptions{}), false, [](const DataConfig& c, uint64_t) {
                  return make<MixtureDataset>(make_mixture(c.options.as<MixtureOptions>()));
                }});
-  t.push_back(images("fashion_mnist", "Fashion-MNIST (Debian's dataset-fashion-mnist), binarized"));
-  t.push_back(images("hdf5", "your own images from an HDF5 file, binarized"));
+  t.push_back(images("fashion_mnist", "Fashion-MNIST (Debian's dataset-fashion-mnist), binarized or in [-1, 1]"));
+  t.push_back(images("hdf5", "your own images from an HDF5 file, binarized or in [-1, 1]"));
   return t;
 }
 
@@ -151,6 +152,10 @@ const DatasetSpec& find_dataset(const std::string& name) {
   std::string allowed;
   for (const auto& n : dataset_names()) allowed += (allowed.empty() ? "" : ", ") + n;
   throw std::invalid_argument("unknown data set '" + name + "' (allowed: " + allowed + ")");
+}
+
+bool is_continuous_image_data(const DataConfig& c) {
+  return is_image_data(c.name) && c.options.as<ImageDataOptions>().binarize == "none";
 }
 
 bool is_image_data(const std::string& name) {

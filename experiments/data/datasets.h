@@ -54,7 +54,9 @@ const std::vector<DatasetSpec>& dataset_specs();
 const std::vector<std::string>& dataset_names();
 const DatasetSpec& find_dataset(const std::string& name);  // the error lists the names
 std::unique_ptr<Dataset> make_dataset(const DataConfig& config, uint64_t seed);
-// Whether data.name is binary image data (fashion_mnist, hdf5).
+// Whether data.name is image data (fashion_mnist, hdf5).
 bool is_image_data(const std::string& name);
+// Image data with binarize: none (gray levels in [-1, 1], for diffusion).
+bool is_continuous_image_data(const DataConfig& config);
 
 }  // namespace genlab

@@ -79,9 +79,9 @@ std::vector<float> read_hdf5(const std::string& path, const std::string& name,
 }  // namespace
 
 ImageData load_image_data(const ImageDataOptions& o) {
-  if (o.binarize != "static" && o.binarize != "dynamic")
+  if (o.binarize != "static" && o.binarize != "dynamic" && o.binarize != "none")
     throw std::invalid_argument("image data: unknown binarize '" + o.binarize +
-                                "' (allowed: static, dynamic)");
+                                "' (allowed: static, dynamic, none)");
   if (o.held_out_binarize != "threshold" && o.held_out_binarize != "sample")
     throw std::invalid_argument("image data: unknown held_out_binarize '" + o.held_out_binarize +
                                 "' (allowed: threshold, sample)");
@@ -155,7 +155,10 @@ Tensor ImageData::gather(const std::vector<float>& source, const std::vector<int
   for (int64_t r = 0; r < n; ++r) {
     const float* p = &source[indices[r] * dims_];
     float* q = &out[r * dims_];
-    if (stream) {
+    if (o_.binarize == "none") {
+      // Gray levels for diffusion: [0, 1] -> [-1, 1], as score_sde and EDM scale images.
+      for (int64_t j = 0; j < dims_; ++j) q[j] = 2.0f * p[j] - 1.0f;
+    } else if (stream) {
       // Uniforms for example indices[r]: Phi(z) of its fixed normal row in this stream.
       const auto z = stream->normal_rows({1, dims_}, indices[r]).to_vector();
       for (int64_t j = 0; j < dims_; ++j)
@@ -170,7 +173,7 @@ Tensor ImageData::gather(const std::vector<float>& source, const std::vector<int
 Tensor ImageData::held_out(const std::vector<float>& source, const char* which) const {
   std::vector<int64_t> idx(static_cast<size_t>(source.size() / dims_));
   std::iota(idx.begin(), idx.end(), 0);
-  if (o_.held_out_binarize == "threshold") return gather(source, idx, nullptr);
+  if (o_.held_out_binarize == "threshold" || o_.binarize == "none") return gather(source, idx, nullptr);
   const Generator stream = Generator(o_.seed).derive("held_out_binarize").derive(which);
   return gather(source, idx, &stream);
 }

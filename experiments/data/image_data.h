@@ -1,4 +1,5 @@
-// Binary image data for the autoregressive and VAE families: Fashion-MNIST from Debian's
+// Image data: binary for the autoregressive and VAE families, gray levels scaled to
+// [-1, 1] (binarize: none) for diffusion. Fashion-MNIST from Debian's
 // dataset-fashion-mnist package (or any folder with the four IDX files), or user data
 // from an HDF5 dataset; optional 2x down-sampling; static binarization (a threshold,
 // fixed once) or dynamic binarization (a fresh seeded Bernoulli draw per epoch); a
@@ -20,7 +21,7 @@ struct ImageDataOptions {
   std::string path;                      // fashion_mnist: folder (default: Debian's); hdf5: file
   std::string hdf5_dataset =
       "images";  // hdf5: dataset name ([N, H, W] or [N, D], values in [0, 1] or 0..255)
-  std::string binarize = "static";  // static | dynamic
+  std::string binarize = "static";  // static | dynamic | none (gray levels in [-1, 1])
   double threshold = 0.5;           // static
   // Validation and test sets: "threshold" (as static), or "sample": one Bernoulli draw,
   // fixed by the seed (the protocol of dynamically binarized benchmarks, e.g. IWAE, VampPrior).

@@ -21,8 +21,12 @@ struct AutoregressiveFamilyOptions {
 template <class V>
 void fields(V& v, AutoregressiveFamilyOptions& o) {
   if constexpr (V::reading)
+  {
     v.check(is_image_data(v.context()->data.name), "family",
             "the autoregressive family models binary images (data.name: fashion_mnist or hdf5)");
+    v.check(!is_continuous_image_data(v.context()->data), "family",
+            "the autoregressive family models binary images: data.binarize none gives gray levels");
+  }
   v.field("arch", o.arch, "the model", one_of({"fvsbn", "nade", "made"}));
   v.field("hidden", o.made.hidden, "made: hidden layer sizes; nade: hidden[0] units",
           between(1, 100000));

@@ -7,11 +7,29 @@
 namespace genlab {
 namespace {
 
+// The U-Net's options from the config's net section and the data's image shape.
+UNetOptions unet_for(const DiffusionNetOptions& n, const Dataset& data) {
+  UNetOptions u = n.unet;
+  const int64_t pixels = data.height() * data.width();
+  if (pixels <= 0 || data.dims() % pixels != 0)
+    throw ConfigError("model.net.kind unet: the data has no image shape");
+  u.image = {data.dims() / pixels, data.height(), data.width()};
+  const int64_t halvings = static_cast<int64_t>(u.channel_mult.size()) - 1;
+  if (u.image[1] % (int64_t{1} << halvings) || u.image[2] % (int64_t{1} << halvings))
+    throw ConfigError("model.net.channel_mult: " + std::to_string(halvings + 1) +
+                      " levels halve the image " + std::to_string(halvings) + " times, and " +
+                      std::to_string(u.image[1]) + "x" + std::to_string(u.image[2]) +
+                      " images do not divide; use fewer levels");
+  u.embedding = n.embedding, u.embedding_dim = n.embedding_dim;
+  u.fourier_scale = n.fourier_scale, u.max_period = n.max_period;
+  return u;
+}
+
 class DiffusionFamily final : public Family {
  public:
-  DiffusionFamily(const FamilyContext& c, DenoiserNetOptions net, Generator init)
+  DiffusionFamily(const FamilyContext& c, DiffusionModel model)
       : o_(c.options<DiffusionFamilyOptions>()),
-        model_(o_.preconditioning, net, init),
+        model_(std::move(model)),
         trainer_(model_, {.adam = {.lr = static_cast<float>(c.config.train.lr)},
                           .ema = {.decay = static_cast<float>(c.config.train.ema_decay)},
                           .grad_clip = static_cast<float>(c.config.train.grad_clip)}) {}
@@ -75,13 +93,18 @@ class DiffusionFamily final : public Family {
 
 FamilySpec diffusion_family_spec() {
   return {"diffusion",
-          "score matching / flow matching under EDM's unified form: a denoiser MLP, Adam, EMA",
+          "score matching / flow matching under EDM's unified form: a denoiser MLP or U-Net, Adam, EMA",
           AnyOptions::of(DiffusionFamilyOptions{}),
           [](const AnyOptions& o) { return o.as<DiffusionFamilyOptions>().preconditioning.process; },
           [](const FamilyContext& c) -> std::unique_ptr<Family> {
-            DenoiserNetOptions net = c.options<DiffusionFamilyOptions>().net;
+            const auto& o = c.options<DiffusionFamilyOptions>();
+            Generator init = c.stream("init");
+            if (o.net.kind == "unet")
+              return std::make_unique<DiffusionFamily>(
+                  c, DiffusionModel(o.preconditioning, unet_for(o.net, c.data), init));
+            DenoiserNetOptions net = o.net;
             net.dims = c.data.dims();
-            return std::make_unique<DiffusionFamily>(c, net, c.stream("init"));
+            return std::make_unique<DiffusionFamily>(c, DiffusionModel(o.preconditioning, net, init));
           }};
 }
 

@@ -7,13 +7,21 @@
 #include "genlab/experiments/data/datasets.h"
 #include "genlab/models/diffusion/denoiser_net.h"
 #include "genlab/models/diffusion/preconditioning.h"
+#include "genlab/models/diffusion/unet.h"
 #include "genlab/samplers/process.h"
 
 namespace genlab {
 
+// The `net:` section: the MLP's keys (DenoiserNetOptions; dims from the data), or with
+// kind unet the U-Net's (image shape from the data; the embedding keys are shared).
+struct DiffusionNetOptions : DenoiserNetOptions {
+  std::string kind = "mlp";  // mlp | unet
+  UNetOptions unet;
+};
+
 struct DiffusionFamilyOptions {
   PreconditioningOptions preconditioning;
-  DenoiserNetOptions net;  // net.dims comes from the data
+  DiffusionNetOptions net;
 };
 
 template <class V>
@@ -29,11 +37,36 @@ void fields(V& v, DenoiserNetOptions& n) {
 }
 
 template <class V>
+void fields(V& v, DiffusionNetOptions& n) {
+  v.field("kind", n.kind, "mlp (vectors) or unet (images, data.binarize: none)", one_of({"mlp", "unet"}));
+  fields(v, static_cast<DenoiserNetOptions&>(n));
+  auto& u = n.unet;
+  v.field("channels", u.channels, "unet: channels of the first level", between(1, 4096));
+  v.field("channel_mult", u.channel_mult, "unet: channels per level (x channels); each level but "
+          "the last halves the image", between(1, 64));
+  v.check(!u.channel_mult.empty() && u.channel_mult.size() <= 6, "channel_mult", "needs 1 to 6 levels");
+  v.field("blocks_per_level", u.blocks_per_level, "unet: residual blocks per level", between(1, 16));
+  v.field("attention_resolutions", u.attention_resolutions,
+          "unet: image sides (height) with self-attention after each block", between(1, 4096));
+  v.field("attention_heads", u.attention_heads, "unet: heads of each self-attention", between(1, 64));
+  v.field("norm_groups", u.norm_groups, "unet: group norm groups (at most the channels)", between(1, 1024));
+  v.field("dropout", u.dropout, "unet: dropout in residual blocks while training", between(0, 1, "[)"));
+  if constexpr (V::reading) {
+    const bool images = is_image_data(v.context()->data.name);
+    v.check(n.kind != "unet" || images, "kind",
+            "unet needs image data (data.name fashion_mnist or hdf5 with binarize: none); '" +
+                v.context()->data.name + "' is vectors");
+  }
+}
+
+template <class V>
 void fields(V& v, DiffusionFamilyOptions& o) {
   auto& p = o.preconditioning;
   if constexpr (V::reading)
-    v.check(!is_image_data(v.context()->data.name), "family",
-            "binary image data needs the autoregressive or vae family");
+    v.check(!is_image_data(v.context()->data.name) || is_continuous_image_data(v.context()->data),
+            "family",
+            "diffusion on images needs data.binarize: none (gray levels in [-1, 1]); binary "
+            "images are for the autoregressive and vae families");
   v.field("process", p.process, "noise process (and its preconditioning)", one_of(process_names()));
   v.field("parameterization", p.parameterization,
           "what the network predicts (native: the process's own)",

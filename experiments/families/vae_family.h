@@ -56,7 +56,10 @@ void fields(V& v, VAEFamilyOptions& o) {
   auto& m = o.vae;
   if constexpr (V::reading)
     if (m.likelihood.empty())  // the default follows the data
-      m.likelihood = is_image_data(v.context()->data.name) ? "bernoulli" : "gaussian";
+      m.likelihood = is_image_data(v.context()->data.name) &&
+                             !is_continuous_image_data(v.context()->data)
+                         ? "bernoulli"
+                         : "gaussian";
   v.field("latent", m.latent, "latent type", one_of({"gaussian", "categorical"}));
   const bool cat = m.latent == "categorical";
   v.field("latent_dim", m.latent_dim, "gaussian: dimensions; categorical: variables",

@@ -32,24 +32,44 @@ DiffusionModel::DiffusionModel(const PreconditioningOptions& pre, const Denoiser
   net_ = register_module("net", std::make_shared<DenoiserNet>(net, init));
 }
 
+DiffusionModel::DiffusionModel(const PreconditioningOptions& pre, const UNetOptions& unet,
+                               Generator& init)
+    : pre_(pre) {
+  unet_ = register_module("net", std::make_shared<UNet>(unet, init));
+}
+
+int64_t DiffusionModel::dims() const {
+  if (net_) return net_->options().dims;
+  const auto& image = unet_->options().image;
+  return image[0] * image[1] * image[2];
+}
+
+Tensor DiffusionModel::network(const Tensor& x_in, const Tensor& c_noise, Generator* dropout) const {
+  return net_ ? net_->forward(x_in, c_noise) : unet_->forward(x_in, c_noise, dropout);
+}
+
 std::unique_ptr<DiffusionModel> DiffusionModel::same_architecture(Generator& init) const {
+  if (unet_) return std::make_unique<DiffusionModel>(pre_.options(), unet_->options(), init);
   return std::make_unique<DiffusionModel>(pre_.options(), net_->options(), init);
 }
 
 Tensor DiffusionModel::denoise(const Tensor& x, const Tensor& sigma) const {
   return preconditioned_denoise(
-      pre_, [this](const Tensor& xi, const Tensor& cn) { return net_->forward(xi, cn); }, x, sigma);
+      pre_, [this](const Tensor& xi, const Tensor& cn) { return network(xi, cn); }, x, sigma);
 }
 
-Tensor DiffusionModel::loss(const Tensor& x0, const Tensor& sigma, const Tensor& eps) const {
+Tensor DiffusionModel::loss(const Tensor& x0, const Tensor& sigma, const Tensor& eps,
+                            Generator* dropout) const {
   return mean(denoising_loss(
-      pre_, [this](const Tensor& xi, const Tensor& cn) { return net_->forward(xi, cn); }, x0, sigma,
-      eps));
+      pre_, [this, dropout](const Tensor& xi, const Tensor& cn) { return network(xi, cn, dropout); },
+      x0, sigma, eps));
 }
 
 Tensor DiffusionModel::training_loss(const Tensor& x0, Generator& rng) const {
   const Tensor sigma = pre_.sample_sigma(x0.size(0), rng);
-  return loss(x0, sigma, rng.normal(x0.shape()));
+  const Tensor eps = rng.normal(x0.shape());
+  const bool dropout = unet_ && unet_->options().dropout > 0.0f;
+  return loss(x0, sigma, eps, dropout ? &rng : nullptr);
 }
 
 }  // namespace genlab

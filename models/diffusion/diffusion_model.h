@@ -1,4 +1,5 @@
-// A diffusion / flow-matching model: a DenoiserNet behind a Preconditioning, which is a
+// A diffusion / flow-matching model: a DenoiserNet (vectors) or a UNet (images, seen as
+// flattened vectors) behind a Preconditioning, which is a
 // Denoiser every sampler can use, plus its training loss
 //   E_{sigma, x0, eps} lambda(sigma) ||D(x0 + sigma eps; sigma) - x0||^2
 // (mean over dims), with sigma from the process's training distribution.
@@ -13,6 +14,7 @@
 
 #include "genlab/models/diffusion/denoiser_net.h"
 #include "genlab/models/diffusion/preconditioning.h"
+#include "genlab/models/diffusion/unet.h"
 #include "genlab/samplers/denoiser.h"
 
 namespace genlab {
@@ -32,22 +34,27 @@ Tensor denoising_loss(const Preconditioning& pre, const NetworkFn& net, const Te
 class DiffusionModel : public Module, public Denoiser {
  public:
   DiffusionModel(const PreconditioningOptions& pre, const DenoiserNetOptions& net, Generator& init);
+  DiffusionModel(const PreconditioningOptions& pre, const UNetOptions& unet, Generator& init);
 
   Tensor denoise(const Tensor& x, const Tensor& sigma) const override;
-  int64_t dims() const override { return net_->options().dims; }
+  int64_t dims() const override;
 
-  // Mean of denoising_loss over a batch, sigma and eps drawn from rng.
+  // Mean of denoising_loss over a batch, sigma and eps drawn from rng (and the U-Net's
+  // dropout masks, when it has dropout).
   Tensor training_loss(const Tensor& x0, Generator& rng) const;
-  Tensor loss(const Tensor& x0, const Tensor& sigma, const Tensor& eps) const;
+  Tensor loss(const Tensor& x0, const Tensor& sigma, const Tensor& eps,
+              Generator* dropout = nullptr) const;
 
   const Preconditioning& preconditioning() const { return pre_; }
-  const DenoiserNet& net() const { return *net_; }
   // A model with the same architecture (weights from init; load_state_dict to copy).
   std::unique_ptr<DiffusionModel> same_architecture(Generator& init) const;
 
  private:
+  Tensor network(const Tensor& x_in, const Tensor& c_noise, Generator* dropout = nullptr) const;
+
   Preconditioning pre_;
-  std::shared_ptr<DenoiserNet> net_;
+  std::shared_ptr<DenoiserNet> net_;  // one of the two
+  std::shared_ptr<UNet> unet_;
 };
 
 }  // namespace genlab

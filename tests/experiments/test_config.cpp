@@ -2,6 +2,9 @@
 // per error class, each with the file, line:column and key path in its message.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <sstream>
+
 #include "genlab/experiments/config/experiment_config.h"
 #include "genlab/experiments/config/yaml_section.h"
 #include "genlab/core/ops.h"
@@ -11,6 +14,8 @@
 #include "genlab/experiments/families/autoregressive_family.h"
 #include "genlab/experiments/families/diffusion_family.h"
 #include "genlab/experiments/families/vae_family.h"
+#include "genlab/experiments/runner.h"
+#include "tests/experiments/temp_paths.h"
 #include "genlab/experiments/sweep.h"
 
 using namespace genlab;
@@ -153,7 +158,7 @@ TEST_CASE("config: image data and the autoregressive family, resolved round trip
       error_of("data: {name: fashion_mnist}\nmodel: {family: autoregressive, hidden: [10, x]}\n"),
       Contains("bad.yaml:2:46: model.hidden[1]: expected an integer"));
   CHECK_THAT(error_of("data: {name: fashion_mnist}\nmodel: {family: diffusion}\n"),
-             Contains("needs the autoregressive or vae family"));
+             Contains("needs data.binarize: none"));
   CHECK_THAT(error_of("model: {family: autoregressive}\n"), Contains("models binary images"));
 }
 
@@ -320,4 +325,40 @@ TEST_CASE("sweep values: empty ones refused, commas inside quotes and brackets k
   CHECK(points[0] == std::vector<std::string>{"output.path='a,b.h5'", "model.hidden=[300,200]"});
   CHECK(points[3] == std::vector<std::string>{"output.path=c.h5", "model.hidden=[50]"});
   CHECK_THROWS_WITH(expand_sweep({"a=[1,2"}), Contains("unbalanced"));
+}
+
+TEST_CASE("config: a U-Net needs images, diffusion on images needs gray levels", "[config][unet]") {
+  using Catch::Matchers::Contains;
+  CHECK_THROWS_WITH(parse_experiment_config("model: {family: diffusion, net: {kind: unet}}\n", "u.yaml", {}),
+                    Contains("u.yaml") && Contains("model.net.kind") && Contains("unet needs image data"));
+  CHECK_THROWS_WITH(parse_experiment_config("data: {name: fashion_mnist}\nmodel: {family: diffusion}\n", "d.yaml", {}),
+                    Contains("binarize: none"));
+  CHECK_THROWS_WITH(parse_experiment_config("data: {name: fashion_mnist, binarize: none}\n"
+                                            "model: {family: autoregressive}\n", "a.yaml", {}),
+                    Contains("binary images"));
+  CHECK_THROWS_WITH(parse_experiment_config("data: {name: fashion_mnist, binarize: none}\n"
+                                            "model: {family: diffusion, net: {kind: unet, channel_mult: []}}\n",
+                                            "c.yaml", {}),
+                    Contains("model.net.channel_mult"));
+  const auto c = parse_experiment_config("data: {name: fashion_mnist, binarize: none}\n"
+                                         "model: {family: diffusion, net: {kind: unet, channels: 16, "
+                                         "channel_mult: [1, 2, 2]}}\n", "ok.yaml", {});
+  const auto& n = c.model.options.as<DiffusionFamilyOptions>().net;
+  CHECK(n.kind == "unet");
+  CHECK(n.unet.channels == 16);
+  CHECK(n.unet.channel_mult == std::vector<int64_t>{1, 2, 2});
+}
+
+TEST_CASE("config: a U-Net whose levels do not divide the image is refused before training",
+          "[config][unet]") {
+  const std::string path = genlab::testing::temp_path("undivided.h5");
+  const auto c = parse_experiment_config(
+      "data: {name: fashion_mnist, binarize: none, downsample: true, validation: 100}\n"
+      "model: {family: diffusion, net: {kind: unet, channel_mult: [1, 2, 2]}}\n", "u.yaml",
+      {"output.path=" + path});
+  std::ostringstream out;
+  // 14x14 halves once to 7x7, not twice.
+  CHECK_THROWS_WITH(run_experiment(c, out, RunOptions{}), Catch::Matchers::Contains("model.net.channel_mult") &&
+                                                    Catch::Matchers::Contains("14x14"));
+  CHECK_FALSE(std::filesystem::exists(path));  // refused before any file was made
 }

@@ -481,3 +481,47 @@ TEST_CASE("vae family: a checkpoint's state continues training exactly (resume)"
   const auto wa = a->weights(), wb = b->weights();
   for (const auto& [name, t] : wa) CHECK(max(abs(t - wb.at(name)), {}).item() == 0.0f);
 }
+
+TEST_CASE("runner: diffusion on gray-level Fashion-MNIST with the U-Net, end to end",
+          "[runner][unet]") {
+  const std::string path = temp_path("unet.h5");
+  std::ostringstream log;
+  const auto summary = run_experiment(
+      parse_experiment_config(
+          "name: u\ndata: {name: fashion_mnist, binarize: none, validation: 1000, downsample: true}\n"
+          "model: {family: diffusion, process: edm, net: {kind: unet, channels: 4, channel_mult: "
+          "[1, 2], attention_resolutions: [7], norm_groups: 2, embedding_dim: 8, dropout: 0.1}}\n"
+          "train: {steps: 6, batch_size: 8, log_every: 3, eval_every: 0, checkpoint_every: 3}\n"
+          "evaluate: {samples: 24, eval_steps: 2}\n"
+          "samplers: [{sampler: euler, steps: 2}]\n",
+          "u.yaml", {"output.path=" + path}),
+      log);
+  CHECK(summary.status == "completed");
+  CHECK_THAT(log.str(), Catch::Matchers::Contains("diffusion (edm, "));
+  const RunFile f = RunFile::open(path);
+  // The U-Net's weights under model.net (a residual block's convolution, the attention).
+  const auto model = f.read_tensors("model");
+  CHECK(model.count("net.stages.0.conv1.weight") == 1);
+  CHECK(model.count("net.output.weight") == 1);
+  const Tensor samples = f.read_tensors("variants/euler-2").at("samples");
+  CHECK(samples.shape() == Shape{24, 196});
+  for (float v : samples.to_vector()) REQUIRE(std::isfinite(v));
+}
+
+TEST_CASE("image data for diffusion: gray levels in [-1, 1] for every set", "[runner][unet]") {
+  DataConfig c = parse_experiment_config(
+                     "data: {name: fashion_mnist, binarize: none, validation: 100, downsample: true}\n",
+                     "d.yaml", {})
+                     .data;
+  const auto data = make_dataset(c, 0);
+  const auto batch = data->gather({0, 1, 2}, 0).to_vector();
+  const auto test = data->test().to_vector();
+  bool gray = false, in_range = true;
+  for (const auto* v : {&batch, &test})
+    for (float x : *v) {
+      in_range = in_range && x >= -1.0f && x <= 1.0f;
+      gray = gray || (x > -0.99f && x < 0.99f);
+    }
+  CHECK(in_range);
+  CHECK(gray);  // not binarized
+}
