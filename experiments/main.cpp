@@ -32,7 +32,8 @@ int cmd_info(const std::string& path) {
   const std::string status = genlab::effective_status(attrs);
   std::cout << path << "\n  status: " << status << "\n";
   for (const char* k : {"name", "created_utc", "resumed_utc", "git_commit", "git_dirty", "host",
-                        "pid", "seed", "threads", "resume_bitwise", "command_line", "error"})
+                        "pid", "seed", "threads", "parameters", "resume_bitwise", "command_line",
+                        "error"})
     if (attrs.count(k) && !attrs.at(k).empty())
       std::cout << "  " << k << ": " << attrs.at(k) << "\n";
   if (const std::string holder = genlab::lock_holder(path); !holder.empty())

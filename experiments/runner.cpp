@@ -268,6 +268,8 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
     throw;
   }
   RunFile& file = *opened;
+  if (family->trainable())  // the model's size, for `genlab info` and notebooks
+    file.set_attr("parameters", family->parameter_count());
   const StopSignalGuard stop_guard;
   Run r{c, file, out, root, std::move(data), std::move(family), nullptr};
   RunSummary summary{file.path(), "completed", {}};

@@ -38,6 +38,7 @@ class AutoregressiveFamily final : public Family {
                                    AdamOptions{.lr = static_cast<float>(c.config.train.lr)});
   }
 
+  int64_t parameter_count() const override { return model_->num_parameters(); }
   std::string describe() const override {
     return "autoregressive " + a_.arch + " (" + std::to_string(model_->num_parameters()) +
            " parameters)";

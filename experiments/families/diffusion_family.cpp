@@ -34,6 +34,7 @@ class DiffusionFamily final : public Family {
                           .ema = {.decay = static_cast<float>(c.config.train.ema_decay)},
                           .grad_clip = static_cast<float>(c.config.train.grad_clip)}) {}
 
+  int64_t parameter_count() const override { return model_.num_parameters(); }
   std::string describe() const override {
     return "diffusion (" + o_.preconditioning.process + ", " +
            std::to_string(model_.num_parameters()) + " parameters)";

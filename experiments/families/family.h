@@ -65,6 +65,8 @@ class Family {
   virtual ~Family() = default;
   virtual std::string describe() const = 0;  // one line for the log
   virtual bool trainable() const { return true; }
+  // Trained values (buffers such as masks and fixed frequencies not counted); 0 untrained.
+  virtual int64_t parameter_count() const { return 0; }
 
   struct Step {
     double loss = 0, grad_norm = 0;

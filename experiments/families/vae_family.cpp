@@ -38,6 +38,7 @@ class VAEFamily final : public Family {
         estimator_(parse_estimator(v_.estimator)),
         baseline_(v_.baseline_decay) {}
 
+  int64_t parameter_count() const override { return vae_.num_parameters(); }
   std::string describe() const override {
     return "vae (" + v_.vae.latent + " latents, " + v_.estimator + ", " +
            std::to_string(vae_.num_parameters()) + " parameters)";

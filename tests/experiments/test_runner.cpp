@@ -503,6 +503,12 @@ TEST_CASE("runner: diffusion on gray-level Fashion-MNIST with the U-Net, end to 
   const auto model = f.read_tensors("model");
   CHECK(model.count("net.stages.0.conv1.weight") == 1);
   CHECK(model.count("net.output.weight") == 1);
+  // Trained values: every tensor of /model but the sinusoidal embedding's fixed frequencies.
+  int64_t parameters = 0;
+  for (const auto& [name, t] : model)
+    if (name.rfind("net.embedding.", 0) != 0) parameters += t.numel();
+  CHECK(f.attrs().at("parameters") == std::to_string(parameters));
+  CHECK_THAT(log.str(), Catch::Matchers::Contains(std::to_string(parameters) + " parameters"));
   const Tensor samples = f.read_tensors("variants/euler-2").at("samples");
   CHECK(samples.shape() == Shape{24, 196});
   for (float v : samples.to_vector()) REQUIRE(std::isfinite(v));
