@@ -115,6 +115,13 @@ class Backend {
                                  const Conv2dGeometry& g) = 0;
   virtual void conv2d_weight_grad(const float* x, const float* grad, float* dw,
                                   const Conv2dGeometry& g) = 0;
+  // 2x resampling of planes [planes, h, w] (h, w of the small side): up = nearest (each
+  // pixel to a 2x2 block, out [planes, 2h, 2w]); down = the 2x2 mean (x [planes, 2h, 2w]).
+  // Up's adjoint is 4 x down, so the two are each other's backward.
+  virtual void upsample_nearest2x(const float* x, float* out, int64_t planes, int64_t h,
+                                  int64_t w) = 0;
+  virtual void downsample_mean2x(const float* x, float* out, int64_t planes, int64_t h,
+                                 int64_t w) = 0;
   // Fused attention with the online softmax: out = softmax(scale q k^T) v per head and
   // lse = the log-sum-exp of each query's scores, never the queries x keys matrix.
   virtual void attention_forward(const float* q, const float* k, const float* v, float* out,

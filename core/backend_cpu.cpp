@@ -513,6 +513,30 @@ class CpuBackend final : public Backend {
                           const Conv2dGeometry& g) override {
     cpu::conv2d_weight_grad(x, grad, dw, g);
   }
+  void upsample_nearest2x(const float* x, float* out, int64_t planes, int64_t h,
+                          int64_t w) override {
+    parallel_for(planes * h, 4 * w, [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r) {  // row r of the small image -> rows 2r, 2r + 1
+        const float* src = x + r * w;
+        float* top = out + (2 * r) * (2 * w);
+        for (int64_t j = 0; j < w; ++j) top[2 * j] = top[2 * j + 1] = src[j];
+        std::copy(top, top + 2 * w, top + 2 * w);
+      }
+    });
+  }
+  void downsample_mean2x(const float* x, float* out, int64_t planes, int64_t h,
+                         int64_t w) override {
+    parallel_for(planes * h, 4 * w, [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r) {
+        const float* top = x + (2 * r) * (2 * w);
+        const float* bottom = top + 2 * w;
+        float* dst = out + r * w;
+        for (int64_t j = 0; j < w; ++j)
+          dst[j] = 0.25f * ((top[2 * j] + top[2 * j + 1]) + (bottom[2 * j] + bottom[2 * j + 1]));
+      }
+    });
+  }
+
   void attention_forward(const float* q, const float* k, const float* v, float* out, float* lse,
                          const AttentionGeometry& g) override {
     cpu::attention_forward(q, k, v, out, lse, g);

@@ -15,6 +15,8 @@ mutations=(
   "core/ops_conv.cpp|w.requires_grad() ? weight_op(gy, grad, g) : Tensor()};|w.requires_grad() ? weight_op(grad, gy, g) : Tensor()};"
   "core/ops_attention.cpp|return {mul_scalar(matmul(ds, k), geo.scale)|return {mul_scalar(matmul(ds, k), 1.0f)"
   "core/ops_image.cpp|mul_scalar(shifted(x, axis, true), 0.25f)|mul_scalar(shifted(x, axis, false), 0.25f)"
+  "core/ops_image.cpp|return {mul_scalar(upsample_nearest(g), 0.25f)};|return {mul_scalar(upsample_nearest(g), 0.5f)};"
+  "core/backend_cpu.cpp|for (int64_t j = 0; j < w; ++j) top[2 * j] = top[2 * j + 1] = src[j];|for (int64_t j = 0; j < w; ++j) top[2 * j] = top[2 * j + 1] = src[w - 1 - j];"
   "core/ops_image.cpp|const Tensor variance = mean(square(centred), {2}, true);|const Tensor variance = detach_for_mutation(mean(square(centred), {2}, true));"
 )
 failed=0

@@ -39,7 +39,7 @@ void randomize(UNet& net) {
 
 }  // namespace
 
-TEST_CASE("U-Net: flat or NCHW images in, the same shape out; zero at initialization",
+TEST_CASE("U-Net: flat or NCHW images in, the same shape out, and zero at initialization",
           "[unet]") {
   Generator init(1);
   UNet net(tiny(), init);
