@@ -115,6 +115,13 @@ class Backend {
                                  const Conv2dGeometry& g) = 0;
   virtual void conv2d_weight_grad(const float* x, const float* grad, float* dw,
                                   const Conv2dGeometry& g) = 0;
+  // Group normalization without the affine part, x viewed as [rows, size] (one row per
+  // sample and group): xhat = (x - mean) * rstd, rstd = 1 / sqrt(var + eps) (biased var).
+  virtual void normalize_rows(const float* x, float* xhat, float* rstd, int64_t rows,
+                              int64_t size, float eps) = 0;
+  // Its backward: dx = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) per row.
+  virtual void normalize_rows_backward(const float* xhat, const float* dxhat, const float* rstd,
+                                       float* dx, int64_t rows, int64_t size) = 0;
   // 2x resampling of planes [planes, h, w] (h, w of the small side): up = nearest (each
   // pixel to a 2x2 block, out [planes, 2h, 2w]); down = the 2x2 mean (x [planes, 2h, 2w]).
   // Up's adjoint is 4 x down, so the two are each other's backward.

@@ -513,6 +513,32 @@ class CpuBackend final : public Backend {
                           const Conv2dGeometry& g) override {
     cpu::conv2d_weight_grad(x, grad, dw, g);
   }
+  void normalize_rows(const float* x, float* xhat, float* rstd, int64_t rows, int64_t size,
+                      float eps) override {
+    parallel_for(rows, 3 * size, [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r) {
+        ConstArrayMap xr(x + r * size, size);
+        // Two passes in double: a mean far from 0 must not cost the variance its digits.
+        const double mean = xr.cast<double>().mean();
+        const double var = (xr.cast<double>() - mean).square().mean();
+        const float s = static_cast<float>(1.0 / std::sqrt(var + eps));
+        rstd[r] = s;
+        ArrayMap(xhat + r * size, size) = (xr - static_cast<float>(mean)) * s;
+      }
+    });
+  }
+  void normalize_rows_backward(const float* xhat, const float* dxhat, const float* rstd, float* dx,
+                               int64_t rows, int64_t size) override {
+    parallel_for(rows, 4 * size, [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r) {
+        ConstArrayMap xh(xhat + r * size, size), g(dxhat + r * size, size);
+        const float mean_g = static_cast<float>(g.cast<double>().mean());
+        const float mean_gx = static_cast<float>((g.cast<double>() * xh.cast<double>()).mean());
+        ArrayMap(dx + r * size, size) = rstd[r] * (g - mean_g - xh * mean_gx);
+      }
+    });
+  }
+
   void upsample_nearest2x(const float* x, float* out, int64_t planes, int64_t h,
                           int64_t w) override {
     parallel_for(planes * h, 4 * w, [&](int64_t b, int64_t e) {

@@ -18,6 +18,8 @@ mutations=(
   "core/ops_image.cpp|return {mul_scalar(upsample_nearest(g), 0.25f)};|return {mul_scalar(upsample_nearest(g), 0.5f)};"
   "core/backend_cpu.cpp|for (int64_t j = 0; j < w; ++j) top[2 * j] = top[2 * j + 1] = src[j];|for (int64_t j = 0; j < w; ++j) top[2 * j] = top[2 * j + 1] = src[w - 1 - j];"
   "core/ops_image.cpp|const Tensor variance = mean(square(centred), {2}, true);|const Tensor variance = detach_for_mutation(mean(square(centred), {2}, true));"
+  "core/ops_image.cpp|return {mul(r, sub(sub(g, mean(g, {2}, true)), mul(xh, mean(mul(g, xh), {2}, true))))};|return {mul(r, sub(g, mean(g, {2}, true)))};"
+  "core/backend_cpu.cpp|rstd[r] * (g - mean_g - xh * mean_gx)|rstd[r] * (g - mean_g)"
 )
 failed=0
 for m in "${mutations[@]}"; do

@@ -153,3 +153,33 @@ TEST_CASE("the convolution kernels in use equal the im2col reference on many geo
     compare(dw1, dw2);
   }
 }
+
+TEST_CASE("group_norm's fused kernel equals its plain-op definition, gradients included",
+          "[ops][image]") {
+  // A mean far from 0 as well: the variance must not lose its digits to it.
+  for (float offset : {0.0f, 1000.0f}) {
+    INFO("offset " << offset);
+    const Tensor x = add_scalar(test_input({3, 8, 5, 7}, 11, -2, 2), offset).requires_grad_();
+    const Tensor w = test_input({8}, 12).requires_grad_(), b = test_input({8}, 13);
+    const Tensor r = test_input({3, 8, 5, 7}, 14);
+    const Tensor y = group_norm(x, 4, w, b);
+    // The definition, from plain ops.
+    const Tensor xg = reshape(x, {3, 4, -1});
+    const Tensor c = sub(xg, mean(xg, {2}, true));
+    const Tensor ref = add(mul(reshape(mul(c, reciprocal(sqrt(add_scalar(mean(square(c), {2}, true), 1e-5f)))),
+                                       x.shape()), reshape(w, {1, 8, 1, 1})), reshape(b, {1, 8, 1, 1}));
+    const auto yv = y.to_vector(), rv = ref.to_vector();
+    for (size_t i = 0; i < yv.size(); ++i) REQUIRE(yv[i] == Approx(rv[i]).margin(offset > 0 ? 2e-2 : 1e-5));
+    if (offset > 0) continue;  // float32 plain ops lose the variance's digits there; the kernel does not
+    const auto gf = grad({y}, {x, w}, {r});
+    const auto gr = grad({ref}, {x, w}, {r});
+    const auto gc = grad({group_norm(x, 4, w, b)}, {x, w}, {r}, true);  // the create_graph path
+    for (int k = 0; k < 2; ++k) {
+      const auto a = gf[k].to_vector(), e = gr[k].to_vector(), cg = gc[k].to_vector();
+      for (size_t i = 0; i < a.size(); ++i) {
+        REQUIRE(a[i] == Approx(e[i]).margin(1e-4));
+        REQUIRE(cg[i] == Approx(e[i]).margin(1e-4));
+      }
+    }
+  }
+}

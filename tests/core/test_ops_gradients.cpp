@@ -172,6 +172,13 @@ std::vector<OpCase> op_cases() {
        [](const V& v) { return group_norm(v[0], 2, v[1], v[2]) * in({2, 4, 3, 2}, 20); }},
       {"group_norm per channel, no affine", {in({1, 3, 2, 3}, 148)},
        [](const V& v) { return group_norm(v[0], 3, Tensor(), Tensor()) * in({1, 3, 2, 3}, 21); }},
+      {"group_norm second derivative", {in({2, 4, 2, 3}, 167), in({4}, 168)},
+       [](const V& v) {
+         const GradModeGuard record_also_for_differences(true);
+         const Tensor y = group_norm(v[0], 2, v[1], Tensor());
+         const auto g = grad({y}, {v[0], v[1]}, {mul(y, in({2, 4, 2, 3}, 169))}, true);
+         return add(sum(mul(g[0], in({2, 4, 2, 3}, 170))), sum(mul(g[1], in({4}, 171))));
+       }},
       {"dropout", {in({4, 6}, 149)},
        [](const V& v) { Generator g(7); return dropout(v[0], 0.3f, g) * in({4, 6}, 22); }},
       // attention (70 and 67 tokens: not multiples of the 64-token blocks)
