@@ -166,30 +166,24 @@ void weight_grad(const float* x, const float* grad, float* dw, const Conv2dGeome
 
 }  // namespace im2col
 
+// The kernels this build runs: one namespace or the other, the same three functions.
 #ifdef GENLAB_WITH_DNNL
+namespace chosen = dnnl_conv;
 bool conv2d_uses_dnnl() { return true; }
-void conv2d_forward(const float* x, const float* w, const float* bias, float* out,
-                    const Conv2dGeometry& g) {
-  dnnl_conv::forward(x, w, bias, out, g);
-}
-void conv2d_input_grad(const float* grad, const float* w, float* dx, const Conv2dGeometry& g) {
-  dnnl_conv::input_grad(grad, w, dx, g);
-}
-void conv2d_weight_grad(const float* x, const float* grad, float* dw, const Conv2dGeometry& g) {
-  dnnl_conv::weight_grad(x, grad, dw, g);
-}
 #else
+namespace chosen = im2col;
 bool conv2d_uses_dnnl() { return false; }
+#endif
+
 void conv2d_forward(const float* x, const float* w, const float* bias, float* out,
                     const Conv2dGeometry& g) {
-  im2col::forward(x, w, bias, out, g);
+  chosen::forward(x, w, bias, out, g);
 }
 void conv2d_input_grad(const float* grad, const float* w, float* dx, const Conv2dGeometry& g) {
-  im2col::input_grad(grad, w, dx, g);
+  chosen::input_grad(grad, w, dx, g);
 }
 void conv2d_weight_grad(const float* x, const float* grad, float* dw, const Conv2dGeometry& g) {
-  im2col::weight_grad(x, grad, dw, g);
+  chosen::weight_grad(x, grad, dw, g);
 }
-#endif
 
 }  // namespace genlab::cpu
