@@ -15,7 +15,13 @@ using namespace detail;
 namespace {
 
 std::string describe(const Conv2dOptions& o) {
-  auto pair = [](Size2 s) { return "(" + std::to_string(s.h) + ", " + std::to_string(s.w) + ")"; };
+  // Appended piece by piece: `"(" + std::to_string(...)` trips GCC 12's -Wrestrict false
+  // positive (GCC bug 105329).
+  auto pair = [](Size2 s) {
+    std::string t = "(";
+    t.append(std::to_string(s.h)).append(", ").append(std::to_string(s.w)).append(")");
+    return t;
+  };
   return "stride " + pair(o.stride) + ", padding " + pair(o.padding) + ", dilation " +
          pair(o.dilation) + ", groups " + std::to_string(o.groups);
 }
