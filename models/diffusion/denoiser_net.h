@@ -1,7 +1,7 @@
 // The network F inside a preconditioned denoiser, for vector data: the scaled input
 // c_in x and an embedding of c_noise (sinusoidal or random Fourier) go through an MLP,
-// optionally built from residual blocks (h += W2 act(W1 act(h))). For 28x28 images a
-// convolutional net can implement the same interface later.
+// optionally built from residual blocks (h += W2 act(W1 act(h))). For images, unet.h
+// implements the same interface.
 //
 //   DenoiserNet net({.dims = 2, .width = 256, .depth = 4}, init);
 //   Tensor f = net.forward(x_in, c_noise);   // [B, dims], [B] -> [B, dims]
