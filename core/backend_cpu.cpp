@@ -13,6 +13,8 @@
 #include <vector>
 
 #include <Eigen/Core>
+
+#include "genlab/core/cpu/eigen_maps.h"
 #include <unsupported/Eigen/SpecialFunctions>  // erf
 
 #include "genlab/core/backend.h"
@@ -39,9 +41,9 @@ std::string describe_request(size_t bytes, size_t held, size_t machine) {
 using Array = Eigen::Array<float, Eigen::Dynamic, 1>;
 using ArrayMap = Eigen::Map<Array>;
 using ConstArrayMap = Eigen::Map<const Array>;
-using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using MatrixMap = Eigen::Map<RowMatrix>;
-using ConstMatrixMap = Eigen::Map<const RowMatrix>;
+using cpu::RowMatrix;
+using cpu::MatrixMap;
+using cpu::ConstMatrixMap;
 
 constexpr float kSqrtHalf = 0.70710678118654752f;
 constexpr float kInvSqrt2Pi = 0.39894228040143268f;

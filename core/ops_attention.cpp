@@ -52,13 +52,18 @@ Tensor causal_bias(int64_t queries, int64_t keys, Device device) {
   return Tensor::from_vector(m, {queries, keys}).to(device);
 }
 
+// softmax(scale q k^T + causal mask) from plain ops: the tokens x tokens probabilities.
+Tensor attention_probabilities(const Tensor& q, const Tensor& k, const AttentionGeometry& geo) {
+  Tensor scores = mul_scalar(matmul(q, k, false, true), geo.scale);
+  if (geo.causal) scores = add(scores, causal_bias(geo.queries, geo.keys, q.device()));
+  return softmax(scores, -1);
+}
+
 // The attention's gradients from plain ops, for gradients of gradients (create_graph):
 // dv = P^T g, dS = P (g v^T - rowsum(g v^T P)), dq = scale dS k, dk = scale dS^T q.
 std::vector<Tensor> attention_grads_from_ops(const Tensor& q, const Tensor& k, const Tensor& v,
                                              const Tensor& g, const AttentionGeometry& geo) {
-  Tensor scores = mul_scalar(matmul(q, k, false, true), geo.scale);
-  if (geo.causal) scores = add(scores, causal_bias(geo.queries, geo.keys, q.device()));
-  const Tensor p = softmax(scores, -1);
+  const Tensor p = attention_probabilities(q, k, geo);
   const Tensor dp = matmul(g, v, false, true);
   const Tensor ds = mul(p, sub(dp, sum(mul(dp, p), {-1}, true)));
   return {mul_scalar(matmul(ds, k), geo.scale), mul_scalar(matmul(ds, q, true, false), geo.scale),
@@ -68,10 +73,7 @@ std::vector<Tensor> attention_grads_from_ops(const Tensor& q, const Tensor& k, c
 }  // namespace
 
 Tensor naive_attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionOptions& o) {
-  const AttentionGeometry g = attention_geometry(q, k, v, o, "naive_attention");
-  Tensor scores = mul_scalar(matmul(q, k, false, true), g.scale);
-  if (g.causal) scores = add(scores, causal_bias(g.queries, g.keys, q.device()));
-  return matmul(softmax(scores, -1), v);
+  return matmul(attention_probabilities(q, k, attention_geometry(q, k, v, o, "naive_attention")), v);
 }
 
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,

@@ -6,14 +6,13 @@
 
 #include <Eigen/Core>
 
+#include "genlab/core/cpu/eigen_maps.h"
+
 #include "genlab/core/parallel.h"
 
 namespace genlab::cpu {
 namespace {
 
-using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using MatrixMap = Eigen::Map<RowMatrix>;
-using ConstMatrixMap = Eigen::Map<const RowMatrix>;
 using Vector = Eigen::VectorXf;
 
 // Block sizes: a 64 x 64 score block and its operands stay in L2 for head_dim <= 128.

@@ -6,6 +6,8 @@
 
 #include <Eigen/Core>
 
+#include "genlab/core/cpu/eigen_maps.h"
+
 #include "genlab/core/parallel.h"
 #ifdef GENLAB_WITH_DNNL
 #include "genlab/core/cpu/conv2d_dnnl.h"
@@ -14,9 +16,6 @@
 namespace genlab::cpu {
 namespace {
 
-using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using MatrixMap = Eigen::Map<RowMatrix>;
-using ConstMatrixMap = Eigen::Map<const RowMatrix>;
 
 // The output columns [lo, hi) of one kernel tap whose input column ow * stride + offset
 // lies inside [0, width).
@@ -82,6 +81,16 @@ void from_columns(const float* cols, float* dx_c, const Conv2dGeometry& g) {
       }
 }
 
+// The column matrix [patch, out_pixels] of image n's group gi: the input itself for a
+// pointwise convolution, else im2col into buffer.
+const float* columns_of(const float* x, int64_t n, int64_t gi, std::vector<float>& buffer,
+                        const Conv2dGeometry& g) {
+  const float* x_c = x + (n * g.in_channels + gi * g.in_per_group()) * g.in_pixels();
+  if (g.pointwise()) return x_c;
+  to_columns(x_c, buffer.data(), g);
+  return buffer.data();
+}
+
 // Runs fn(first_image, end_image, piece) over the batch in fixed pieces (one per
 // thread); returns the number of pieces. One image runs alone, so that Eigen threads
 // its GEMMs instead.
@@ -103,15 +112,13 @@ int64_t over_images(const Conv2dGeometry& g, Fn&& fn) {
 namespace im2col {
 
 void forward(const float* x, const float* w, const float* bias, float* out,
-                    const Conv2dGeometry& g) {
-  const int64_t P = g.out_pixels(), K = g.patch(), Cg = g.in_per_group(), Og = g.out_per_group();
+             const Conv2dGeometry& g) {
+  const int64_t P = g.out_pixels(), K = g.patch(), Og = g.out_per_group();
   over_images(g, [&](int64_t n0, int64_t n1, int64_t) {
     std::vector<float> buffer(g.pointwise() ? 0 : K * P);
     for (int64_t n = n0; n < n1; ++n)
       for (int64_t gi = 0; gi < g.groups; ++gi) {
-        const float* x_c = x + (n * g.in_channels + gi * Cg) * g.in_pixels();
-        if (!g.pointwise()) to_columns(x_c, buffer.data(), g);
-        ConstMatrixMap cols(g.pointwise() ? x_c : buffer.data(), K, P);
+        ConstMatrixMap cols(columns_of(x, n, gi, buffer, g), K, P);
         ConstMatrixMap wg(w + gi * Og * K, Og, K);
         MatrixMap o(out + (n * g.out_channels + gi * Og) * P, Og, P);
         o.noalias() = wg * cols;
@@ -142,7 +149,7 @@ void input_grad(const float* grad, const float* w, float* dx, const Conv2dGeomet
 }
 
 void weight_grad(const float* x, const float* grad, float* dw, const Conv2dGeometry& g) {
-  const int64_t P = g.out_pixels(), K = g.patch(), Cg = g.in_per_group(), Og = g.out_per_group();
+  const int64_t P = g.out_pixels(), K = g.patch(), Og = g.out_per_group();
   const int64_t w_size = g.out_channels * K;
   // One partial sum per piece of the batch, added in piece order: reproducible.
   std::vector<std::vector<float>> partial(static_cast<size_t>(std::max(1, num_threads())));
@@ -152,9 +159,7 @@ void weight_grad(const float* x, const float* grad, float* dw, const Conv2dGeome
     std::vector<float> buffer(g.pointwise() ? 0 : K * P);
     for (int64_t n = n0; n < n1; ++n)
       for (int64_t gi = 0; gi < g.groups; ++gi) {
-        const float* x_c = x + (n * g.in_channels + gi * Cg) * g.in_pixels();
-        if (!g.pointwise()) to_columns(x_c, buffer.data(), g);
-        ConstMatrixMap cols(g.pointwise() ? x_c : buffer.data(), K, P);
+        ConstMatrixMap cols(columns_of(x, n, gi, buffer, g), K, P);
         ConstMatrixMap go(grad + (n * g.out_channels + gi * Og) * P, Og, P);
         MatrixMap(acc.data() + gi * Og * K, Og, K).noalias() += go * cols.transpose();
       }

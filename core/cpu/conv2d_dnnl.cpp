@@ -10,6 +10,7 @@
 #include <Eigen/Core>
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "genlab/core/cpu/eigen_maps.h"
 #include "genlab/core/parallel.h"
 
 namespace genlab::cpu::dnnl_conv {
@@ -68,17 +69,16 @@ bool is_nchw16c(const memory::desc& d, const memory::dims& dims) {
 }
 
 void reorder_blocks(const float* in, float* out, const memory::dims& dims, bool to_blocked) {
-  using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const int64_t blocks = dims[1] / 16, pixels = dims[2] * dims[3];
   parallel_for(dims[0] * blocks, 16 * pixels, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b) {
       const int64_t offset = b * 16 * pixels;  // the same for both layouts
       if (to_blocked)
-        Eigen::Map<RowMatrix>(out + offset, pixels, 16) =
-            Eigen::Map<const RowMatrix>(in + offset, 16, pixels).transpose();
+        MatrixMap(out + offset, pixels, 16) =
+            ConstMatrixMap(in + offset, 16, pixels).transpose();
       else
-        Eigen::Map<RowMatrix>(out + offset, 16, pixels) =
-            Eigen::Map<const RowMatrix>(in + offset, pixels, 16).transpose();
+        MatrixMap(out + offset, 16, pixels) =
+            ConstMatrixMap(in + offset, pixels, 16).transpose();
     }
   });
 }
