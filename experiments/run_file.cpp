@@ -428,6 +428,26 @@ void RunFile::write_variant(const std::string& name, const Tensor& samples,
   for (const auto& [k, v] : attrs) write_string_attr(g.get(), k, v);
 }
 
+void RunFile::write_image(const std::string& group_name, const std::string& name,
+                          const std::vector<uint8_t>& pixels, int64_t height, int64_t width) {
+  if (static_cast<int64_t>(pixels.size()) != height * width)
+    throw std::invalid_argument("write_image: " + std::to_string(pixels.size()) + " pixels for " +
+                                std::to_string(height) + "x" + std::to_string(width));
+  Handle f = open_file(path_, true);
+  Handle g = group(f.get(), "/" + group_name, path_);
+  if (H5Lexists(g.get(), name.c_str(), H5P_DEFAULT) > 0) H5Ldelete(g.get(), name.c_str(), H5P_DEFAULT);
+  const hsize_t dims[2] = {static_cast<hsize_t>(height), static_cast<hsize_t>(width)};
+  Handle space(H5Screate_simple(2, dims, nullptr), H5Sclose, "dataspace");
+  Handle d(H5Dcreate2(g.get(), name.c_str(), H5T_NATIVE_UINT8, space.get(), H5P_DEFAULT,
+                      H5P_DEFAULT, H5P_DEFAULT),
+           H5Dclose, path_ + ": cannot create /" + group_name + "/" + name);
+  check(H5Dwrite(d.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, pixels.data()),
+        path_ + ": cannot write /" + group_name + "/" + name);
+  write_string_attr(d.get(), "CLASS", "IMAGE");
+  write_string_attr(d.get(), "IMAGE_VERSION", "1.2");
+  write_string_attr(d.get(), "IMAGE_SUBCLASS", "IMAGE_GRAYSCALE");
+}
+
 Tensor RunFile::read_samples(const std::string& variant) const {
   const auto t = read_tensors("variants/" + variant);
   const auto it = t.find("samples");

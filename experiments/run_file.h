@@ -65,6 +65,10 @@ class RunFile {
   void write_variant(const std::string& name, const Tensor& samples,
                      const std::map<std::string, std::string>& attrs);
   Tensor read_samples(const std::string& variant) const;
+  // An 8-bit grayscale image /<group>/<name> [height, width] with HDF5's image attributes
+  // (CLASS IMAGE, IMAGE_SUBCLASS IMAGE_GRAYSCALE), which HDFView shows as a picture.
+  void write_image(const std::string& group, const std::string& name,
+                   const std::vector<uint8_t>& pixels, int64_t height, int64_t width);
   // /variants/summary: a compound table, one row per variant (rewritten whole).
   void write_summary(const std::vector<SummaryRow>& rows);
   std::vector<SummaryRow> read_summary() const;

@@ -51,6 +51,7 @@ struct Run {
   // What the run is doing, with the config keys that size it: an out-of-memory error
   // names them (run_experiment).
   std::string phase = "setting up";
+  std::vector<SummaryRow> reference_rows;  // the image metrics' reference rows, if any
 
   // The family's metrics plus, for a sampling target, the sample metrics; one /eval row.
   std::map<std::string, double> evaluate(int64_t step) {
@@ -185,6 +186,19 @@ std::vector<SummaryRow> finish(Run& r) {
   const auto target = r.family->sampling_target();
   if (!target) return rows;
   const VariantContext ctx = make_variant_context(*target, r.c, *r.data, r.root);
+  if (ctx.image_metrics) {
+    // What a perfect model (training images) and a bad one (a pixel Gaussian) score.
+    r.phase = "the image metrics' reference rows (evaluate.samples " +
+              std::to_string(r.c.evaluate.samples) + ")";
+    const int64_t n = std::min(r.c.evaluate.samples, r.data->size());
+    std::vector<int64_t> idx(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) idx[i] = i;
+    r.reference_rows = ctx.image_metrics->reference_rows(
+        r.data->gather(idx, 0), r.data->labels(idx), n, r.root.derive("reference").derive("gaussian"));
+    r.file.write_table("image_metrics", "reference", r.reference_rows);
+    r.file.set_group_attrs("image_metrics", {{"classifier_test_accuracy",
+                                              format_number(ctx.image_metrics->test_accuracy())}});
+  }
   for (const auto& v : r.c.samplers) {
     if (StopSignalGuard::stop_requested()) {
       r.status = "interrupted";
@@ -226,7 +240,7 @@ void clear_results(RunFile& file, std::ostream& out) {
       out << "dropping variant '" << row.text.at("name") << "' of the earlier weights (its "
           << "config variants are sampled again; `genlab sample` the others again)\n";
   for (const char* group :
-       {"test", "samples", "estimators", "likelihood", "likelihood_points", "variants"})
+       {"test", "samples", "estimators", "likelihood", "likelihood_points", "variants", "image_metrics"})
     file.remove(group);
 }
 
@@ -291,7 +305,11 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
     }
     summary.status = r.status;
     file.set_status(summary.status);
-    if (!summary.variants.empty()) out << "\n" << format_variants_table(summary.variants);
+    if (!summary.variants.empty()) {
+      std::vector<SummaryRow> shown = summary.variants;
+      shown.insert(shown.end(), r.reference_rows.begin(), r.reference_rows.end());
+      out << "\n" << format_variants_table(shown);
+    }
     out << "run file: " << file.path() << " (" << summary.status << ")\n";
     if (c.output.path.empty() && !resuming)
       out << "latest run of '" << c.name << "': " << c.output.folder << "/" << c.name

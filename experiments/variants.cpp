@@ -7,6 +7,7 @@
 #include "genlab/core/ops.h"
 #include "genlab/experiments/metrics.h"
 #include "genlab/experiments/variants_table.h"
+#include "genlab/samplers/guidance.h"
 #include "genlab/samplers/likelihood.h"
 #include "genlab/samplers/sampler.h"
 #include "genlab/samplers/time_grid.h"
@@ -30,6 +31,48 @@ Tensor reference_data(const ExperimentConfig& c, const Dataset& data, const Gene
 
 }  // namespace
 
+Tensor variant_labels(const SamplerVariant& v, int64_t n, int64_t classes) {
+  if (classes <= 0) return Tensor();
+  std::vector<int32_t> l(static_cast<size_t>(n));
+  const int32_t one = v.labels == "all" ? -1 : std::stoi(v.labels);
+  for (int64_t i = 0; i < n; ++i) l[i] = one >= 0 ? one : static_cast<int32_t>(i % classes);
+  return Tensor::from_indices(l, {n});
+}
+
+std::shared_ptr<const ImageMetrics> make_image_metrics(const ExperimentConfig& c, const Dataset& data) {
+  if (!is_continuous_image_data(c.data) || c.evaluate.classifier == "none") return nullptr;
+  const Tensor test = data.test();
+  if (!test.defined() || test.size(0) < 2) return nullptr;  // no test set to compare with
+  std::string path = c.evaluate.classifier;
+  if (path == "auto") {
+    if (data.channels() != 1 || data.height() != 28 || data.width() != 28) return nullptr;
+    path = default_image_classifier_path();
+  }
+  try {
+    return std::make_shared<ImageMetrics>(load_image_classifier(path), test, data.test_labels());
+  } catch (const std::exception& e) {
+    throw ConfigError(std::string("evaluate.classifier: ") + e.what());
+  }
+}
+
+std::vector<uint8_t> image_grid(const Tensor& x, const std::vector<int64_t>& image,
+                                int64_t& height, int64_t& width) {
+  const int64_t n = std::min<int64_t>(x.size(0), 100), cols = std::min<int64_t>(n, 10);
+  const int64_t rows = (n + cols - 1) / cols, c = image[0], h = image[1], w = image[2];
+  height = rows * h, width = cols * c * w;
+  std::vector<uint8_t> out(static_cast<size_t>(height * width), 0);
+  const auto v = slice(x, 0, 0, n).to_vector();
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t ch = 0; ch < c; ++ch)
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t xx = 0; xx < w; ++xx) {
+          const double g = std::clamp((v[((i * c + ch) * h + y) * w + xx] + 1.0) * 127.5, 0.0, 255.0);
+          out[((i / cols) * h + y) * width + (i % cols) * c * w + ch * w + xx] =
+              static_cast<uint8_t>(std::lround(g));
+        }
+  return out;
+}
+
 VariantContext make_variant_context(const SamplingTarget& target, const ExperimentConfig& c,
                                     const Dataset& data, const Generator& root) {
   VariantContext ctx;
@@ -38,14 +81,23 @@ VariantContext make_variant_context(const SamplingTarget& target, const Experime
   ctx.reference = reference_data(c, data, root);
   ctx.sampling = root.derive("sampling");
   ctx.noise = ctx.sampling.derive("init").normal_rows({c.evaluate.samples, data.dims()}, 0);
+  if (is_continuous_image_data(c.data)) ctx.image = {data.channels(), data.height(), data.width()};
+  ctx.image_metrics = make_image_metrics(c, data);
+  if (!c.evaluate.rk45_reference) return ctx;
   // The discretization error's reference, for every target (a trained network as well as
   // an exact mixture): rk45 at rtol = atol = 1e-6 from the first kRk45ReferenceSamples of
-  // the shared noise. A variant's rk45_distance is then its samplers' error alone.
+  // the shared noise. A variant's rk45_distance is then its samplers' error alone. A
+  // conditional target's reference is its conditional ODE for labels "all".
   const int64_t n_ref = std::min<int64_t>(kRk45ReferenceSamples, c.evaluate.samples);
+  const int64_t classes = target.denoiser->num_classes();
+  std::unique_ptr<Denoiser> labeled;
+  if (classes > 0)
+    labeled = std::make_unique<LabeledDenoiser>(*target.denoiser,
+                                                variant_labels(SamplerVariant{}, n_ref, classes));
   ctx.rk45_reference =
       make_sampler("rk45", {{"rtol", 1e-6}, {"atol", 1e-6}})
-          ->sample(*target.denoiser, *ctx.process, make_time_grid(*ctx.process, {.steps = 2}),
-                   slice(ctx.noise, 0, 0, n_ref))
+          ->sample(labeled ? *labeled : *target.denoiser, *ctx.process,
+                   make_time_grid(*ctx.process, {.steps = 2}), slice(ctx.noise, 0, 0, n_ref))
           .x;
   return ctx;
 }
@@ -53,10 +105,20 @@ VariantContext make_variant_context(const SamplingTarget& target, const Experime
 SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFile& file) {
   GridOptions grid = v.grid;
   grid.steps = v.steps;
+  const int64_t classes = ctx.target.denoiser->num_classes();
+  const Tensor labels = variant_labels(v, ctx.noise.size(0), classes);
+  std::unique_ptr<Denoiser> guided;
+  if (classes > 0) {
+    GuidanceOptions g{.scale = v.guidance};
+    if (v.guidance_interval.size() == 2)
+      g.sigma_lo = v.guidance_interval[0], g.sigma_hi = v.guidance_interval[1];
+    guided = std::make_unique<GuidedDenoiser>(*ctx.target.denoiser, labels, g);
+  }
   const auto t0 = std::chrono::steady_clock::now();
   const auto r = make_sampler(v.sampler, v.options, parse_final_step(v.final_step))
-                     ->sample(*ctx.target.denoiser, *ctx.process, make_time_grid(*ctx.process, grid),
-                              ctx.noise, {ctx.sampling.derive("steps").derive(v.name), 0});
+                     ->sample(guided ? *guided : *ctx.target.denoiser, *ctx.process,
+                              make_time_grid(*ctx.process, grid), ctx.noise,
+                              {ctx.sampling.derive("steps").derive(v.name), 0});
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   SummaryRow row;
@@ -66,8 +128,17 @@ SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFi
   row.numbers["steps"] = sampler_is_adaptive(v.sampler) ? std::nan("") : v.steps;
   row.numbers["nfe"] = static_cast<double>(r.nfe),
   row.numbers["wall_s"] = wall;
-  const Tensor d = slice(r.x, 0, 0, ctx.rk45_reference.size(0)) - ctx.rk45_reference;
-  row.numbers["rk45_distance"] = std::sqrt(mean(square(d)).item());
+  // The reference solves the unguided ODE: a guided variant's distance would measure the
+  // guidance, not the sampler.
+  const bool unguided = v.guidance == 1.0 && v.labels == "all";
+  if (ctx.rk45_reference.defined() && (classes == 0 || unguided)) {
+    const Tensor d = slice(r.x, 0, 0, ctx.rk45_reference.size(0)) - ctx.rk45_reference;
+    row.numbers["rk45_distance"] = std::sqrt(mean(square(d)).item());
+  }
+  if (classes > 0) row.numbers["guidance"] = v.guidance;
+  if (ctx.image_metrics)  // class accuracy of unconditional samples (w = 0) would mean nothing
+    for (const auto& [k, val] : ctx.image_metrics->score(r.x, v.guidance != 0.0 ? labels : Tensor()))
+      row.numbers[k] = val;
   if (const GaussianMixture* exact = ctx.target.exact) {
     const Tensor sig = Tensor::full({r.x.size(0)}, 1e-3f);
     row.numbers["exact_log_density"] = mean(exact->log_density(r.x, sig)).item();
@@ -79,7 +150,24 @@ SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFi
                                            {"shift", std::to_string(v.grid.shift)},
                                            {"final_step", v.final_step}};
   for (const auto& [k, val] : v.options) attrs["option." + k] = std::to_string(val);
-  file.write_variant(v.name, r.x, attrs);
+  if (classes > 0) {
+    attrs["guidance"] = std::to_string(v.guidance);
+    attrs["labels"] = v.labels;
+    if (v.guidance_interval.size() == 2)
+      attrs["guidance_interval"] = std::to_string(v.guidance_interval[0]) + "," +
+                                   std::to_string(v.guidance_interval[1]);
+  }
+  if (ctx.image.empty()) {
+    file.write_variant(v.name, r.x, attrs);
+    return row;
+  }
+  // Images: samples [n, C, H, W], a picture of the first 100, and their labels.
+  const int64_t n = r.x.size(0);
+  file.write_variant(v.name, reshape(r.x, {n, ctx.image[0], ctx.image[1], ctx.image[2]}), attrs);
+  int64_t h = 0, w = 0;
+  const auto grid_pixels = image_grid(r.x, ctx.image, h, w);
+  file.write_image("variants/" + v.name, "grid", grid_pixels, h, w);
+  if (labels.defined()) file.write_tensors("variants/" + v.name, {{"labels", labels.to_float()}});
   return row;
 }
 
@@ -100,17 +188,27 @@ std::map<std::string, double> SampleEvaluator::operator()(const SamplingTarget& 
 void evaluate_likelihood(const SamplingTarget& target, const ExperimentConfig& c,
                          const Dataset& data, const Generator& root, int64_t step, RunFile& file,
                          std::ostream& out) {
+  // Gray-level images: test images, dequantized as score_sde does (image_data.h), and
+  // bits/dim of the 8-bit data: the continuous bits/dim of x in [-1, 1] plus 7
+  // (docs/MATH.md 6.8). Other data: fresh held-out draws.
+  const bool images = is_continuous_image_data(c.data);
   Generator held_out = root.derive("held_out");
-  const Tensor x0 = data.draw(c.evaluate.likelihood_samples, held_out);
+  const Tensor x0 = images ? data.dequantized_test(c.evaluate.likelihood_samples, held_out)
+                           : data.draw(c.evaluate.likelihood_samples, held_out);
+  if (!x0.defined() || x0.size(0) == 0)
+    throw std::runtime_error("evaluate.likelihood: the data has no test images");
   LikelihoodOptions lo;
   lo.trace = c.evaluate.likelihood_trace;
+  lo.probes = c.evaluate.likelihood_probes;
   lo.sigma_data = target.sigma_data;
   const auto lr = pf_ode_likelihood(*target.denoiser, x0, lo, {root.derive("probes"), 0});
-  const double nll = mean(lr.nll_nats).item(), bpd = mean(lr.bits_per_dim).item();
+  const double nll = mean(lr.nll_nats).item();
+  const double bpd = mean(lr.bits_per_dim).item() + (images ? kDequantizedBitsOffset : 0.0);
   std::map<std::string, double> row{{"step", double(step)},
                                     {"nll_nats", nll},
                                     {"bits_per_dim", bpd},
-                                    {"nfe", double(lr.nfe)}};
+                                    {"nfe", double(lr.nfe)},
+                                    {"examples", double(x0.size(0))}};
   std::map<std::string, Tensor> points{{"x", x0}, {"nll_nats", lr.nll_nats}};
   if (target.exact) {
     const Tensor exact = target.exact->log_density(x0, Tensor::full({x0.size(0)}, static_cast<float>(lo.sigma_min)));

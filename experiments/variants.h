@@ -1,7 +1,11 @@
 // What the runner does with a SamplingTarget: sample every variant from the same initial
-// noise and score it (sample metrics; against the exact density and an rk45 solution
-// from the same noise when the target is exact), the periodic sample evaluation, and
+// noise and score it (sample metrics; against the exact density when the target is
+// exact, and an rk45 solution from the same noise), the periodic sample evaluation, and
 // the PF-ODE likelihood of held-out data. It sees only the target, never a family.
+// A class-conditional target samples each variant's labels under its classifier-free
+// guidance (samplers/guidance.h). Gray-level images add the image metrics (FD, class
+// accuracy, image_metrics.h), a sample grid per variant, and bits/dim of dequantized
+// test images.
 //
 //   VariantContext ctx = make_variant_context(*target, config, data, root);
 //   SummaryRow row = run_variant(ctx, config.samplers[0], file);
@@ -14,6 +18,7 @@
 #include "genlab/experiments/config/experiment_config.h"
 #include "genlab/experiments/data/datasets.h"
 #include "genlab/experiments/families/family.h"
+#include "genlab/experiments/image_metrics.h"
 #include "genlab/experiments/run_file.h"
 #include "genlab/samplers/process.h"
 
@@ -23,14 +28,32 @@ namespace genlab {
 // the shared noise).
 inline constexpr int64_t kRk45ReferenceSamples = 1000;
 
+// Bits/dim of 8-bit images from the density of their dequantized values x = 2u - 1,
+// u = (k + U) / 256: -log2 P(k) <= -log2 p(x) - D log2(2 / 256), i.e. 7 bits per
+// dimension on top of the continuous bits/dim (score_sde's offset; docs/MATH.md 6.8).
+inline constexpr double kDequantizedBitsOffset = 7.0;
+
 // What every variant of a run shares: the target, its process, the initial noise, the
 // reference data and (for exact targets) an rk45 solution from the same noise.
 struct VariantContext {
   SamplingTarget target;
   std::shared_ptr<const Process> process;
-  Tensor noise, reference, rk45_reference;
+  Tensor noise, reference, rk45_reference;  // rk45_reference: undefined when off
   Generator sampling = Generator(0);
+  std::vector<int64_t> image;                   // C, H, W of image data; empty for vectors
+  std::shared_ptr<const ImageMetrics> image_metrics;  // null: no image metrics
 };
+
+// The labels of a variant's n samples: "all" (i mod classes) or one class; undefined for
+// an unconditional target.
+Tensor variant_labels(const SamplerVariant& v, int64_t n, int64_t classes);
+
+// The image metrics of a run on gray-level images (evaluate.classifier), or null.
+std::shared_ptr<const ImageMetrics> make_image_metrics(const ExperimentConfig& c, const Dataset& data);
+
+// Up to 100 images [n, C*H*W] in [-1, 1] as one 8-bit grid, 10 per row (channels side by side).
+std::vector<uint8_t> image_grid(const Tensor& x, const std::vector<int64_t>& image,
+                                int64_t& height, int64_t& width);
 
 VariantContext make_variant_context(const SamplingTarget& target, const ExperimentConfig& c,
                                     const Dataset& data, const Generator& root);

@@ -54,7 +54,7 @@ LikelihoodResult pf_ode_likelihood(const Denoiser& d, const Tensor& x0, const Li
                          .requires_grad_();
     GradModeGuard grad_on(true);
     const Tensor den = d.denoise(x, Tensor::full({n}, static_cast<float>(sigma)));
-    ++result.nfe;
+    result.nfe += d.evaluations_at(sigma);
     Tensor trace = Tensor::zeros({n});
     if (o.trace == "exact") {
       for (int64_t j = 0; j < dims; ++j) {

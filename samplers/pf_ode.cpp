@@ -15,7 +15,7 @@ Tensor initial_state(const Process& p, const std::vector<double>& t, const Tenso
 }
 
 Tensor PfOde::denoise(const Tensor& x_hat, double sigma) {
-  ++nfe_;
+  nfe_ += d_.evaluations_at(sigma);
   return d_.denoise(x_hat,
                     Tensor::full({x_hat.size(0)}, static_cast<float>(sigma), x_hat.device()));
 }

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdlib>
 #include <set>
 #include <sstream>
 
@@ -92,6 +93,15 @@ void fields(V& v, EvaluateConfig& e) {
           between(1, 1000000));
   v.field("likelihood_trace", e.likelihood_trace, "divergence: exact or Hutchinson's estimate",
           one_of(likelihood_trace_kinds()));
+  v.field("likelihood_probes", e.likelihood_probes, "hutchinson: probes averaged per evaluation",
+          between(1, 1024));
+  v.field("rk45_reference", e.rk45_reference,
+          "each variant's rk45_distance: an rk45 solution (rtol = atol = 1e-6) from the first "
+          "1000 of the shared noise (costly for image models)");
+  v.field("classifier", e.classifier,
+          "gray-level images: the classifier of fd and class_accuracy: auto (the committed "
+          "Fashion-MNIST classifier, for 1x28x28 images), none, or a classifier file",
+          non_empty());
   // One evaluation denoises samples x eval_steps rows; past 1e9 it runs for hours.
   v.check(static_cast<double>(e.samples) * e.eval_steps <= 1e9, "eval_steps",
           "samples x eval_steps must be at most 1e9 denoiser rows per evaluation");
@@ -128,6 +138,36 @@ void fields(V& v, SamplerVariant& s) {
   v.field("final_step", s.final_step, "the step into sigma = 0", one_of(final_step_names()));
   v.field("options", s.options, "the sampler's options (sampler table below)");
   s.grid.steps = s.steps;
+  v.field("guidance", s.guidance,
+          "class-conditional models: classifier-free guidance w, D_u + w (D_c - D_u) (0: "
+          "unconditional, 1: conditional; diffusers' guidance_scale)", between(-100, 100));
+  v.field("guidance_interval", s.guidance_interval,
+          "guidance only for sigma in [lo, hi] (Kynkaanniemi et al. 2024), the conditional "
+          "denoiser elsewhere", Rule().or_auto("every sigma"));
+  v.field("labels", s.labels, "class-conditional models: all (sample i has class i mod "
+          "classes) or one class number", non_empty());
+  if constexpr (V::reading) {
+    const FamilySpec& family = find_family(v.context()->model.family);
+    const int64_t classes = family.classes ? family.classes(v.context()->model.options) : 0;
+    // The resolved config of an unconditional run holds the defaults, which read back.
+    const SamplerVariant d;
+    const bool given[] = {s.guidance != d.guidance, !s.guidance_interval.empty(), s.labels != d.labels};
+    const char* keys[] = {"guidance", "guidance_interval", "labels"};
+    for (int k = 0; k < 3; ++k)
+      v.check(classes > 0 || !given[k], keys[k],
+              "needs a class-conditional model (model.classes > 0); this one is unconditional");
+    if (!s.guidance_interval.empty())
+      v.check(s.guidance_interval.size() == 2 && s.guidance_interval[0] >= 0 &&
+                  s.guidance_interval[0] <= s.guidance_interval[1],
+              "guidance_interval", "must be [lo, hi] with 0 <= lo <= hi");
+    if (classes > 0 && s.labels != "all") {
+      char* end = nullptr;
+      const long c = std::strtol(s.labels.c_str(), &end, 10);
+      v.check(*end == '\0' && c >= 0 && c < classes, "labels",
+              "must be all or a class number in 0.." + std::to_string(classes - 1) + ", not '" +
+                  s.labels + "'");
+    }
+  }
   if constexpr (V::reading) {
     try {
       make_sampler(s.sampler, s.options);  // validates option names and values

@@ -53,6 +53,11 @@ struct EvaluateConfig {
   bool likelihood = false;  // PF-ODE NLL of held-out data
   int64_t likelihood_samples = 256;
   std::string likelihood_trace = "hutchinson";  // exact | hutchinson
+  int likelihood_probes = 1;                    // hutchinson: probes per evaluation
+  bool rk45_reference = true;   // each variant's distance to an rk45 solution from its noise
+  // Gray-level images: the classifier of the image metrics (FD, class accuracy): auto
+  // (the committed Fashion-MNIST one, for 1x28x28 images), none, or a classifier file.
+  std::string classifier = "auto";
 };
 
 struct SamplerVariant {
@@ -62,6 +67,13 @@ struct SamplerVariant {
   GridOptions grid;                    // grid.steps is `steps`; grid.kind "" = the process's own
   std::string final_step = "denoise";  // denoise | euler (samplers/sampler.h)
   SamplerParams options;               // resolved: every option of the sampler
+  // Class-conditional models (model.classes > 0): classifier-free guidance w
+  // (samplers/guidance.h: 0 unconditional, 1 conditional), the sigma interval where it
+  // applies (empty: every sigma), and the labels: "all" (sample i has class
+  // i mod classes) or one class number.
+  double guidance = 1.0;
+  std::vector<double> guidance_interval;
+  std::string labels = "all";
 };
 
 struct OutputConfig {

@@ -20,8 +20,8 @@ int64_t BatchStream::batches_per_epoch() const {
   return drop_last_ ? n / batch_size_ : (n + batch_size_ - 1) / batch_size_;
 }
 
-Tensor BatchStream::batch(int64_t step, Generator& rng) {
-  if (!finite()) return data_.draw(batch_size_, rng);
+Batch BatchStream::batch(int64_t step, Generator& rng) {
+  if (!finite()) return {data_.draw(batch_size_, rng), Tensor()};
   const int64_t epoch = epoch_of(step), index = step % batches_per_epoch();
   if (epoch != cached_epoch_) {
     Generator g = stream_.derive(static_cast<uint64_t>(epoch));
@@ -30,7 +30,8 @@ Tensor BatchStream::batch(int64_t step, Generator& rng) {
   }
   const int64_t first = index * batch_size_,
                 last = std::min<int64_t>(first + batch_size_, data_.size());
-  return data_.gather(std::vector<int64_t>(order_.begin() + first, order_.begin() + last), epoch);
+  const std::vector<int64_t> idx(order_.begin() + first, order_.begin() + last);
+  return {data_.gather(idx, epoch), data_.labels(idx)};
 }
 
 }  // namespace genlab

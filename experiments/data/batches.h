@@ -6,7 +6,7 @@
 // step draws fresh examples from the caller's rng.
 //
 //   BatchStream batches(data, 128, /*drop_last=*/false, root.derive("epochs"));
-//   Tensor x = batches.batch(step, data_rng);   // step 0, 1, ...
+//   Batch b = batches.batch(step, data_rng);   // step 0, 1, ...: b.x, b.labels
 #pragma once
 
 #include <cstdint>
@@ -24,8 +24,8 @@ class BatchStream {
   // Batches in one epoch (0 for generated data).
   int64_t batches_per_epoch() const;
   int64_t epoch_of(int64_t step) const { return finite() ? step / batches_per_epoch() : 0; }
-  // The batch of training step `step` (0-based).
-  Tensor batch(int64_t step, Generator& rng);
+  // The batch of training step `step` (0-based), with labels for labeled data.
+  Batch batch(int64_t step, Generator& rng);
 
  private:
   const Dataset& data_;

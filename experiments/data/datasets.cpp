@@ -20,7 +20,9 @@ void fields(V& v, ImageDataOptions& o) {
           "/usr/share/datasets/fashion-mnist); hdf5: the file");
   if constexpr (V::reading)
     v.check(o.source != "hdf5" || !o.path.empty(), "path", "missing required key (the HDF5 file)");
-  v.field("hdf5_dataset", o.hdf5_dataset, "hdf5: the dataset ([N, H, W] or [N, D], in [0, 1] or 0..255)",
+  v.field("hdf5_dataset", o.hdf5_dataset,
+          "hdf5: the dataset ([N, C, H, W], [N, H, W] or [N, D], in [0, 1] or 0..255); optional "
+          "<name>_test, <name>_labels, <name>_test_labels",
           non_empty());
   v.field("binarize", o.binarize,
           "static (threshold once), dynamic (a fresh Bernoulli draw per epoch), or none: gray "
@@ -32,6 +34,7 @@ void fields(V& v, ImageDataOptions& o) {
           one_of({"threshold", "sample"}));
   v.field("validation", o.validation, "training examples moved to the validation set", at_least(0));
   v.field("downsample", o.downsample, "28x28 -> 14x14 by 2x2 averaging");
+  v.field("flip", o.flip, "training images mirrored left-right with probability 1/2 (fixed by seed, epoch, example)");
 }
 
 namespace {
@@ -80,8 +83,16 @@ class ImageDataset final : public Dataset {
   }
   Tensor validation() const override { return data_->validation_set(); }
   Tensor test() const override { return data_->test_set(); }
+  int64_t channels() const override { return data_->channels(); }
   int64_t height() const override { return data_->height(); }
   int64_t width() const override { return data_->width(); }
+  int64_t num_classes() const override { return data_->num_classes(); }
+  Tensor labels(const std::vector<int64_t>& idx) const override { return data_->train_labels(idx); }
+  Tensor validation_labels() const override { return data_->validation_labels(); }
+  Tensor test_labels() const override { return data_->test_labels(); }
+  Tensor dequantized_test(int64_t n, const Generator& noise) const override {
+    return data_->dequantized_test(n, noise);
+  }
 
  private:
   std::unique_ptr<ImageData> data_;

@@ -20,6 +20,12 @@
 
 namespace genlab {
 
+// A training batch: examples [B, dims] and, for labeled data, their int32 labels [B].
+struct Batch {
+  Tensor x;
+  Tensor labels;  // undefined: unlabeled data
+};
+
 class Dataset {
  public:
   virtual ~Dataset() = default;
@@ -36,9 +42,20 @@ class Dataset {
   // Held-out sets of a finite data set (images); undefined tensors for generated data.
   virtual Tensor validation() const { return Tensor(); }
   virtual Tensor test() const { return Tensor(); }
-  // Image shape (1 x dims for vector data).
+  // Image shape (1 x 1 x dims for vector data).
+  virtual int64_t channels() const { return 1; }
   virtual int64_t height() const { return 1; }
   virtual int64_t width() const { return dims(); }
+
+  // Labeled data: the number of classes (0: unlabeled), the int32 labels of training
+  // examples at these indices, and of the held-out sets (undefined when unlabeled).
+  virtual int64_t num_classes() const { return 0; }
+  virtual Tensor labels(const std::vector<int64_t>& /*indices*/) const { return Tensor(); }
+  virtual Tensor validation_labels() const { return Tensor(); }
+  virtual Tensor test_labels() const { return Tensor(); }
+  // Gray-level images: the first n test images uniformly dequantized (image_data.h);
+  // undefined for other data.
+  virtual Tensor dequantized_test(int64_t /*n*/, const Generator&) const { return Tensor(); }
 };
 
 struct DatasetSpec {

@@ -22,9 +22,9 @@ std::string find_file(const std::string& dir, const std::string& stem) {
                            "a folder with the four IDX files)");
 }
 
-// Images [N, H, W] from IDX, checked against the label count.
+// Images [N, H, W] from IDX and their labels, checked against each other.
 IdxArray images_with_labels(const std::string& dir, const std::string& images,
-                            const std::string& labels) {
+                            const std::string& labels, std::vector<int32_t>& label_values) {
   IdxArray im = read_idx(find_file(dir, images));
   const IdxArray lb = read_idx(find_file(dir, labels));
   if (im.dims.size() != 3)
@@ -33,7 +33,31 @@ IdxArray images_with_labels(const std::string& dir, const std::string& images,
     throw std::runtime_error(dir + ": " + images + " has " + std::to_string(im.dims[0]) +
                              " images but " + labels + " has " +
                              std::to_string(lb.dims.empty() ? 0 : lb.dims[0]) + " labels");
+  label_values.assign(lb.data.begin(), lb.data.end());
   return im;
+}
+
+// Optional labels `name` of an HDF5 file: integers >= 0, one per example (n), or none.
+std::vector<int32_t> read_hdf5_labels(const std::string& path, const std::string& name, int64_t n) {
+  Tensor t;
+  try {
+    t = read_hdf5_array(path, name);
+  } catch (const std::runtime_error&) {
+    return {};  // no labels
+  }
+  if (t.dim() != 1 || t.size(0) != n)
+    throw std::invalid_argument(path + ": '" + name + "' must hold one label per example [" +
+                                std::to_string(n) + "], got " + shape_str(t.shape()));
+  std::vector<int32_t> out(static_cast<size_t>(n));
+  const auto v = t.to_vector();
+  for (int64_t i = 0; i < n; ++i) {
+    if (!(v[i] >= 0 && v[i] < 1e6 && v[i] == std::floor(v[i])))
+      throw std::invalid_argument(path + ": '" + name + "' holds " + std::to_string(v[i]) +
+                                  " at index " + std::to_string(i) +
+                                  "; labels must be integers from 0");
+    out[i] = static_cast<int32_t>(v[i]);
+  }
+  return out;
 }
 
 std::vector<float> to_unit(const std::vector<uint8_t>& v) {
@@ -58,8 +82,8 @@ std::vector<float> read_hdf5(const std::string& path, const std::string& name,
                              std::vector<int64_t>& dims) {
   const Tensor t = read_hdf5_array(path, name);
   dims.assign(t.shape().begin(), t.shape().end());
-  if (dims.size() < 2 || dims.size() > 3)
-    throw std::runtime_error(path + ": '" + name + "' must be [N, D] or [N, H, W]");
+  if (dims.size() < 2 || dims.size() > 4)
+    throw std::runtime_error(path + ": '" + name + "' must be [N, D], [N, H, W] or [N, C, H, W]");
   std::vector<float> v = t.to_vector();
   // Gray levels in [0, 1], or 0..255 (then scaled); anything else is refused, naming the
   // first bad value: binarizing NaN or negative values would silently give zeros.
@@ -88,12 +112,14 @@ ImageData load_image_data(const ImageDataOptions& o) {
   ImageData d;
   d.o_ = o;
   std::vector<float> train, test;
+  std::vector<int32_t> train_labels, test_labels;
   int64_t n_train = 0, n_test = 0;
   if (o.source == "fashion_mnist") {
     const std::string dir = o.path.empty() ? kFashionMnistDir : o.path;
-    const IdxArray tr =
-        images_with_labels(dir, "train-images-idx3-ubyte", "train-labels-idx1-ubyte");
-    const IdxArray te = images_with_labels(dir, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
+    const IdxArray tr = images_with_labels(dir, "train-images-idx3-ubyte",
+                                           "train-labels-idx1-ubyte", train_labels);
+    const IdxArray te = images_with_labels(dir, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
+                                           test_labels);
     d.height_ = tr.dims[1], d.width_ = tr.dims[2];
     if (te.dims[1] != tr.dims[1] || te.dims[2] != tr.dims[2])
       throw std::runtime_error(dir + ": the test images are " + std::to_string(te.dims[1]) + "x" +
@@ -105,30 +131,41 @@ ImageData load_image_data(const ImageDataOptions& o) {
     std::vector<int64_t> dims;
     train = read_hdf5(o.path, o.hdf5_dataset, dims);
     n_train = dims[0];
-    d.height_ = dims.size() == 3 ? dims[1] : 1;
-    d.width_ = dims.size() == 3 ? dims[2] : dims[1];
+    d.channels_ = dims.size() == 4 ? dims[1] : 1;
+    d.height_ = dims.size() >= 3 ? dims[dims.size() - 2] : 1;
+    d.width_ = dims.back();
     std::vector<int64_t> test_dims;
     try {
       test = read_hdf5(o.path, o.hdf5_dataset + "_test", test_dims);
       n_test = test_dims[0];
-      if (std::vector<int64_t>(test_dims.begin() + 1, test_dims.end()) !=
-          std::vector<int64_t>(dims.begin() + 1, dims.end()))
-        throw std::invalid_argument(o.path + ": '" + o.hdf5_dataset +
-                                    "_test' has examples of another shape than '" +
-                                    o.hdf5_dataset + "'");
     } catch (const std::runtime_error&) {  // no test set given: none
     }
+    if (n_test && std::vector<int64_t>(test_dims.begin() + 1, test_dims.end()) !=
+                      std::vector<int64_t>(dims.begin() + 1, dims.end()))
+      throw std::invalid_argument(o.path + ": '" + o.hdf5_dataset +
+                                  "_test' has examples of another shape than '" +
+                                  o.hdf5_dataset + "'");
+    train_labels = read_hdf5_labels(o.path, o.hdf5_dataset + "_labels", n_train);
+    if (n_test) test_labels = read_hdf5_labels(o.path, o.hdf5_dataset + "_test_labels", n_test);
+    if (!train_labels.empty() && n_test && test_labels.empty())
+      throw std::invalid_argument(o.path + ": '" + o.hdf5_dataset + "_labels' is given but '" +
+                                  o.hdf5_dataset + "_test_labels' is not; label both sets or neither");
   } else {
     throw std::invalid_argument("image data: unknown source '" + o.source +
                                 "' (allowed: fashion_mnist, hdf5)");
   }
   if (o.downsample) {
     if (d.height_ < 2) throw std::invalid_argument("image data: cannot down-sample 1-D data");
-    train = downsample2(train, n_train, d.height_, d.width_);
-    if (n_test) test = downsample2(test, n_test, d.height_, d.width_);
+    if (d.height_ % 2 || d.width_ % 2)
+      throw std::invalid_argument("image data: downsample needs an even height and width, not " +
+                                  std::to_string(d.height_) + "x" + std::to_string(d.width_));
+    train = downsample2(train, n_train * d.channels_, d.height_, d.width_);
+    if (n_test) test = downsample2(test, n_test * d.channels_, d.height_, d.width_);
     d.height_ /= 2, d.width_ /= 2;
   }
-  d.dims_ = d.height_ * d.width_;
+  d.dims_ = d.channels_ * d.height_ * d.width_;
+  for (const auto* labels : {&train_labels, &test_labels})
+    for (const int32_t l : *labels) d.num_classes_ = std::max<int64_t>(d.num_classes_, l + 1);
   if (o.validation < 0 || o.validation >= n_train)
     throw std::invalid_argument("image data: validation must be in [0, " + std::to_string(n_train) +
                                 ")");
@@ -143,8 +180,11 @@ ImageData load_image_data(const ImageDataOptions& o) {
     auto& dst = i < n_fit ? d.train_ : d.validation_;
     dst.insert(dst.end(), train.begin() + perm[i] * d.dims_,
                train.begin() + (perm[i] + 1) * d.dims_);
+    if (!train_labels.empty())
+      (i < n_fit ? d.train_labels_ : d.validation_labels_).push_back(train_labels[perm[i]]);
   }
   d.test_ = std::move(test);
+  d.test_labels_ = std::move(test_labels);
   return d;
 }
 
@@ -190,10 +230,58 @@ Tensor ImageData::train_batch(const std::vector<int64_t>& indices, int64_t epoch
   for (int64_t i : indices)
     if (i < 0 || i >= train_size())
       throw std::out_of_range("image data: train index " + std::to_string(i));
-  if (o_.binarize != "dynamic") return gather(train_, indices, nullptr);
-  const Generator stream =
-      Generator(o_.seed).derive("binarize").derive(static_cast<uint64_t>(epoch));
-  return gather(train_, indices, &stream);
+  Tensor batch;
+  if (o_.binarize != "dynamic") {
+    batch = gather(train_, indices, nullptr);
+  } else {
+    const Generator stream =
+        Generator(o_.seed).derive("binarize").derive(static_cast<uint64_t>(epoch));
+    batch = gather(train_, indices, &stream);
+  }
+  if (o_.flip) {
+    // Mirrored or not by the sign of a normal fixed by (seed, epoch, example index).
+    const Generator coin = Generator(o_.seed).derive("flip").derive(static_cast<uint64_t>(epoch));
+    float* b = batch.data();
+    for (size_t r = 0; r < indices.size(); ++r) {
+      if (coin.normal_rows({1, 1}, indices[r]).item() >= 0.0f) continue;
+      for (int64_t row = 0; row < channels_ * height_; ++row)
+        std::reverse(b + r * dims_ + row * width_, b + r * dims_ + (row + 1) * width_);
+    }
+  }
+  return batch;
+}
+
+namespace {
+Tensor labels_tensor(const std::vector<int32_t>& labels) {
+  if (labels.empty()) return Tensor();
+  return Tensor::from_indices(labels, {static_cast<int64_t>(labels.size())});
+}
+}  // namespace
+
+Tensor ImageData::train_labels(const std::vector<int64_t>& indices) const {
+  if (train_labels_.empty()) return Tensor();
+  std::vector<int32_t> out(indices.size());
+  for (size_t i = 0; i < indices.size(); ++i) out[i] = train_labels_.at(indices[i]);
+  return Tensor::from_indices(out, {static_cast<int64_t>(out.size())});
+}
+
+Tensor ImageData::validation_labels() const { return labels_tensor(validation_labels_); }
+
+Tensor ImageData::test_labels() const { return labels_tensor(test_labels_); }
+
+Tensor ImageData::dequantized_test(int64_t n, const Generator& noise) const {
+  if (o_.binarize != "none")
+    throw std::invalid_argument("image data: dequantization needs gray levels (binarize: none)");
+  n = std::min(n, test_size());
+  // U = Phi(z) of the stream's fixed normal rows: image i's noise does not depend on n.
+  const auto z = noise.normal_rows({n, dims_}, 0).to_vector();
+  std::vector<float> out(static_cast<size_t>(n * dims_));
+  for (int64_t i = 0; i < n * dims_; ++i) {
+    const double u = std::min(0.5 * std::erfc(-z[i] / std::sqrt(2.0)), 1.0 - 1e-7);
+    const double k = std::round(test_[i] * 255.0);  // the 8-bit level
+    out[i] = static_cast<float>(2.0 * (k + u) / 256.0 - 1.0);
+  }
+  return Tensor::from_vector(out, {n, dims_});
 }
 
 Tensor ImageData::intensities(const std::vector<int64_t>& indices) const {

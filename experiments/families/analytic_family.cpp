@@ -15,7 +15,7 @@ class AnalyticFamily final : public Family {
   }
   std::string describe() const override { return "analytic " + name_ + " (no training)"; }
   bool trainable() const override { return false; }
-  Step train_step(const Tensor&, Generator&, float) override {
+  Step train_step(const Batch&, Generator&, float) override {
     throw std::logic_error("the analytic family does not train");
   }
   NamedTensorMap weights() const override { return {}; }

@@ -43,7 +43,8 @@ class AutoregressiveFamily final : public Family {
     return "autoregressive " + a_.arch + " (" + std::to_string(model_->num_parameters()) +
            " parameters)";
   }
-  Step train_step(const Tensor& batch, Generator&, float lr) override {
+  Step train_step(const Batch& b, Generator&, float lr) override {
+    const Tensor& batch = b.x;
     if (made_ && made_->num_masks() > 1)
       made_->use_mask(static_cast<int>(steps_ % made_->num_masks()));
     ++steps_;

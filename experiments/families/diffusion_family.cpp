@@ -8,7 +8,7 @@ namespace genlab {
 namespace {
 
 // The U-Net's options from the config's net section and the data's image shape.
-UNetOptions unet_for(const DiffusionNetOptions& n, const Dataset& data) {
+UNetOptions unet_for(const DiffusionNetOptions& n, int64_t classes, const Dataset& data) {
   UNetOptions u = n.unet;
   const int64_t pixels = data.height() * data.width();
   if (pixels <= 0 || data.dims() % pixels != 0)
@@ -22,6 +22,7 @@ UNetOptions unet_for(const DiffusionNetOptions& n, const Dataset& data) {
                       " images do not divide; use fewer levels");
   u.embedding = n.embedding, u.embedding_dim = n.embedding_dim;
   u.fourier_scale = n.fourier_scale, u.max_period = n.max_period;
+  u.num_classes = classes;
   return u;
 }
 
@@ -32,16 +33,18 @@ class DiffusionFamily final : public Family {
         model_(std::move(model)),
         trainer_(model_, {.adam = {.lr = static_cast<float>(c.config.train.lr)},
                           .ema = {.decay = static_cast<float>(c.config.train.ema_decay)},
-                          .grad_clip = static_cast<float>(c.config.train.grad_clip)}) {}
+                          .grad_clip = static_cast<float>(c.config.train.grad_clip),
+                          .label_dropout = o_.label_dropout}) {}
 
   int64_t parameter_count() const override { return model_.num_parameters(); }
   std::string describe() const override {
     return "diffusion (" + o_.preconditioning.process + ", " +
            std::to_string(model_.num_parameters()) + " parameters)";
   }
-  Step train_step(const Tensor& batch, Generator& noise, float lr) override {
+  Step train_step(const Batch& batch, Generator& noise, float lr) override {
     trainer_.optimizer().set_lr(lr);
-    const auto s = trainer_.step_stats(batch, noise);
+    // An unconditional model ignores the data's labels.
+    const auto s = trainer_.step_stats(batch.x, noise, o_.classes > 0 ? batch.labels : Tensor());
     return {s.loss, s.grad_norm};
   }
   NamedTensorMap weights() const override { return model_.state_dict(); }
@@ -93,20 +96,30 @@ class DiffusionFamily final : public Family {
 }  // namespace
 
 FamilySpec diffusion_family_spec() {
-  return {"diffusion",
+  FamilySpec spec{"diffusion",
           "score matching / flow matching under EDM's unified form: a denoiser MLP or U-Net, Adam, EMA",
           AnyOptions::of(DiffusionFamilyOptions{}),
           [](const AnyOptions& o) { return o.as<DiffusionFamilyOptions>().preconditioning.process; },
           [](const FamilyContext& c) -> std::unique_ptr<Family> {
             const auto& o = c.options<DiffusionFamilyOptions>();
             Generator init = c.stream("init");
+            if (o.classes > 0 && c.data.num_classes() == 0)
+              throw ConfigError("model.classes " + std::to_string(o.classes) + ": data '" +
+                                c.config.data.name + "' has no labels");
+            if (o.classes > 0 && c.data.num_classes() > o.classes)
+              throw ConfigError("model.classes " + std::to_string(o.classes) + ": data '" +
+                                c.config.data.name + "' has labels up to " +
+                                std::to_string(c.data.num_classes() - 1) + "; set classes: " +
+                                std::to_string(c.data.num_classes()));
             if (o.net.kind == "unet")
               return std::make_unique<DiffusionFamily>(
-                  c, DiffusionModel(o.preconditioning, unet_for(o.net, c.data), init));
+                  c, DiffusionModel(o.preconditioning, unet_for(o.net, o.classes, c.data), init));
             DenoiserNetOptions net = o.net;
             net.dims = c.data.dims();
             return std::make_unique<DiffusionFamily>(c, DiffusionModel(o.preconditioning, net, init));
           }};
+  spec.classes = [](const AnyOptions& o) { return o.as<DiffusionFamilyOptions>().classes; };
+  return spec;
 }
 
 }  // namespace genlab

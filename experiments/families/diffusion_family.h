@@ -22,6 +22,8 @@ struct DiffusionNetOptions : DenoiserNetOptions {
 struct DiffusionFamilyOptions {
   PreconditioningOptions preconditioning;
   DiffusionNetOptions net;
+  int64_t classes = 0;         // > 0: class-conditional on the data's labels (U-Net)
+  double label_dropout = 0.1;  // conditional: P(a training label -> the null class)
 };
 
 template <class V>
@@ -75,7 +77,15 @@ void fields(V& v, DiffusionFamilyOptions& o) {
   v.field("p_mean", p.p_mean, "edm: training ln sigma ~ N(p_mean, p_std^2)", between(-20, 20));
   v.field("p_std", p.p_std, "edm: see p_mean", between(0, 20, "(]"));
   v.field("flow_t", p.flow_t, "flow: training time distribution", one_of(flow_t_distributions()));
+  v.field("classes", o.classes,
+          "class-conditional on the data's labels 0..classes-1 (U-Net; for classifier-free "
+          "guidance in the sampler variants)", between(0, 100000).with_note("0: unconditional"));
+  v.field("label_dropout", o.label_dropout,
+          "conditional: probability that a training label is replaced by the null class, so "
+          "the one network is also unconditional", between(0, 1));
   v.section("net", o.net, "the denoiser network");
+  v.check(o.classes == 0 || o.net.kind == "unet", "classes",
+          "class conditioning needs model.net.kind: unet (the MLP is unconditional)");
 }
 
 }  // namespace genlab

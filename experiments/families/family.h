@@ -6,7 +6,7 @@
 // variants, likelihood and rk45 reference use only that.
 //
 //   std::unique_ptr<Family> f = find_family("diffusion").make(context);
-//   Family::Step s = f->train_step(batch, noise, lr);
+//   Family::Step s = f->train_step(batch, noise, lr);   // batch.x, batch.labels
 //   if (auto target = f->sampling_target()) sample(target->denoiser, ...);
 #pragma once
 
@@ -71,7 +71,7 @@ class Family {
   struct Step {
     double loss = 0, grad_norm = 0;
   };
-  virtual Step train_step(const Tensor& batch, Generator& noise, float lr) = 0;
+  virtual Step train_step(const Batch& batch, Generator& noise, float lr) = 0;
 
   virtual NamedTensorMap weights() const = 0;  // -> /model
   // The weights samples are drawn with (-> /model/ema): the EMA where the family keeps one.

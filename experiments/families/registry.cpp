@@ -7,7 +7,8 @@ namespace {
 
 std::vector<FamilySpec>& table() {
   static std::vector<FamilySpec> t{diffusion_family_spec(), analytic_family_spec(),
-                                   autoregressive_family_spec(), vae_family_spec()};
+                                   autoregressive_family_spec(), vae_family_spec(),
+                                   classifier_family_spec()};
   return t;
 }
 

@@ -24,6 +24,9 @@ struct FamilySpec {
   std::function<std::string(const AnyOptions&)> process;
   std::function<std::unique_ptr<Family>(const FamilyContext&)> make;
   bool trainable = true;  // false: train.steps is 0 whatever the config says
+  // The classes a family's model is conditioned on, from its options (the sampler
+  // variants' labels and guidance are checked against it); empty function or 0: none.
+  std::function<int64_t(const AnyOptions&)> classes;
 };
 
 // Adds a family (or replaces the one of the same name).
@@ -37,5 +40,6 @@ FamilySpec diffusion_family_spec();
 FamilySpec analytic_family_spec();
 FamilySpec autoregressive_family_spec();
 FamilySpec vae_family_spec();
+FamilySpec classifier_family_spec();
 
 }  // namespace genlab

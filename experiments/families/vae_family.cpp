@@ -43,7 +43,8 @@ class VAEFamily final : public Family {
     return "vae (" + v_.vae.latent + " latents, " + v_.estimator + ", " +
            std::to_string(vae_.num_parameters()) + " parameters)";
   }
-  Step train_step(const Tensor& batch, Generator& noise, float lr) override {
+  Step train_step(const Batch& b, Generator& noise, float lr) override {
+    const Tensor& batch = b.x;
     const double warm = v_.kl_warmup_steps > 0
                             ? std::min(1.0, double(steps_ + 1) / double(v_.kl_warmup_steps))
                             : 1.0;

@@ -44,8 +44,27 @@ int64_t DiffusionModel::dims() const {
   return image[0] * image[1] * image[2];
 }
 
-Tensor DiffusionModel::network(const Tensor& x_in, const Tensor& c_noise, Generator* dropout) const {
-  return net_ ? net_->forward(x_in, c_noise) : unet_->forward(x_in, c_noise, dropout);
+Tensor DiffusionModel::network(const Tensor& x_in, const Tensor& c_noise, const Tensor& labels,
+                               Generator* dropout) const {
+  if (net_) {
+    if (labels.defined())
+      throw std::invalid_argument("diffusion model: the MLP denoiser is unconditional; labels need the U-Net");
+    return net_->forward(x_in, c_noise);
+  }
+  return unet_->forward(x_in, c_noise, labels, dropout);
+}
+
+int64_t DiffusionModel::num_classes() const {
+  return unet_ ? unet_->options().num_classes : 0;
+}
+
+Tensor drop_labels(const Tensor& labels, double p, int64_t null_label, Generator& rng) {
+  if (!(p > 0.0)) return labels;
+  const auto u = rng.uniform({labels.numel()}).to_vector();
+  std::vector<int32_t> l = labels.to_index_vector();
+  for (size_t i = 0; i < l.size(); ++i)
+    if (u[i] < p) l[i] = static_cast<int32_t>(null_label);
+  return Tensor::from_indices(l, labels.shape());
 }
 
 std::unique_ptr<DiffusionModel> DiffusionModel::same_architecture(Generator& init) const {
@@ -54,22 +73,33 @@ std::unique_ptr<DiffusionModel> DiffusionModel::same_architecture(Generator& ini
 }
 
 Tensor DiffusionModel::denoise(const Tensor& x, const Tensor& sigma) const {
+  return denoise(x, sigma, Tensor());
+}
+
+Tensor DiffusionModel::denoise(const Tensor& x, const Tensor& sigma, const Tensor& labels) const {
   return preconditioned_denoise(
-      pre_, [this](const Tensor& xi, const Tensor& cn) { return network(xi, cn); }, x, sigma);
+      pre_,
+      [this, &labels](const Tensor& xi, const Tensor& cn) { return network(xi, cn, labels, nullptr); },
+      x, sigma);
 }
 
 Tensor DiffusionModel::loss(const Tensor& x0, const Tensor& sigma, const Tensor& eps,
-                            Generator* dropout) const {
+                            Generator* dropout, const Tensor& labels) const {
   return mean(denoising_loss(
-      pre_, [this, dropout](const Tensor& xi, const Tensor& cn) { return network(xi, cn, dropout); },
+      pre_,
+      [this, dropout, &labels](const Tensor& xi, const Tensor& cn) {
+        return network(xi, cn, labels, dropout);
+      },
       x0, sigma, eps));
 }
 
-Tensor DiffusionModel::training_loss(const Tensor& x0, Generator& rng) const {
+Tensor DiffusionModel::training_loss(const Tensor& x0, Generator& rng, const Tensor& labels,
+                                     double label_dropout) const {
   const Tensor sigma = pre_.sample_sigma(x0.size(0), rng);
   const Tensor eps = rng.normal(x0.shape());
+  const Tensor l = labels.defined() ? drop_labels(labels, label_dropout, null_label(), rng) : labels;
   const bool dropout = unet_ && unet_->options().dropout > 0.0f;
-  return loss(x0, sigma, eps, dropout ? &rng : nullptr);
+  return loss(x0, sigma, eps, dropout ? &rng : nullptr, l);
 }
 
 }  // namespace genlab

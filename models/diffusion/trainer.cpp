@@ -10,8 +10,9 @@ DiffusionTrainer::DiffusionTrainer(DiffusionModel& model, const DiffusionTrainer
       adam_(model.named_parameters(), options.adam),
       ema_(model.named_parameters(), options.ema) {}
 
-DiffusionTrainer::StepStats DiffusionTrainer::step_stats(const Tensor& x0, Generator& rng) {
-  const Tensor loss = model_.training_loss(x0, rng);
+DiffusionTrainer::StepStats DiffusionTrainer::step_stats(const Tensor& x0, Generator& rng,
+                                                         const Tensor& labels) {
+  const Tensor loss = model_.training_loss(x0, rng, labels, o_.label_dropout);
   adam_.zero_grad();
   loss.backward();
   StepStats stats;

@@ -20,6 +20,7 @@ struct DiffusionTrainerOptions {
   AdamOptions adam;
   EMAOptions ema;
   float grad_clip = 0.0f;  // max global gradient norm; 0 = off
+  double label_dropout = 0.0;  // conditional models: P(label -> null) per example
 };
 
 class DiffusionTrainer {
@@ -29,8 +30,9 @@ class DiffusionTrainer {
   struct StepStats {
     float loss = 0, grad_norm = 0;  // grad_norm before clipping
   };
-  // One step on the batch x0 [B, dims]; sigma and eps from rng.
-  StepStats step_stats(const Tensor& x0, Generator& rng);
+  // One step on the batch x0 [B, dims] (and its int32 labels [B] for a conditional
+  // model); sigma, eps and the label dropout from rng.
+  StepStats step_stats(const Tensor& x0, Generator& rng, const Tensor& labels = Tensor());
   float step(const Tensor& x0, Generator& rng) { return step_stats(x0, rng).loss; }
   // The model's state with the EMA in place of its parameters (buffers as they are).
   std::map<std::string, Tensor> averaged_state() const;

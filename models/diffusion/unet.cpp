@@ -90,6 +90,10 @@ UNet::UNet(const UNetOptions& o, Generator& init) : o_(o) {
   else
     throw std::invalid_argument("unet: unknown embedding '" + o.embedding + "' (allowed: sinusoidal, fourier)");
   const int64_t emb = 4 * o.channels;
+  if (o.num_classes < 0) throw std::invalid_argument("unet: num_classes must be >= 0");
+  if (o.num_classes > 0)
+    label_ = register_module("label", std::make_shared<Embedding>(
+        EmbeddingOptions{.num = o.num_classes + 1, .dim = o.embedding_dim}, init));
   embed1_ = register_module("embed1", std::make_shared<Linear>(LinearOptions{o.embedding_dim, emb}, init));
   embed2_ = register_module("embed2", std::make_shared<Linear>(LinearOptions{emb, emb}, init));
   input_ = register_module("input", std::make_shared<Conv2d>(
@@ -148,11 +152,28 @@ UNet::UNet(const UNetOptions& o, Generator& init) : o_(o) {
 }
 
 Tensor UNet::forward(const Tensor& x_in, const Tensor& c_noise, Generator* dropout) const {
+  return forward(x_in, c_noise, Tensor(), dropout);
+}
+
+Tensor UNet::forward(const Tensor& x_in, const Tensor& c_noise, const Tensor& labels,
+                     Generator* dropout) const {
   const Shape image = {x_in.size(0), o_.image[0], o_.image[1], o_.image[2]};
   if (x_in.numel() != numel(image))
     throw std::invalid_argument("unet: input of shape " + shape_str(x_in.shape()) +
                                 " is not a batch of images " + shape_str(image));
-  const Tensor noise = sinusoidal_ ? sinusoidal_->forward(c_noise) : fourier_->forward(c_noise);
+  Tensor noise = sinusoidal_ ? sinusoidal_->forward(c_noise) : fourier_->forward(c_noise);
+  if (label_) {
+    const Tensor l = labels.defined() ? labels
+                                      : Tensor::from_indices(std::vector<int32_t>(x_in.size(0),
+                                                             static_cast<int32_t>(o_.num_classes)),
+                                                             {x_in.size(0)});
+    if (!l.is_index() || l.dim() != 1 || l.size(0) != x_in.size(0))
+      throw std::invalid_argument("unet: labels must be int32 [" + std::to_string(x_in.size(0)) +
+                                  "], got " + shape_str(l.shape()));
+    noise = add(noise, label_->forward(l));
+  } else if (labels.defined()) {
+    throw std::invalid_argument("unet: labels given to an unconditional U-Net (num_classes 0)");
+  }
   const Tensor emb = silu(embed2_->forward(silu(embed1_->forward(noise))));
   auto run = [&](const Stage& s, const Tensor& h) {
     const Tensor y = s.block->forward(h, emb, dropout);

@@ -32,6 +32,9 @@ struct UNetOptions {
   int64_t embedding_dim = 64;
   float fourier_scale = 16.0f;
   float max_period = 10000.0f;
+  // > 0: class-conditional. A label's embedding (a table of num_classes + 1 rows, the
+  // last the null class) is added to the noise embedding, as in EDM and ADM.
+  int64_t num_classes = 0;
 };
 
 class UNetResBlock;
@@ -41,8 +44,11 @@ class UNet : public Module {
  public:
   UNet(const UNetOptions& options, Generator& init);
   // x_in [B, C*H*W] (or [B, C, H, W]), c_noise [B] -> the same shape as x_in. With a
-  // generator, dropout is applied (training); without, it is not.
+  // generator, dropout is applied (training); without, it is not. A conditional U-Net
+  // takes int32 labels [B] (num_classes: the null class); without, every row is null.
   Tensor forward(const Tensor& x_in, const Tensor& c_noise, Generator* dropout = nullptr) const;
+  Tensor forward(const Tensor& x_in, const Tensor& c_noise, const Tensor& labels,
+                 Generator* dropout = nullptr) const;
   const UNetOptions& options() const { return o_; }
   int64_t parameter_count() const;
 
@@ -57,6 +63,7 @@ class UNet : public Module {
   std::shared_ptr<SinusoidalEmbedding> sinusoidal_;
   std::shared_ptr<FourierEmbedding> fourier_;
   std::shared_ptr<Linear> embed1_, embed2_;
+  std::shared_ptr<Embedding> label_;  // conditional only
   std::shared_ptr<Conv2d> input_, output_;
   std::shared_ptr<GroupNorm> output_norm_;
   std::vector<Stage> encoder_, middle_, decoder_;

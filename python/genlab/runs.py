@@ -57,6 +57,8 @@ class Run:
             self.estimators = _table(f, "estimators/table")
             self.estimators_info = ({k: _text(v) for k, v in f["estimators"].attrs.items()}
                                     if "estimators" in f else {})
+            # Image diffusion: the image metrics' reference rows (training set, pixel Gaussian).
+            self.image_reference = _table(f, "image_metrics/reference")
 
     def images(self, name="images"):
         """Images an autoregressive or VAE run wrote to /samples, an ndarray [n, H, W]:
@@ -105,12 +107,29 @@ class Run:
         return self.status == "completed"
 
     def samples(self, name):
-        """The samples of variant `name`, an ndarray [n, dims]. Raises KeyError naming the
+        """The samples of variant `name`, an ndarray [n, dims] ([n, C, H, W] for images). Raises KeyError naming the
         variants the run has when it has no such variant."""
         with h5py.File(self.path, "r") as f:
             key = f"variants/{name}/samples"
             if key not in f:
                 raise KeyError(f"{self.path}: no variant '{name}' (has: {list(self.variants.get('name', []))})")
+            return np.asarray(f[key][()])
+
+    def grid(self, name):
+        """The sample grid of variant `name` (image data): a uint8 ndarray [rows*H, 10*W]
+        of its first 100 samples, 10 per row."""
+        return self._variant_array(name, "grid")
+
+    def labels(self, name):
+        """The class labels of variant `name`'s samples (class-conditional models), int ndarray."""
+        return self._variant_array(name, "labels").astype(int)
+
+    def _variant_array(self, name, what):
+        with h5py.File(self.path, "r") as f:
+            key = f"variants/{name}/{what}"
+            if key not in f:
+                raise KeyError(f"{self.path}: no {what} for variant '{name}' "
+                               f"(has: {list(f['variants'][name]) if f'variants/{name}' in f else []})")
             return np.asarray(f[key][()])
 
     def __repr__(self):

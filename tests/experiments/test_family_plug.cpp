@@ -65,11 +65,11 @@ class GaussianFitFamily final : public Family {
         model_(c.data.dims(), o_.init_log_variance),
         adam_(model_.named_parameters(), {.lr = static_cast<float>(c.config.train.lr)}) {}
   std::string describe() const override { return "gaussian_fit"; }
-  Step train_step(const Tensor& batch, Generator&, float lr) override {
+  Step train_step(const Batch& batch, Generator&, float lr) override {
     if (++steps_ == g_crash_at_step) throw std::runtime_error("injected crash");
     adam_.set_lr(lr);
     adam_.zero_grad();
-    const Tensor loss = model_.nll(batch);
+    const Tensor loss = model_.nll(batch.x);
     loss.backward();
     adam_.step();
     return {loss.item(), grad_norm(model_.parameters())};

@@ -286,7 +286,7 @@ TEST_CASE("epochs: permutations without replacement, and SIGKILL mid-epoch resum
   BatchStream batches(*data, 16, false, Generator(c.seed).derive("epochs"));
   Generator unused(0);
   CHECK(batches.batches_per_epoch() == 3);
-  CHECK(batches.batch(2, unused).size(0) == 8);
+  CHECK(batches.batch(2, unused).x.size(0) == 8);
   CHECK(BatchStream(*data, 16, true, Generator(1)).batches_per_epoch() == 2);
 
   // Killed right after its checkpoint at step 707: mid-epoch (707 = 235 x 3 + 2) and
@@ -468,13 +468,13 @@ TEST_CASE("vae family: a checkpoint's state continues training exactly (resume)"
   const FamilySpec& vae = find_family("vae");
   auto a = vae.make({c, *data, Generator(1)}), b = vae.make({c, *data, Generator(2)});
   Generator batches(3), noise(4);
-  for (int i = 0; i < 10; ++i) a->train_step(data->draw(64, batches), noise, 1e-3f);
+  for (int i = 0; i < 10; ++i) a->train_step({data->draw(64, batches)}, noise, 1e-3f);
   b->load(a->save());
   CHECK(b->save().attrs == a->save().attrs);
   for (int i = 0; i < 10; ++i) {
     const Tensor x = data->draw(64, batches);
     Generator na = noise, nb = noise;
-    const auto sa = a->train_step(x, na, 1e-3f), sb = b->train_step(x, nb, 1e-3f);
+    const auto sa = a->train_step({x}, na, 1e-3f), sb = b->train_step({x}, nb, 1e-3f);
     noise = na;
     CHECK(sa.loss == sb.loss);
   }
@@ -510,7 +510,7 @@ TEST_CASE("runner: diffusion on gray-level Fashion-MNIST with the U-Net, end to 
   CHECK(f.attrs().at("parameters") == std::to_string(parameters));
   CHECK_THAT(log.str(), Catch::Matchers::Contains(std::to_string(parameters) + " parameters"));
   const Tensor samples = f.read_tensors("variants/euler-2").at("samples");
-  CHECK(samples.shape() == Shape{24, 196});
+  CHECK(samples.shape() == Shape{24, 1, 14, 14});  // images: [n, C, H, W]
   for (float v : samples.to_vector()) REQUIRE(std::isfinite(v));
 }
 

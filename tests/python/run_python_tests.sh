@@ -63,11 +63,20 @@ GENLAB_RUN="$out/analytic.h5" jupyter-nbconvert --to notebook --execute \
   --ExecutePreprocessor.timeout=300 --output-dir "$out" --output compare_samplers_analytic \
   "$root/notebooks/compare_samplers.ipynb" > "$out/nbconvert4.log" 2>&1 \
   || { cat "$out/nbconvert4.log"; exit 1; }
+# Image diffusion: a tiny class-conditional edm_fmnist run, then its notebook.
+"$build/genlab" run "$root/configs/edm_fmnist.yaml" output.path="$out/edm_fmnist.h5" train.steps=4 \
+  train.batch_size=8 train.warmup_steps=2 train.log_every=2 train.checkpoint_every=2 model.net.channels=4 \
+  'model.net.channel_mult=[1, 2]' model.net.norm_groups=2 model.net.embedding_dim=8 evaluate.samples=40 \
+  evaluate.likelihood_samples=2 \
+  'samplers=[{sampler: euler, steps: 2}, {name: w2, sampler: euler, steps: 2, guidance: 2}]' > "$out/edm_fmnist.log"
+GENLAB_RUN="$out/edm_fmnist.h5" jupyter-nbconvert --to notebook --execute \
+  --ExecutePreprocessor.timeout=300 --output-dir "$out" "$root/notebooks/image_diffusion.ipynb" > "$out/nbconvert5.log" 2>&1 \
+  || { cat "$out/nbconvert5.log"; exit 1; }
 # Each executed notebook shows its figures (inline PNGs), at least this many.
 /usr/bin/python3 - "$out" <<'PY'
 import json, sys
 expected = {"compare_samplers.ipynb": 3, "compare_samplers_analytic.ipynb": 2,
-            "autoregressive_samples.ipynb": 2, "vae.ipynb": 3}
+            "autoregressive_samples.ipynb": 2, "vae.ipynb": 3, "image_diffusion.ipynb": 2}
 for name, at_least in expected.items():
     nb = json.load(open(f"{sys.argv[1]}/{name}"))
     images = sum("image/png" in out.get("data", {}) for cell in nb["cells"]

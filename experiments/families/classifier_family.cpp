@@ -1,0 +1,113 @@
+#include "genlab/experiments/families/classifier_family.h"
+
+#include <filesystem>
+#include <sstream>
+
+#include "genlab/core/autograd.h"
+#include "genlab/core/ops.h"
+#include "genlab/core/optim/optimizer.h"
+#include "genlab/experiments/families/registry.h"
+#include "genlab/experiments/image_metrics.h"
+
+namespace genlab {
+namespace {
+
+class ClassifierFamily final : public Family {
+ public:
+  ClassifierFamily(const FamilyContext& c, const ImageClassifierOptions& o)
+      : config_yaml_(to_yaml(c.config)), grad_clip_(static_cast<float>(c.config.train.grad_clip)) {
+    Generator init = c.stream("init");
+    net_ = std::make_unique<ImageClassifier>(o, init);
+    adam_ = std::make_unique<Adam>(net_->named_parameters(),
+                                   AdamOptions{.lr = static_cast<float>(c.config.train.lr)});
+  }
+  int64_t parameter_count() const override { return net_->num_parameters(); }
+  std::string describe() const override {
+    return "image classifier (" + std::to_string(net_->num_parameters()) + " parameters)";
+  }
+  Step train_step(const Batch& b, Generator&, float lr) override {
+    adam_->set_lr(lr);
+    const Tensor loss = net_->loss(b.x, b.labels);
+    adam_->zero_grad();
+    loss.backward();
+    const float norm = grad_clip_ > 0 ? clip_grad_norm(net_->parameters(), grad_clip_)
+                                      : grad_norm(net_->parameters());
+    adam_->step();
+    return {loss.item(), norm};
+  }
+  NamedTensorMap weights() const override { return net_->state_dict(); }
+  void load_sampling_weights(const NamedTensorMap& w) override { net_->load_state_dict(w); }
+  TrainingState save() const override {
+    return {{{"params", net_->state_dict()}, {"optimizer", flatten_optimizer_state(adam_->state_dict())}},
+            {{"optimizer_step", std::to_string(adam_->state_dict().step)}}};
+  }
+  void load(const TrainingState& s) override {
+    net_->load_state_dict(state_group(s, "params"));
+    adam_->load_state_dict(unflatten_optimizer_state(state_group(s, "optimizer"),
+                                                     std::stoll(state_attr(s, "optimizer_step"))));
+  }
+  std::map<std::string, double> evaluate(const Dataset& data) override {
+    const Tensor v = data.validation();
+    if (!v.defined() || v.size(0) == 0) return {};
+    return {{"validation_accuracy", accuracy(v, data.validation_labels())}};
+  }
+  void finish(RunFile& file, const Dataset& data, std::ostream& out) override {
+    const Tensor t = data.test();
+    double acc = 0;
+    if (t.defined() && t.size(0) > 0) {
+      acc = accuracy(t, data.test_labels());
+      file.append("test", {{"accuracy", acc}, {"examples", double(t.size(0))}});
+      out << "test accuracy: " << acc << " over " << t.size(0) << " images\n";
+    }
+    const std::string path =
+        (std::filesystem::path(file.path()).parent_path() / "classifier.h5").string();
+    save_image_classifier(path, *net_, acc, config_yaml_);
+    out << "classifier (the image metrics' features): " << path << "\n";
+  }
+
+ private:
+  double accuracy(const Tensor& x, const Tensor& labels) const {
+    const NoGradGuard no_grad;
+    int64_t hit = 0;
+    for (int64_t i = 0; i < x.size(0); i += 1000) {
+      const int64_t end = std::min<int64_t>(x.size(0), i + 1000);
+      const auto p = net_->predict(slice(x, 0, i, end)).to_index_vector();
+      const auto l = slice_labels(labels, i, end);
+      for (size_t k = 0; k < p.size(); ++k) hit += p[k] == l[k];
+    }
+    return static_cast<double>(hit) / static_cast<double>(x.size(0));
+  }
+  static std::vector<int32_t> slice_labels(const Tensor& labels, int64_t begin, int64_t end) {
+    const auto all = labels.to_index_vector();
+    return std::vector<int32_t>(all.begin() + begin, all.begin() + end);
+  }
+
+  std::string config_yaml_;
+  float grad_clip_;
+  std::unique_ptr<ImageClassifier> net_;
+  std::unique_ptr<Adam> adam_;
+};
+
+}  // namespace
+
+FamilySpec classifier_family_spec() {
+  return {"classifier",
+          "a small CNN on labeled gray-level images: the feature extractor of the image metrics",
+          AnyOptions::of(ImageClassifierOptions{}), nullptr,
+          [](const FamilyContext& c) -> std::unique_ptr<Family> {
+            ImageClassifierOptions o = c.options<ImageClassifierOptions>();
+            if (c.data.num_classes() < 2)
+              throw ConfigError("model.family classifier: data '" + c.config.data.name +
+                                "' has no labels (or one class)");
+            o.image = {c.data.channels(), c.data.height(), c.data.width()};
+            o.classes = c.data.num_classes();
+            const int64_t halvings = int64_t{1} << o.channels.size();
+            if (o.image[1] % halvings || o.image[2] % halvings)
+              throw ConfigError("model.channels: " + std::to_string(o.channels.size()) +
+                                " levels cannot halve " + std::to_string(o.image[1]) + "x" +
+                                std::to_string(o.image[2]) + " images each time; use fewer");
+            return std::make_unique<ClassifierFamily>(c, o);
+          }};
+}
+
+}  // namespace genlab
