@@ -105,7 +105,7 @@ void add_readers(CLI::App& app, Args& a) {
   a.sample_cmd->add_option("run", a.run, "run file (.h5)")->required()->check(CLI::ExistingFile);
   a.sample_cmd->add_option("--sampler", a.sampler, "sampler name")->required();
   a.sample_cmd->add_option("settings", a.settings,
-                           "key=value: name, steps, grid, rho, shift, final_step, or a sampler option");
+                           "key=value: name, steps, grid, rho, shift, final_step, guidance, guidance_interval, labels, or a sampler option");
   a.info_cmd = app.add_subcommand("info", "What a run file holds (exit 1 unless it completed)");
   a.info_cmd->add_option("run", a.run, "run file (.h5)")->required()->check(CLI::ExistingFile);
   a.compare_cmd = app.add_subcommand("compare", "A table of variants x metrics across run files");

@@ -274,9 +274,9 @@ std::vector<ConfigChange> config_changes(const std::string& stored_yaml,
 SamplerVariant parse_sampler_variant(const std::string& sampler,
                                      const std::vector<std::string>& key_values,
                                      const ExperimentConfig& run) {
-  // name, steps, grid, rho, shift and final_step are the variant's own keys; anything
-  // else is a sampler option. Built as YAML so that values are typed and checked as in
-  // a config.
+  // name, steps, grid, rho, shift, final_step, guidance, guidance_interval and labels are
+  // the variant's own keys; anything else is a sampler option. Built as YAML so that
+  // values are typed and checked as in a config.
   YAML::Node node(YAML::NodeType::Map);
   node["sampler"] = sampler;
   for (const auto& kv : key_values) {
@@ -290,7 +290,8 @@ SamplerVariant parse_sampler_variant(const std::string& sampler,
     } catch (const YAML::ParserException& e) {
       throw ConfigError("command line '" + kv + "': the value is not valid YAML: " + e.msg);
     }
-    static const std::set<std::string> own{"name", "steps", "grid", "rho", "shift", "final_step"};
+    static const std::set<std::string> own{"name",       "steps",    "grid",     "rho",   "shift",
+                                           "final_step", "guidance", "guidance_interval", "labels"};
     if (own.count(key))
       node[key] = value;
     else

@@ -112,7 +112,8 @@ std::vector<ConfigChange> config_changes(const std::string& stored_yaml,
 std::map<std::string, std::string> flatten_config(const std::string& yaml);
 
 // A variant from the command line (`genlab sample RUN --sampler heun steps=32 name=h32`):
-// name, steps, grid, rho, shift, final_step are the variant's keys, others the sampler's.
+// name, steps, grid, rho, shift, final_step, guidance, guidance_interval, labels are the
+// variant's keys, others the sampler's.
 // `run` is the run's config (its process gives the default grid).
 SamplerVariant parse_sampler_variant(const std::string& sampler,
                                      const std::vector<std::string>& key_values,

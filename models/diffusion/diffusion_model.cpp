@@ -1,7 +1,9 @@
 #include "genlab/models/diffusion/diffusion_model.h"
 
+#include <algorithm>
 #include <stdexcept>
 
+#include "genlab/core/autograd.h"
 #include "genlab/core/ops.h"
 
 namespace genlab {
@@ -77,6 +79,20 @@ Tensor DiffusionModel::denoise(const Tensor& x, const Tensor& sigma) const {
 }
 
 Tensor DiffusionModel::denoise(const Tensor& x, const Tensor& sigma, const Tensor& labels) const {
+  // Sampling (no autograd) a U-Net on many rows: chunks of kInferenceChunk rows. Rows are
+  // independent, and a chunk's activations fit the allocator's cache; one 1000-row batch
+  // of 28x28x32 activations (100 MB a tensor) instead thrashed it (half the CPU time in
+  // the kernel, 13 GB resident, edm_fmnist's guided variants).
+  const int64_t n = x.size(0);
+  if (unet_ && !grad_enabled() && n > kInferenceChunk) {
+    std::vector<Tensor> parts;
+    for (int64_t i = 0; i < n; i += kInferenceChunk) {
+      const int64_t end = std::min(n, i + kInferenceChunk);
+      parts.push_back(denoise(x.narrow_rows(i, end - i), sigma.narrow_rows(i, end - i),
+                              labels.defined() ? labels.narrow_rows(i, end - i) : labels));
+    }
+    return concat(parts, 0);
+  }
   return preconditioned_denoise(
       pre_,
       [this, &labels](const Tensor& xi, const Tensor& cn) { return network(xi, cn, labels, nullptr); },

@@ -39,6 +39,8 @@ class DiffusionModel : public Module, public Denoiser {
   DiffusionModel(const PreconditioningOptions& pre, const DenoiserNetOptions& net, Generator& init);
   DiffusionModel(const PreconditioningOptions& pre, const UNetOptions& unet, Generator& init);
 
+  // Without autograd a U-Net denoises in chunks of kInferenceChunk rows (same values).
+  static constexpr int64_t kInferenceChunk = 128;
   Tensor denoise(const Tensor& x, const Tensor& sigma) const override;
   int64_t dims() const override;
   // A U-Net with num_classes > 0 is class-conditional (denoiser.h).

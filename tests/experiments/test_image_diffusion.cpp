@@ -247,5 +247,13 @@ TEST_CASE("tiny edm_fmnist and flow_fmnist end to end: guided variants, grids, i
     const auto lik = f.read_columns("likelihood");
     CHECK(std::isfinite(lik.at("bits_per_dim")[0]));
     CHECK(lik.at("examples")[0] == 2);
+    // `genlab sample` adds a guided variant of one class to the finished run.
+    std::ostringstream added_log;
+    const SummaryRow added =
+        add_variant(path, "euler", {"steps=3", "guidance=2", "guidance_interval=[0.5, 10]",
+                                    "labels=7", "name=added"}, added_log);
+    CHECK(added.numbers.at("nfe") == 4);
+    CHECK(RunFile::open(path).read_tensors("variants/added").at("labels").to_vector()[0] == 7.0f);
+    CHECK_THROWS_WITH(add_variant(path, "euler", {"labels=12"}, added_log), Contains("0..9"));
   }
 }
