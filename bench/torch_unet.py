@@ -110,6 +110,20 @@ class UNet(nn.Module):
         return self.out(F.silu(self.out_norm(h)))
 
 
+def edm_loss(net, x0, sd=0.5):
+    """EDM's loss on a batch: ln sigma ~ N(-1.2, 1.2^2), the preconditioned denoiser
+    D = c_skip x + c_out F(c_in x; ln(sigma) / 4), weighted by lambda(sigma)."""
+    sigma = torch.exp(torch.randn(x0.shape[0]) * 1.2 - 1.2)[:, None, None, None]
+    eps = torch.randn_like(x0)
+    c_skip = sd ** 2 / (sigma ** 2 + sd ** 2)
+    c_out = sigma * sd / torch.sqrt(sigma ** 2 + sd ** 2)
+    c_in = 1 / torch.sqrt(sigma ** 2 + sd ** 2)
+    weight = (sigma ** 2 + sd ** 2) / (sigma * sd) ** 2
+    x = x0 + sigma * eps
+    d = c_skip * x + c_out * net(c_in * x, torch.log(sigma.flatten()) / 4)
+    return (weight * (d - x0) ** 2).mean()
+
+
 def main():
     threads, runs, steps = (int(a) for a in sys.argv[1:4])
     channels_last = len(sys.argv) > 4 and sys.argv[4] == "channels_last"
@@ -124,15 +138,7 @@ def main():
     sd = 0.5
 
     def step():
-        sigma = torch.exp(torch.randn(128) * 1.2 - 1.2)[:, None, None, None]
-        eps = torch.randn_like(x0)
-        c_skip = sd ** 2 / (sigma ** 2 + sd ** 2)
-        c_out = sigma * sd / torch.sqrt(sigma ** 2 + sd ** 2)
-        c_in = 1 / torch.sqrt(sigma ** 2 + sd ** 2)
-        weight = (sigma ** 2 + sd ** 2) / (sigma * sd) ** 2
-        x = x0 + sigma * eps
-        d = c_skip * x + c_out * net(c_in * x, torch.log(sigma.flatten()) / 4)
-        loss = (weight * (d - x0) ** 2).mean()
+        loss = edm_loss(net, x0, sd)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

@@ -16,7 +16,7 @@ import time
 import numpy as np
 import torch
 
-from torch_unet import UNet
+from torch_unet import UNet, edm_loss
 
 FMNIST = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
 
@@ -46,15 +46,7 @@ def main():
         for g in opt.param_groups:
             g["lr"] = lr * min(1.0, (step + 1) / warmup)
         t0 = time.perf_counter()
-        sigma = torch.exp(torch.randn(batch) * 1.2 - 1.2)[:, None, None, None]
-        eps = torch.randn_like(x0)
-        c_skip = sd ** 2 / (sigma ** 2 + sd ** 2)
-        c_out = sigma * sd / torch.sqrt(sigma ** 2 + sd ** 2)
-        c_in = 1 / torch.sqrt(sigma ** 2 + sd ** 2)
-        weight = (sigma ** 2 + sd ** 2) / (sigma * sd) ** 2
-        x = x0 + sigma * eps
-        d = c_skip * x + c_out * net(c_in * x, torch.log(sigma.flatten()) / 4)
-        loss = (weight * (d - x0) ** 2).mean()
+        loss = edm_loss(net, x0, sd)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)

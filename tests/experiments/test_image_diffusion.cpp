@@ -242,10 +242,12 @@ TEST_CASE("tiny edm_fmnist and flow_fmnist end to end: guided variants, grids, i
     CHECK(reference[0].numbers.at("fd") < 0.5 * reference[1].numbers.at("fd"));
     CHECK(reference[0].numbers.at("class_accuracy") > 0.8);
     CHECK_THAT(log.str(), Contains("reference: pixel gaussian"));
-    // Bits/dim of dequantized test images, with the 8-bit offset: an untrained model is
-    // far from good, but the number is finite and above 7 - log2(e)-ish values.
+    // Bits/dim of dequantized test images: the continuous bits/dim plus the 8-bit offset
+    // of 7 (docs/MATH.md 7).
     const auto lik = f.read_columns("likelihood");
     CHECK(std::isfinite(lik.at("bits_per_dim")[0]));
+    CHECK(lik.at("bits_per_dim")[0] - lik.at("nll_nats")[0] / (784 * std::log(2.0)) ==
+          Approx(7.0).margin(1e-4));
     CHECK(lik.at("examples")[0] == 2);
     // `genlab sample` adds a guided variant of one class to the finished run.
     std::ostringstream added_log;
