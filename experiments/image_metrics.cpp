@@ -2,6 +2,7 @@
 
 #include <Eigen/Dense>
 #include <algorithm>
+#include <filesystem>
 #include <sstream>
 #include <stdexcept>
 
@@ -66,6 +67,9 @@ void save_image_classifier(const std::string& path, const ImageClassifier& net,
 }
 
 std::unique_ptr<ImageClassifier> load_image_classifier(const std::string& path) {
+  if (!std::filesystem::exists(path))
+    throw std::runtime_error(path + ": no such classifier file (train one with "
+                             "configs/fmnist_classifier.yaml, or set evaluate.classifier: none)");
   const RunFile f = RunFile::open(path);
   const auto attrs = f.attrs();
   auto need = [&](const std::string& key) -> const std::string& {

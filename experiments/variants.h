@@ -64,7 +64,8 @@ SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFi
 // Sliced Wasserstein, MMD and energy distance of samples x to the reference.
 std::map<std::string, double> distribution_metrics(const Tensor& x, const Tensor& reference);
 
-// The periodic evaluation: heun with eval_steps from a fixed evaluation noise.
+// The periodic evaluation: heun with eval_steps from a fixed evaluation noise (of a
+// class-conditional target, its unconditional denoiser: the null label).
 class SampleEvaluator {
  public:
   SampleEvaluator(const ExperimentConfig& c, const Dataset& data, const Generator& root);

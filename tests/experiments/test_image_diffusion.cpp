@@ -138,6 +138,7 @@ TEST_CASE("the committed Fashion-MNIST classifier is at least 90% accurate on th
   const std::string other = temp_path("not_a_classifier.h5");
   RunFile::create(other, {}, "");
   CHECK_THROWS_WITH(load_image_classifier(other), Contains(other) && Contains("not an image classifier"));
+  CHECK_THROWS_WITH(load_image_classifier(temp_path("absent.h5")), Contains("no such classifier file"));
 }
 
 TEST_CASE("a conditional U-Net: labels change D, no labels is the null class, label dropout",
