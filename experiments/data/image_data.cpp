@@ -39,12 +39,9 @@ IdxArray images_with_labels(const std::string& dir, const std::string& images,
 
 // Optional labels `name` of an HDF5 file: integers >= 0, one per example (n), or none.
 std::vector<int32_t> read_hdf5_labels(const std::string& path, const std::string& name, int64_t n) {
-  Tensor t;
-  try {
-    t = read_hdf5_array(path, name);
-  } catch (const std::runtime_error&) {
-    return {};  // no labels
-  }
+  // Absent: no labels. Present but unreadable (a group, text): an error, not "unlabeled".
+  if (!RunFile::open(path).exists(name)) return {};
+  const Tensor t = read_hdf5_array(path, name);
   if (t.dim() != 1 || t.size(0) != n)
     throw std::invalid_argument(path + ": '" + name + "' must hold one label per example [" +
                                 std::to_string(n) + "], got " + shape_str(t.shape()));

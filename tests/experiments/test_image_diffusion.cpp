@@ -73,6 +73,16 @@ TEST_CASE("HDF5 images [N, C, H, W] come with their labels through the split, fl
     REQUIRE(x[i * 48] == 1.0f);  // the bright column on the left: not flipped
   }
   CHECK(d.test_labels().to_index_vector()[8] == 1);
+  // Labels that are there but not an array of numbers are an error, not "unlabeled".
+  const std::string bad = temp_path("bad_labels.h5");
+  {
+    RunFile f = RunFile::create(bad, {}, "");
+    f.write_tensors("d", {{"images", Tensor::ones({4, 2, 2})}});
+    f.write_tensors("d/images_labels", {{"oops", Tensor::ones({4})}});  // a group
+  }
+  CHECK_THROWS_WITH(load_image_data({.source = "hdf5", .path = bad, .hdf5_dataset = "d/images",
+                                     .binarize = "none", .validation = 1}),
+                    Contains(bad) && Contains("images_labels"));
   // Flip: a fixed half-ish of the examples mirrored (the bright column moves right), the
   // same on every call of an epoch, different across epochs.
   o.flip = true;
