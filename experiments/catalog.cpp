@@ -39,7 +39,9 @@ std::string samplers() {
         << std::string(7 - std::min<size_t>(6, steps.str().size()), ' ')
         << (opts.empty() ? "-" : opts) << "\n    " << sampler_doc(name) << "\n";
   }
-  out << "Every sampler also takes: steps, grid, rho, shift, final_step (denoise | euler), name.\n";
+  out << "Every sampler also takes: steps, grid, rho, shift, final_step (denoise | euler), "
+         "precision (float32 | float64), noise (independent | brownian_tree; stochastic "
+         "samplers), name.\n";
   return out.str();
 }
 

@@ -1,7 +1,8 @@
 // The genlab command line (docs/DESIGN.md contract 1): run, sample, validate, info,
-// compare, config --reference. Exit codes: 0 success, 1 failure, 2 usage error, 130
+// compare, report, list, config --reference. Exit codes: 0 success, 1 failure, 2 usage error, 130
 // interrupted; errors go to stderr, results to stdout.
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <iostream>
 
 #include "genlab/core/backend.h"
@@ -9,6 +10,7 @@
 #include "genlab/experiments/config/experiment_config.h"
 #include "genlab/experiments/catalog.h"
 #include "genlab/experiments/config/yaml_section.h"
+#include "genlab/experiments/report/report.h"
 #include "genlab/experiments/run_lock.h"
 #include "genlab/experiments/variants_table.h"
 #include "genlab/experiments/run_file.h"
@@ -63,13 +65,14 @@ int cmd_info(const std::string& path) {
 
 // Every subcommand's arguments, filled by CLI11.
 struct Args {
-  std::string config, resume, sort, run, sampler, section;
+  std::string config, resume, sort, run, sampler, section, output = "report.html";
   std::vector<std::string> overrides, runs, settings;
   bool resolved = false, csv = false, multirun = false, reference = false, overwrite = false;
   std::string command_line;
   int threads = -1;
   std::string list_what;
-  CLI::App *run_cmd, *validate_cmd, *sample_cmd, *info_cmd, *compare_cmd, *config_cmd, *list_cmd;
+  CLI::App *run_cmd, *validate_cmd, *sample_cmd, *info_cmd, *compare_cmd, *report_cmd, *config_cmd,
+      *list_cmd;
 };
 
 void add_run_and_validate(CLI::App& app, Args& a) {
@@ -105,7 +108,7 @@ void add_readers(CLI::App& app, Args& a) {
   a.sample_cmd->add_option("run", a.run, "run file (.h5)")->required()->check(CLI::ExistingFile);
   a.sample_cmd->add_option("--sampler", a.sampler, "sampler name")->required();
   a.sample_cmd->add_option("settings", a.settings,
-                           "key=value: name, steps, grid, rho, shift, final_step, guidance, guidance_interval, labels, or a sampler option");
+                           "key=value: name, steps, grid, rho, shift, final_step, precision, noise, guidance, guidance_interval, labels, or a sampler option");
   a.info_cmd = app.add_subcommand("info", "What a run file holds (exit 1 unless it completed)");
   a.info_cmd->add_option("run", a.run, "run file (.h5)")->required()->check(CLI::ExistingFile);
   a.compare_cmd = app.add_subcommand("compare", "A table of variants x metrics across run files");
@@ -121,6 +124,10 @@ void add_readers(CLI::App& app, Args& a) {
       "distance of the variant's first 1000 samples to an rk45 solution (rtol 1e-6) from the "
       "same noise, i.e. its discretization error alone; - marks a value not computed. Runs without variants "
       "(autoregressive, VAE) show their /test results: nll_nats, neg_elbo_nats, bits_per_dim.");
+  a.report_cmd = app.add_subcommand(
+      "report", "One self-contained HTML page of run files: error against NFE, samples, curves, config");
+  a.report_cmd->add_option("runs", a.runs, "run files (.h5)")->required()->check(CLI::ExistingFile);
+  a.report_cmd->add_option("-o,--output", a.output, "the HTML file to write")->capture_default_str();
   a.list_cmd = app.add_subcommand("list", "What a config can name, with options and defaults");
   a.list_cmd->add_option("what", a.list_what, "samplers, grids, datasets or families")
       ->required()
@@ -161,6 +168,16 @@ int dispatch(Args& a) {
   }
   if (*a.compare_cmd) {
     std::cout << genlab::compare_runs(a.runs, a.csv, a.sort);
+    return 0;
+  }
+  if (*a.report_cmd) {
+    const std::string html = genlab::render_report(a.runs);
+    std::ofstream out(a.output, std::ios::binary);
+    out << html;
+    out.close();
+    if (!out) throw std::runtime_error("report: cannot write " + a.output);
+    std::cout << a.output << ": " << a.runs.size() << " run" << (a.runs.size() > 1 ? "s" : "") << ", "
+              << html.size() / 1024 << " KiB\n";
     return 0;
   }
   if (*a.list_cmd) {

@@ -115,7 +115,10 @@ SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFi
     guided = std::make_unique<GuidedDenoiser>(*ctx.target.denoiser, labels, g);
   }
   const auto t0 = std::chrono::steady_clock::now();
-  const auto r = make_sampler(v.sampler, v.options, parse_final_step(v.final_step))
+  const SamplerSettings settings{.final_step = parse_final_step(v.final_step),
+                                 .precision = parse_precision(v.precision),
+                                 .noise = parse_noise_kind(v.noise)};
+  const auto r = make_sampler(v.sampler, v.options, settings)
                      ->sample(guided ? *guided : *ctx.target.denoiser, *ctx.process,
                               make_time_grid(*ctx.process, grid), ctx.noise,
                               {ctx.sampling.derive("steps").derive(v.name), 0});
@@ -148,8 +151,10 @@ SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFi
                                            {"grid", v.grid.kind},
                                            {"rho", std::to_string(v.grid.rho)},
                                            {"shift", std::to_string(v.grid.shift)},
-                                           {"final_step", v.final_step}};
-  for (const auto& [k, val] : v.options) attrs["option." + k] = std::to_string(val);
+                                           {"final_step", v.final_step},
+                                           {"precision", v.precision},
+                                           {"noise", v.noise}};
+  for (const auto& [k, val] : v.options) attrs["option." + k] = sampler_option_text(v.sampler, k, val);
   if (classes > 0) {
     attrs["guidance"] = std::to_string(v.guidance);
     attrs["labels"] = v.labels;

@@ -16,117 +16,109 @@
 namespace genlab {
 namespace {
 
-Tensor euler(PfOde& ode, const std::vector<double>& t, Tensor x, const StepNoise&,
-             const NoOptions&) {
-  for (size_t i = 0; i + 1 < t.size(); ++i) x = x + ode.derivative(x, t[i]) * f32(t[i + 1] - t[i]);
+State euler(PfOde& ode, const std::vector<double>& t, State x, NoiseSource&, const NoOptions&) {
+  for (size_t i = 0; i + 1 < t.size(); ++i) x = x + ode.derivative(x, t[i]) * (t[i + 1] - t[i]);
   return x;
 }
 
-Tensor heun(PfOde& ode, const std::vector<double>& t, Tensor x, const StepNoise&,
-            const NoOptions&) {
+State heun(PfOde& ode, const std::vector<double>& t, State x, NoiseSource&, const NoOptions&) {
   for (size_t i = 0; i + 1 < t.size(); ++i) x = ode.heun_step(x, t[i], t[i + 1]);
   return x;
 }
 
 // DDIM: exact for a denoiser that is constant over the step. In x_hat = x / s,
 // x_hat' = D + (sigma' / sigma) (x_hat - D).
-Tensor ddim(PfOde& ode, const std::vector<double>& t, Tensor x, const StepNoise&,
-            const NoOptions&) {
+State ddim(PfOde& ode, const std::vector<double>& t, State x, NoiseSource&, const NoOptions&) {
   const Process& p = ode.process();
   for (size_t i = 0; i + 1 < t.size(); ++i) {
     const double sig = p.sigma(t[i]), sig_next = p.sigma(t[i + 1]);
-    const Tensor x_hat = x * f32(1.0 / p.s(t[i]));
-    const Tensor den = ode.denoise(x_hat, sig);
-    x = (den + (x_hat - den) * f32(sig_next / sig)) * f32(p.s(t[i + 1]));
+    const State x_hat = x * (1.0 / p.s(t[i]));
+    const State den = ode.denoise(x_hat, sig);
+    x = (den + (x_hat - den) * (sig_next / sig)) * p.s(t[i + 1]);
   }
   return x;
 }
 
 // DPM-Solver++(2M) (Lu et al. 2022, as in k-diffusion): in lambda = -ln sigma the
 // second-order multistep combination of this step's and the previous step's D.
-Tensor dpmpp_2m(PfOde& ode, const std::vector<double>& t, Tensor x, const StepNoise&,
-                const NoOptions&) {
+State dpmpp_2m(PfOde& ode, const std::vector<double>& t, State x, NoiseSource&,
+               const NoOptions&) {
   const Process& p = ode.process();
-  Tensor previous;
+  State previous;
   double h_previous = 0;
   for (size_t i = 0; i + 1 < t.size(); ++i) {
     const double sig = p.sigma(t[i]), sig_next = p.sigma(t[i + 1]);
-    const Tensor x_hat = x * f32(1.0 / p.s(t[i]));
-    const Tensor den = ode.denoise(x_hat, sig);
-    Tensor next_hat;
+    const State x_hat = x * (1.0 / p.s(t[i]));
+    const State den = ode.denoise(x_hat, sig);
+    State next_hat;
     if (sig_next == 0) {
       next_hat = den;  // the limit h -> infinity of the update below
     } else {
       const double h = std::log(sig) - std::log(sig_next);
-      Tensor d_used = den;
+      State d_used = den;
       if (previous.defined()) {
         const double r = h_previous / h;
-        d_used = den * f32(1.0 + 1.0 / (2.0 * r)) - previous * f32(1.0 / (2.0 * r));
+        d_used = den * (1.0 + 1.0 / (2.0 * r)) - previous * (1.0 / (2.0 * r));
       }
-      next_hat = x_hat * f32(sig_next / sig) - d_used * f32(std::expm1(-h));
+      next_hat = x_hat * (sig_next / sig) - d_used * std::expm1(-h);
       h_previous = h;
     }
     previous = den;
-    x = next_hat * f32(p.s(t[i + 1]));
+    x = next_hat * p.s(t[i + 1]);
   }
   return x;
 }
 
 // Classic fourth-order Runge-Kutta in process time; the last step into sigma = 0, where
 // the ODE is singular, is an Euler step (as in Heun).
-Tensor rk4(PfOde& ode, const std::vector<double>& t, Tensor x, const StepNoise&, const NoOptions&) {
+State rk4(PfOde& ode, const std::vector<double>& t, State x, NoiseSource&, const NoOptions&) {
   const Process& p = ode.process();
   for (size_t i = 0; i + 1 < t.size(); ++i) {
     const double h = t[i + 1] - t[i];
-    const Tensor k1 = ode.derivative(x, t[i]);
+    const State k1 = ode.derivative(x, t[i]);
     if (!(p.sigma(t[i + 1]) > 0)) {
-      x = x + k1 * f32(h);
+      x = x + k1 * h;
       continue;
     }
-    const Tensor k2 = ode.derivative(x + k1 * f32(h / 2), t[i] + h / 2);
-    const Tensor k3 = ode.derivative(x + k2 * f32(h / 2), t[i] + h / 2);
-    const Tensor k4 = ode.derivative(x + k3 * f32(h), t[i + 1]);
-    x = x + (k1 + k2 * 2.0f + k3 * 2.0f + k4) * f32(h / 6);
+    const State k2 = ode.derivative(x + k1 * (h / 2), t[i] + h / 2);
+    const State k3 = ode.derivative(x + k2 * (h / 2), t[i] + h / 2);
+    const State k4 = ode.derivative(x + k3 * h, t[i + 1]);
+    x = x + (k1 + k2 * 2.0 + k3 * 2.0 + k4) * (h / 6);
   }
   return x;
 }
 
 // Dormand-Prince in double precision from t_0 to the grid's last positive-sigma time,
 // then the grid's last step (Euler) if it ends at sigma = 0.
-Tensor rk45(PfOde& ode, const std::vector<double>& t, Tensor x0, const StepNoise&,
-            const OdeSolveOptions& o) {
+State rk45(PfOde& ode, const std::vector<double>& t, State x0, NoiseSource&,
+           const OdeSolveOptions& o) {
   const Process& p = ode.process();
   const bool to_zero = !(p.sigma(t.back()) > 0);
   if (to_zero && t.size() < 3)
     throw std::invalid_argument("rk45: the grid must reach a positive sigma before 0");
   const double t_end = to_zero ? t[t.size() - 2] : t.back();
   const Shape shape = x0.shape();
+  // The solver's own state is double; the ODE sees it in the sampler's precision.
   const OdeRhs rhs = [&](double tt, const std::vector<double>& y, std::vector<double>& dy) {
-    const auto dx =
-        ode.derivative(Tensor::from_vector(std::vector<float>(y.begin(), y.end()), shape), tt)
-            .to_vector();
-    dy.assign(dx.begin(), dx.end());
+    dy = ode.derivative(State::from_doubles(y, shape, ode.precision()), tt).doubles();
   };
-  const auto x0v = x0.to_vector();
   OdeSolveStats stats;
-  const auto y =
-      dormand_prince(rhs, t.front(), t_end, std::vector<double>(x0v.begin(), x0v.end()), o, &stats);
-  Tensor x = Tensor::from_vector(std::vector<float>(y.begin(), y.end()), shape);
-  if (to_zero) x = x + ode.derivative(x, t_end) * f32(t.back() - t_end);
+  const auto y = dormand_prince(rhs, t.front(), t_end, x0.doubles(), o, &stats);
+  State x = State::from_doubles(y, shape, ode.precision());
+  if (to_zero) x = x + ode.derivative(x, t_end) * (t.back() - t_end);
   return x;
 }
 
 
 // A sampler without options: the step function wrapped as a named Sampler.
 SamplerEntry plain(const char* name, const char* doc, int steps,
-                   Tensor (*fn)(PfOde&, const std::vector<double>&, Tensor, const StepNoise&,
-                                const NoOptions&)) {
-  return {name, doc, {}, steps, [name, fn](const SamplerParams&, FinalStep f) -> std::unique_ptr<Sampler> {
+                   SteppingSampler<NoOptions>::StepFn fn) {
+  return {name, doc, {}, steps, [name, fn](const SamplerParams&, const SamplerSettings& f) -> std::unique_ptr<Sampler> {
             return std::make_unique<SteppingSampler<NoOptions>>(name, false, fn, NoOptions{}, f);
           }};
 }
 
-std::unique_ptr<Sampler> make_rk45(const SamplerParams& o, FinalStep f) {
+std::unique_ptr<Sampler> make_rk45(const SamplerParams& o, const SamplerSettings& f) {
   require_sampler_option(o.at("rtol") > 0 && o.at("atol") >= 0 && o.at("max_steps") >= 1, "rk45",
                          "needs rtol > 0, atol >= 0 and max_steps >= 1");
   const OdeSolveOptions so{.rtol = o.at("rtol"),

@@ -1,13 +1,15 @@
 // The probability-flow ODE of a process over a denoiser, in the form every sampler
 // steps (EDM eq. 4, docs/MATH.md section 4):
 //   dx/dt = (sigma'/sigma + s'/s) x - (sigma' s / sigma) D(x / s; sigma),
-// and the reverse SDE's drift and diffusion in the same coordinates. Counts NFE.
+// and the reverse SDE's drift and diffusion in the same coordinates. Counts NFE. States
+// are float32 or float64 (sample_state.h); the denoiser always runs in float32.
 #pragma once
 
 #include <vector>
 
 #include "genlab/samplers/denoiser.h"
 #include "genlab/samplers/process.h"
+#include "genlab/samplers/sample_state.h"
 
 namespace genlab {
 
@@ -21,26 +23,31 @@ Tensor initial_state(const Process& p, const std::vector<double>& t, const Tenso
 
 class PfOde {
  public:
-  PfOde(const Denoiser& d, const Process& p) : d_(d), p_(p) {}
+  PfOde(const Denoiser& d, const Process& p, Precision precision = Precision::float32)
+      : d_(d), p_(p), precision_(precision) {}
 
-  // D(x_hat; sigma) for one sigma shared by the batch; one NFE.
-  Tensor denoise(const Tensor& x_hat, double sigma);
+  // D(x_hat; sigma) for one sigma shared by the batch, in x_hat's precision; one NFE.
+  State denoise(const State& x_hat, double sigma);
   // dx/dt at time t; needs sigma(t) > 0.
-  Tensor derivative(const Tensor& x, double t);
+  State derivative(const State& x, double t);
   // One step of EDM's Heun (Algorithm 1) from t to t_next: Euler, then the trapezoid
   // correction unless sigma(t_next) = 0.
-  Tensor heun_step(const Tensor& x, double t, double t_next);
+  State heun_step(const State& x, double t, double t_next);
   // Drift of the reverse-time SDE (EDM eq. 6 with beta = sigma'/sigma):
   //   (s'/s) x - 2 s sigma' (D(x / s; sigma) - x / s) / sigma;
   // its diffusion is s sqrt(2 sigma' sigma).
-  Tensor reverse_sde_drift(const Tensor& x, double t);
+  State reverse_sde_drift(const State& x, double t);
 
+  // A float32 tensor as a state of this ODE's precision.
+  State state(const Tensor& x) const { return State(x, precision_); }
+  Precision precision() const { return precision_; }
   const Process& process() const { return p_; }
   int64_t nfe() const { return nfe_; }
 
  private:
   const Denoiser& d_;
   const Process& p_;
+  Precision precision_;
   int64_t nfe_ = 0;
 };
 

@@ -20,6 +20,7 @@
 #include "genlab/core/rng.h"
 #include "genlab/samplers/denoiser.h"
 #include "genlab/samplers/process.h"
+#include "genlab/samplers/sample_state.h"
 
 namespace genlab {
 
@@ -38,7 +39,9 @@ struct StepNoise {
   }
 };
 
-// A sampler's numeric options by name (e.g. {"eta", 1.0}); unknown names are errors.
+// A sampler's options by name (e.g. {"eta", 1.0}); unknown names are errors. An option
+// with named values (solver_type: midpoint | heun) holds its value's index in the
+// sampler's choices (sampler_option_choices), which configs write by name.
 using SamplerParams = std::map<std::string, double>;
 
 // The last step of a grid that ends at sigma = 0. `denoise` returns s(0) D(x / s; sigma)
@@ -49,6 +52,21 @@ using SamplerParams = std::map<std::string, double>;
 enum class FinalStep { denoise, euler };
 const std::vector<std::string>& final_step_names();  // {"denoise", "euler"}, by enum order
 FinalStep parse_final_step(const std::string& name);  // throws std::invalid_argument
+
+// Where a stochastic sampler's fresh noise comes from (noise_source.h): independent draws
+// per step, or increments of one Brownian path per sample, the same at every step count.
+enum class NoiseKind { independent, brownian_tree };
+const std::vector<std::string>& noise_kind_names();  // {"independent", "brownian_tree"}
+NoiseKind parse_noise_kind(const std::string& name);  // throws std::invalid_argument
+
+// What every sampler takes besides its own options.
+struct SamplerSettings {
+  FinalStep final_step = FinalStep::denoise;
+  // float64: the state and its updates in double, the network in float32 (sample_state.h).
+  Precision precision = Precision::float32;
+  // Stochastic samplers whose noise belongs to intervals of sigma (sampler_takes_noise).
+  NoiseKind noise = NoiseKind::independent;
+};
 
 class Sampler {
  public:
@@ -62,7 +80,10 @@ class Sampler {
                               const Tensor& noise, const StepNoise& step_noise = {}) const = 0;
 };
 
-// Throws with the allowed names (or the allowed option keys) on unknown ones.
+// Throws with the allowed names (or the allowed option keys) on unknown ones, and for a
+// noise kind the sampler does not take.
+std::unique_ptr<Sampler> make_sampler(const std::string& name, const SamplerParams& params,
+                                      const SamplerSettings& settings);
 std::unique_ptr<Sampler> make_sampler(const std::string& name, const SamplerParams& params = {},
                                       FinalStep final_step = FinalStep::denoise);
 const std::vector<std::string>& sampler_names();
@@ -75,5 +96,15 @@ int default_steps(const std::string& name);
 std::string sampler_doc(const std::string& name);
 // Whether it chooses its own steps (rk45): its `steps` then only shape the grid's ends.
 bool sampler_is_adaptive(const std::string& name);
+// Whether `noise: brownian_tree` applies (stochastic samplers whose noise is drawn per
+// interval of sigma).
+bool sampler_takes_noise(const std::string& name);
+// The named values of an option (empty for a numeric one): value k is index k.
+std::vector<std::string> sampler_option_choices(const std::string& name, const std::string& option);
+// An option's value from config text: a number, or one of its named values.
+double parse_sampler_option(const std::string& name, const std::string& option,
+                            const std::string& text);
+// The value as a config writes it: the name of a named value, else the number.
+std::string sampler_option_text(const std::string& name, const std::string& option, double value);
 
 }  // namespace genlab

@@ -17,18 +17,18 @@ namespace {
 
 // One Euler-Maruyama step of the reverse SDE from t to t_next (< t); into sigma = 0 it is
 // the probability-flow Euler step (the SDE's noise vanishes there and its drift is singular).
-Tensor reverse_sde_step(PfOde& ode, const Tensor& x, double t, double t_next,
-                        const StepNoise& noise, uint64_t k) {
+State reverse_sde_step(PfOde& ode, const State& x, double t, double t_next, NoiseSource& noise,
+                       uint64_t k) {
   const Process& p = ode.process();
   const double h = t_next - t;
-  if (!(p.sigma(t_next) > 0)) return x + ode.derivative(x, t) * f32(h);
+  if (!(p.sigma(t_next) > 0)) return x + ode.derivative(x, t) * h;
   const double g = p.s(t) * std::sqrt(2.0 * p.sigma_deriv(t) * p.sigma(t));
-  return x + ode.reverse_sde_drift(x, t) * f32(h) +
-         noise.draw(k, x.shape()) * f32(g * std::sqrt(-h));
+  return x + ode.reverse_sde_drift(x, t) * h +
+         x.like(noise.draw(k, x.shape(), p.sigma(t), p.sigma(t_next))) * (g * std::sqrt(-h));
 }
 
-Tensor edm_stochastic(PfOde& ode, const std::vector<double>& t, Tensor x,
-                      const StepNoise& step_noise, const EdmStochasticOptions& o) {
+State edm_stochastic(PfOde& ode, const std::vector<double>& t, State x, NoiseSource& noise,
+                     const EdmStochasticOptions& o) {
   const Process& p = ode.process();
   const double steps = static_cast<double>(t.size() - 1);
   const double gamma_max = std::min(o.S_churn / steps, std::sqrt(2.0) - 1.0);
@@ -39,64 +39,62 @@ Tensor edm_stochastic(PfOde& ode, const std::vector<double>& t, Tensor x,
     if (churn) {
       const double sig_hat = sig * (1.0 + gamma_max);
       t_hat = p.t_of_sigma(sig_hat);
-      // x_hat = s(t_hat) (x_i / s(t_i) + sqrt(sig_hat^2 - sig^2) S_noise eps).
+      // x_hat = s(t_hat) (x_i / s(t_i) + sqrt(sig_hat^2 - sig^2) S_noise eps). A Brownian
+      // eps is the path's increment over this step's interval [sigma_i+1, sigma_i].
       const double s_hat = p.s(t_hat);
-      x = x * f32(s_hat / p.s(t[i])) +
-          step_noise.draw(i, x.shape()) *
-              f32(s_hat * std::sqrt(sig_hat * sig_hat - sig * sig) * o.S_noise);
+      x = x * (s_hat / p.s(t[i])) +
+          x.like(noise.draw(i, x.shape(), sig, p.sigma(t[i + 1]))) *
+              (s_hat * std::sqrt(sig_hat * sig_hat - sig * sig) * o.S_noise);
     }
     x = ode.heun_step(x, t_hat, t[i + 1]);
   }
   return x;
 }
 
-Tensor euler_maruyama(PfOde& ode, const std::vector<double>& t, Tensor x,
-                      const StepNoise& step_noise, const NoOptions&) {
-  for (size_t i = 0; i + 1 < t.size(); ++i)
-    x = reverse_sde_step(ode, x, t[i], t[i + 1], step_noise, i);
+State euler_maruyama(PfOde& ode, const std::vector<double>& t, State x, NoiseSource& noise,
+                     const NoOptions&) {
+  for (size_t i = 0; i + 1 < t.size(); ++i) x = reverse_sde_step(ode, x, t[i], t[i + 1], noise, i);
   return x;
 }
 
-Tensor euler_ancestral(PfOde& ode, const std::vector<double>& t, Tensor x,
-                       const StepNoise& step_noise, const double& eta) {
+State euler_ancestral(PfOde& ode, const std::vector<double>& t, State x, NoiseSource& noise,
+                      const AncestralOptions& o) {
   const Process& p = ode.process();
   for (size_t i = 0; i + 1 < t.size(); ++i) {
     const double sig = p.sigma(t[i]), sig_next = p.sigma(t[i + 1]);
-    const Tensor x_hat = x * f32(1.0 / p.s(t[i]));
-    const Tensor den = ode.denoise(x_hat, sig);
-    Tensor next_hat = den;
+    const State x_hat = x * (1.0 / p.s(t[i]));
+    const State den = ode.denoise(x_hat, sig);
+    State next_hat = den;
     if (sig_next > 0) {
-      const double up = std::min(
-          sig_next,
-          eta * std::sqrt(sig_next * sig_next * (sig * sig - sig_next * sig_next) / (sig * sig)));
-      const double down = std::sqrt(sig_next * sig_next - up * up);
-      next_hat = den + (x_hat - den) * f32(down / sig);
-      if (up > 0) next_hat = next_hat + step_noise.draw(i, x.shape()) * f32(up);
+      const auto [down, up] = ancestral_step(sig, sig_next, o.eta);
+      next_hat = den + (x_hat - den) * (down / sig);
+      if (up > 0)
+        next_hat = next_hat + x.like(noise.draw(i, x.shape(), sig, sig_next)) * (up * o.s_noise);
     }
-    x = next_hat * f32(p.s(t[i + 1]));
+    x = next_hat * p.s(t[i + 1]);
   }
   return x;
 }
 
-Tensor predictor_corrector(PfOde& ode, const std::vector<double>& t, Tensor x,
-                           const StepNoise& step_noise, const PcOptions& o) {
+State predictor_corrector(PfOde& ode, const std::vector<double>& t, State x, NoiseSource& noise,
+                          const PcOptions& o) {
   const Process& p = ode.process();
   const uint64_t draws_per_level = static_cast<uint64_t>(o.corrector_steps) + 1;
   for (size_t i = 0; i + 1 < t.size(); ++i) {
     const double sig = p.sigma(t[i]), s = p.s(t[i]);
-    Tensor x_hat = x * f32(1.0 / s);
+    State x_hat = x * (1.0 / s);
     for (int j = 0; j < o.corrector_steps; ++j) {
-      const Tensor score = (ode.denoise(x_hat, sig) - x_hat) * f32(1.0 / (sig * sig));
-      const Tensor z = step_noise.draw(i * draws_per_level + j, x.shape());
+      const State score = (ode.denoise(x_hat, sig) - x_hat) * (1.0 / (sig * sig));
+      const State z = x.like(noise.independent(i * draws_per_level + j, x.shape()));
       // Song et al.'s step 2 (snr |z| / |score|)^2 with |score| at its noise-level
       // value |z| / sigma: e = 2 (snr sigma)^2, the same for every sample. (Their code
       // takes both norms as batch means, which ties a sample to its batch; per-sample
       // norms explode where the score vanishes, at modes, and are heavy-tailed in low
       // dimensions.)
-      const float e = f32(2.0 * o.snr * o.snr * sig * sig);
-      x_hat = x_hat + score * e + z * std::sqrt(2.0f * e);
+      const double e = f32(2.0 * o.snr * o.snr * sig * sig);
+      x_hat = x_hat + score * e + z * std::sqrt(2.0 * e);
     }
-    x = reverse_sde_step(ode, x_hat * f32(s), t[i], t[i + 1], step_noise,
+    x = reverse_sde_step(ode, x_hat * s, t[i], t[i + 1], noise,
                          i * draws_per_level + o.corrector_steps);
   }
   return x;
@@ -104,23 +102,25 @@ Tensor predictor_corrector(PfOde& ode, const std::vector<double>& t, Tensor x,
 
 template <class Options>
 std::unique_ptr<Sampler> stepping(const char* name, typename SteppingSampler<Options>::StepFn fn,
-                                  const Options& o, FinalStep f) {
-  return std::make_unique<SteppingSampler<Options>>(name, true, fn, o, f);
+                                  const Options& o, const SamplerSettings& f, bool stochastic = true) {
+  return std::make_unique<SteppingSampler<Options>>(name, stochastic, fn, o, f);
 }
 
-std::unique_ptr<Sampler> make_edm_stochastic(const SamplerParams& o, FinalStep f) {
+std::unique_ptr<Sampler> make_edm_stochastic(const SamplerParams& o, const SamplerSettings& f) {
   const EdmStochasticOptions so{o.at("S_churn"), o.at("S_tmin"), o.at("S_tmax"), o.at("S_noise")};
   require_sampler_option(so.S_churn >= 0 && so.S_noise > 0 && so.S_tmin <= so.S_tmax,
                          "edm_stochastic", "needs S_churn >= 0, S_noise > 0 and S_tmin <= S_tmax");
-  return stepping("edm_stochastic", edm_stochastic, so, f);
+  return stepping("edm_stochastic", edm_stochastic, so, f, so.S_churn > 0);
 }
 
-std::unique_ptr<Sampler> make_euler_ancestral(const SamplerParams& o, FinalStep f) {
-  require_sampler_option(o.at("eta") >= 0, "euler_ancestral", "needs eta >= 0");
-  return stepping("euler_ancestral", euler_ancestral, o.at("eta"), f);
+std::unique_ptr<Sampler> make_euler_ancestral(const SamplerParams& o, const SamplerSettings& f) {
+  require_sampler_option(o.at("eta") >= 0 && o.at("s_noise") >= 0, "euler_ancestral",
+                         "needs eta >= 0 and s_noise >= 0");
+  return stepping("euler_ancestral", euler_ancestral, AncestralOptions{o.at("eta"), o.at("s_noise")}, f,
+                  o.at("eta") > 0 && o.at("s_noise") > 0);
 }
 
-std::unique_ptr<Sampler> make_pc(const SamplerParams& o, FinalStep f) {
+std::unique_ptr<Sampler> make_pc(const SamplerParams& o, const SamplerSettings& f) {
   const double steps = o.at("corrector_steps");
   require_sampler_option(o.at("snr") > 0 && steps >= 0 && steps <= 1000 &&
                              steps == static_cast<int>(steps),
@@ -134,13 +134,15 @@ const std::vector<SamplerEntry>& sde_sampler_entries() {
   static const std::vector<SamplerEntry> rows{
       {"edm_stochastic", "EDM's stochastic sampler (Algorithm 2): churn, then a Heun step",
        {{"S_churn", 40}, {"S_tmin", 0.05}, {"S_tmax", 50}, {"S_noise", 1.003}}, 64,
-       make_edm_stochastic},
+       make_edm_stochastic, false, true},
       {"euler_maruyama", "Euler-Maruyama on the reverse-time SDE", {}, 250,
-       [](const SamplerParams&, FinalStep f) {
+       [](const SamplerParams&, const SamplerSettings& f) {
          return stepping("euler_maruyama", euler_maruyama, NoOptions{}, f);
-       }},
+       }, false, true},
       {"euler_ancestral", "ancestral sampling (DDIM step + fresh noise; eta = 0 is DDIM)",
-       {{"eta", 1.0}}, 400, make_euler_ancestral},
+       {{"eta", 1.0}, {"s_noise", 1.0}}, 400, make_euler_ancestral, false, true},
+      // No brownian_tree: the Langevin corrector's noise belongs to no interval of sigma,
+      // so a run's samples would still change character with the step count.
       {"pc", "predictor-corrector: Langevin corrector steps + Euler-Maruyama predictor",
        {{"snr", 0.16}, {"corrector_steps", 1}}, 250, make_pc},
   };

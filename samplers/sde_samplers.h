@@ -1,11 +1,14 @@
 // Stochastic samplers (interface in sampler.h; make_sampler builds them by name from the
 // rows of sde_sampler_entries()). Their
-// fresh noise comes from StepNoise, draw k for the k-th injection, so every sample's path
-// is fixed by the seed and its index. Each ends with a deterministic Euler step into
-// sigma = 0 when the grid does (for EDM's process that step returns D).
+// fresh noise comes from a NoiseSource (noise_source.h): independent draws (draw k for
+// the k-th injection) or a Brownian tree, so every sample's path is fixed by the seed and
+// its index. Each ends with a deterministic step into sigma = 0 when the grid does.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <memory>
+#include <utility>
 
 #include "genlab/samplers/sampler_registry.h"
 
@@ -23,6 +26,21 @@ struct EdmStochasticOptions {
 // Ancestral sampling (as k-diffusion's euler_ancestral): a DDIM step down to sigma_down,
 // then fresh noise of sigma_up, with sigma_up^2 = eta^2 s'^2 (s^2 - s'^2) / s^2 (at most
 // s'^2) and sigma_down^2 + sigma_up^2 = s'^2 (s, s': this and the next sigma). eta = 0 is DDIM.
+// s_noise scales the added noise (1: exact).
+struct AncestralOptions {
+  double eta = 1.0, s_noise = 1.0;
+};
+
+// {sigma_down, sigma_up} of an ancestral step from sigma to sigma_next (k-diffusion's
+// get_ancestral_step).
+inline std::pair<double, double> ancestral_step(double sigma, double sigma_next, double eta) {
+  if (!(eta > 0)) return {sigma_next, 0.0};
+  const double up = std::min(
+      sigma_next,
+      eta * std::sqrt(sigma_next * sigma_next * (sigma * sigma - sigma_next * sigma_next) /
+                      (sigma * sigma)));
+  return {std::sqrt(sigma_next * sigma_next - up * up), up};
+}
 
 // Predictor-corrector (Song et al. 2021): at each level, `corrector_steps` Langevin steps
 // x += e score + sqrt(2 e) z with e = 2 (snr |z| / |score|)^2 taken with the score's

@@ -136,7 +136,36 @@ void fields(V& v, SamplerVariant& s) {
   v.field("rho", s.grid.rho, "edm grid: rho", between(0, 1000, "(]"));
   v.field("shift", s.grid.shift, "flow grid: shift (1: none)", between(0, 1000, "(]"));
   v.field("final_step", s.final_step, "the step into sigma = 0", one_of(final_step_names()));
-  v.field("options", s.options, "the sampler's options (sampler table below)");
+  v.field("precision", s.precision,
+          "the sampler's state and updates in float32 or float64 (the network in float32)",
+          one_of(precision_names()));
+  v.field("noise", s.noise,
+          "stochastic samplers: independent draws per step, or brownian_tree (one Brownian "
+          "path per sample, the same at every step count)", one_of(noise_kind_names()));
+  if constexpr (V::reading)
+    v.check(s.noise == "independent" || sampler_takes_noise(s.sampler), "noise",
+            "sampler '" + s.sampler + "' takes no brownian_tree noise (only " +
+                [] {
+                  std::string names;
+                  for (const auto& n : sampler_names())
+                    if (sampler_takes_noise(n)) names += (names.empty() ? "" : ", ") + n;
+                  return names;
+                }() + " do)");
+  {
+    // Options as YAML text: numbers, or names for options with named values.
+    std::map<std::string, std::string> texts;
+    if constexpr (!V::reading)
+      for (const auto& [k, x] : s.options) texts[k] = sampler_option_text(s.sampler, k, x);
+    v.field("options", texts, "the sampler's options (sampler table below)");
+    if constexpr (V::reading) {
+      s.options.clear();
+      for (const auto& [k, text] : texts) try {
+          s.options[k] = parse_sampler_option(s.sampler, k, text);
+        } catch (const std::invalid_argument& e) {
+          v.fail("options", e.what());
+        }
+    }
+  }
   s.grid.steps = s.steps;
   v.field("guidance", s.guidance,
           "class-conditional models: classifier-free guidance w, D_u + w (D_c - D_u) (0: "
@@ -274,7 +303,8 @@ std::vector<ConfigChange> config_changes(const std::string& stored_yaml,
 SamplerVariant parse_sampler_variant(const std::string& sampler,
                                      const std::vector<std::string>& key_values,
                                      const ExperimentConfig& run) {
-  // name, steps, grid, rho, shift, final_step, guidance, guidance_interval and labels are
+  // name, steps, grid, rho, shift, final_step, precision, noise, guidance,
+  // guidance_interval and labels are
   // the variant's own keys; anything else is a sampler option. Built as YAML so that
   // values are typed and checked as in a config.
   YAML::Node node(YAML::NodeType::Map);
@@ -290,8 +320,9 @@ SamplerVariant parse_sampler_variant(const std::string& sampler,
     } catch (const YAML::ParserException& e) {
       throw ConfigError("command line '" + kv + "': the value is not valid YAML: " + e.msg);
     }
-    static const std::set<std::string> own{"name",       "steps",    "grid",     "rho",   "shift",
-                                           "final_step", "guidance", "guidance_interval", "labels"};
+    static const std::set<std::string> own{"name",     "steps",    "grid",  "rho",
+                                           "shift",    "final_step", "precision", "noise",
+                                           "guidance", "guidance_interval", "labels"};
     if (own.count(key))
       node[key] = value;
     else
@@ -351,10 +382,16 @@ void sampler_table(std::ostringstream& out) {
   for (const auto& name : sampler_names()) {
     std::string opts;
     for (const auto& [k, x] : sampler_defaults(name)) {
-      std::ostringstream o;
-      o << k << ": " << x;
-      opts += (opts.empty() ? "" : ", ") + o.str();
+      std::string o = k + ": " + sampler_option_text(name, k, x);
+      const auto choices = sampler_option_choices(name, k);
+      if (!choices.empty()) {
+        std::string names;
+        for (const auto& c : choices) names += (names.empty() ? "" : " \\| ") + c;
+        o += " (" + names + ")";
+      }
+      opts += (opts.empty() ? "" : ", ") + o;
     }
+    if (sampler_takes_noise(name)) opts += std::string(opts.empty() ? "" : "; ") + "takes noise: brownian_tree";
     out << "| `" << name << "` | " << default_steps(name) << " | "
         << (opts.empty() ? "none" : opts) << " | " << escape_cell(sampler_doc(name)) << " |\n";
   }

@@ -66,7 +66,14 @@ struct SamplerVariant {
   int steps = 18;
   GridOptions grid;                    // grid.steps is `steps`; grid.kind "" = the process's own
   std::string final_step = "denoise";  // denoise | euler (samplers/sampler.h)
-  SamplerParams options;               // resolved: every option of the sampler
+  // float32 | float64: the precision of the sampler's state and updates (the network
+  // runs in float32 either way); independent | brownian_tree: where a stochastic
+  // sampler's noise comes from (samplers/noise_source.h).
+  std::string precision = "float32";
+  std::string noise = "independent";
+  // Resolved: every option of the sampler; named values (solver_type: heun) as their
+  // index, written back by name.
+  SamplerParams options;
   // Class-conditional models (model.classes > 0): classifier-free guidance w
   // (samplers/guidance.h: 0 unconditional, 1 conditional), the sigma interval where it
   // applies (empty: every sigma), and the labels: "all" (sample i has class
@@ -112,8 +119,8 @@ std::vector<ConfigChange> config_changes(const std::string& stored_yaml,
 std::map<std::string, std::string> flatten_config(const std::string& yaml);
 
 // A variant from the command line (`genlab sample RUN --sampler heun steps=32 name=h32`):
-// name, steps, grid, rho, shift, final_step, guidance, guidance_interval, labels are the
-// variant's keys, others the sampler's.
+// name, steps, grid, rho, shift, final_step, precision, noise, guidance, guidance_interval,
+// labels are the variant's keys, others the sampler's.
 // `run` is the run's config (its process gives the default grid).
 SamplerVariant parse_sampler_variant(const std::string& sampler,
                                      const std::vector<std::string>& key_values,

@@ -117,8 +117,8 @@ void ConfigReader::field(const char* key, T& value, const char*, const Rule& rul
   } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
     if (!s_.has(key)) return s_.mark_read(key);
     value = s_.choice_list(key, rule.names);
-  } else if constexpr (std::is_same_v<T, std::map<std::string, double>>) {
-    value = s_.number_map(key);
+  } else if constexpr (std::is_same_v<T, std::map<std::string, std::string>>) {
+    value = s_.scalar_map(key);
   } else {
     static_assert(sizeof(T) == 0, "no reader for this type");
   }
@@ -138,7 +138,7 @@ template void ConfigReader::field(const char*, std::vector<std::vector<double>>&
 template void ConfigReader::field(const char*, std::vector<std::vector<std::vector<double>>>&,
                                   const char*, const Rule&);
 template void ConfigReader::field(const char*, std::vector<std::string>&, const char*, const Rule&);
-template void ConfigReader::field(const char*, std::map<std::string, double>&, const char*,
+template void ConfigReader::field(const char*, std::map<std::string, std::string>&, const char*,
                                   const Rule&);
 
 }  // namespace genlab

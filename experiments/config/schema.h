@@ -75,7 +75,7 @@ std::string config_type_name() {
   if constexpr (std::is_same_v<T, std::vector<std::vector<double>>>) return "matrix";
   if constexpr (std::is_same_v<T, std::vector<std::vector<std::vector<double>>>>)
     return "list of matrices";
-  if constexpr (std::is_same_v<T, std::map<std::string, double>>) return "map of numbers";
+  if constexpr (std::is_same_v<T, std::map<std::string, std::string>>) return "map of numbers or names";
   return "value";
 }
 
@@ -247,7 +247,7 @@ class ConfigWriter {
                          std::is_same_v<T, std::vector<double>> ||
                          std::is_same_v<T, std::vector<std::string>>) {
       e_ << YAML::Flow << v;
-    } else if constexpr (std::is_same_v<T, std::map<std::string, double>>) {
+    } else if constexpr (std::is_same_v<T, std::map<std::string, std::string>>) {
       e_ << YAML::BeginMap;
       for (const auto& [k, x] : v) e_ << YAML::Key << k << YAML::Value << x;
       e_ << YAML::EndMap;

@@ -516,13 +516,15 @@ std::vector<std::string> Section::choice_list(const std::string& key,
   return out;
 }
 
-std::map<std::string, double> Section::number_map(const std::string& key) {
+std::map<std::string, std::string> Section::scalar_map(const std::string& key) {
   Section s = section(key);
-  std::map<std::string, double> out;
+  std::map<std::string, std::string> out;
   if (!s.node_.IsDefined()) return out;
   for (const auto& kv : s.node_) {
     const std::string k = kv.first.as<std::string>();
-    out[k] = s.get<double>(k, 0.0);
+    if (!kv.second.IsScalar()) s.fail(k, "must be a number or a name");
+    out[k] = kv.second.as<std::string>();
+    s.mark_read(k);
   }
   return out;
 }

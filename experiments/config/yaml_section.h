@@ -74,7 +74,8 @@ class Section {
   std::vector<std::string> choice_list(const std::string& key,
                                        const std::vector<std::string>& allowed);
   // A mapping of scalar numbers (free-form options such as a sampler's).
-  std::map<std::string, double> number_map(const std::string& key);
+  // A map of scalars (numbers or names) as their text.
+  std::map<std::string, std::string> scalar_map(const std::string& key);
   // Every key present must have been read.
   void finish() const;
 

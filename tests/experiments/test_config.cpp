@@ -362,3 +362,44 @@ TEST_CASE("config: a U-Net whose levels do not divide the image is refused befor
                                                     Catch::Matchers::Contains("14x14"));
   CHECK_FALSE(std::filesystem::exists(path));  // refused before any file was made
 }
+
+TEST_CASE("config: precision, noise and named sampler options, in and out", "[config]") {
+  const std::string yaml =
+      "data: {name: mixture/eight_gaussians}\nmodel: {family: analytic}\nsamplers:\n"
+      "  - {sampler: dpmpp_2m_sde, steps: 30, noise: brownian_tree, precision: float64,\n"
+      "     options: {solver_type: heun, eta: 0.5}}\n"
+      "  - {sampler: unipc, options: {order: 3, solver_type: bh1}}\n";
+  const ExperimentConfig c = parse_experiment_config(yaml, "s.yaml");
+  REQUIRE(c.samplers.size() == 2);
+  CHECK(c.samplers[0].noise == "brownian_tree");
+  CHECK(c.samplers[0].precision == "float64");
+  CHECK(c.samplers[0].options.at("solver_type") == 1.0);
+  CHECK(c.samplers[0].options.at("eta") == 0.5);
+  CHECK(c.samplers[0].options.at("s_noise") == 1.0);  // resolved with the defaults
+  CHECK(c.samplers[1].options.at("solver_type") == 0.0);
+  CHECK(c.samplers[1].noise == "independent");
+  // Written back by name, and read back the same.
+  const std::string out = to_yaml(c);
+  CHECK_THAT(out, Contains("solver_type: heun"));
+  CHECK_THAT(out, Contains("solver_type: bh1"));
+  const ExperimentConfig again = parse_experiment_config(out, "again.yaml");
+  CHECK(again.samplers[0].options == c.samplers[0].options);
+  CHECK(again.samplers[1].options == c.samplers[1].options);
+  CHECK(to_yaml(again) == out);
+  // Errors name the file, the key and its line.
+  const std::string head = "data: {name: mixture/eight_gaussians}\nmodel: {family: analytic}\nsamplers:\n";
+  CHECK_THAT(error_of(head + "  - {sampler: heun, noise: brownian_tree}\n"),
+             Contains("bad.yaml:4:28: samplers[0].noise: sampler 'heun' takes no brownian_tree noise"));
+  CHECK_THAT(error_of(head + "  - {sampler: unipc, options: {solver_type: bh3}}\n"),
+             Contains("samplers[0].options: sampler 'unipc': option 'solver_type' must be one of bh1, bh2, not 'bh3'"));
+  CHECK_THAT(error_of(head + "  - {sampler: lms, options: {order: [4]}}\n"),
+             Contains("samplers[0].options.order: must be a number or a name"));
+  CHECK_THAT(error_of(head + "  - {sampler: heun, precision: double}\n"),
+             Contains("samplers[0].precision: unknown value 'double'"));
+  // On the command line of genlab sample, the same keys.
+  const SamplerVariant v =
+      parse_sampler_variant("dpmpp_3m_sde", {"steps=20", "noise=brownian_tree", "precision=float64", "eta=0.5"}, c);
+  CHECK(v.noise == "brownian_tree");
+  CHECK(v.precision == "float64");
+  CHECK(v.options.at("eta") == 0.5);
+}

@@ -72,6 +72,33 @@ GENLAB_RUN="$out/analytic.h5" jupyter-nbconvert --to notebook --execute \
 GENLAB_RUN="$out/edm_fmnist.h5" jupyter-nbconvert --to notebook --execute \
   --ExecutePreprocessor.timeout=300 --output-dir "$out" "$root/notebooks/image_diffusion.ipynb" > "$out/nbconvert5.log" 2>&1 \
   || { cat "$out/nbconvert5.log"; exit 1; }
+# genlab report: each run above on its own page, and several together; every page holds
+# all of its run's variants, its config, and nothing fetched or scripted.
+for r in tiny analytic made vae edm_fmnist; do
+  "$build/genlab" report "$out/$r.h5" -o "$out/report_$r.html" > /dev/null
+done
+"$build/genlab" report "$out/tiny.h5" "$out/tiny2.h5" "$out/analytic.h5" -o "$out/report_all.html" > /dev/null
+/usr/bin/python3 - "$out" <<'PY'
+import re, sys
+import h5py
+out = sys.argv[1]
+for r in ["tiny", "analytic", "made", "vae", "edm_fmnist", "all"]:
+    html = open(f"{out}/report_{r}.html").read()
+    runs = ["tiny", "tiny2", "analytic"] if r == "all" else [r]
+    for run in runs:
+        with h5py.File(f"{out}/{run}.h5") as f:
+            names = [n for n in f["variants"] if n != "summary"] if "variants" in f else []
+            config = f.attrs["config_yaml"]
+            config = config.decode() if isinstance(config, bytes) else config
+        for n in names:
+            assert f'<td class="text">{n}</td>' in html, (r, n)
+        assert config.splitlines()[0].replace("'", "&#39;") in html or config.splitlines()[0] in html, r
+    assert "<script" not in html and not re.search(r'(src|href)="(https?:)?//', html), r
+    assert html.count("Config</summary>") == len(runs), r
+    if r == "edm_fmnist":
+        assert html.count("data:image/png;base64,") == len(names), "one picture per image variant"
+    print(f"report_{r}.html: {len(html) // 1024} KiB, variants shown")
+PY
 # Each executed notebook shows its figures (inline PNGs), at least this many.
 /usr/bin/python3 - "$out" <<'PY'
 import json, sys

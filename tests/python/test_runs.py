@@ -47,7 +47,7 @@ def main():
     pattern = os.path.join(os.path.dirname(path), "tiny*.h5")
     assert len(load_runs(pattern)) == 4
     sweep = load_runs(index)
-    assert len(sweep) == 2 * 20 and sweep["path"].nunique() == 2, sweep
+    assert len(sweep) == 2 * 42 and sweep["path"].nunique() == 2, sweep
     assert set(sweep["rk45_distance"].notna()) == {True}
     assert set(sweep["seed"]) == {1, 2} and set(sweep["family"]) == {"analytic"}
     print("python reader: ok")

@@ -1,0 +1,350 @@
+#include "genlab/experiments/report/report.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "genlab/core/ops.h"
+#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/report/png.h"
+#include "genlab/experiments/report/svg_chart.h"
+#include "genlab/experiments/run_file.h"
+#include "genlab/experiments/variants_table.h"
+#include "genlab/samplers/sampler.h"
+
+namespace genlab {
+namespace {
+
+const char* kStyle = R"(<style>
+body { font-family: sans-serif; margin: 24px; color: #222; max-width: 1600px; }
+h1 { font-size: 22px; } h2 { font-size: 18px; border-bottom: 1px solid #ccc; padding-bottom: 4px; margin-top: 36px; }
+h3 { font-size: 15px; margin-top: 22px; }
+table { border-collapse: collapse; font-size: 12px; }
+td, th { border: 1px solid #ddd; padding: 3px 7px; text-align: right; }
+th { background: #f3f3f3; } td.text { text-align: left; }
+.row { display: flex; flex-wrap: wrap; gap: 14px; align-items: flex-start; }
+figure { margin: 0; text-align: center; font-size: 12px; }
+figure img { image-rendering: pixelated; border: 1px solid #ccc; }
+pre { background: #f7f7f7; padding: 10px; font-size: 12px; overflow-x: auto; }
+.meta { color: #555; font-size: 13px; }
+</style>
+)";
+
+// Everything the report shows of one run file.
+struct RunView {
+  std::string path, name, process, family, status, created, commit, config_yaml;
+  std::vector<SummaryRow> variants;
+  std::map<std::string, std::map<std::string, std::string>> variant_attrs;
+  std::map<std::string, std::vector<double>> train, eval;
+  std::map<std::string, std::map<std::string, std::vector<double>>> results;  // test, likelihood
+};
+
+RunView load(const std::string& path) {
+  RunView v;
+  v.path = path;
+  const RunFile f = [&] {
+    try {
+      return RunFile::open(path);
+    } catch (const std::exception& e) {
+      throw std::runtime_error("report: " + path + ": not a readable run file (" + e.what() + ")");
+    }
+  }();
+  const auto attrs = f.attrs();
+  auto attr = [&](const char* k) { return attrs.count(k) ? attrs.at(k) : std::string(); };
+  v.name = attr("name"), v.status = attr("status"), v.created = attr("created_utc");
+  v.commit = attr("git_commit"), v.config_yaml = attr("config_yaml");
+  if (v.config_yaml.empty()) throw std::runtime_error("report: " + path + ": no config_yaml attribute (not a genlab run file)");
+  try {
+    const auto flat = flatten_config(v.config_yaml);
+    if (flat.count("model.process")) v.process = flat.at("model.process");
+    if (flat.count("model.family")) v.family = flat.at("model.family");
+  } catch (const std::exception&) {
+    throw std::runtime_error("report: " + path + ": its stored config_yaml is not readable YAML");
+  }
+  if (f.exists("variants/summary")) {
+    v.variants = f.read_summary();
+    for (const auto& row : v.variants) {
+      const std::string& name = row.text.at("name");
+      if (f.exists("variants/" + name)) v.variant_attrs[name] = f.group_attrs("variants/" + name);
+    }
+  }
+  if (f.exists("train")) v.train = f.read_columns("train");
+  if (f.exists("eval")) v.eval = f.read_columns("eval");
+  for (const char* g : {"test", "likelihood"})
+    if (f.exists(g)) v.results[g] = f.read_columns(g);
+  return v;
+}
+
+double number(const SummaryRow& r, const std::string& k) {
+  const auto it = r.numbers.find(k);
+  return it == r.numbers.end() ? std::nan("") : it->second;
+}
+
+// "2.000000" (an attribute's std::to_string) as "2"; text as it is.
+std::string short_value(const std::string& v) {
+  char* end = nullptr;
+  const double x = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0') return v;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
+}
+
+// Whether a variant's sampler draws noise: its distance to the ODE's rk45 solution then
+// measures nothing (it samples the SDE). Unknown samplers (a newer genlab's) count as not.
+bool stochastic_variant(const std::map<std::string, std::string>& attrs) {
+  if (!attrs.count("sampler")) return false;
+  const std::string& sampler = attrs.at("sampler");
+  try {
+    SamplerParams params;
+    for (const auto& [k, v] : attrs)
+      if (k.rfind("option.", 0) == 0) params[k.substr(7)] = parse_sampler_option(sampler, k.substr(7), v);
+    return make_sampler(sampler, params)->stochastic();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+// Variants that differ only in their step count form one line: the sampler, plus the
+// settings that tell its lines apart (options, grid, precision, noise, guidance).
+std::vector<ChartSeries> error_series(const RunView& run, const std::string& metric) {
+  std::map<std::string, std::map<std::string, std::set<std::string>>> values;  // sampler -> key -> values
+  for (const auto& [name, a] : run.variant_attrs)
+    for (const auto& [k, val] : a) values[a.count("sampler") ? a.at("sampler") : name][k].insert(val);
+  std::map<std::string, ChartSeries> lines;
+  std::vector<std::string> order;
+  for (const auto& row : run.variants) {
+    const std::string& name = row.text.at("name");
+    const auto it = run.variant_attrs.find(name);
+    if (metric == "rk45_distance" && it != run.variant_attrs.end() && stochastic_variant(it->second)) continue;
+    const std::string sampler = row.text.count("sampler") ? row.text.at("sampler") : name;
+    std::string label = sampler;
+    if (it != run.variant_attrs.end())
+      for (const auto& [k, val] : it->second) {
+        if (k == "steps" || k == "sampler") continue;
+        if (values[sampler][k].size() > 1)
+          label += " " + (k.rfind("option.", 0) == 0 ? k.substr(7) : k) + "=" + short_value(val);
+      }
+    if (!lines.count(label)) order.push_back(label), lines[label].label = label;
+    lines[label].x.push_back(number(row, "nfe"));
+    lines[label].y.push_back(number(row, metric));
+  }
+  std::vector<ChartSeries> out;
+  for (const auto& label : order) {
+    ChartSeries s = lines[label];
+    // In NFE order, so each line reads left to right.
+    std::vector<size_t> idx(s.x.size());
+    for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+    std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return s.x[a] < s.x[b]; });
+    ChartSeries sorted{s.label, {}, {}};
+    for (size_t i : idx) sorted.x.push_back(s.x[i]), sorted.y.push_back(s.y[i]);
+    out.push_back(sorted);
+  }
+  return out;
+}
+
+bool has_metric(const RunView& run, const std::string& metric) {
+  for (const auto& r : run.variants)
+    if (std::isfinite(number(r, metric))) return true;
+  return false;
+}
+
+std::string metric_title(const std::string& m) {
+  if (m == "rk45_distance") return "RMS distance to the rk45 solution (ODE samplers)";
+  if (m == "sliced_wasserstein") return "sliced Wasserstein to data";
+  if (m == "fd") return "Frechet distance (classifier features)";
+  return m;
+}
+
+// The charts of error against NFE for one run: the discretization error (rk45_distance)
+// and the distance to data (FD for images, sliced W2 otherwise).
+std::string error_charts(const RunView& run) {
+  std::string out;
+  for (const std::string m : {"rk45_distance", has_metric(run, "fd") ? "fd" : "sliced_wasserstein"}) {
+    if (!has_metric(run, m)) continue;
+    out += line_chart_svg(error_series(run, m),
+                          {.title = run.name + " (" + (run.process.empty() ? run.family : run.process) +
+                                    "): " + metric_title(m),
+                           .x_label = "NFE",
+                           .y_label = m});
+  }
+  return out;
+}
+
+std::string variants_table(const RunView& run) {
+  std::set<std::string> numeric;
+  for (const auto& r : run.variants)
+    for (const auto& [k, v] : r.numbers) numeric.insert(k);
+  const std::vector<std::string> first{"steps", "nfe", "rk45_distance", "sliced_wasserstein", "mmd",
+                                       "energy", "fd", "class_accuracy", "guidance", "wall_s"};
+  std::vector<std::string> cols;
+  for (const auto& c : first)
+    if (numeric.count(c)) cols.push_back(c);
+  for (const auto& c : numeric)
+    if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
+  std::ostringstream s;
+  s << "<table><tr><th>variant</th><th>sampler</th><th>grid</th>";
+  for (const auto& c : cols) s << "<th>" << html_escape(c) << "</th>";
+  s << "</tr>\n";
+  for (const auto& r : run.variants) {
+    auto text = [&](const char* k) { return html_escape(r.text.count(k) ? r.text.at(k) : ""); };
+    s << "<tr><td class=\"text\">" << text("name") << "</td><td class=\"text\">" << text("sampler")
+      << "</td><td class=\"text\">" << text("grid") << "</td>";
+    for (const auto& c : cols) {
+      const double v = number(r, c);
+      s << "<td>" << (std::isfinite(v) ? format_number(v) : "-") << "</td>";
+    }
+    s << "</tr>\n";
+  }
+  s << "</table>\n";
+  return s.str();
+}
+
+// Each variant's samples: its picture (image runs, /variants/<name>/grid) or a scatter of
+// its first two coordinates, all on one box so the variants compare at a glance.
+std::string samples_section(const RunView& run) {
+  const RunFile f = RunFile::open(run.path);
+  std::map<std::string, std::vector<float>> points;
+  std::vector<float> xs, ys;
+  std::string figures;
+  for (const auto& row : run.variants) {
+    const std::string& name = row.text.at("name");
+    if (f.exists("variants/" + name + "/grid")) {
+      const Tensor g = read_hdf5_array(run.path, "variants/" + name + "/grid");
+      const auto v = g.to_vector();
+      std::vector<uint8_t> px(v.size());
+      for (size_t i = 0; i < v.size(); ++i) px[i] = static_cast<uint8_t>(std::clamp(v[i], 0.0f, 255.0f));
+      figures += "<figure><img alt=\"" + html_escape(name) + "\" src=\"data:image/png;base64," +
+                 base64(encode_png_gray(px, g.size(0), g.size(1))) + "\" width=\"" +
+                 std::to_string(g.size(1) * 2) + "\"><figcaption>" + html_escape(name) +
+                 "</figcaption></figure>\n";
+      continue;
+    }
+    if (!f.exists("variants/" + name + "/samples")) continue;
+    const Tensor x = f.read_samples(name);
+    if (x.dim() != 2 || x.size(1) < 2) continue;
+    const int64_t n = std::min<int64_t>(x.size(0), 1500);
+    const auto v = slice(slice(x, 0, 0, n), 1, 0, 2).to_vector();
+    points[name] = v;
+    for (size_t i = 0; i + 1 < v.size(); i += 2) xs.push_back(v[i]), ys.push_back(v[i + 1]);
+  }
+  if (!xs.empty()) {
+    // The box: the 0.5% and 99.5% quantiles of every variant's points, padded by 10%.
+    auto range = [](std::vector<float> a) {
+      std::sort(a.begin(), a.end());
+      const double lo = a[static_cast<size_t>(0.005 * (a.size() - 1))],
+                   hi = a[static_cast<size_t>(0.995 * (a.size() - 1))];
+      const double pad = std::max(1e-6, 0.1 * (hi - lo));
+      return std::pair{lo - pad, hi + pad};
+    };
+    const auto [x_lo, x_hi] = range(xs);
+    const auto [y_lo, y_hi] = range(ys);
+    for (const auto& row : run.variants) {
+      const std::string& name = row.text.at("name");
+      if (points.count(name))
+        figures += "<figure>" + scatter_svg(points[name], x_lo, x_hi, y_lo, y_hi, 220, name) + "</figure>\n";
+    }
+  }
+  return figures.empty() ? "" : "<h3>Samples</h3>\n<div class=\"row\">\n" + figures + "</div>\n";
+}
+
+// The last row of /test and /likelihood (held-out NLL, bits/dim, ELBO): the numbers of
+// families without sampler variants.
+std::string results_section(const RunView& run) {
+  std::ostringstream s;
+  for (const auto& [group, cols] : run.results) {
+    s << "<h3>/" << html_escape(group) << "</h3>\n<table><tr>";
+    for (const auto& [c, v] : cols) s << "<th>" << html_escape(c) << "</th>";
+    s << "</tr>\n<tr>";
+    for (const auto& [c, v] : cols) s << "<td>" << (v.empty() ? "-" : format_number(v.back())) << "</td>";
+    s << "</tr></table>\n";
+  }
+  return s.str();
+}
+
+std::string curves_section(const RunView& run) {
+  std::string out;
+  auto chart = [&](const std::map<std::string, std::vector<double>>& cols, const std::string& col,
+                   const std::string& title, bool log_y) {
+    if (!cols.count("step") || !cols.count(col) || cols.at(col).empty()) return;
+    out += line_chart_svg({{col, cols.at("step"), cols.at(col)}},
+                          {.title = title, .x_label = "step", .y_label = col, .log_x = false, .log_y = log_y});
+  };
+  chart(run.train, "loss", run.name + ": training loss", false);
+  // The periodic evaluation: one chart per metric (sliced W2, validation NLL, ...).
+  for (const auto& [m, values] : run.eval)
+    if (m != "step" && m != "mmd" && m != "energy")
+      chart(run.eval, m, run.name + ": evaluation, " + m, m == "sliced_wasserstein");
+  return out.empty() ? "" : "<h3>Training</h3>\n<div class=\"row\">\n" + out + "</div>\n";
+}
+
+// Pictures the non-diffusion families store under /samples ([n, H, W] in [0, 1]: samples,
+// originals, reconstructions), 10 to a row.
+std::string family_pictures(const RunView& run) {
+  const RunFile f = RunFile::open(run.path);
+  if (!f.exists("samples")) return "";
+  std::string figures;
+  for (const auto& [name, t] : f.read_tensors("samples")) {
+    if (t.dim() != 3 || t.size(0) == 0) continue;
+    const int64_t n = std::min<int64_t>(t.size(0), 100), h = t.size(1), w = t.size(2);
+    const int64_t cols = std::min<int64_t>(n, 10), rows = (n + cols - 1) / cols;
+    const auto v = t.to_vector();
+    const float top = *std::max_element(v.begin(), v.end()) > 1.5f ? 255.0f : 1.0f;
+    std::vector<uint8_t> px(static_cast<size_t>(rows * h * cols * w), 0);
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < w; ++x)
+          px[((i / cols) * h + y) * cols * w + (i % cols) * w + x] = static_cast<uint8_t>(
+              std::lround(std::clamp(v[(i * h + y) * w + x] / top, 0.0f, 1.0f) * 255.0f));
+    figures += "<figure><img alt=\"" + html_escape(name) + "\" src=\"data:image/png;base64," +
+               base64(encode_png_gray(px, rows * h, cols * w)) + "\" width=\"" +
+               std::to_string(cols * w * 3) + "\"><figcaption>" + html_escape(name) + "</figcaption></figure>\n";
+  }
+  return figures.empty() ? "" : "<h3>Pictures</h3>\n<div class=\"row\">\n" + figures + "</div>\n";
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", std::gmtime(&t));
+  return buf;
+}
+
+}  // namespace
+
+std::string render_report(const std::vector<std::string>& run_paths) {
+  if (run_paths.empty()) throw std::invalid_argument("report: no run files given");
+  std::vector<RunView> runs;
+  for (const auto& p : run_paths) runs.push_back(load(p));
+  std::ostringstream html;
+  html << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>genlab report: ";
+  for (size_t i = 0; i < runs.size(); ++i) html << (i ? ", " : "") << html_escape(runs[i].name);
+  html << "</title>\n" << kStyle << "</head>\n<body>\n<h1>genlab report</h1>\n<p class=\"meta\">"
+       << runs.size() << " run" << (runs.size() > 1 ? "s" : "") << ", written " << utc_now() << "</p>\n";
+  // The error-against-NFE charts of every run side by side (one per run, titled with its
+  // process), then each run in detail.
+  std::string overview;
+  for (const auto& r : runs) overview += error_charts(r);
+  if (!overview.empty()) html << "<h2>Error against NFE</h2>\n<div class=\"row\">\n" << overview << "</div>\n";
+  for (const auto& r : runs) {
+    html << "<h2>" << html_escape(r.name) << "</h2>\n<p class=\"meta\">" << html_escape(r.path)
+         << " &middot; status " << html_escape(r.status) << " &middot; family " << html_escape(r.family);
+    if (!r.process.empty()) html << " &middot; process " << html_escape(r.process);
+    html << " &middot; created " << html_escape(r.created) << " &middot; commit " << html_escape(r.commit)
+         << "</p>\n";
+    if (!r.variants.empty()) html << "<h3>Variants</h3>\n" << variants_table(r) << samples_section(r);
+    html << results_section(r) << family_pictures(r) << curves_section(r);
+    html << "<details><summary>Config</summary>\n<pre>" << html_escape(r.config_yaml) << "</pre>\n</details>\n";
+  }
+  html << "</body>\n</html>\n";
+  return html.str();
+}
+
+}  // namespace genlab

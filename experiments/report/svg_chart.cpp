@@ -1,0 +1,175 @@
+#include "genlab/experiments/report/svg_chart.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <sstream>
+
+namespace genlab {
+namespace {
+
+// Matplotlib's tab10: distinguishable and familiar to the notebook side.
+const char* kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                          "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
+
+std::string tick_label(double v) {
+  char buf[32];
+  if (v != 0 && (std::abs(v) >= 1e4 || std::abs(v) < 1e-2))
+    std::snprintf(buf, sizeof buf, "%.0e", v);
+  else
+    std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+struct Axis {
+  bool log;
+  double lo, hi;  // data range (in log10 when log)
+  double map(double v, double a, double b) const {
+    const double u = log ? std::log10(v) : v;
+    return a + (u - lo) / (hi - lo) * (b - a);
+  }
+  bool usable(double v) const { return std::isfinite(v) && (!log || v > 0); }
+  // Tick values: decades (plus 2 and 5 within short ranges) on log axes, 1-2-5 steps on
+  // linear ones.
+  std::vector<double> ticks() const {
+    std::vector<double> out;
+    if (log) {
+      const std::vector<double> mantissas = hi - lo < 0.5   ? std::vector<double>{1, 2, 3, 4, 5, 6, 7, 8, 9}
+                                            : hi - lo < 1.5 ? std::vector<double>{1, 2, 5}
+                                                            : std::vector<double>{1};
+      for (int e = static_cast<int>(std::floor(lo)); e <= static_cast<int>(std::ceil(hi)); ++e)
+        for (double m : mantissas) {
+          const double v = m * std::pow(10.0, e), u = std::log10(v);
+          if (u >= lo - 1e-9 && u <= hi + 1e-9) out.push_back(v);
+        }
+      return out;
+    }
+    const double raw = (hi - lo) / 5, mag = std::pow(10.0, std::floor(std::log10(raw)));
+    const double step = raw / mag < 2 ? 2 * mag : raw / mag < 5 ? 5 * mag : 10 * mag;
+    for (double v = std::ceil(lo / step) * step; v <= hi + 1e-9 * step; v += step)
+      out.push_back(std::abs(v) < 1e-12 * step ? 0.0 : v);
+    return out;
+  }
+};
+
+Axis make_axis(const std::vector<ChartSeries>& series, bool x, bool log) {
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  Axis a{log, 0, 1};
+  for (const auto& s : series)
+    for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
+      const double v = x ? s.x[i] : s.y[i], other = x ? s.y[i] : s.x[i];
+      (void)other;
+      if (!a.usable(v)) continue;
+      const double u = log ? std::log10(v) : v;
+      lo = std::min(lo, u), hi = std::max(hi, u);
+    }
+  if (!std::isfinite(lo)) return {log, 0, 1};
+  // A nearly flat series still gets a readable span with ticks: 0.3 decades on a log
+  // axis, 2% of its level on a linear one.
+  const double center = 0.5 * (lo + hi);
+  const double min_span = log ? 0.3 : std::max(0.02 * std::abs(center), 1e-12);
+  if (hi - lo < min_span) lo = center - min_span / 2, hi = center + min_span / 2;
+  const double pad = (hi - lo) * 0.05;
+  return {log, lo - pad, hi + pad};
+}
+
+}  // namespace
+
+std::string html_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string line_chart_svg(const std::vector<ChartSeries>& series, const ChartOptions& o) {
+  const double left = 64, right = 290, top = 28, bottom = 44;
+  const double x0 = left, x1 = o.width - right, y0 = o.height - bottom, y1 = top;
+  const Axis ax = make_axis(series, true, o.log_x), ay = make_axis(series, false, o.log_y);
+  auto usable = [&](double x, double y) { return ax.usable(x) && ay.usable(y); };
+  std::ostringstream s;
+  s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << o.width << "\" height=\"" << o.height
+    << "\" font-family=\"sans-serif\" font-size=\"11\">\n";
+  s << "<rect x=\"0\" y=\"0\" width=\"" << o.width << "\" height=\"" << o.height << "\" fill=\"white\"/>\n";
+  s << "<text x=\"" << num((x0 + x1) / 2) << "\" y=\"16\" text-anchor=\"middle\" font-size=\"13\">"
+    << html_escape(o.title) << "</text>\n";
+  for (double v : ax.ticks()) {
+    const double px = ax.map(v, x0, x1);
+    s << "<line x1=\"" << num(px) << "\" y1=\"" << num(y1) << "\" x2=\"" << num(px) << "\" y2=\""
+      << num(y0) << "\" stroke=\"#e5e5e5\"/>\n<text x=\"" << num(px) << "\" y=\"" << num(y0 + 14)
+      << "\" text-anchor=\"middle\">" << tick_label(v) << "</text>\n";
+  }
+  for (double v : ay.ticks()) {
+    const double py = ay.map(v, y0, y1);
+    s << "<line x1=\"" << num(x0) << "\" y1=\"" << num(py) << "\" x2=\"" << num(x1) << "\" y2=\""
+      << num(py) << "\" stroke=\"#e5e5e5\"/>\n<text x=\"" << num(x0 - 4) << "\" y=\""
+      << num(py + 4) << "\" text-anchor=\"end\">" << tick_label(v) << "</text>\n";
+  }
+  s << "<rect x=\"" << num(x0) << "\" y=\"" << num(y1) << "\" width=\"" << num(x1 - x0)
+    << "\" height=\"" << num(y0 - y1) << "\" fill=\"none\" stroke=\"#444\"/>\n";
+  s << "<text x=\"" << num((x0 + x1) / 2) << "\" y=\"" << num(o.height - 8)
+    << "\" text-anchor=\"middle\">" << html_escape(o.x_label) << (o.log_x ? " (log)" : "") << "</text>\n";
+  s << "<text transform=\"translate(14," << num((y0 + y1) / 2) << ") rotate(-90)\" text-anchor=\"middle\">"
+    << html_escape(o.y_label) << (o.log_y ? " (log)" : "") << "</text>\n";
+  for (size_t k = 0; k < series.size(); ++k) {
+    const auto& sr = series[k];
+    const std::string color = kPalette[k % 10];
+    const std::string dash = k >= 10 ? " stroke-dasharray=\"5,3\"" : "";
+    std::string points;
+    for (size_t i = 0; i < sr.x.size() && i < sr.y.size(); ++i)
+      if (usable(sr.x[i], sr.y[i]))
+        points += num(ax.map(sr.x[i], x0, x1)) + "," + num(ay.map(sr.y[i], y0, y1)) + " ";
+    if (points.empty()) continue;
+    s << "<polyline class=\"series\" data-label=\"" << html_escape(sr.label) << "\" points=\"" << points
+      << "\" fill=\"none\" stroke=\"" << color << "\" stroke-width=\"1.6\"" << dash << "/>\n";
+    for (size_t i = 0; i < sr.x.size() && i < sr.y.size(); ++i)
+      if (usable(sr.x[i], sr.y[i]))
+        s << "<circle cx=\"" << num(ax.map(sr.x[i], x0, x1)) << "\" cy=\"" << num(ay.map(sr.y[i], y0, y1))
+          << "\" r=\"2.6\" fill=\"" << color << "\"><title>" << html_escape(sr.label) << ": "
+          << tick_label(sr.x[i]) << ", " << sr.y[i] << "</title></circle>\n";
+    const double ly = top + 6 + 13 * static_cast<double>(k);
+    s << "<line x1=\"" << num(x1 + 10) << "\" y1=\"" << num(ly) << "\" x2=\"" << num(x1 + 26)
+      << "\" y2=\"" << num(ly) << "\" stroke=\"" << color << "\" stroke-width=\"2\"" << dash
+      << "/>\n<text x=\"" << num(x1 + 30) << "\" y=\"" << num(ly + 4) << "\" font-size=\"10\">" << html_escape(sr.label)
+      << "</text>\n";
+  }
+  s << "</svg>\n";
+  return s.str();
+}
+
+std::string scatter_svg(const std::vector<float>& xy, double x_lo, double x_hi, double y_lo,
+                        double y_hi, int size, const std::string& title) {
+  const double pad = 4, top = 18, inner = size - 2 * pad;
+  std::ostringstream s;
+  s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << size << "\" height=\"" << size + top
+    << "\" font-family=\"sans-serif\" font-size=\"11\">\n<rect x=\"0\" y=\"0\" width=\"" << size
+    << "\" height=\"" << size + top << "\" fill=\"white\"/>\n<text x=\"" << size / 2
+    << "\" y=\"13\" text-anchor=\"middle\">" << html_escape(title) << "</text>\n<rect x=\"" << num(pad)
+    << "\" y=\"" << num(top + pad) << "\" width=\"" << num(inner) << "\" height=\"" << num(inner)
+    << "\" fill=\"none\" stroke=\"#bbb\"/>\n<g fill=\"#1f77b4\" fill-opacity=\"0.45\">\n";
+  for (size_t i = 0; i + 1 < xy.size(); i += 2) {
+    const double u = (xy[i] - x_lo) / (x_hi - x_lo), v = (xy[i + 1] - y_lo) / (y_hi - y_lo);
+    if (!(u >= 0 && u <= 1 && v >= 0 && v <= 1)) continue;
+    s << "<circle cx=\"" << num(pad + u * inner) << "\" cy=\"" << num(top + pad + (1 - v) * inner)
+      << "\" r=\"1.1\"/>";
+    if (i % 40 == 38) s << "\n";
+  }
+  s << "\n</g>\n</svg>\n";
+  return s.str();
+}
+
+}  // namespace genlab

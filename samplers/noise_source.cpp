@@ -1,0 +1,64 @@
+#include "genlab/samplers/noise_source.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace genlab {
+
+BrownianTree::BrownianTree(Generator gen, int64_t first_row, Shape shape)
+    : gen_(gen), first_row_(first_row), shape_(std::move(shape)) {}
+
+const std::vector<double>& BrownianTree::at(double sigma) {
+  const double lo0 = std::log(kSigmaLo), hi0 = std::log(kSigmaHi);
+  const double u = std::clamp(std::log(std::max(sigma, kSigmaLo)), lo0, hi0);
+  if (!last_w_.empty() && u == last_u_) return last_w_;
+  auto normals = [&](uint64_t node) {
+    const auto v = gen_.derive(node).normal_rows(shape_, first_row_).to_vector();
+    return std::vector<double>(v.begin(), v.end());
+  };
+  // Node 1 is the whole range, node k's halves are 2k and 2k + 1; node 0 keys W(hi).
+  double lo = lo0, hi = hi0;
+  std::vector<double> w_hi = normals(0), w_lo(w_hi.size(), 0.0);
+  for (double& v : w_hi) v *= std::sqrt(hi - lo);
+  uint64_t node = 1;
+  for (int level = 0; level < kDepth; ++level) {
+    // The bridge's midpoint given its ends: their mean plus sqrt((hi - lo) / 4) z.
+    const double mid = 0.5 * (lo + hi), sd = 0.5 * std::sqrt(hi - lo);
+    const auto z = normals(node);
+    std::vector<double>& keep = u < mid ? w_lo : w_hi;  // the end that stays
+    std::vector<double>& move = u < mid ? w_hi : w_lo;  // becomes the midpoint
+    for (size_t i = 0; i < z.size(); ++i) move[i] = 0.5 * (keep[i] + move[i]) + sd * z[i];
+    if (u < mid)
+      hi = mid, node = 2 * node;
+    else
+      lo = mid, node = 2 * node + 1;
+  }
+  const double f = (u - lo) / (hi - lo);
+  last_w_.resize(w_lo.size());
+  for (size_t i = 0; i < w_lo.size(); ++i) last_w_[i] = w_lo[i] + f * (w_hi[i] - w_lo[i]);
+  last_u_ = u;
+  return last_w_;
+}
+
+Tensor BrownianTree::increment(double sigma_from, double sigma_to) {
+  auto u = [](double s) {
+    return std::clamp(std::log(std::max(s, kSigmaLo)), std::log(kSigmaLo), std::log(kSigmaHi));
+  };
+  const double du = std::abs(u(sigma_to) - u(sigma_from));
+  if (!(du > 0)) return Tensor::zeros(shape_);
+  const std::vector<double> from = at(sigma_from);
+  const std::vector<double>& to = at(sigma_to);
+  std::vector<float> z(from.size());
+  const double scale = 1.0 / std::sqrt(du);
+  for (size_t i = 0; i < z.size(); ++i) z[i] = static_cast<float>((to[i] - from[i]) * scale);
+  return Tensor::from_vector(z, shape_);
+}
+
+Tensor NoiseSource::draw(uint64_t k, const Shape& shape, double sigma_from, double sigma_to) {
+  if (kind_ == NoiseKind::independent) return base_.draw(k, shape);
+  if (!tree_) tree_ = std::make_unique<BrownianTree>(base_.gen.derive("brownian_tree"), base_.first_row, shape);
+  return tree_->increment(sigma_from, sigma_to);
+}
+
+}  // namespace genlab
