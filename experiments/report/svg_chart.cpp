@@ -97,7 +97,7 @@ std::string html_escape(const std::string& s) {
 }
 
 std::string line_chart_svg(const std::vector<ChartSeries>& series, const ChartOptions& o) {
-  const double left = 64, right = 290, top = 28, bottom = 44;
+  const double left = 64, right = 330, top = 28, bottom = 44;
   const double x0 = left, x1 = o.width - right, y0 = o.height - bottom, y1 = top;
   const Axis ax = make_axis(series, true, o.log_x), ay = make_axis(series, false, o.log_y);
   auto usable = [&](double x, double y) { return ax.usable(x) && ay.usable(y); };
@@ -105,8 +105,7 @@ std::string line_chart_svg(const std::vector<ChartSeries>& series, const ChartOp
   s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << o.width << "\" height=\"" << o.height
     << "\" font-family=\"sans-serif\" font-size=\"11\">\n";
   s << "<rect x=\"0\" y=\"0\" width=\"" << o.width << "\" height=\"" << o.height << "\" fill=\"white\"/>\n";
-  s << "<text x=\"" << num((x0 + x1) / 2) << "\" y=\"16\" text-anchor=\"middle\" font-size=\"13\">"
-    << html_escape(o.title) << "</text>\n";
+  s << "<text x=\"8\" y=\"16\" font-size=\"13\">" << html_escape(o.title) << "</text>\n";
   for (double v : ax.ticks()) {
     const double px = ax.map(v, x0, x1);
     s << "<line x1=\"" << num(px) << "\" y1=\"" << num(y1) << "\" x2=\"" << num(px) << "\" y2=\""
@@ -144,8 +143,9 @@ std::string line_chart_svg(const std::vector<ChartSeries>& series, const ChartOp
     const double ly = top + 6 + 13 * static_cast<double>(k);
     s << "<line x1=\"" << num(x1 + 10) << "\" y1=\"" << num(ly) << "\" x2=\"" << num(x1 + 26)
       << "\" y2=\"" << num(ly) << "\" stroke=\"" << color << "\" stroke-width=\"2\"" << dash
-      << "/>\n<text x=\"" << num(x1 + 30) << "\" y=\"" << num(ly + 4) << "\" font-size=\"10\">" << html_escape(sr.label)
-      << "</text>\n";
+      << "/>\n<text x=\"" << num(x1 + 30) << "\" y=\"" << num(ly + 4) << "\" font-size=\"10\">"
+      << html_escape(sr.label.size() > 52 ? sr.label.substr(0, 50) + "..." : sr.label) << "<title>"
+      << html_escape(sr.label) << "</title></text>\n";
   }
   s << "</svg>\n";
   return s.str();

@@ -18,7 +18,7 @@ struct ChartSeries {
 struct ChartOptions {
   std::string title, x_label, y_label;
   bool log_x = true, log_y = true;
-  int width = 700, height = 380;  // the legend takes the right 290 px, 13 px a line
+  int width = 740, height = 380;  // the legend takes the right 330 px, 13 px a line
 };
 
 std::string line_chart_svg(const std::vector<ChartSeries>& series, const ChartOptions& o);
