@@ -24,9 +24,7 @@ State dpmpp_2s_ancestral(PfOde& ode, const std::vector<double>& t, State x, Nois
                          const AncestralOptions& o) {
   const Process& p = ode.process();
   for (size_t i = 0; i + 1 < t.size(); ++i) {
-    const double sig = p.sigma(t[i]), sig_next = p.sigma(t[i + 1]);
-    const State x_hat = x * (1.0 / p.s(t[i]));
-    const State den = ode.denoise(x_hat, sig);
+    const auto [sig, sig_next, x_hat, den] = ode.denoised_step(x, t[i], t[i + 1]);
     const auto [down, up] = ancestral_step(sig, sig_next, o.eta);
     State next_hat = den;  // an Euler step to sigma_down = 0 lands on D
     if (down > 0) {
@@ -59,9 +57,7 @@ State dpmpp_sde(PfOde& ode, const std::vector<double>& t, State x, NoiseSource& 
   const Process& p = ode.process();
   const double fac = 1.0 / (2.0 * o.r);
   for (size_t i = 0; i + 1 < t.size(); ++i) {
-    const double sig = p.sigma(t[i]), sig_next = p.sigma(t[i + 1]);
-    const State x_hat = x * (1.0 / p.s(t[i]));
-    const State den = ode.denoise(x_hat, sig);
+    const auto [sig, sig_next, x_hat, den] = ode.denoised_step(x, t[i], t[i + 1]);
     State next_hat = den;
     if (sig_next > 0) {
       const double h = std::log(sig) - std::log(sig_next);
@@ -104,9 +100,7 @@ State dpmpp_2m_sde(PfOde& ode, const std::vector<double>& t, State x, NoiseSourc
   State previous;
   double h_previous = 0;
   for (size_t i = 0; i + 1 < t.size(); ++i) {
-    const double sig = p.sigma(t[i]), sig_next = p.sigma(t[i + 1]);
-    const State x_hat = x * (1.0 / p.s(t[i]));
-    const State den = ode.denoise(x_hat, sig);
+    const auto [sig, sig_next, x_hat, den] = ode.denoised_step(x, t[i], t[i + 1]);
     State next_hat = den;
     if (sig_next > 0) {
       const double h = std::log(sig) - std::log(sig_next), eta_h = o.eta * h;
@@ -136,9 +130,7 @@ State dpmpp_3m_sde(PfOde& ode, const std::vector<double>& t, State x, NoiseSourc
   State den_1, den_2;
   double h_1 = 0, h_2 = 0;
   for (size_t i = 0; i + 1 < t.size(); ++i) {
-    const double sig = p.sigma(t[i]), sig_next = p.sigma(t[i + 1]);
-    const State x_hat = x * (1.0 / p.s(t[i]));
-    const State den = ode.denoise(x_hat, sig);
+    const auto [sig, sig_next, x_hat, den] = ode.denoised_step(x, t[i], t[i + 1]);
     State next_hat = den;
     double h = h_1;
     if (sig_next > 0) {

@@ -31,9 +31,7 @@ State heun(PfOde& ode, const std::vector<double>& t, State x, NoiseSource&, cons
 State ddim(PfOde& ode, const std::vector<double>& t, State x, NoiseSource&, const NoOptions&) {
   const Process& p = ode.process();
   for (size_t i = 0; i + 1 < t.size(); ++i) {
-    const double sig = p.sigma(t[i]), sig_next = p.sigma(t[i + 1]);
-    const State x_hat = x * (1.0 / p.s(t[i]));
-    const State den = ode.denoise(x_hat, sig);
+    const auto [sig, sig_next, x_hat, den] = ode.denoised_step(x, t[i], t[i + 1]);
     x = (den + (x_hat - den) * (sig_next / sig)) * p.s(t[i + 1]);
   }
   return x;
@@ -47,9 +45,7 @@ State dpmpp_2m(PfOde& ode, const std::vector<double>& t, State x, NoiseSource&,
   State previous;
   double h_previous = 0;
   for (size_t i = 0; i + 1 < t.size(); ++i) {
-    const double sig = p.sigma(t[i]), sig_next = p.sigma(t[i + 1]);
-    const State x_hat = x * (1.0 / p.s(t[i]));
-    const State den = ode.denoise(x_hat, sig);
+    const auto [sig, sig_next, x_hat, den] = ode.denoised_step(x, t[i], t[i + 1]);
     State next_hat;
     if (sig_next == 0) {
       next_hat = den;  // the limit h -> infinity of the update below

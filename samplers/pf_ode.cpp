@@ -37,6 +37,12 @@ State PfOde::heun_step(const State& x, double t, double t_next) {
   return x + (d + derivative(euler, t_next)) * (0.5 * h);
 }
 
+PfOde::DenoisedStep PfOde::denoised_step(const State& x, double t, double t_next) {
+  DenoisedStep d{p_.sigma(t), p_.sigma(t_next), x * (1.0 / p_.s(t)), State()};
+  d.den = denoise(d.x_hat, d.sigma);
+  return d;
+}
+
 State PfOde::reverse_sde_drift(const State& x, double t) {
   const double sig = p_.sigma(t), ds = p_.sigma_deriv(t), s = p_.s(t), dsc = p_.s_deriv(t);
   if (!(sig > 0)) throw std::invalid_argument("reverse SDE: drift needs sigma(t) > 0");

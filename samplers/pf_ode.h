@@ -33,6 +33,13 @@ class PfOde {
   // One step of EDM's Heun (Algorithm 1) from t to t_next: Euler, then the trapezoid
   // correction unless sigma(t_next) = 0.
   State heun_step(const State& x, double t, double t_next);
+  // How the data-prediction samplers (ddim, DPM-Solver++, ancestral) open the step from t
+  // to t_next: both sigmas, x_hat = x / s(t) and D(x_hat; sigma) (one NFE).
+  struct DenoisedStep {
+    double sigma, sigma_next;
+    State x_hat, den;
+  };
+  DenoisedStep denoised_step(const State& x, double t, double t_next);
   // Drift of the reverse-time SDE (EDM eq. 6 with beta = sigma'/sigma):
   //   (s'/s) x - 2 s sigma' (D(x / s; sigma) - x / s) / sigma;
   // its diffusion is s sqrt(2 sigma' sigma).

@@ -61,9 +61,7 @@ State euler_ancestral(PfOde& ode, const std::vector<double>& t, State x, NoiseSo
                       const AncestralOptions& o) {
   const Process& p = ode.process();
   for (size_t i = 0; i + 1 < t.size(); ++i) {
-    const double sig = p.sigma(t[i]), sig_next = p.sigma(t[i + 1]);
-    const State x_hat = x * (1.0 / p.s(t[i]));
-    const State den = ode.denoise(x_hat, sig);
+    const auto [sig, sig_next, x_hat, den] = ode.denoised_step(x, t[i], t[i + 1]);
     State next_hat = den;
     if (sig_next > 0) {
       const auto [down, up] = ancestral_step(sig, sig_next, o.eta);

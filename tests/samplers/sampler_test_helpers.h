@@ -2,6 +2,9 @@
 // threshold rejects a wrong factor or sign) and the exact-sample noise floor.
 #pragma once
 
+#include <cmath>
+#include <vector>
+
 #include "genlab/core/ops.h"
 #include "genlab/experiments/metrics.h"
 #include "genlab/models/analytic/gaussian_mixture.h"
@@ -22,6 +25,19 @@ class ScaledDenoiser : public Denoiser {
   const Denoiser& inner_;
   float factor_;
 };
+
+// Least-squares slope of log(err) against log(N): the convergence order (negative).
+inline double loglog_slope(const std::vector<int>& ns, const std::vector<double>& errs) {
+  double mx = 0, my = 0;
+  for (size_t i = 0; i < ns.size(); ++i) mx += std::log(ns[i]), my += std::log(errs[i]);
+  mx /= ns.size(), my /= ns.size();
+  double sxy = 0, sxx = 0;
+  for (size_t i = 0; i < ns.size(); ++i) {
+    const double dx = std::log(ns[i]) - mx;
+    sxy += dx * (std::log(errs[i]) - my), sxx += dx * dx;
+  }
+  return sxy / sxx;
+}
 
 // Mean sliced Wasserstein between `pairs` independent pairs of exact sample sets of size
 // n: what a perfect sampler scores, up to the estimator's own noise.

@@ -11,25 +11,10 @@
 #include "genlab/samplers/dormand_prince.h"
 #include "genlab/samplers/sampler.h"
 #include "genlab/samplers/time_grid.h"
+#include "tests/samplers/sampler_test_helpers.h"
 
 using namespace genlab;
-
-namespace {
-
-// Least-squares slope of log(err) against log(N).
-double loglog_slope(const std::vector<int>& ns, const std::vector<double>& errs) {
-  double mx = 0, my = 0;
-  for (size_t i = 0; i < ns.size(); ++i) mx += std::log(ns[i]), my += std::log(errs[i]);
-  mx /= ns.size(), my /= ns.size();
-  double sxy = 0, sxx = 0;
-  for (size_t i = 0; i < ns.size(); ++i) {
-    const double dx = std::log(ns[i]) - mx;
-    sxy += dx * (std::log(errs[i]) - my), sxx += dx * dx;
-  }
-  return sxy / sxx;
-}
-
-}  // namespace
+using genlab::testing::loglog_slope;
 
 TEST_CASE("error against the rk45 reference falls at each sampler's order", "[samplers]") {
   const GaussianMixture gm = GaussianMixture::eight_gaussians();

@@ -14,22 +14,12 @@
 #include "genlab/samplers/pf_ode.h"
 #include "genlab/samplers/sampler.h"
 #include "genlab/samplers/time_grid.h"
+#include "tests/samplers/sampler_test_helpers.h"
 
 using namespace genlab;
+using genlab::testing::loglog_slope;
 
 namespace {
-
-double loglog_slope(const std::vector<int>& ns, const std::vector<double>& errs) {
-  double mx = 0, my = 0;
-  for (size_t i = 0; i < ns.size(); ++i) mx += std::log(ns[i]), my += std::log(errs[i]);
-  mx /= ns.size(), my /= ns.size();
-  double sxy = 0, sxx = 0;
-  for (size_t i = 0; i < ns.size(); ++i) {
-    const double dx = std::log(ns[i]) - mx;
-    sxy += dx * (std::log(errs[i]) - my), sxx += dx * dx;
-  }
-  return sxy / sxx;
-}
 
 double rms(const Tensor& a, const Tensor& b) {
   return std::sqrt(mean(square(a - b)).item());
