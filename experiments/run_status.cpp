@@ -139,9 +139,13 @@ RunFile open_for_resume(const std::string& path, const ExperimentConfig& c, std:
   given.output.path = path;
   const std::string given_yaml = to_yaml(given);
   const ExperimentConfig stored = parse_experiment_config(attrs.at("config_yaml"), path + " (stored config)");
+  // The stored config re-resolved: keys a later genlab added (with their defaults) are
+  // then no difference, so a run file written before them still resumes.
+  ExperimentConfig stored_here = stored;
+  stored_here.output.path = path;
   std::string refused, accepted;
   bool extends = false;
-  for (const auto& ch : config_changes(attrs.at("config_yaml"), given_yaml)) {
+  for (const auto& ch : config_changes(to_yaml(stored_here), given_yaml)) {
     const std::string line = "  " + ch.key + ": stored " + ch.stored + ", given " + ch.given + "\n";
     const bool longer = (ch.key == "train.steps" && c.train.steps > stored.train.steps) ||
                         (ch.key == "train.epochs" && c.train.epochs > stored.train.epochs);

@@ -203,6 +203,20 @@ TEST_CASE("resume names the keys that differ, extends a finished run, allows new
   CHECK_THAT(f.attrs().at("resume_bitwise"), Contains("threads 2 -> 1"));
   CHECK_THAT(log.str(), Contains("will not be bitwise"));
   CHECK_THAT(f.attrs().at("resume_changes"), Contains("threads: stored 2, given 1"));
+  // A run file written before a key existed (here the variants' precision and noise,
+  // issue 18) resumes: the stored config is re-resolved with today's defaults.
+  RunFile old = RunFile::open(path);
+  std::string yaml = old.attrs().at("config_yaml");
+  for (const std::string key : {"    precision: float32\n", "    noise: independent\n"}) {
+    const auto at = yaml.find(key);
+    REQUIRE(at != std::string::npos);
+    yaml.erase(at, key.size());
+  }
+  old.set_attr("config_yaml", yaml);
+  const auto older =
+      run_experiment(small({"output.path=" + path, "train.steps=70", "threads=1"}), log, path);
+  CHECK(older.status == "completed");
+  CHECK(RunFile::open(path).read_columns("train").at("step").back() == 70);
 }
 
 TEST_CASE("divergence stops the run naming the step, and bad image data is refused",
