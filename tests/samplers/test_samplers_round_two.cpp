@@ -250,3 +250,35 @@ TEST_CASE("named option values: solver_type by name in and out", "[samplers]") {
   CHECK_THROWS(make_sampler("dpm_adaptive", {{"order", 1}}));
   CHECK_THROWS(make_sampler("restart", {{"restart_min", 3}}));
 }
+
+TEST_CASE("round-two stochastic samplers reproduce the broad mixture's moments on VP and flow",
+          "[samplers]") {
+  // The x_hat = x / s frame: a wrong s(t) factor anywhere shows on VP (s < 1) and flow
+  // (s = 1 - t) as it cannot on EDM (s = 1), where the generic moment test runs.
+  const GaussianMixture gm = GaussianMixture::random(2, 4, 3);
+  auto covariance = [](const Tensor& x) {
+    const Tensor c = x - mean(x, {0}, true);
+    return matmul(c, c, true, false) * (1.0f / static_cast<float>(x.size(0)));
+  };
+  Generator rng(27);
+  const Tensor big = gm.sample(200000, rng);
+  const Tensor true_cov = covariance(big), true_mean = mean(big, {0});
+  const Tensor noise = Generator(28).normal_rows({4000, 2}, 0);
+  for (const char* process : {"vp", "flow"}) {
+    const auto p = make_process(process);
+    for (const char* name : {"dpmpp_2s_ancestral", "dpmpp_sde", "dpmpp_2m_sde", "dpmpp_3m_sde", "restart"})
+      for (NoiseKind kind : {NoiseKind::independent, NoiseKind::brownian_tree}) {
+        if (kind == NoiseKind::brownian_tree && !sampler_takes_noise(name)) continue;
+        const Tensor x = run(name, gm, *p, karras_times(*p, default_steps(name)), noise, {},
+                             SamplerSettings{.noise = kind})
+                             .x;
+        const double cov_err =
+            std::sqrt(sum(square(covariance(x) - true_cov)).item() / sum(square(true_cov)).item());
+        const double mean_err = std::sqrt(sum(square(mean(x, {0}) - true_mean)).item());
+        INFO(process << " " << name << (kind == NoiseKind::brownian_tree ? " (brownian_tree)" : "")
+                     << ": covariance error " << cov_err << ", mean error " << mean_err);
+        CHECK(cov_err < 0.1);
+        CHECK(mean_err < 0.05);
+      }
+  }
+}
