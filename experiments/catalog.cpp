@@ -25,19 +25,26 @@ std::string keys_of(const AnyOptions& options) {
 
 std::string samplers() {
   std::ostringstream out;
-  out << "sampler          steps  options (defaults)\n";
+  size_t width = 8;
+  for (const auto& name : sampler_names()) width = std::max(width, name.size() + 1);
+  out << "sampler" << std::string(width - 7, ' ') << "steps  options (defaults)\n";
   for (const auto& name : sampler_names()) {
     std::string opts;
     for (const auto& [k, v] : sampler_defaults(name)) {
-      std::ostringstream o;
-      o << k << "=" << v;
-      opts += (opts.empty() ? "" : ", ") + o.str();
+      std::string o = k + "=" + sampler_option_text(name, k, v);
+      const auto choices = sampler_option_choices(name, k);
+      if (!choices.empty()) {
+        std::string names;
+        for (const auto& c : choices) names += (names.empty() ? "" : " | ") + c;
+        o += " (" + names + ")";
+      }
+      opts += (opts.empty() ? "" : ", ") + o;
     }
-    std::ostringstream steps;
-    steps << (sampler_is_adaptive(name) ? "adapt" : std::to_string(default_steps(name)));
-    out << name << std::string(17 - std::min<size_t>(16, name.size()), ' ') << steps.str()
-        << std::string(7 - std::min<size_t>(6, steps.str().size()), ' ')
-        << (opts.empty() ? "-" : opts) << "\n    " << sampler_doc(name) << "\n";
+    if (sampler_takes_noise(name)) opts += std::string(opts.empty() ? "" : "; ") + "takes noise: brownian_tree";
+    const std::string steps = sampler_is_adaptive(name) ? "adapt" : std::to_string(default_steps(name));
+    out << name << std::string(width - name.size(), ' ') << steps
+        << std::string(7 - std::min<size_t>(6, steps.size()), ' ') << (opts.empty() ? "-" : opts)
+        << "\n    " << sampler_doc(name) << "\n";
   }
   out << "Every sampler also takes: steps, grid, rho, shift, final_step (denoise | euler), "
          "precision (float32 | float64), noise (independent | brownian_tree; stochastic "

@@ -40,8 +40,10 @@ TEST_CASE("the reference lists sections, families, data sets and samplers", "[co
 
 TEST_CASE("genlab list: samplers, grids, data sets and families with their options",
           "[config][reference]") {
-  CHECK_THAT(list_catalog("samplers"), Catch::Matchers::Contains("rk45             adapt  atol=1e-05"));
-  CHECK_THAT(list_catalog("samplers"), Catch::Matchers::Contains("edm_stochastic   64     S_churn=40"));
+  CHECK_THAT(list_catalog("samplers"), Catch::Matchers::Contains("rk45               adapt  atol=1e-05"));
+  CHECK_THAT(list_catalog("samplers"), Catch::Matchers::Contains("edm_stochastic     64     S_churn=40"));
+  CHECK_THAT(list_catalog("samplers"),
+             Catch::Matchers::Contains("solver_type=midpoint (midpoint | heun); takes noise: brownian_tree"));
   CHECK_THAT(list_catalog("grids"), Catch::Matchers::Contains("flow -> flow;"));
   CHECK_THAT(list_catalog("datasets"), Catch::Matchers::Contains("mixture/random: "));
   CHECK_THAT(list_catalog("datasets"), Catch::Matchers::Contains("components (8)"));
