@@ -13,22 +13,22 @@ const std::vector<double>& BrownianTree::at(double sigma) {
   const double lo0 = std::log(kSigmaLo), hi0 = std::log(kSigmaHi);
   const double u = std::clamp(std::log(std::max(sigma, kSigmaLo)), lo0, hi0);
   if (!last_w_.empty() && u == last_u_) return last_w_;
-  auto normals = [&](uint64_t node) {
-    const auto v = gen_.derive(node).normal_rows(shape_, first_row_).to_vector();
-    return std::vector<double>(v.begin(), v.end());
-  };
   // Node 1 is the whole range, node k's halves are 2k and 2k + 1; node 0 keys W(hi).
+  auto normals = [&](uint64_t node) { return gen_.derive(node).normal_rows(shape_, first_row_); };
   double lo = lo0, hi = hi0;
-  std::vector<double> w_hi = normals(0), w_lo(w_hi.size(), 0.0);
-  for (double& v : w_hi) v *= std::sqrt(hi - lo);
+  const Tensor top = normals(0);
+  const size_t n = static_cast<size_t>(top.numel());
+  std::vector<double> w_hi(n), w_lo(n, 0.0);
+  for (size_t i = 0; i < n; ++i) w_hi[i] = std::sqrt(hi - lo) * top.data()[i];
   uint64_t node = 1;
   for (int level = 0; level < kDepth; ++level) {
     // The bridge's midpoint given its ends: their mean plus sqrt((hi - lo) / 4) z.
     const double mid = 0.5 * (lo + hi), sd = 0.5 * std::sqrt(hi - lo);
-    const auto z = normals(node);
+    const Tensor zt = normals(node);
+    const float* z = zt.data();
     std::vector<double>& keep = u < mid ? w_lo : w_hi;  // the end that stays
     std::vector<double>& move = u < mid ? w_hi : w_lo;  // becomes the midpoint
-    for (size_t i = 0; i < z.size(); ++i) move[i] = 0.5 * (keep[i] + move[i]) + sd * z[i];
+    for (size_t i = 0; i < n; ++i) move[i] = 0.5 * (keep[i] + move[i]) + sd * z[i];
     if (u < mid)
       hi = mid, node = 2 * node;
     else
