@@ -141,6 +141,18 @@ Tensor LayerNorm::forward(const Tensor& x) const {
   return options_.affine ? y * weight_ + bias_ : y;
 }
 
+RMSNorm::RMSNorm(const RMSNormOptions& options) : options_(options) {
+  check_positive(options.dim, "RMSNorm: dim");
+  weight_ = register_parameter("weight", Tensor::ones({options.dim}));
+}
+
+Tensor RMSNorm::forward(const Tensor& x) const {
+  if (x.dim() < 1 || x.shape().back() != options_.dim)
+    throw std::invalid_argument("RMSNorm: input of shape " + shape_str(x.shape()) +
+                                ", expected last axis " + std::to_string(options_.dim));
+  return x / sqrt(mean(square(x), {-1}, true) + options_.eps) * weight_;
+}
+
 Embedding::Embedding(const EmbeddingOptions& options, Generator& init) : options_(options) {
   check_positive(options.num, "Embedding: num");
   check_positive(options.dim, "Embedding: dim");

@@ -95,6 +95,23 @@ class LayerNorm : public Module {
   Tensor weight_, bias_;
 };
 
+struct RMSNormOptions {
+  int64_t dim = 0;
+  float eps = 1e-6f;
+};
+
+// RMSNorm (Zhang & Sennrich 2019, as LLaMA): x / sqrt(mean(x^2) + eps) * weight over the
+// last axis; no centering, no bias.
+class RMSNorm : public Module {
+ public:
+  explicit RMSNorm(const RMSNormOptions& options);
+  Tensor forward(const Tensor& x) const;
+
+ private:
+  RMSNormOptions options_;
+  Tensor weight_;
+};
+
 struct EmbeddingOptions {
   int64_t num = 0;
   int64_t dim = 0;

@@ -95,7 +95,7 @@ void Adam::step() {
     Tensor g = p.grad();
     if (!g.defined()) continue;
     Tensor param = p;
-    if (options_.weight_decay != 0.0f) {
+    if (options_.weight_decay != 0.0f && !options_.no_decay.count(name)) {
       if (decoupled_) param = param * (1.0f - lr_ * options_.weight_decay);
       else g = g + p * options_.weight_decay;
     }
@@ -109,6 +109,13 @@ void Adam::step() {
 }
 
 AdamW::AdamW(NamedTensors params, const AdamOptions& options) : Adam(std::move(params), options, true) {}
+
+std::set<std::string> no_decay_parameters(const NamedTensors& params) {
+  std::set<std::string> out;
+  for (const auto& [name, p] : params)
+    if (p.dim() < 2) out.insert(name);
+  return out;
+}
 
 float grad_norm(const std::vector<Tensor>& params) {
   NoGradGuard no_grad;

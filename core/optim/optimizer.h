@@ -10,6 +10,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 
 #include "genlab/core/nn/module.h"
@@ -72,7 +73,14 @@ struct AdamOptions {
   float beta2 = 0.999f;
   float eps = 1e-8f;
   float weight_decay = 0.0f;  // Adam: L2 added to the gradient; AdamW: decoupled decay
+  // Parameters (by name) that get no weight decay: a second parameter group, as PyTorch
+  // users build for norms, biases and embeddings (no_decay_parameters()).
+  std::set<std::string> no_decay = {};
 };
+
+// The usual exemptions from weight decay: every parameter with fewer than 2 axes (biases,
+// norm gains, the Transformer's token and start embeddings).
+std::set<std::string> no_decay_parameters(const NamedTensors& params);
 
 // Adam (Kingma & Ba 2015) with bias correction, in PyTorch's arithmetic order.
 class Adam : public Optimizer {

@@ -26,6 +26,12 @@ class AutoregressiveFamily final : public Family {
       model_ = std::make_unique<FVSBN>(d, init);
     } else if (a_.arch == "nade") {
       model_ = std::make_unique<NADE>(d, a_.made.hidden.at(0), init);
+    } else if (a_.arch == "transformer") {
+      TransformerOptions o = a_.transformer;
+      o.dims = d;
+      o.ordering = a_.made.ordering;
+      o.order_seed = c.stream("order").state().key;
+      model_ = std::make_unique<Transformer>(o, init);
     } else {
       MADEOptions o = a_.made;
       o.dims = d;
@@ -34,8 +40,14 @@ class AutoregressiveFamily final : public Family {
       made_ = made.get();
       model_ = std::move(made);
     }
-    adam_ = std::make_unique<Adam>(model_->named_parameters(),
-                                   AdamOptions{.lr = static_cast<float>(c.config.train.lr)});
+    const NamedTensors params = model_->named_parameters();
+    const AdamOptions adam{.lr = static_cast<float>(c.config.train.lr),
+                           .weight_decay = static_cast<float>(a_.weight_decay),
+                           .no_decay = no_decay_parameters(params)};
+    if (a_.weight_decay > 0)
+      adam_ = std::make_unique<AdamW>(params, adam);
+    else
+      adam_ = std::make_unique<Adam>(params, adam);
   }
 
   int64_t parameter_count() const override { return model_->num_parameters(); }
@@ -135,7 +147,7 @@ class AutoregressiveFamily final : public Family {
 }  // namespace
 
 FamilySpec autoregressive_family_spec() {
-  return {"autoregressive", "FVSBN, NADE and MADE on binary images: exact NLL, samples",
+  return {"autoregressive", "FVSBN, NADE, MADE and a Transformer on binary images: exact NLL, samples",
           AnyOptions::of(AutoregressiveFamilyOptions{}), nullptr,
           [](const FamilyContext& c) -> std::unique_ptr<Family> {
             return std::make_unique<AutoregressiveFamily>(c);

@@ -8,14 +8,17 @@
 #include "genlab/experiments/config/experiment_config.h"
 #include "genlab/experiments/data/datasets.h"
 #include "genlab/models/autoregressive/made.h"
+#include "genlab/models/autoregressive/transformer.h"
 
 namespace genlab {
 
 struct AutoregressiveFamilyOptions {
-  std::string arch = "made";  // fvsbn | nade | made
-  MADEOptions made;           // made: every key; nade: hidden[0] units
+  std::string arch = "made";  // fvsbn | nade | made | transformer
+  MADEOptions made;           // made: every key; nade: hidden[0] units; ordering: also transformer
+  TransformerOptions transformer;  // transformer: layers, width, heads, mlp, mlp_width, norm
   int ensemble = 1;           // made: mask sets averaged (as a mixture) at test time
   int64_t samples = 64;       // images sampled into the run file
+  double weight_decay = 0;    // AdamW's decoupled decay (not on 1-D parameters); 0: Adam
 };
 
 template <class V>
@@ -27,18 +30,37 @@ void fields(V& v, AutoregressiveFamilyOptions& o) {
     v.check(!is_continuous_image_data(v.context()->data), "family",
             "the autoregressive family models binary images: data.binarize none gives gray levels");
   }
-  v.field("arch", o.arch, "the model", one_of({"fvsbn", "nade", "made"}));
+  v.field("arch", o.arch, "the model", one_of({"fvsbn", "nade", "made", "transformer"}));
   v.field("hidden", o.made.hidden, "made: hidden layer sizes; nade: hidden[0] units",
           between(1, 100000));
   v.check(!o.made.hidden.empty(), "hidden", "needs at least one layer");
   v.field("activation", o.made.activation, "made: activation", one_of(activation_names()));
-  v.field("ordering", o.made.ordering, "made: input ordering (random: a new one per mask set)",
-          one_of({"natural", "random"}));
+  v.field("ordering", o.made.ordering,
+          "made, transformer: input ordering (random: made a new one per mask set, "
+          "transformer one fixed permutation)", one_of({"natural", "random"}));
   v.field("num_masks", o.made.num_masks, "made: mask sets cycled through in training",
           between(1, 1000));
   v.field("ensemble", o.ensemble, "made: mask sets averaged at test time", between(1, 1000));
   v.check(o.ensemble <= o.made.num_masks, "ensemble", "must be in [1, num_masks]");
   v.field("direct", o.made.direct, "made: direct input-to-output connections");
+  v.field("layers", o.transformer.layers, "transformer: blocks", between(1, 1000));
+  v.field("width", o.transformer.width, "transformer: model width (heads x an even head width)",
+          between(2, 100000));
+  v.field("heads", o.transformer.heads, "transformer: attention heads", between(1, 1000));
+  v.check(o.transformer.width % o.transformer.heads == 0 &&
+              (o.transformer.width / o.transformer.heads) % 2 == 0,
+          "heads", "must divide width into an even head width (RoPE rotates pairs)");
+  v.field("mlp", o.transformer.mlp, "transformer: gelu (W2 gelu(W1 x)) or swiglu (W2 (silu(W1 x) * W3 x))",
+          one_of({"gelu", "swiglu"}));
+  v.field("mlp_width", o.transformer.mlp_width, "transformer: MLP hidden units",
+          between(0, 1000000).with_note("0: 4 x width (gelu), 8/3 x width (swiglu)"));
+  v.field("norm", o.transformer.norm, "transformer: pre-norm kind", one_of({"layernorm", "rmsnorm"}));
+  v.field("checkpoint", o.transformer.checkpoint,
+          "transformer: recompute each block's activations in the backward pass (less memory, "
+          "one more forward)");
+  v.field("weight_decay", o.weight_decay,
+          "AdamW's decoupled weight decay, not on biases, norms and token embeddings (1-D "
+          "parameters); 0: Adam", between(0, 10));
   v.field("samples", o.samples, "images sampled into /samples/images", between(0, 100000));
 }
 

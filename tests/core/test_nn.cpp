@@ -101,6 +101,32 @@ TEST_CASE("LayerNorm normalizes the last axis", "[nn]") {
   }
 }
 
+TEST_CASE("RMSNorm: unit root mean square over the last axis, gradients by finite differences",
+          "[nn]") {
+  RMSNorm rn({.dim = 5});
+  const Tensor x = test_input({3, 5}, 9, -4, 9);
+  const Tensor y = rn.forward(x);
+  const auto ms = mean(square(y), {1}).to_vector();
+  for (int i = 0; i < 3; ++i) CHECK(ms[i] == Approx(1).margin(1e-4));
+  // Not centered: a constant row keeps its sign (LayerNorm would zero it).
+  CHECK(rn.forward(Tensor::full({1, 5}, 2.0f)).to_vector()[0] == Approx(1.0f).margin(1e-5));
+  // Gradients in x and in the weight.
+  const auto r = genlab::testing::gradcheck(
+      [](const std::vector<Tensor>& in) {
+        return in[0] / sqrt(mean(square(in[0]), {-1}, true) + 1e-6f) * in[1];
+      },
+      {test_input({4, 6}, 10, -2, 2, 0.1f), test_input({6}, 11, 0.5f, 1.5f)});
+  CHECK(r.ok);
+  INFO(r.report);
+  Generator g(3);
+  RMSNorm module({.dim = 6});
+  const Tensor xin = test_input({4, 6}, 10, -2, 2, 0.1f);
+  const auto direct = genlab::testing::gradcheck(
+      [&](const std::vector<Tensor>& in) { return module.forward(in[0]); }, {xin});
+  CHECK(direct.ok);
+  CHECK_THROWS_WITH(rn.forward(Tensor::zeros({2, 4})), Contains("expected last axis 5"));
+}
+
 TEST_CASE("Embedding looks rows up", "[nn]") {
   Generator g(8);
   Embedding emb({.num = 4, .dim = 3}, g);

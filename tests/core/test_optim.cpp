@@ -76,6 +76,23 @@ TEST_CASE("AdamW with decoupled weight decay matches PyTorch", "[optim]") {
       {0.764314711f, -0.449655175f, 1.26933467f, -0.0235883594f, 0.106651023f, 0.287841201f}});
 }
 
+TEST_CASE("AdamW parameter groups: no decay for biases, norms and embeddings", "[optim]") {
+  // With zero gradients Adam's step is 0, so only the decay moves a parameter:
+  // p <- p (1 - lr wd) for decayed ones, unchanged for the exempt ones.
+  Tensor w = Tensor::full({2, 3}, 1.0f).requires_grad_();
+  Tensor b = Tensor::full({3}, 1.0f).requires_grad_();
+  const NamedTensors params{{"layer.weight", w}, {"layer.bias", b}};
+  CHECK(no_decay_parameters(params) == std::set<std::string>{"layer.bias"});
+  AdamW opt(params, {.lr = 0.1f, .weight_decay = 0.5f, .no_decay = no_decay_parameters(params)});
+  for (int s = 0; s < 3; ++s) {
+    w.set_grad(Tensor::zeros({2, 3}));
+    b.set_grad(Tensor::zeros({3}));
+    opt.step();
+  }
+  CHECK(w.to_vector()[0] == Approx(std::pow(1.0 - 0.1 * 0.5, 3)).epsilon(1e-6));
+  CHECK(b.to_vector()[0] == 1.0f);
+}
+
 TEST_CASE("optimizer state saved mid-run resumes bitwise", "[optim]") {
   auto run = [](int steps_before, bool restart) {
     Tensor p = Tensor::from_vector(kP0, {2, 3}).requires_grad_();

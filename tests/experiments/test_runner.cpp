@@ -531,3 +531,32 @@ TEST_CASE("image data for diffusion: gray levels in [-1, 1] for every set", "[ru
   CHECK(in_range);
   CHECK(gray);  // not binarized
 }
+
+TEST_CASE("runner: the Transformer in the autoregressive family, with a checkpoint resume",
+          "[runner][autoregressive][transformer]") {
+  const std::string path = temp_path("transformer.h5");
+  std::ostringstream log;
+  const std::string yaml =
+      "name: t\ndata: {name: fashion_mnist, validation: 500, downsample: true}\n"
+      "model: {family: autoregressive, arch: transformer, layers: 1, width: 16, heads: 2, "
+      "mlp: swiglu, norm: rmsnorm, ordering: random, samples: 4}\n"
+      "train: {steps: 30, batch_size: 16, lr: 3.0e-3, log_every: 10, eval_every: 15, checkpoint_every: 10}\n";
+  const auto summary = run_experiment(parse_experiment_config(yaml, "t.yaml", {"output.path=" + path}), log);
+  REQUIRE(summary.status == "completed");
+  const RunFile f = RunFile::open(path);
+  const auto eval = f.read_columns("eval");
+  CHECK(eval.at("validation_nll").back() < eval.at("validation_nll").front());
+  const double nll = f.read_columns("test").at("nll_nats").at(0);
+  CHECK(nll < 196 * std::log(2.0));  // better than a fair coin per pixel
+  CHECK(f.read_tensors("samples").at("images").shape() == Shape{4, 14, 14});
+  CHECK(f.read_tensors("model").count("block0.qkv.weight") == 1);
+  CHECK(f.read_tensors("model").count("block0.gate.weight") == 1);  // swiglu
+  // Extending the finished run from its checkpoint trains on from step 30.
+  const auto more = run_experiment(parse_experiment_config(yaml, "t.yaml", {"output.path=" + path, "train.steps=40"}),
+                                   log, path);
+  CHECK(more.status == "completed");
+  CHECK(RunFile::open(path).read_columns("train").at("step").back() == 40);
+  // Width and heads that RoPE cannot split are refused at the key.
+  CHECK_THROWS_WITH(parse_experiment_config(yaml, "t.yaml", {"model.heads=16"}),
+                    Catch::Matchers::Contains("model.heads: must divide width into an even head width"));
+}

@@ -1,4 +1,4 @@
-// FVSBN, NADE and MADE against the definition of an autoregressive model: the
+// FVSBN, NADE, MADE and the Transformer against the definition of an autoregressive model: the
 // autoregressive property for every ordering and mask, the log-likelihood as a sum of
 // one-at-a-time conditionals, normalization over all 2^D states (mask ensembles too),
 // sampling frequencies (chi-square), and NADE's fused incremental pass against the naive
@@ -15,6 +15,7 @@
 #include "genlab/models/autoregressive/made.h"
 #include "genlab/models/autoregressive/nade.h"
 #include "genlab/models/autoregressive/nade_logits.h"
+#include "genlab/models/autoregressive/transformer.h"
 #include "tests/core/gradcheck.h"
 
 using namespace genlab;
@@ -57,6 +58,25 @@ models() {
                                                    .num_masks = 3,
                                                    .direct = true},
                                        g);
+       }},
+      {"transformer layernorm gelu",
+       [](int64_t d) {
+         Generator g(5);
+         return std::make_unique<Transformer>(
+             TransformerOptions{.dims = d, .layers = 2, .width = 16, .heads = 2}, g);
+       }},
+      {"transformer rmsnorm swiglu random order",
+       [](int64_t d) {
+         Generator g(6);
+         return std::make_unique<Transformer>(TransformerOptions{.dims = d,
+                                                                 .layers = 2,
+                                                                 .width = 16,
+                                                                 .heads = 4,
+                                                                 .mlp = "swiglu",
+                                                                 .norm = "rmsnorm",
+                                                                 .ordering = "random",
+                                                                 .order_seed = 3},
+                                              g);
        }},
   };
 }

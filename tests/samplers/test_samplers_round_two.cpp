@@ -87,7 +87,7 @@ TEST_CASE("float64 stepping: the state's rounding is what limits float32 at many
   // where it is O(sigma_max) large) while float64 goes on to ~1e-7, the float32
   // network's own floor (measured: bench/README.md, "float64 stepping").
   const GaussianMixture gm = GaussianMixture::eight_gaussians();
-  const Tensor noise = Generator(14).normal_rows({512, 2}, 0);
+  const Tensor noise = Generator(14).normal_rows({256, 2}, 0);
   for (const char* process : {"edm", "vp"}) {
     const auto p = make_process(process);
     const Tensor ref = run("rk45", gm, *p, karras_times(*p, 2), noise,
@@ -263,7 +263,7 @@ TEST_CASE("round-two stochastic samplers reproduce the broad mixture's moments o
   Generator rng(27);
   const Tensor big = gm.sample(200000, rng);
   const Tensor true_cov = covariance(big), true_mean = mean(big, {0});
-  const Tensor noise = Generator(28).normal_rows({4000, 2}, 0);
+  const Tensor noise = Generator(28).normal_rows({3000, 2}, 0);
   for (const char* process : {"vp", "flow"}) {
     const auto p = make_process(process);
     for (const char* name : {"dpmpp_2s_ancestral", "dpmpp_sde", "dpmpp_2m_sde", "dpmpp_3m_sde", "restart"})
