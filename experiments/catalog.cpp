@@ -29,18 +29,7 @@ std::string samplers() {
   for (const auto& name : sampler_names()) width = std::max(width, name.size() + 1);
   out << "sampler" << std::string(width - 7, ' ') << "steps  options (defaults)\n";
   for (const auto& name : sampler_names()) {
-    std::string opts;
-    for (const auto& [k, v] : sampler_defaults(name)) {
-      std::string o = k + "=" + sampler_option_text(name, k, v);
-      const auto choices = sampler_option_choices(name, k);
-      if (!choices.empty()) {
-        std::string names;
-        for (const auto& c : choices) names += (names.empty() ? "" : " | ") + c;
-        o += " (" + names + ")";
-      }
-      opts += (opts.empty() ? "" : ", ") + o;
-    }
-    if (sampler_takes_noise(name)) opts += std::string(opts.empty() ? "" : "; ") + "takes noise: brownian_tree";
+    const std::string opts = describe_sampler_options(name);
     const std::string steps = sampler_is_adaptive(name) ? "adapt" : std::to_string(default_steps(name));
     out << name << std::string(width - name.size(), ' ') << steps
         << std::string(7 - std::min<size_t>(6, steps.size()), ' ') << (opts.empty() ? "-" : opts)

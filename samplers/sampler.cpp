@@ -121,6 +121,20 @@ double parse_sampler_option(const std::string& name, const std::string& option,
                                                : "must be one of " + allowed + ", not '" + text + "'"));
 }
 
+std::string describe_sampler_options(const std::string& name, const std::string& assign,
+                                     const std::string& bar) {
+  std::string opts;
+  for (const auto& [k, v] : sampler_defaults(name)) {
+    std::string o = k + assign + sampler_option_text(name, k, v);
+    const auto choices = sampler_option_choices(name, k);
+    for (size_t c = 0; c < choices.size(); ++c)
+      o += (c == 0 ? " (" : bar) + choices[c] + (c + 1 == choices.size() ? ")" : "");
+    opts += (opts.empty() ? "" : ", ") + o;
+  }
+  if (sampler_takes_noise(name)) opts += std::string(opts.empty() ? "" : "; ") + "takes noise: brownian_tree";
+  return opts;
+}
+
 std::string sampler_option_text(const std::string& name, const std::string& option, double value) {
   const auto choices = sampler_option_choices(name, option);
   if (!choices.empty() && value >= 0 && value < choices.size() && value == std::floor(value))

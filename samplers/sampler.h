@@ -106,5 +106,10 @@ double parse_sampler_option(const std::string& name, const std::string& option,
                             const std::string& text);
 // The value as a config writes it: the name of a named value, else the number.
 std::string sampler_option_text(const std::string& name, const std::string& option, double value);
+// The sampler's options with their defaults, for listings: "eta=1, solver_type=midpoint
+// (midpoint | heun); takes noise: brownian_tree" (`assign` between key and value, `bar`
+// between named values); "" when it takes none.
+std::string describe_sampler_options(const std::string& name, const std::string& assign = "=",
+                                     const std::string& bar = " | ");
 
 }  // namespace genlab

@@ -380,18 +380,7 @@ void sampler_table(std::ostringstream& out) {
   out << "### sampler options (`samplers[].options`)\n\n| sampler | default steps | options "
          "(defaults) | what it is |\n|---|---|---|---|\n";
   for (const auto& name : sampler_names()) {
-    std::string opts;
-    for (const auto& [k, x] : sampler_defaults(name)) {
-      std::string o = k + ": " + sampler_option_text(name, k, x);
-      const auto choices = sampler_option_choices(name, k);
-      if (!choices.empty()) {
-        std::string names;
-        for (const auto& c : choices) names += (names.empty() ? "" : " \\| ") + c;
-        o += " (" + names + ")";
-      }
-      opts += (opts.empty() ? "" : ", ") + o;
-    }
-    if (sampler_takes_noise(name)) opts += std::string(opts.empty() ? "" : "; ") + "takes noise: brownian_tree";
+    const std::string opts = describe_sampler_options(name, ": ", " \\| ");
     out << "| `" << name << "` | " << default_steps(name) << " | "
         << (opts.empty() ? "none" : opts) << " | " << escape_cell(sampler_doc(name)) << " |\n";
   }

@@ -26,6 +26,12 @@ class ScaledDenoiser : public Denoiser {
   float factor_;
 };
 
+// The covariance of sample rows x [n, dims] (normalized by n).
+inline Tensor covariance(const Tensor& x) {
+  const Tensor c = x - mean(x, {0}, true);
+  return matmul(c, c, true, false) * (1.0f / static_cast<float>(x.size(0)));
+}
+
 // Least-squares slope of log(err) against log(N): the convergence order (negative).
 inline double loglog_slope(const std::vector<int>& ns, const std::vector<double>& errs) {
   double mx = 0, my = 0;

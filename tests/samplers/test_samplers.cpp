@@ -11,6 +11,7 @@
 #include "tests/samplers/sampler_test_helpers.h"
 
 using namespace genlab;
+using genlab::testing::covariance;
 using genlab::testing::exact_floor;
 using genlab::testing::ScaledDenoiser;
 
@@ -59,10 +60,6 @@ TEST_CASE("every sampler reproduces the moments of a broad mixture, and a 10% wr
   // Euler-Maruyama's noise variance gives a relative error of ~0.46 here, a 0.9 factor on D
   // ~0.2). Exact sets of 4000 differ from the true moments by ~0.01-0.02.
   const GaussianMixture gm = GaussianMixture::random(2, 4, 3);
-  auto covariance = [](const Tensor& x) {
-    const Tensor c = x - mean(x, {0}, true);
-    return matmul(c, c, true, false) * (1.0f / static_cast<float>(x.size(0)));
-  };
   Generator rng(27);
   const Tensor big = gm.sample(400000, rng);
   const Tensor true_cov = covariance(big), true_mean = mean(big, {0});

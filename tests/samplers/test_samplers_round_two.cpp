@@ -17,6 +17,7 @@
 #include "tests/samplers/sampler_test_helpers.h"
 
 using namespace genlab;
+using genlab::testing::covariance;
 using genlab::testing::loglog_slope;
 
 namespace {
@@ -256,10 +257,6 @@ TEST_CASE("round-two stochastic samplers reproduce the broad mixture's moments o
   // The x_hat = x / s frame: a wrong s(t) factor anywhere shows on VP (s < 1) and flow
   // (s = 1 - t) as it cannot on EDM (s = 1), where the generic moment test runs.
   const GaussianMixture gm = GaussianMixture::random(2, 4, 3);
-  auto covariance = [](const Tensor& x) {
-    const Tensor c = x - mean(x, {0}, true);
-    return matmul(c, c, true, false) * (1.0f / static_cast<float>(x.size(0)));
-  };
   Generator rng(27);
   const Tensor big = gm.sample(200000, rng);
   const Tensor true_cov = covariance(big), true_mean = mean(big, {0});
