@@ -73,8 +73,20 @@ Tensor Linear::forward(const Tensor& x) const {
   if (x.dim() < 1 || x.shape().back() != options_.in)
     throw std::invalid_argument("Linear: input of shape " + shape_str(x.shape()) +
                                 ", expected last axis " + std::to_string(options_.in));
-  const Tensor y = matmul(x, weight_, false, true);
-  return bias_.defined() ? y + bias_ : y;
+  Tensor y = matmul(x, weight_, false, true);
+  if (bias_.defined()) y = y + bias_;
+  if (lora_a_.defined()) y = y + matmul(matmul(x, lora_a_, false, true), lora_b_, false, true) * lora_scale_;
+  return y;
+}
+
+void Linear::add_lora(const LoRAOptions& o, Generator& init) {
+  if (lora_a_.defined()) throw std::logic_error("Linear: LoRA added twice");
+  check_positive(o.rank, "Linear: LoRA rank");
+  weight_.requires_grad_(false);
+  if (bias_.defined()) bias_.requires_grad_(false);
+  lora_a_ = register_parameter("lora_A", uniform_init(init, {o.rank, options_.in}, options_.in));
+  lora_b_ = register_parameter("lora_B", Tensor::zeros({options_.out, o.rank}));
+  lora_scale_ = o.alpha / static_cast<float>(o.rank);
 }
 
 MaskedLinear::MaskedLinear(const LinearOptions& options, Generator& init) : options_(options) {

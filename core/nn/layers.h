@@ -30,10 +30,21 @@ struct LinearOptions {
   bool bias = true;
 };
 
+struct LoRAOptions {
+  int64_t rank = 4;
+  float alpha = 8.0f;  // the low-rank path is scaled by alpha / rank
+};
+
 class Linear : public Module {
  public:
   Linear(const LinearOptions& options, Generator& init);
-  Tensor forward(const Tensor& x) const;  // x [..., in] -> [..., out]: x W^T + b
+  // x [..., in] -> [..., out]: x W^T + b, plus (alpha / rank) (x A^T) B^T with LoRA.
+  Tensor forward(const Tensor& x) const;
+  // LoRA (Hu et al. 2022): freezes W and b and adds trainable A [rank, in] (uniform, as
+  // W's initialization) and B [out, rank] = 0, so the layer starts equal to the frozen one
+  // and learns a rank-r update (alpha / rank) B A. Parameters lora_A, lora_B.
+  void add_lora(const LoRAOptions& options, Generator& init);
+  bool has_lora() const { return lora_a_.defined(); }
   const Tensor& weight() const { return weight_; }  // [out, in]
   const Tensor& bias() const { return bias_; }      // [out] or undefined
   const LinearOptions& options() const { return options_; }
@@ -41,6 +52,8 @@ class Linear : public Module {
  private:
   LinearOptions options_;
   Tensor weight_, bias_;
+  Tensor lora_a_, lora_b_;
+  float lora_scale_ = 0.0f;
 };
 
 // A Linear layer whose weight is multiplied by a fixed 0/1 mask [out, in] (MADE).

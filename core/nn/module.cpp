@@ -64,6 +64,23 @@ int64_t Module::num_parameters() const {
   return n;
 }
 
+NamedTensors Module::trainable_parameters() const {
+  NamedTensors out;
+  for (const auto& [n, t] : named_parameters())
+    if (t.requires_grad()) out.emplace_back(n, t);
+  return out;
+}
+
+int64_t Module::num_trainable_parameters() const {
+  int64_t n = 0;
+  for (const auto& [_, t] : trainable_parameters()) n += t.numel();
+  return n;
+}
+
+void Module::freeze() {
+  for (auto& [_, t] : named_parameters()) t.requires_grad_(false);
+}
+
 void Module::train(bool on) {
   training_ = on;
   for (auto& [_, child] : children_) child->train(on);

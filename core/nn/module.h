@@ -30,6 +30,11 @@ class Module {
   std::vector<Tensor> parameters() const;
   NamedTensors named_buffers() const;      // non-trained state (masks, fixed frequencies)
   int64_t num_parameters() const;
+  // Those that training updates (requires_grad): all but the frozen ones.
+  NamedTensors trainable_parameters() const;
+  int64_t num_trainable_parameters() const;
+  // Every parameter stops requiring grad (fine-tuning adapters on a frozen model).
+  void freeze();
 
   void train(bool on = true);
   void eval() { train(false); }

@@ -31,7 +31,9 @@ class AutoregressiveFamily final : public Family {
       o.dims = d;
       o.ordering = a_.made.ordering;
       o.order_seed = c.stream("order").state().key;
-      model_ = std::make_unique<Transformer>(o, init);
+      auto transformer = std::make_unique<Transformer>(o, init);
+      transformer_ = transformer.get();
+      model_ = std::move(transformer);
     } else {
       MADEOptions o = a_.made;
       o.dims = d;
@@ -40,7 +42,12 @@ class AutoregressiveFamily final : public Family {
       made_ = made.get();
       model_ = std::move(made);
     }
-    const NamedTensors params = model_->named_parameters();
+    if (!a_.init_from.empty()) load_initial_weights(a_.init_from);
+    if (a_.lora.rank > 0) {
+      Generator lora_init = c.stream("lora");
+      transformer_->add_lora({a_.lora.rank, static_cast<float>(a_.lora.alpha)}, a_.lora.targets, lora_init);
+    }
+    const NamedTensors params = model_->trainable_parameters();
     const AdamOptions adam{.lr = static_cast<float>(c.config.train.lr),
                            .weight_decay = static_cast<float>(a_.weight_decay),
                            .no_decay = no_decay_parameters(params)};
@@ -52,8 +59,11 @@ class AutoregressiveFamily final : public Family {
 
   int64_t parameter_count() const override { return model_->num_parameters(); }
   std::string describe() const override {
-    return "autoregressive " + a_.arch + " (" + std::to_string(model_->num_parameters()) +
-           " parameters)";
+    std::string s = "autoregressive " + a_.arch + " (" + std::to_string(model_->num_parameters()) + " parameters";
+    if (a_.lora.rank > 0)
+      s += ", " + std::to_string(model_->num_trainable_parameters()) + " trainable: LoRA rank " +
+           std::to_string(a_.lora.rank);
+    return s + ")";
   }
   Step train_step(const Batch& b, Generator&, float lr) override {
     const Tensor& batch = b.x;
@@ -64,8 +74,9 @@ class AutoregressiveFamily final : public Family {
     const Tensor loss = -mean(model_->log_prob(batch));  // nats per example
     adam_->zero_grad();
     loss.backward();
-    const float norm = grad_clip_ > 0 ? clip_grad_norm(model_->parameters(), grad_clip_)
-                                      : grad_norm(model_->parameters());
+    std::vector<Tensor> trainable;
+    for (const auto& [_, p] : model_->trainable_parameters()) trainable.push_back(p);
+    const float norm = grad_clip_ > 0 ? clip_grad_norm(trainable, grad_clip_) : grad_norm(trainable);
     adam_->step();
     return {loss.item(), norm};
   }
@@ -120,6 +131,30 @@ class AutoregressiveFamily final : public Family {
   }
 
  private:
+  // The final weights (/model) of another run: the same architecture and sizes, every
+  // tensor present (a LoRA run's adapters are added after this).
+  void load_initial_weights(const std::string& path) {
+    std::map<std::string, Tensor> w;
+    try {
+      w = RunFile::open(path).read_tensors("model");
+    } catch (const std::exception& e) {
+      throw ConfigError("model.init_from: " + path + ": " + e.what());
+    }
+    std::map<std::string, Tensor> mine;
+    for (const auto& [name, t] : model_->state_dict()) {
+      const auto it = w.find(name);
+      if (it == w.end())
+        throw ConfigError("model.init_from: " + path + " has no /model/" + name +
+                          " (a run of another architecture?)");
+      mine[name] = it->second;
+    }
+    try {
+      model_->load_state_dict(mine);
+    } catch (const std::exception& e) {
+      throw ConfigError("model.init_from: " + path + ": " + e.what());
+    }
+  }
+
   // Mean NLL in nats, in batches, no-grad; MADE averages `ensemble` mask sets as a mixture.
   double mean_nll(const Tensor& x) {
     NoGradGuard no_grad;
@@ -140,6 +175,7 @@ class AutoregressiveFamily final : public Family {
   Generator sampling_;
   std::unique_ptr<AutoregressiveModel> model_;
   MADE* made_ = nullptr;
+  Transformer* transformer_ = nullptr;
   std::unique_ptr<Adam> adam_;
   int64_t steps_ = 0;
 };

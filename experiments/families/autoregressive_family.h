@@ -12,6 +12,21 @@
 
 namespace genlab {
 
+// LoRA fine-tuning of a transformer (rank 0: none).
+struct LoRAFamilyOptions {
+  int64_t rank = 0;
+  double alpha = 8.0;
+  std::vector<std::string> targets = {"qkv", "proj"};
+};
+
+template <class V>
+void fields(V& v, LoRAFamilyOptions& o) {
+  v.field("rank", o.rank, "adapter rank", between(0, 100000).with_note("0: no LoRA"));
+  v.field("alpha", o.alpha, "the adapters' output is scaled by alpha / rank", between(0, 1e6, "(]"));
+  v.field("targets", o.targets, "the blocks' Linear layers that get adapters",
+          one_of({"qkv", "proj", "fc1", "fc2", "gate"}));
+}
+
 struct AutoregressiveFamilyOptions {
   std::string arch = "made";  // fvsbn | nade | made | transformer
   MADEOptions made;           // made: every key; nade: hidden[0] units; ordering: also transformer
@@ -19,6 +34,8 @@ struct AutoregressiveFamilyOptions {
   int ensemble = 1;           // made: mask sets averaged (as a mixture) at test time
   int64_t samples = 64;       // images sampled into the run file
   double weight_decay = 0;    // AdamW's decoupled decay (not on 1-D parameters); 0: Adam
+  std::string init_from;      // a run file whose /model weights start this model
+  LoRAFamilyOptions lora;
 };
 
 template <class V>
@@ -61,6 +78,12 @@ void fields(V& v, AutoregressiveFamilyOptions& o) {
   v.field("weight_decay", o.weight_decay,
           "AdamW's decoupled weight decay, not on biases, norms and token embeddings (1-D "
           "parameters); 0: Adam", between(0, 10));
+  v.field("init_from", o.init_from,
+          "a run file (.h5) of the same architecture whose final weights (/model) start "
+          "this model, e.g. to fine-tune", Rule().or_auto("a fresh initialization"));
+  v.section("lora", o.lora, "transformer: LoRA fine-tuning (the rest of the model frozen)");
+  v.check(o.lora.rank == 0 || o.arch == "transformer", "lora", "needs arch: transformer");
+  v.check(o.lora.rank == 0 || !o.lora.targets.empty(), "lora", "needs at least one target");
   v.field("samples", o.samples, "images sampled into /samples/images", between(0, 100000));
 }
 

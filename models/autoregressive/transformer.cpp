@@ -78,6 +78,15 @@ Tensor TransformerBlock::forward(const Tensor& h, const Tensor& positions) const
   return r + mlp(norm2_->forward(r));
 }
 
+std::shared_ptr<Linear> TransformerBlock::linear(const std::string& name) const {
+  if (name == "qkv") return qkv_;
+  if (name == "proj") return proj_;
+  if (name == "fc1") return fc1_;
+  if (name == "fc2") return fc2_;
+  if (name == "gate") return gate_;
+  return nullptr;
+}
+
 Tensor TransformerBlock::forward_cached(const Tensor& h, int64_t position, KvCache& cache,
                                         size_t index) const {
   const auto qkv = project(h, Tensor::full({1}, static_cast<float>(position)));
@@ -127,6 +136,18 @@ Transformer::Transformer(const TransformerOptions& o, Generator& init) : o_(o) {
                                       std::make_shared<TransformerBlock>(o, init)));
   final_norm_ = register_module("final_norm", std::make_shared<BlockNorm>(o.norm, o.width));
   out_ = register_module("out", std::make_shared<Linear>(LinearOptions{o.width, 1}, init));
+}
+
+void Transformer::add_lora(const LoRAOptions& options, const std::vector<std::string>& targets,
+                           Generator& init) {
+  check(!targets.empty(), "LoRA needs at least one target (qkv, proj, fc1, fc2, gate)");
+  for (const auto& name : targets)
+    check(blocks_.front()->linear(name) != nullptr,
+          "LoRA target '" + name + "' is not a Linear layer of this model (allowed: qkv, proj, fc1, fc2" +
+              (o_.mlp == "swiglu" ? ", gate)" : ")"));
+  freeze();
+  for (const auto& block : blocks_)
+    for (const auto& name : targets) block->linear(name)->add_lora(options, init);
 }
 
 Tensor Transformer::embed(const Tensor& x, int64_t tokens) const {

@@ -63,6 +63,8 @@ class TransformerBlock : public Module {
   // h [n, 1, width]: the token at position `position`, attending to the cache (which it
   // extends) of block `index`.
   Tensor forward_cached(const Tensor& h, int64_t position, KvCache& cache, size_t index) const;
+  // The block's Linear layer by name: qkv, proj, fc1, fc2, gate (swiglu); null if absent.
+  std::shared_ptr<Linear> linear(const std::string& name) const;
 
  private:
   Tensor mlp(const Tensor& x) const;
@@ -83,6 +85,10 @@ class Transformer : public AutoregressiveModel {
   Tensor sample(int64_t n, Generator& rng) const override;
   std::vector<int64_t> order() const override { return order_; }
   const TransformerOptions& options() const { return o_; }
+  // LoRA fine-tuning: freezes every parameter, then gives the blocks' Linear layers named
+  // in `targets` (qkv, proj, fc1, fc2, gate) trainable low-rank adapters. The model's
+  // output is unchanged until they train.
+  void add_lora(const LoRAOptions& options, const std::vector<std::string>& targets, Generator& init);
 
  private:
   // The block stack's input for the first T positions of x [B, D] (in the model's order).

@@ -8,6 +8,7 @@
 #include "genlab/core/nn/embeddings.h"
 #include "genlab/core/nn/layers.h"
 #include "genlab/core/ops.h"
+#include "genlab/core/optim/optimizer.h"
 #include "tests/core/gradcheck.h"
 
 using namespace genlab;
@@ -125,6 +126,34 @@ TEST_CASE("RMSNorm: unit root mean square over the last axis, gradients by finit
       [&](const std::vector<Tensor>& in) { return module.forward(in[0]); }, {xin});
   CHECK(direct.ok);
   CHECK_THROWS_WITH(rn.forward(Tensor::zeros({2, 4})), Contains("expected last axis 5"));
+}
+
+TEST_CASE("LoRA on a Linear layer: starts equal, trains only A and B, adds (alpha/r) B A x", "[nn]") {
+  Generator g(21);
+  Linear lin({.in = 5, .out = 3}, g);
+  const Tensor x = test_input({4, 5}, 22);
+  const Tensor before = lin.forward(x);
+  const auto w0 = lin.weight().to_vector(), b0 = lin.bias().to_vector();
+  lin.add_lora({.rank = 2, .alpha = 4.0f}, g);
+  CHECK(max(abs(lin.forward(x) - before), {}).item() == 0.0f);  // B = 0
+  CHECK(lin.num_trainable_parameters() == 2 * 5 + 3 * 2);
+  CHECK(lin.num_parameters() == 3 * 5 + 3 + 2 * 5 + 3 * 2);
+  SGD sgd(lin.trainable_parameters(), {.lr = 0.1f});
+  for (int s = 0; s < 3; ++s) {
+    sgd.zero_grad();
+    sum(square(lin.forward(x) - 1.0f)).backward();
+    sgd.step();
+  }
+  CHECK(lin.weight().to_vector() == w0);  // frozen, bitwise
+  CHECK(lin.bias().to_vector() == b0);
+  const auto sd = lin.state_dict();
+  const Tensor a = sd.at("lora_A"), b = sd.at("lora_B");
+  CHECK(max(abs(b), {}).item() > 0.0f);
+  // y = x W^T + bias + (alpha / rank) x A^T B^T
+  const Tensor expect = matmul(x, lin.weight(), false, true) + lin.bias() +
+                        matmul(matmul(x, a, false, true), b, false, true) * 2.0f;
+  CHECK(max(abs(lin.forward(x) - expect), {}).item() < 1e-6f);
+  CHECK_THROWS_WITH(lin.add_lora({.rank = 2}, g), Contains("added twice"));
 }
 
 TEST_CASE("Embedding looks rows up", "[nn]") {

@@ -556,6 +556,27 @@ TEST_CASE("runner: the Transformer in the autoregressive family, with a checkpoi
                                    log, path);
   CHECK(more.status == "completed");
   CHECK(RunFile::open(path).read_columns("train").at("step").back() == 40);
+  // LoRA fine-tuning from this run's weights: the base stays bitwise, the adapters train.
+  const std::string tuned = temp_path("transformer_lora.h5");
+  const auto lora = run_experiment(
+      parse_experiment_config(yaml, "t.yaml",
+                              {"output.path=" + tuned, "model.init_from=" + path, "model.lora.rank=2",
+                               "model.lora.targets=[qkv, fc2]", "train.steps=10"}),
+      log);
+  REQUIRE(lora.status == "completed");
+  CHECK_THAT(log.str(), Catch::Matchers::Contains("trainable: LoRA rank 2"));
+  const auto base_w = RunFile::open(path).read_tensors("model");
+  const auto tuned_w = RunFile::open(tuned).read_tensors("model");
+  CHECK(max(abs(tuned_w.at("block0.qkv.weight") - base_w.at("block0.qkv.weight")), {}).item() == 0.0f);
+  CHECK(max(abs(tuned_w.at("out.weight") - base_w.at("out.weight")), {}).item() == 0.0f);
+  CHECK(max(abs(tuned_w.at("block0.qkv.lora_B")), {}).item() > 0.0f);
+  CHECK_THROWS_WITH(parse_experiment_config(yaml, "t.yaml", {"model.lora.rank=2", "model.arch=made"}),
+                    Catch::Matchers::Contains("model.lora: needs arch: transformer"));
+  CHECK_THROWS_WITH(run_experiment(parse_experiment_config(yaml, "t.yaml",
+                                                           {"output.path=" + temp_path("bad_init.h5"),
+                                                            "model.init_from=" + path + ".missing"}),
+                                   log),
+                    Catch::Matchers::Contains("model.init_from: " + path + ".missing"));
   // Width and heads that RoPE cannot split are refused at the key.
   CHECK_THROWS_WITH(parse_experiment_config(yaml, "t.yaml", {"model.heads=16"}),
                     Catch::Matchers::Contains("model.heads: must divide width into an even head width"));

@@ -90,6 +90,36 @@ TEST_CASE("Transformer: training reaches the entropy of a two-pattern source",
   CHECK(before > 4.0);
 }
 
+TEST_CASE("Transformer LoRA: the same model at first, only the adapters train", "[autoregressive][transformer]") {
+  Generator init(19);
+  Transformer t({.dims = 8, .layers = 2, .width = 16, .heads = 2}, init);
+  const Tensor x = Generator(20).bernoulli(Tensor::full({16, 8}, 0.3f));
+  const Tensor before = t.log_prob(x);
+  std::map<std::string, std::vector<float>> frozen;
+  for (const auto& [n, p] : t.named_parameters()) frozen[n] = p.to_vector();
+  Generator lora_init(21);
+  t.add_lora({.rank = 2, .alpha = 4.0f}, {"qkv", "fc2"}, lora_init);
+  CHECK(max(abs(t.log_prob(x) - before), {}).item() == 0.0f);
+  // qkv: A [2, 16], B [48, 2]; fc2: A [2, 64], B [16, 2]; in each of 2 blocks.
+  CHECK(t.num_trainable_parameters() == 2 * (2 * 16 + 48 * 2 + 2 * 64 + 16 * 2));
+  Adam adam(t.trainable_parameters(), {.lr = 1e-2f});
+  const double nll0 = -mean(t.log_prob(x)).item();
+  for (int s = 0; s < 30; ++s) {
+    const Tensor loss = -mean(t.log_prob(x));
+    adam.zero_grad();
+    loss.backward();
+    adam.step();
+  }
+  CHECK(-mean(t.log_prob(x)).item() < nll0 - 0.5);
+  for (const auto& [n, p] : t.named_parameters())
+    if (frozen.count(n)) {
+      INFO(n);
+      CHECK(p.to_vector() == frozen[n]);  // every base parameter bitwise unchanged
+    }
+  Generator g(1);
+  CHECK_THROWS_WITH(t.add_lora({.rank = 2}, {"gate"}, g), Contains("not a Linear layer"));
+}
+
 TEST_CASE("Transformer: options and shapes are checked", "[autoregressive][transformer]") {
   Generator g(1);
   CHECK_THROWS_WITH(Transformer({.dims = 4, .width = 12, .heads = 4}, g), Contains("even head width"));
