@@ -6,12 +6,23 @@
 
 namespace genlab {
 
+namespace {
+
+// The tree's time: u = ln sigma, clamped into [ln kSigmaLo, ln kSigmaHi] (sigma = 0, the
+// end of a grid, maps to the lower end).
+double tree_time(double sigma) {
+  return std::clamp(std::log(std::max(sigma, BrownianTree::kSigmaLo)), std::log(BrownianTree::kSigmaLo),
+                    std::log(BrownianTree::kSigmaHi));
+}
+
+}  // namespace
+
 BrownianTree::BrownianTree(Generator gen, int64_t first_row, Shape shape)
     : gen_(gen), first_row_(first_row), shape_(std::move(shape)) {}
 
 const std::vector<double>& BrownianTree::at(double sigma) {
   const double lo0 = std::log(kSigmaLo), hi0 = std::log(kSigmaHi);
-  const double u = std::clamp(std::log(std::max(sigma, kSigmaLo)), lo0, hi0);
+  const double u = tree_time(sigma);
   if (!last_w_.empty() && u == last_u_) return last_w_;
   // Node 1 is the whole range, node k's halves are 2k and 2k + 1; node 0 keys W(hi).
   auto normals = [&](uint64_t node) { return gen_.derive(node).normal_rows(shape_, first_row_); };
@@ -42,10 +53,7 @@ const std::vector<double>& BrownianTree::at(double sigma) {
 }
 
 Tensor BrownianTree::increment(double sigma_from, double sigma_to) {
-  auto u = [](double s) {
-    return std::clamp(std::log(std::max(s, kSigmaLo)), std::log(kSigmaLo), std::log(kSigmaHi));
-  };
-  const double du = std::abs(u(sigma_to) - u(sigma_from));
+  const double du = std::abs(tree_time(sigma_to) - tree_time(sigma_from));
   if (!(du > 0)) return Tensor::zeros(shape_);
   const std::vector<double> from = at(sigma_from);
   const std::vector<double>& to = at(sigma_to);
@@ -58,6 +66,9 @@ Tensor BrownianTree::increment(double sigma_from, double sigma_to) {
 Tensor NoiseSource::draw(uint64_t k, const Shape& shape, double sigma_from, double sigma_to) {
   if (kind_ == NoiseKind::independent) return base_.draw(k, shape);
   if (!tree_) tree_ = std::make_unique<BrownianTree>(base_.gen.derive("brownian_tree"), base_.first_row, shape);
+  if (tree_->shape() != shape)  // one path per sample and dimension: one shape per run
+    throw std::logic_error("NoiseSource: brownian_tree noise of shape " + shape_str(shape) +
+                           " after " + shape_str(tree_->shape()));
   return tree_->increment(sigma_from, sigma_to);
 }
 

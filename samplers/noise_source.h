@@ -37,6 +37,7 @@ class BrownianTree {
   // (W(ln sigma_to) - W(ln sigma_from)) / sqrt(|ln sigma_to - ln sigma_from|): standard
   // normal; zeros for an empty interval.
   Tensor increment(double sigma_from, double sigma_to);
+  const Shape& shape() const { return shape_; }
 
  private:
   Generator gen_;
@@ -44,13 +45,11 @@ class BrownianTree {
   Shape shape_;
   double last_u_ = 0;
   std::vector<double> last_w_;
-  std::vector<double> result_;
 };
 
 class NoiseSource {
  public:
   NoiseSource(const StepNoise& base, NoiseKind kind) : base_(base), kind_(kind) {}
-  NoiseKind kind() const { return kind_; }
   // Standard normal noise for an injection that belongs to the step from sigma_from to
   // sigma_to; k numbers the injections of a run (independent noise uses draw k).
   Tensor draw(uint64_t k, const Shape& shape, double sigma_from, double sigma_to);

@@ -99,11 +99,4 @@ State State::operator*(double c) const {
   return r;
 }
 
-double State::squared_norm() const {
-  if (precision_ == Precision::float32) return sum(square(x_)).item();
-  double s = 0;
-  for (double v : wide_) s += v * v;
-  return s;
-}
-
 }  // namespace genlab

@@ -41,8 +41,6 @@ class State {
   State operator+(const State& o) const;
   State operator-(const State& o) const;
   State operator*(double c) const;
-  // Sum of squares of the entries, in double (error norms).
-  double squared_norm() const;
 
  private:
   void check_same(const State& o, const char* op) const;

@@ -64,8 +64,7 @@ Axis make_axis(const std::vector<ChartSeries>& series, bool x, bool log) {
   Axis a{log, 0, 1};
   for (const auto& s : series)
     for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
-      const double v = x ? s.x[i] : s.y[i], other = x ? s.y[i] : s.x[i];
-      (void)other;
+      const double v = x ? s.x[i] : s.y[i];
       if (!a.usable(v)) continue;
       const double u = log ? std::log10(v) : v;
       lo = std::min(lo, u), hi = std::max(hi, u);

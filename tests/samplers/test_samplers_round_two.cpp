@@ -140,6 +140,12 @@ TEST_CASE("Brownian tree: a Brownian path in ln sigma, fixed by seed, row and si
   CHECK(max(abs(other.increment(80.0, 10.0) - a), {}).item() == 0.0f);
   BrownianTree part(g, 100, {50, 1});
   CHECK(max(abs(part.increment(80.0, 10.0) - slice(a, 0, 100, 150)), {}).item() == 0.0f);
+  // Through a NoiseSource: the tree's increments, and one shape per run.
+  NoiseSource source({g, 0}, NoiseKind::brownian_tree);
+  const Tensor via_source = source.draw(7, {n, 1}, 80.0, 10.0);
+  BrownianTree direct(g.derive("brownian_tree"), 0, {n, 1});
+  CHECK(max(abs(via_source - direct.increment(80.0, 10.0)), {}).item() == 0.0f);
+  CHECK_THROWS_WITH(source.draw(8, {n, 2}, 10.0, 9.0), Catch::Matchers::Contains("brownian_tree noise of shape"));
   // A different seed, a different path.
   BrownianTree seed2(Generator(32).derive("tree"), 0, {n, 1});
   CHECK(std::abs(mean(seed2.increment(80.0, 10.0) * a).item()) < 0.03);
