@@ -25,6 +25,11 @@ model.estimator_study.reference_samples=100"
 model.reconstructions=4 model.iwae_k=20 model.iwae_examples=50 model.estimator_study.repeats=10 \
 model.estimator_study.reference_samples=100"
   [fmnist_classifier]="$images data.validation=500"
+  [transformer_fmnist]="$images data.downsample=true data.validation=500 model.width=16 model.heads=2 \
+model.samples=4 train.warmup_steps=2"
+  # Fine-tunes the short run above (the glob reaches transformer_fmnist first).
+  [transformer_lora_fmnist]="$images data.downsample=true data.validation=500 model.width=16 model.heads=2 \
+model.samples=4 train.warmup_steps=2 model.init_from=$out/transformer_fmnist.h5"
 )
 runs=()
 for config in "$root"/configs/*.yaml; do

@@ -224,9 +224,10 @@ std::string set_threads(const ExperimentConfig& c, const Family& family) {
     return "";
   }
   if (!family.trainable()) return "";  // sampling an exact model: every core
-  double parameters = 0;
-  for (const auto& [name, t] : family.weights()) parameters += static_cast<double>(t.numel());
-  const ThreadChoice choice = choose_threads(parameters * static_cast<double>(c.train.batch_size));
+  double per_example = family.multiply_adds_per_example();
+  if (per_example <= 0)
+    for (const auto& [name, t] : family.weights()) per_example += static_cast<double>(t.numel());
+  const ThreadChoice choice = choose_threads(per_example * static_cast<double>(c.train.batch_size));
   set_num_threads(choice.threads);
   return choice.why + "\n";
 }
@@ -282,8 +283,10 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
     throw;
   }
   RunFile& file = *opened;
-  if (family->trainable())  // the model's size, for `genlab info` and notebooks
+  if (family->trainable()) {  // the model's size, for `genlab info` and notebooks
     file.set_attr("parameters", family->parameter_count());
+    file.set_attr("trainable_parameters", family->trainable_parameter_count());
+  }
   const StopSignalGuard stop_guard;
   Run r{c, file, out, root, std::move(data), std::move(family), nullptr};
   RunSummary summary{file.path(), "completed", {}};

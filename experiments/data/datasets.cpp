@@ -34,6 +34,9 @@ void fields(V& v, ImageDataOptions& o) {
           one_of({"threshold", "sample"}));
   v.field("validation", o.validation, "training examples moved to the validation set", at_least(0));
   v.field("downsample", o.downsample, "28x28 -> 14x14 by 2x2 averaging");
+  v.field("classes", o.classes,
+          "only the examples of these classes (labels from 0), in the training, validation and "
+          "test sets; e.g. [7] for one Fashion-MNIST class", at_least(0).or_auto("every class"));
   v.field("flip", o.flip, "training images mirrored left-right with probability 1/2 (fixed by seed, epoch, example)");
 }
 

@@ -75,6 +75,28 @@ std::vector<float> downsample2(const std::vector<float>& v, int64_t n, int64_t h
   return out;
 }
 
+// Keeps the examples (rows of `dims` values) whose label is in `classes`, in their order.
+void keep_classes(const std::vector<int64_t>& classes, int64_t dims, std::vector<float>& images,
+                  std::vector<int32_t>& labels, int64_t& n, const std::string& set) {
+  if (labels.empty())
+    throw std::invalid_argument("data.classes: needs labelled data, and the " + set +
+                                " set has no labels");
+  std::vector<float> kept_images;
+  std::vector<int32_t> kept_labels;
+  for (int64_t i = 0; i < n; ++i)
+    if (std::find(classes.begin(), classes.end(), labels[i]) != classes.end()) {
+      kept_images.insert(kept_images.end(), images.begin() + i * dims, images.begin() + (i + 1) * dims);
+      kept_labels.push_back(labels[i]);
+    }
+  for (const int64_t c : classes)
+    if (std::find(kept_labels.begin(), kept_labels.end(), c) == kept_labels.end())
+      throw std::invalid_argument("data.classes: class " + std::to_string(c) +
+                                  " has no examples in the " + set + " set");
+  images = std::move(kept_images);
+  labels = std::move(kept_labels);
+  n = static_cast<int64_t>(labels.size());
+}
+
 std::vector<float> read_hdf5(const std::string& path, const std::string& name,
                              std::vector<int64_t>& dims) {
   const Tensor t = read_hdf5_array(path, name);
@@ -163,9 +185,14 @@ ImageData load_image_data(const ImageDataOptions& o) {
   d.dims_ = d.channels_ * d.height_ * d.width_;
   for (const auto* labels : {&train_labels, &test_labels})
     for (const int32_t l : *labels) d.num_classes_ = std::max<int64_t>(d.num_classes_, l + 1);
+  if (!o.classes.empty()) {
+    keep_classes(o.classes, d.dims_, train, train_labels, n_train, "training");
+    if (n_test) keep_classes(o.classes, d.dims_, test, test_labels, n_test, "test");
+  }
   if (o.validation < 0 || o.validation >= n_train)
-    throw std::invalid_argument("image data: validation must be in [0, " + std::to_string(n_train) +
-                                ")");
+    throw std::invalid_argument("data.validation: must be in [0, " + std::to_string(n_train) + ") (" +
+                                std::to_string(n_train) + " training examples" +
+                                (o.classes.empty() ? "" : " in data.classes") + ")");
   // A seeded permutation: the last `validation` examples become the validation set.
   std::vector<int64_t> perm(n_train);
   std::iota(perm.begin(), perm.end(), 0);

@@ -33,6 +33,9 @@ struct ImageDataOptions {
   int64_t validation = 10000;       // examples moved from train to validation
   bool downsample = false;          // 28x28 -> 14x14 by 2x2 averaging
   bool flip = false;                // training images mirrored left-right with probability 1/2
+  // Only the examples of these classes, in every set (empty: all); needs labels. The
+  // labels keep their values and num_classes() the data's full label range.
+  std::vector<int64_t> classes;
   uint64_t seed = 0;                // the split and dynamic binarization
 };
 

@@ -1,5 +1,6 @@
 #include "genlab/experiments/families/autoregressive_family.h"
 
+#include <chrono>
 #include <cmath>
 #include <stdexcept>
 
@@ -58,6 +59,15 @@ class AutoregressiveFamily final : public Family {
   }
 
   int64_t parameter_count() const override { return model_->num_parameters(); }
+  int64_t trainable_parameter_count() const override { return model_->num_trainable_parameters(); }
+  double multiply_adds_per_example() const override {
+    if (!transformer_) return 0;  // MADE, NADE, FVSBN: about one multiply-add per weight
+    // Every weight acts at each of the D positions, and causal attention adds about
+    // D^2 / 2 x width for scores and as much for values, per block.
+    const auto& o = transformer_->options();
+    const double d = static_cast<double>(o.dims);
+    return static_cast<double>(model_->num_parameters()) * d + static_cast<double>(o.layers) * d * d * o.width;
+  }
   std::string describe() const override {
     std::string s = "autoregressive " + a_.arch + " (" + std::to_string(model_->num_parameters()) + " parameters";
     if (a_.lora.rank > 0)
@@ -65,13 +75,13 @@ class AutoregressiveFamily final : public Family {
            std::to_string(a_.lora.rank);
     return s + ")";
   }
-  Step train_step(const Batch& b, Generator&, float lr) override {
+  Step train_step(const Batch& b, Generator& noise, float lr) override {
     const Tensor& batch = b.x;
     if (made_ && made_->num_masks() > 1)
       made_->use_mask(static_cast<int>(steps_ % made_->num_masks()));
     ++steps_;
     adam_->set_lr(lr);
-    const Tensor loss = -mean(model_->log_prob(batch));  // nats per example
+    const Tensor loss = -mean(model_->training_log_prob(batch, noise));  // nats per example
     adam_->zero_grad();
     loss.backward();
     std::vector<Tensor> trainable;
@@ -123,10 +133,14 @@ class AutoregressiveFamily final : public Family {
     }
     if (a_.samples > 0) {
       if (made_) made_->use_mask(0);
+      const auto start = std::chrono::steady_clock::now();
       const Tensor s = model_->sample(a_.samples, rng);
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       file.write_tensors("samples",
                          {{"images", reshape(s, {a_.samples, data.height(), data.width()})}});
-      out << "sampled " << a_.samples << " images into /samples/images\n";
+      // The wall-clock of drawing them (one batch), for comparing architectures' sampling.
+      file.set_group_attrs("samples", {{"seconds", std::to_string(seconds)}});
+      out << "sampled " << a_.samples << " images into /samples/images in " << seconds << " s\n";
     }
   }
 

@@ -75,6 +75,9 @@ void fields(V& v, AutoregressiveFamilyOptions& o) {
   v.field("checkpoint", o.transformer.checkpoint,
           "transformer: recompute each block's activations in the backward pass (less memory, "
           "one more forward)");
+  v.field("dropout", o.transformer.dropout,
+          "transformer: training dropout on the embeddings and each residual branch (masks "
+          "from the run's checkpointed noise stream, so a resume is bitwise)", between(0, 1, "[)"));
   v.field("weight_decay", o.weight_decay,
           "AdamW's decoupled weight decay, not on biases, norms and token embeddings (1-D "
           "parameters); 0: Adam", between(0, 10));

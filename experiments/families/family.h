@@ -67,6 +67,11 @@ class Family {
   virtual bool trainable() const { return true; }
   // Trained values (buffers such as masks and fixed frequencies not counted); 0 untrained.
   virtual int64_t parameter_count() const { return 0; }
+  // Those the optimizer updates: fewer when part of the model is frozen (LoRA).
+  virtual int64_t trainable_parameter_count() const { return parameter_count(); }
+  // Multiply-adds of one example's forward pass, for threads: 0 (auto); 0: estimate it by
+  // the weight count, right for MLPs, far too low where weights are shared over positions.
+  virtual double multiply_adds_per_example() const { return 0; }
 
   struct Step {
     double loss = 0, grad_norm = 0;

@@ -16,6 +16,10 @@ Tensor AutoregressiveModel::log_prob(const Tensor& x) const {
   return bernoulli_log_prob(logits(x), x);
 }
 
+Tensor AutoregressiveModel::training_log_prob(const Tensor& x, Generator&) const {
+  return log_prob(x);
+}
+
 std::vector<int64_t> AutoregressiveModel::order() const {
   std::vector<int64_t> o(dims());
   std::iota(o.begin(), o.end(), 0);

@@ -18,6 +18,10 @@ class AutoregressiveModel : public Module {
   virtual Tensor logits(const Tensor& x) const = 0;
   // log p(x) in nats, [B].
   virtual Tensor log_prob(const Tensor& x) const;
+  // log p(x) as a training step sees it: a model with dropout draws its masks from `noise`
+  // (the run's checkpointed noise stream, so a resumed run draws the same masks); the
+  // others ignore it and give log_prob(x).
+  virtual Tensor training_log_prob(const Tensor& x, Generator& noise) const;
   // Ancestral sampling in the model's order, [n, D].
   virtual Tensor sample(int64_t n, Generator& rng) const;
   // The order in which dimensions are generated (a permutation of 0..D-1).

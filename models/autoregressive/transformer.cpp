@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 
 #include "genlab/core/autograd.h"
@@ -71,11 +73,14 @@ Tensor TransformerBlock::mlp(const Tensor& x) const {
   return fc2_->forward(gelu(fc1_->forward(x)));
 }
 
-Tensor TransformerBlock::forward(const Tensor& h, const Tensor& positions) const {
+Tensor TransformerBlock::forward(const Tensor& h, const Tensor& positions, Generator* dropout) const {
+  auto drop = [&](const Tensor& branch) {
+    return dropout && o_.dropout > 0.0f ? genlab::dropout(branch, o_.dropout, *dropout) : branch;
+  };
   const auto qkv = project(h, positions);
   const Tensor a = scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], {.causal = true});
-  const Tensor r = h + proj_->forward(merge_heads(a));
-  return r + mlp(norm2_->forward(r));
+  const Tensor r = h + drop(proj_->forward(merge_heads(a)));
+  return r + drop(mlp(norm2_->forward(r)));
 }
 
 std::shared_ptr<Linear> TransformerBlock::linear(const std::string& name) const {
@@ -116,6 +121,7 @@ Transformer::Transformer(const TransformerOptions& o, Generator& init) : o_(o) {
         "width must be heads x an even head width (RoPE rotates pairs), got width " +
             std::to_string(o.width) + " with " + std::to_string(o.heads) + " heads");
   check(o.mlp == "gelu" || o.mlp == "swiglu", "unknown mlp '" + o.mlp + "' (allowed: gelu, swiglu)");
+  check(o.dropout >= 0.0f && o.dropout < 1.0f, "dropout must be in [0, 1)");
   check(o.ordering == "natural" || o.ordering == "random",
         "unknown ordering '" + o.ordering + "' (allowed: natural, random)");
   order_.resize(o.dims);
@@ -163,18 +169,35 @@ Tensor Transformer::head(const Tensor& h) const {
   return reshape(out_->forward(final_norm_->forward(h)), {h.size(0), h.size(1)});
 }
 
-Tensor Transformer::logits(const Tensor& x) const {
+Tensor Transformer::training_log_prob(const Tensor& x, Generator& noise) const {
+  return bernoulli_log_prob(logits(x, o_.dropout > 0.0f ? &noise : nullptr), x);
+}
+
+Tensor Transformer::logits(const Tensor& x, Generator* dropout) const {
   if (x.dim() != 2 || x.size(1) != o_.dims)
     throw std::invalid_argument("Transformer: x must be [batch, " + std::to_string(o_.dims) +
                                 "], got " + shape_str(x.shape()));
   const Tensor positions = Tensor::arange(o_.dims);
   Tensor h = embed(x, o_.dims);
+  if (dropout && o_.dropout > 0.0f) h = genlab::dropout(h, o_.dropout, *dropout);
   for (const auto& block : blocks_) {
     const TransformerBlock* b = block.get();
-    h = o_.checkpoint ? genlab::checkpoint([b, positions](const std::vector<Tensor>& in) {
-                          return b->forward(in[0], positions);
-                        }, {h}, b->parameters())
-                      : b->forward(h, positions);
+    if (!o_.checkpoint) {
+      h = b->forward(h, positions, dropout);
+      continue;
+    }
+    // The recomputation must draw the masks the forward drew: the block always starts
+    // from a copy of the stream's state here, and the stream moves on to where the
+    // block's own draws left it.
+    const std::optional<Generator> start = dropout ? std::optional<Generator>(*dropout) : std::nullopt;
+    auto end = std::make_shared<GeneratorState>();
+    h = genlab::checkpoint([b, positions, start, end](const std::vector<Tensor>& in) {
+          std::optional<Generator> g = start;
+          const Tensor out = b->forward(in[0], positions, g ? &*g : nullptr);
+          if (g) *end = g->state();
+          return out;
+        }, {h}, b->parameters());
+    if (dropout) dropout->set_state(*end);
   }
   // Position p predicts dimension order[p]: back into dimension order.
   return index_select(head(h), 1, indices(position_of_));

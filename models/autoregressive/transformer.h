@@ -35,6 +35,10 @@ struct TransformerOptions {
   // Gradient checkpointing of every block (core/checkpoint.h): training keeps each
   // block's input, not its intermediates, and recomputes them in the backward pass.
   bool checkpoint = false;
+  // Training-time dropout on the token embeddings and on each residual branch (after the
+  // attention's output projection and after the MLP), as GPT-2 places it; none on the
+  // attention probabilities, which the fused attention op never materializes.
+  float dropout = 0.0f;
 };
 
 // The normalization of a pre-norm block: LayerNorm or RMSNorm.
@@ -58,8 +62,8 @@ struct KvCache {
 class TransformerBlock : public Module {
  public:
   TransformerBlock(const TransformerOptions& o, Generator& init);
-  // h [B, T, width] at positions 0..T-1, causal.
-  Tensor forward(const Tensor& h, const Tensor& positions) const;
+  // h [B, T, width] at positions 0..T-1, causal; dropout masks from `dropout` when given.
+  Tensor forward(const Tensor& h, const Tensor& positions, Generator* dropout = nullptr) const;
   // h [n, 1, width]: the token at position `position`, attending to the cache (which it
   // extends) of block `index`.
   Tensor forward_cached(const Tensor& h, int64_t position, KvCache& cache, size_t index) const;
@@ -81,7 +85,11 @@ class Transformer : public AutoregressiveModel {
  public:
   Transformer(const TransformerOptions& options, Generator& init);
   int64_t dims() const override { return o_.dims; }
-  Tensor logits(const Tensor& x) const override;
+  Tensor logits(const Tensor& x) const override { return logits(x, nullptr); }
+  // The teacher-forced pass with dropout masks drawn from `dropout` (null: none, as in
+  // evaluation). A checkpointed block replays its masks in the backward pass.
+  Tensor logits(const Tensor& x, Generator* dropout) const;
+  Tensor training_log_prob(const Tensor& x, Generator& noise) const override;
   Tensor sample(int64_t n, Generator& rng) const override;
   std::vector<int64_t> order() const override { return order_; }
   const TransformerOptions& options() const { return o_; }

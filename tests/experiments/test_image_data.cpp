@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <numeric>
 
 #include "genlab/core/ops.h"
 #include "genlab/experiments/data/idx.h"
@@ -119,6 +120,44 @@ TEST_CASE("Fashion-MNIST from Debian's package: split, down-sampling, binarizati
   const ImageData small = load_image_data(options(5000, "static", true));
   CHECK(small.dims() == 196);
   CHECK(small.height() == 14);
+}
+
+TEST_CASE("data.classes keeps the examples of the chosen classes in every set", "[data]") {
+  if (!std::filesystem::exists(std::string(kFashionMnistDir) + "/train-images-idx3-ubyte.gz"))
+    FAIL("dataset-fashion-mnist is not installed (.ci/setup installs it)");
+  ImageDataOptions o = options(1000);
+  o.classes = {7, 2};
+  const ImageData d = load_image_data(o);
+  // Fashion-MNIST has 6,000 training and 1,000 test images per class.
+  CHECK(d.train_size() + d.validation_size() == 12000);
+  CHECK(d.validation_size() == 1000);
+  CHECK(d.test_size() == 2000);
+  CHECK(d.num_classes() == 10);  // the label range of the data, not of the selection
+  std::vector<int64_t> all(d.train_size());
+  std::iota(all.begin(), all.end(), 0);
+  for (const Tensor& labels : {d.train_labels(all), d.validation_labels(), d.test_labels()}) {
+    int sevens = 0, others = 0;
+    for (const float l : labels.to_vector()) {
+      others += l != 7.0f && l != 2.0f;
+      sevens += l == 7.0f;
+    }
+    CHECK(others == 0);
+    CHECK(sevens > 0);
+  }
+  // The kept images are the originals: the first test image of class 7 (a sneaker) is the
+  // first one in the full test set whose label is 7.
+  const ImageData full = load_image_data(options(1000));
+  const auto full_labels = full.test_labels().to_vector();
+  const auto kept_labels = d.test_labels().to_vector();
+  const int64_t first_full = std::find(full_labels.begin(), full_labels.end(), 7.0f) - full_labels.begin();
+  const int64_t first_kept = std::find(kept_labels.begin(), kept_labels.end(), 7.0f) - kept_labels.begin();
+  CHECK(max(abs(slice(full.test_set(), 0, first_full, first_full + 1) -
+                slice(d.test_set(), 0, first_kept, first_kept + 1)), {}).item() == 0.0f);
+  o.classes = {11};
+  CHECK_THROWS_WITH(load_image_data(o), Catch::Matchers::Contains("data.classes: class 11 has no examples"));
+  o.classes = {3};
+  o.validation = 6000;
+  CHECK_THROWS_WITH(load_image_data(o), Catch::Matchers::Contains("data.validation: must be in [0, 6000)"));
 }
 
 TEST_CASE("held-out sets binarized once by sampling: binary, fixed, mean intensity preserved",

@@ -23,6 +23,7 @@
 #include "genlab/experiments/runner.h"
 #include "tests/experiments/temp_paths.h"
 #include "genlab/experiments/sweep.h"
+#include "genlab/experiments/thread_choice.h"
 #include "genlab/models/analytic/gaussian_mixture.h"
 
 using namespace genlab;
@@ -549,6 +550,7 @@ TEST_CASE("runner: the Transformer in the autoregressive family, with a checkpoi
   const double nll = f.read_columns("test").at("nll_nats").at(0);
   CHECK(nll < 196 * std::log(2.0));  // better than a fair coin per pixel
   CHECK(f.read_tensors("samples").at("images").shape() == Shape{4, 14, 14});
+  CHECK(std::stod(f.group_attrs("samples").at("seconds")) > 0.0);  // the sampling wall-clock
   CHECK(f.read_tensors("model").count("block0.qkv.weight") == 1);
   CHECK(f.read_tensors("model").count("block0.gate.weight") == 1);  // swiglu
   // Extending the finished run from its checkpoint trains on from step 30.
@@ -556,6 +558,23 @@ TEST_CASE("runner: the Transformer in the autoregressive family, with a checkpoi
                                    log, path);
   CHECK(more.status == "completed");
   CHECK(RunFile::open(path).read_columns("train").at("step").back() == 40);
+  // Dropout (with checkpointed blocks) resumes bitwise: its masks come from the run's
+  // checkpointed noise stream. 20 steps straight equal 10 steps, then 10 more on resume.
+  const std::vector<std::string> drop = {"model.dropout=0.2", "model.checkpoint=true", "train.eval_every=0"};
+  auto with = [&](std::vector<std::string> o, const std::string& out, int steps) {
+    o.insert(o.end(), {"output.path=" + out, "train.steps=" + std::to_string(steps)});
+    return parse_experiment_config(yaml, "t.yaml", o);
+  };
+  const std::string straight = temp_path("transformer_dropout_20.h5"), halves = temp_path("transformer_dropout_10.h5");
+  REQUIRE(run_experiment(with(drop, straight, 20), log).status == "completed");
+  REQUIRE(run_experiment(with(drop, halves, 10), log).status == "completed");
+  REQUIRE(run_experiment(with(drop, halves, 20), log, halves).status == "completed");
+  const auto w20 = RunFile::open(straight).read_tensors("model"), w10 = RunFile::open(halves).read_tensors("model");
+  for (const auto& [name, w] : w20) CHECK(max(abs(w - w10.at(name)), {}).item() == 0.0f);
+  // ... and the masks matter: without dropout the weights differ.
+  const std::string undropped = temp_path("transformer_nodrop_20.h5");
+  REQUIRE(run_experiment(with({"train.eval_every=0"}, undropped, 20), log).status == "completed");
+  CHECK(max(abs(RunFile::open(undropped).read_tensors("model").at("out.weight") - w20.at("out.weight")), {}).item() > 0.0f);
   // LoRA fine-tuning from this run's weights: the base stays bitwise, the adapters train.
   const std::string tuned = temp_path("transformer_lora.h5");
   const auto lora = run_experiment(
@@ -565,6 +584,11 @@ TEST_CASE("runner: the Transformer in the autoregressive family, with a checkpoi
       log);
   REQUIRE(lora.status == "completed");
   CHECK_THAT(log.str(), Catch::Matchers::Contains("trainable: LoRA rank 2"));
+  // 1 block, width 16: qkv 16 -> 48 and fc2 64 -> 16 with rank-2 A and B.
+  const auto lora_attrs = RunFile::open(tuned).attrs();
+  CHECK(lora_attrs.at("trainable_parameters") == std::to_string(2 * 16 + 48 * 2 + 2 * 64 + 16 * 2));
+  CHECK(std::stoll(lora_attrs.at("parameters")) ==
+        std::stoll(RunFile::open(path).attrs().at("parameters")) + 2 * 16 + 48 * 2 + 2 * 64 + 16 * 2);
   const auto base_w = RunFile::open(path).read_tensors("model");
   const auto tuned_w = RunFile::open(tuned).read_tensors("model");
   CHECK(max(abs(tuned_w.at("block0.qkv.weight") - base_w.at("block0.qkv.weight")), {}).item() == 0.0f);
@@ -580,4 +604,22 @@ TEST_CASE("runner: the Transformer in the autoregressive family, with a checkpoi
   // Width and heads that RoPE cannot split are refused at the key.
   CHECK_THROWS_WITH(parse_experiment_config(yaml, "t.yaml", {"model.heads=16"}),
                     Catch::Matchers::Contains("model.heads: must divide width into an even head width"));
+}
+
+TEST_CASE("threads: 0 (auto) sizes the Transformer's step by every position, not its weight count",
+          "[runner][transformer][threads]") {
+  const std::string base =
+      "name: t\ndata: {name: fashion_mnist, validation: 500, downsample: true}\n"
+      "model: {family: autoregressive, arch: transformer, layers: 2, width: 64, heads: 4}\n";
+  const auto c = parse_experiment_config(base, "t.yaml", {});
+  const auto data = make_dataset(c.data, 0);
+  const auto transformer = find_family("autoregressive").make(FamilyContext{c, *data, Generator(0)});
+  const double d = 196, params = static_cast<double>(transformer->parameter_count());
+  CHECK(transformer->multiply_adds_per_example() == Approx(params * d + 2 * d * d * 64));
+  // 100k weights x batch 32 looked like too little work to share; the real step is not.
+  CHECK(params * 32 < kMultiplyAddsForSeveralThreads);
+  CHECK(transformer->multiply_adds_per_example() * 32 > kMultiplyAddsForSeveralThreads);
+  // MADE applies each weight once per example: the runner's weight-count estimate (0).
+  const auto made_config = parse_experiment_config(base, "t.yaml", {"model.arch=made"});
+  CHECK(find_family("autoregressive").make(FamilyContext{made_config, *data, Generator(0)})->multiply_adds_per_example() == 0);
 }

@@ -4,6 +4,7 @@
 // and bad shapes are named.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <memory>
 
 #include "genlab/core/autograd.h"
 #include "genlab/core/backend.h"
@@ -170,4 +171,54 @@ TEST_CASE("gradient checkpointing: the same gradients from far less memory held"
   o.checkpoint = true;
   const Transformer t(o, init);
   CHECK(!t.logits(x).requires_grad());
+}
+
+TEST_CASE("Transformer dropout: evaluation unaffected, masks from the stream, replayed by checkpointing",
+          "[autoregressive][transformer][dropout]") {
+  const Tensor x = Generator(21).bernoulli(Tensor::full({8, 16}, 0.5f));
+  auto make = [](float p, bool checkpointed) {
+    Generator init(22);
+    return std::make_unique<Transformer>(
+        TransformerOptions{.dims = 16, .layers = 2, .width = 16, .heads = 2, .checkpoint = checkpointed, .dropout = p},
+        init);
+  };
+  const auto plain = make(0.0f, false), dropped = make(0.3f, false), dropped_ckpt = make(0.3f, true);
+  // Evaluation (log_prob, sampling) never drops: the same numbers as without dropout.
+  CHECK(max(abs(dropped->log_prob(x) - plain->log_prob(x)), {}).item() == 0.0f);
+  Generator s1(23), s2(23);
+  CHECK(max(abs(dropped->sample(4, s1) - plain->sample(4, s2)), {}).item() == 0.0f);
+  // With p = 0 the training pass is the evaluation pass and draws nothing.
+  Generator untouched(24);
+  CHECK(max(abs(plain->training_log_prob(x, untouched) - plain->log_prob(x)), {}).item() == 0.0f);
+  CHECK(untouched.state() == Generator(24).state());
+  // Training with p > 0: a function of the stream's state, different from evaluation, and
+  // the stream moves on so the next step draws new masks.
+  Generator a(25), b(25);
+  const Tensor la = dropped->training_log_prob(x, a), lb = dropped->training_log_prob(x, b);
+  CHECK(max(abs(la - lb), {}).item() == 0.0f);
+  CHECK(max(abs(la - plain->log_prob(x)), {}).item() > 1e-3f);
+  CHECK(!(a.state() == Generator(25).state()));
+  CHECK(max(abs(dropped->training_log_prob(x, a) - la), {}).item() > 1e-3f);
+  // Checkpointed blocks recompute with the masks their forward drew: the same loss and
+  // gradients as the plain pass from the same stream state, and the stream ends equal.
+  Generator c(26), d(26);
+  const Tensor loss_plain = -mean(dropped->training_log_prob(x, c));
+  const Tensor loss_ckpt = -mean(dropped_ckpt->training_log_prob(x, d));
+  CHECK(loss_ckpt.item() == loss_plain.item());
+  CHECK(c.state() == d.state());
+  const auto g_plain = grad({loss_plain}, dropped->parameters());
+  const auto g_ckpt = grad({loss_ckpt}, dropped_ckpt->parameters());
+  for (size_t i = 0; i < g_plain.size(); ++i)
+    CHECK(max(abs(g_ckpt[i] - g_plain[i]), {}).item() <= 1e-6f * (1.0f + max(abs(g_plain[i]), {}).item()));
+  // The autoregressive property survives dropout (masks are per position and feature):
+  // the gradient of logit d in inputs at or after d is exactly zero.
+  Generator e(27);
+  Tensor xr = Generator(28).uniform({2, 16}).requires_grad_();
+  const Tensor l = dropped->logits(xr, &e);
+  for (int64_t dim : {0, 7, 15}) {
+    const auto g = grad({sum(slice(l, 1, dim, dim + 1))}, {xr})[0].to_vector();
+    for (int64_t i = 0; i < 2; ++i)
+      for (int64_t j = dim; j < 16; ++j) CHECK(g[i * 16 + j] == 0.0f);
+  }
+  CHECK_THROWS_WITH(make(1.0f, false), Contains("dropout must be in [0, 1)"));
 }
