@@ -584,11 +584,12 @@ TEST_CASE("runner: the Transformer in the autoregressive family, with a checkpoi
       log);
   REQUIRE(lora.status == "completed");
   CHECK_THAT(log.str(), Catch::Matchers::Contains("trainable: LoRA rank 2"));
-  // 1 block, width 16: qkv 16 -> 48 and fc2 64 -> 16 with rank-2 A and B.
+  // 1 block, width 16: qkv 16 -> 48 and fc2 43 -> 16 (SwiGLU's 8/3 x 16 hidden) with
+  // rank-2 A [2, in] and B [out, 2].
+  const int64_t adapters = 2 * 16 + 48 * 2 + 2 * 43 + 16 * 2;
   const auto lora_attrs = RunFile::open(tuned).attrs();
-  CHECK(lora_attrs.at("trainable_parameters") == std::to_string(2 * 16 + 48 * 2 + 2 * 64 + 16 * 2));
-  CHECK(std::stoll(lora_attrs.at("parameters")) ==
-        std::stoll(RunFile::open(path).attrs().at("parameters")) + 2 * 16 + 48 * 2 + 2 * 64 + 16 * 2);
+  CHECK(lora_attrs.at("trainable_parameters") == std::to_string(adapters));
+  CHECK(std::stoll(lora_attrs.at("parameters")) == std::stoll(RunFile::open(path).attrs().at("parameters")) + adapters);
   const auto base_w = RunFile::open(path).read_tensors("model");
   const auto tuned_w = RunFile::open(tuned).read_tensors("model");
   CHECK(max(abs(tuned_w.at("block0.qkv.weight") - base_w.at("block0.qkv.weight")), {}).item() == 0.0f);
