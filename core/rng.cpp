@@ -35,6 +35,21 @@ Generator Generator::derive(uint64_t index) const {
 }
 
 Tensor Generator::draw(RandomDist dist, const Shape& shape, Device device) {
+  if (shard_.rows > 0 && shard_.rows != shard_.global_rows) {
+    if (shape.empty() || shape[0] == 0 || shape[0] % shard_.rows != 0)
+      throw std::logic_error("a random draw of shape " + shape_str(shape) +
+                             " inside a data-parallel step of " + std::to_string(shard_.rows) +
+                             " rows per rank: draws in a training step must be batch-major "
+                             "(first axis a multiple of the rank's rows)");
+    const int64_t m = shape[0] / shard_.rows;
+    Shape global = shape;
+    global[0] = m * shard_.global_rows;
+    const BatchShard shard = shard_;
+    shard_ = {};
+    const Tensor all = draw(dist, global, device);
+    shard_ = shard;
+    return all.narrow_rows(m * shard.first, m * shard.rows).clone();
+  }
   Tensor out = Tensor::empty(shape, device);
   const int64_t n = out.numel();
   backend(device).random(dist, key_, counter_, out.data(), n, std::max<int64_t>(n, 1));

@@ -50,6 +50,19 @@ class Generator {
   Tensor normal_rows(const Shape& shape, int64_t first_row, Device device = Device::cpu) const;
   Tensor rademacher_rows(const Shape& shape, int64_t first_row, Device device = Device::cpu) const;
 
+  // Data parallelism (issue 16): while a shard is set, a draw whose first axis is a
+  // multiple m of `rows` is made for the whole global batch (m * global_rows rows) and
+  // this rank's rows [m * first, m * (first + rows)) are returned. Every example then
+  // gets the values it gets in one process, and the counter moves as it does there, so
+  // a step's randomness does not depend on the number of ranks. Draws in a training
+  // step must therefore be batch-major; a draw with any other first axis is an error.
+  // Copies keep the shard; derive() starts without one.
+  struct BatchShard {
+    int64_t first = 0, rows = 0, global_rows = 0;  // rows == 0: no shard
+  };
+  void set_batch_shard(const BatchShard& shard) { shard_ = shard; }
+  const BatchShard& batch_shard() const { return shard_; }
+
  private:
   Generator(uint64_t key, uint64_t counter) : key_(key), counter_(counter) {}
   Tensor draw(RandomDist dist, const Shape& shape, Device device);
@@ -57,6 +70,7 @@ class Generator {
 
   uint64_t key_ = 0;
   uint64_t counter_ = 0;
+  BatchShard shard_;
 };
 
 }  // namespace genlab

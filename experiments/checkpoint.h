@@ -29,5 +29,15 @@ void save_checkpoint(RunFile& file, const RunnerState& runner, const TrainingSta
 bool has_checkpoint(const RunFile& file);
 // `groups`: the tensor groups to read (a fresh family's save() names them).
 RunnerState load_checkpoint(const RunFile& file, TrainingState& family);
+// The runner's part of a loaded checkpoint (it travels in the family state's attributes);
+// `where` names the checkpoint in errors.
+RunnerState runner_state_of(const TrainingState& loaded, const std::string& where);
+
+// A TrainingState as bytes and back: rank 0 reads the checkpoint and sends it to the other
+// ranks of a data-parallel run (issue 16).
+std::string pack_training_state(const TrainingState& state);
+// A fingerprint of every tensor's bits and every attribute: the replica check.
+uint64_t hash_training_state(const TrainingState& state);
+TrainingState unpack_training_state(const std::string& bytes);
 
 }  // namespace genlab

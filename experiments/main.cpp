@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "genlab/core/backend.h"
+#include "genlab/core/distributed/communicator.h"
 #include "genlab/core/parallel.h"
 #include "genlab/experiments/config/experiment_config.h"
 #include "genlab/experiments/catalog.h"
@@ -190,7 +191,26 @@ int dispatch(Args& a) {
 
 }  // namespace
 
+// An error under MPI ends every rank of the job: a rank left waiting in a collective for
+// this one would otherwise hang until the job's time limit.
+// " (rank r of K)" in a data-parallel job, so an error says which process met it.
+std::string rank_tag() {
+  const genlab::Communicator& comm = genlab::world();
+  if (comm.size() == 1) return "";
+  return " (rank " + std::to_string(comm.rank()) + " of " + std::to_string(comm.size()) + ")";
+}
+
+int fail(int code) {
+  const genlab::Communicator& comm = genlab::world();
+  if (comm.size() > 1) {
+    std::cerr << std::flush;
+    comm.abort(code);
+  }
+  return code;
+}
+
 int main(int argc, char** argv) {
+  genlab::init_world(&argc, &argv);
   CLI::App app{
       "genlab: generative-modeling experiments (diffusion / flow matching, autoregressive, VAE, "
       "exact analytic references)"};
@@ -216,16 +236,16 @@ int main(int argc, char** argv) {
     return dispatch(args);
   } catch (const genlab::ConfigError& e) {
     std::cerr << "genlab: config error: " << e.what() << "\n";
-    return 1;
+    return fail(1);
   } catch (const std::bad_alloc& e) {
     // Before a run file exists (building the model, loading data): the sizes to look at.
     std::cerr << "genlab: error: out of memory: "
               << (dynamic_cast<const genlab::OutOfMemory*>(&e) ? e.what() : "an allocation failed")
               << "; a size in the config (batch_size, width, depth, samples, "
                  "likelihood_samples, iwae_k, ...) needs more memory than this machine has\n";
-    return 1;
+    return fail(1);
   } catch (const std::exception& e) {
-    std::cerr << "genlab: error: " << e.what() << "\n";
-    return 1;
+    std::cerr << "genlab: error" << rank_tag() << ": " << e.what() << "\n";
+    return fail(1);
   }
 }

@@ -218,17 +218,25 @@ RunFile RunFile::create(const std::string& path, const std::map<std::string, std
   return RunFile(path);
 }
 
+RunFile RunFile::discard() {
+  RunFile f("");
+  f.discard_ = true;
+  return f;
+}
+
 RunFile RunFile::open(const std::string& path) {
   { Handle f = open_file(path, false); }
   return RunFile(path);
 }
 
 void RunFile::set_attr(const std::string& name, const std::string& value) {
+  if (discard_) return;  // a rank other than 0 (issue 16)
   Handle f = open_file(path_, true);
   write_string_attr(f.get(), name, value);
 }
 
 void RunFile::set_attr(const std::string& name, int64_t value) {
+  if (discard_) return;  // a rank other than 0 (issue 16)
   Handle f = open_file(path_, true);
   if (H5Aexists(f.get(), name.c_str()) > 0) H5Adelete(f.get(), name.c_str());
   Handle space(H5Screate(H5S_SCALAR), H5Sclose, "dataspace");
@@ -239,6 +247,7 @@ void RunFile::set_attr(const std::string& name, int64_t value) {
 }
 
 std::map<std::string, std::string> RunFile::attrs() const {
+  if (discard_) return {};
   Handle f = open_file(path_, false);
   AttrCollect m;
   hsize_t idx = 0;
@@ -248,12 +257,14 @@ std::map<std::string, std::string> RunFile::attrs() const {
 }
 
 bool RunFile::exists(const std::string& object_path) const {
+  if (discard_) return {};
   Handle f = open_file(path_, false);
   return link_exists(f.get(), object_path);
 }
 
 void RunFile::set_group_attrs(const std::string& group_name,
                               const std::map<std::string, std::string>& attrs) {
+  if (discard_) return;  // a rank other than 0 (issue 16)
   Handle f = open_file(path_, true);
   Handle g = group(f.get(), "/" + group_name, path_);
   for (const auto& [k, v] : attrs) write_string_attr(g.get(), k, v);
@@ -261,6 +272,7 @@ void RunFile::set_group_attrs(const std::string& group_name,
 }
 
 std::map<std::string, std::string> RunFile::group_attrs(const std::string& group_name) const {
+  if (discard_) return {};
   Handle f = open_file(path_, false);
   AttrCollect m;
   if (!link_exists(f.get(), "/" + group_name)) return m.values;
@@ -273,6 +285,7 @@ std::map<std::string, std::string> RunFile::group_attrs(const std::string& group
 }
 
 void RunFile::remove(const std::string& object_path) {
+  if (discard_) return;  // a rank other than 0 (issue 16)
   if (!exists("/" + object_path)) return;
   Handle f = open_file(path_, true);
   check(H5Ldelete(f.get(), ("/" + object_path).c_str(), H5P_DEFAULT),
@@ -281,6 +294,7 @@ void RunFile::remove(const std::string& object_path) {
 }
 
 void RunFile::truncate_after_step(const std::string& group_name, double max_step) {
+  if (discard_) return;  // a rank other than 0 (issue 16)
   const auto cols = read_columns(group_name);
   const auto it = cols.find("step");
   if (it == cols.end()) return;
@@ -298,6 +312,7 @@ void RunFile::truncate_after_step(const std::string& group_name, double max_step
 }
 
 void RunFile::append(const std::string& group_name, const std::map<std::string, double>& row) {
+  if (discard_) return;  // a rank other than 0 (issue 16)
   Handle f = open_file(path_, true);
   Handle g = group(f.get(), "/" + group_name, path_);
   for (const auto& [col, value] : row) {
@@ -331,6 +346,7 @@ void RunFile::append(const std::string& group_name, const std::map<std::string, 
 
 std::map<std::string, std::vector<double>> RunFile::read_columns(
     const std::string& group_name) const {
+  if (discard_) return {};
   Handle f = open_file(path_, false);
   std::map<std::string, std::vector<double>> out;
   if (!link_exists(f.get(), "/" + group_name)) return out;
@@ -361,6 +377,7 @@ std::map<std::string, std::vector<double>> RunFile::read_columns(
 
 void RunFile::write_tensors(const std::string& group_name,
                             const std::map<std::string, Tensor>& tensors) {
+  if (discard_) return;  // a rank other than 0 (issue 16)
   Handle f = open_file(path_, true);
   Handle g = group(f.get(), "/" + group_name, path_);
   for (const auto& [name, t] : tensors) {
@@ -401,6 +418,7 @@ void RunFile::write_tensors(const std::string& group_name,
 }
 
 std::map<std::string, Tensor> RunFile::read_tensors(const std::string& group_name) const {
+  if (discard_) return {};
   std::vector<std::string> datasets;
   {
     Handle f = open_file(path_, false);
@@ -421,6 +439,7 @@ std::map<std::string, Tensor> RunFile::read_tensors(const std::string& group_nam
 
 void RunFile::write_variant(const std::string& name, const Tensor& samples,
                             const std::map<std::string, std::string>& attrs) {
+  if (discard_) return;  // a rank other than 0 (issue 16)
   write_tensors("variants/" + name, {{"samples", samples}});
   Handle f = open_file(path_, true);
   Handle g(H5Gopen2(f.get(), ("/variants/" + name).c_str(), H5P_DEFAULT), H5Gclose,
@@ -430,6 +449,7 @@ void RunFile::write_variant(const std::string& name, const Tensor& samples,
 
 void RunFile::write_image(const std::string& group_name, const std::string& name,
                           const std::vector<uint8_t>& pixels, int64_t height, int64_t width) {
+  if (discard_) return;  // a rank other than 0 (issue 16)
   if (static_cast<int64_t>(pixels.size()) != height * width)
     throw std::invalid_argument("write_image: " + std::to_string(pixels.size()) + " pixels for " +
                                 std::to_string(height) + "x" + std::to_string(width));
@@ -449,6 +469,7 @@ void RunFile::write_image(const std::string& group_name, const std::string& name
 }
 
 Tensor RunFile::read_samples(const std::string& variant) const {
+  if (discard_) return {};
   const auto t = read_tensors("variants/" + variant);
   const auto it = t.find("samples");
   if (it == t.end()) throw std::runtime_error(path_ + ": variant '" + variant + "' has no samples");
@@ -456,6 +477,7 @@ Tensor RunFile::read_samples(const std::string& variant) const {
 }
 
 void RunFile::write_summary(const std::vector<SummaryRow>& rows) {
+  if (discard_) return;  // a rank other than 0 (issue 16)
   write_table("variants", "summary", rows);
 }
 
@@ -463,6 +485,7 @@ std::vector<SummaryRow> RunFile::read_summary() const { return read_table("varia
 
 void RunFile::write_table(const std::string& group_name, const std::string& name,
                           const std::vector<SummaryRow>& rows) {
+  if (discard_) return;  // a rank other than 0 (issue 16)
   std::set<std::string> text_cols, number_cols;
   for (const auto& r : rows) {
     for (const auto& [k, v] : r.text) text_cols.insert(k);
@@ -508,6 +531,7 @@ void RunFile::write_table(const std::string& group_name, const std::string& name
 }
 
 std::vector<SummaryRow> RunFile::read_table(const std::string& dataset) const {
+  if (discard_) return {};
   Handle f = open_file(path_, false);
   std::vector<SummaryRow> rows;
   if (!link_exists(f.get(), "/" + dataset)) return rows;

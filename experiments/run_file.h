@@ -41,6 +41,10 @@ class RunFile {
   static RunFile create(const std::string& path, const std::map<std::string, std::string>& attrs,
                         const std::string& config_yaml);
   static RunFile open(const std::string& path);  // an existing file, for reading or adding
+  // No file: every write is dropped, every read finds nothing. The run file of data-parallel
+  // ranks other than 0, which compute what rank 0 writes (issue 16).
+  static RunFile discard();
+  bool discarding() const { return discard_; }
   const std::string& path() const { return path_; }
 
   void set_attr(const std::string& name, const std::string& value);
@@ -90,6 +94,7 @@ class RunFile {
  private:
   explicit RunFile(std::string path) : path_(std::move(path)) {}
   std::string path_;
+  bool discard_ = false;
 };
 
 }  // namespace genlab

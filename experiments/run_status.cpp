@@ -130,7 +130,8 @@ RunFile create_run_file(const ExperimentConfig& c, const std::string& path,
   return file;
 }
 
-RunFile open_for_resume(const std::string& path, const ExperimentConfig& c, std::ostream& out) {
+RunFile open_for_resume(const std::string& path, const ExperimentConfig& c, std::ostream& out,
+                        int world_size) {
   RunFile file = RunFile::open(path);
   const auto attrs = file.attrs();
   if (!attrs.count("config_yaml"))
@@ -174,6 +175,13 @@ RunFile open_for_resume(const std::string& path, const ExperimentConfig& c, std:
     out << "note: the run had " << attrs.at("threads") << " threads, this one has " << threads
         << ": its numbers will not be bitwise those of an uninterrupted run\n";
     file.set_attr("resume_bitwise", "no: threads " + attrs.at("threads") + " -> " + threads);
+  }
+  const std::string was = attrs.count("world_size") ? attrs.at("world_size") : "1";
+  if (was != std::to_string(world_size)) {
+    out << "note: the run had " << was << " data-parallel ranks, this one has " << world_size
+        << ": the same global batches, but its numbers will not be bitwise those of an "
+           "uninterrupted run\n";
+    file.set_attr("resume_bitwise", "no: world_size " + was + " -> " + std::to_string(world_size));
   }
   file.set_attr("config_yaml", given_yaml);
   if (!accepted.empty())

@@ -34,7 +34,10 @@ RunFile create_run_file(const ExperimentConfig& c, const std::string& path,
 // and threads (then bitwise equality with an uninterrupted run is not promised, and the
 // file says so in `resume_bitwise`); any other difference is an error naming each key
 // with its stored and given values. A checkpoint must exist. Changes are logged to `out`.
-RunFile open_for_resume(const std::string& path, const ExperimentConfig& c, std::ostream& out);
+// A different number of data-parallel ranks (world_size) is allowed: the global batch is
+// the same, so only float rounding differs, and `resume_bitwise` says so as for threads.
+RunFile open_for_resume(const std::string& path, const ExperimentConfig& c, std::ostream& out,
+                        int world_size = 1);
 
 // The current git commit of the source tree this binary was built from (read at build
 // time, on every build) and whether that tree had uncommitted changes.

@@ -11,6 +11,7 @@
 #include <memory>
 #include <sstream>
 
+#include "genlab/core/distributed/data_parallel.h"
 #include "genlab/core/optim/schedule.h"
 #include "genlab/core/parallel.h"
 #include "genlab/experiments/checkpoint.h"
@@ -46,6 +47,7 @@ struct Run {
   std::unique_ptr<Dataset> data;
   std::unique_ptr<Family> family;
   std::unique_ptr<SampleEvaluator> sample_eval;
+  const Communicator* comm = &single_process();  // data parallelism: rank 0 writes
   int64_t total_steps = 0, eval_every = 0, checkpoint_every = 0;
   std::string status = "completed";
   // What the run is doing, with the config keys that size it: an out-of-memory error
@@ -59,7 +61,7 @@ struct Run {
     phase = "evaluating (evaluate.samples " + std::to_string(c.evaluate.samples) +
             ", evaluate.eval_steps " + std::to_string(c.evaluate.eval_steps) + ")";
     std::map<std::string, double> row;
-    if (auto target = family->sampling_target()) row = (*sample_eval)(*target);
+    if (auto target = family->sampling_target()) row = (*sample_eval)(*target, *comm);
     for (const auto& [k, v] : family->evaluate(*data)) row[k] = v;
     row["step"] = static_cast<double>(step);
     file.append("eval", row);
@@ -101,6 +103,28 @@ void print_step(Run& r, int64_t step, double loss, double rate, bool tty) {
   r.out << (tty ? "\r" : "") << line.str() << (tty ? "   " : "\n") << std::flush;
 }
 
+// Ctrl-C on any rank stops every rank at the same step (mpirun forwards the signal, but
+// the ranks may see it at different steps).
+bool stop_agreed(const Communicator& comm) {
+  double stop = StopSignalGuard::stop_requested() ? 1.0 : 0.0;
+  if (comm.size() > 1) comm.allreduce_sum(&stop, 1);
+  return stop > 0.0;
+}
+
+// This rank's rows of a global batch (row_share), which must give every rank one at least.
+Batch rank_rows(const Batch& global, const Communicator& comm, int64_t step) {
+  const int64_t n = global.x.size(0);
+  if (n < comm.size())
+    throw std::runtime_error(
+        "step " + std::to_string(step) + ": a batch of " + std::to_string(n) + " rows cannot be shared by " +
+        std::to_string(comm.size()) + " ranks (the last batch of an epoch? set train.drop_last: true, "
+        "or a train.batch_size that leaves more)");
+  const RowShare mine = row_share(n, comm.rank(), comm.size());
+  Batch b{global.x.narrow_rows(mine.first, mine.count), Tensor(), n};
+  if (global.labels.defined()) b.labels = global.labels.narrow_rows(mine.first, mine.count);
+  return b;
+}
+
 // The training loop, from the checkpoint when resuming.
 void train(Run& r, bool resuming) {
   const TrainConfig& t = r.c.train;
@@ -112,16 +136,30 @@ void train(Run& r, bool resuming) {
                              .total_steps = r.total_steps});
   Generator data_rng = r.root.derive("data"), noise_rng = r.root.derive("noise");
   RunnerState s;
+  const Communicator& comm = *r.comm;
   if (resuming) {
     TrainingState state = r.family->save();  // names the groups to read
-    s = load_checkpoint(r.file, state);
-    for (const auto& [group, tensors] : state.tensors)
-      for (const auto& [name, t] : tensors)
-        for (const float v : t.to_vector())
-          if (!std::isfinite(v))
-            throw std::runtime_error(r.file.path() + ": the checkpoint of step " +
-                                     std::to_string(s.step) + " holds a non-finite value in " +
-                                     group + "/" + name + "; it cannot be resumed");
+    // Rank 0 reads the checkpoint and sends it to the other ranks, whatever the number of
+    // ranks that wrote it: the global batch does not depend on it.
+    std::string packed;
+    if (comm.rank() == 0) {
+      s = load_checkpoint(r.file, state);
+      for (const auto& [group, tensors] : state.tensors)
+        for (const auto& [name, t] : tensors)
+          for (const float v : t.to_vector())
+            if (!std::isfinite(v))
+              throw std::runtime_error(r.file.path() + ": the checkpoint of step " +
+                                       std::to_string(s.step) + " holds a non-finite value in " +
+                                       group + "/" + name + "; it cannot be resumed");
+      if (comm.size() > 1) packed = pack_training_state(state);
+    }
+    if (comm.size() > 1) {
+      comm.broadcast(packed, 0);
+      if (comm.rank() != 0) {
+        state = unpack_training_state(packed);
+        s = runner_state_of(state, "the checkpoint sent by rank 0");
+      }
+    }
     r.family->load(state);
     data_rng.set_state(s.data), noise_rng.set_state(s.noise);
     r.file.truncate_after_step("train", static_cast<double>(s.step));
@@ -133,12 +171,24 @@ void train(Run& r, bool resuming) {
   const double wall_offset = s.wall_s;
   const auto start = Clock::now();
   for (int64_t step = first; step <= r.total_steps; ++step) {
-    if (StopSignalGuard::stop_requested()) {
+    if (stop_agreed(comm)) {
       r.status = "interrupted";
       break;
     }
     const float lr = schedule.lr_at(step - 1);
-    const auto st = r.family->train_step(batches.batch(step - 1, data_rng), noise_rng, lr);
+    Family::Step st;
+    if (comm.size() == 1) {
+      st = r.family->train_step(batches.batch(step - 1, data_rng), noise_rng, lr);
+    } else {
+      // Every rank draws the same global batch and takes its rows; the noise stream draws
+      // for the global batch too (Generator::set_batch_shard).
+      const Batch share = rank_rows(batches.batch(step - 1, data_rng), comm, step);
+      noise_rng.set_batch_shard({.first = row_share(share.global_rows, comm.rank(), comm.size()).first,
+                                 .rows = share.x.size(0),
+                                 .global_rows = share.global_rows});
+      st = r.family->train_step(share, noise_rng, lr);
+      noise_rng.set_batch_shard({});
+    }
     if (!std::isfinite(st.loss) || !std::isfinite(st.grad_norm))
       throw std::runtime_error(
           "step " + std::to_string(step) + ": the " +
@@ -165,10 +215,14 @@ void train(Run& r, bool resuming) {
       const auto row = r.evaluate(step);
       if (!tty) r.out << "eval step " << step << ": " << describe_eval(row) << "\n";
     }
+    if (comm.size() > 1 && (step == r.total_steps ||
+                            (t.replica_check_every > 0 && step % t.replica_check_every == 0)))
+      check_replicas_agree(comm, hash_training_state(r.family->save()),
+                           "step " + std::to_string(step));
     if (step == r.total_steps || (r.checkpoint_every > 0 && step % r.checkpoint_every == 0)) {
       s.step = step, s.data = data_rng.state(), s.noise = noise_rng.state();
       s.wall_s = wall_offset + since(start);
-      save_checkpoint(r.file, s, r.family->save());
+      if (!r.file.discarding()) save_checkpoint(r.file, s, r.family->save());
       if (step == kill_after_checkpoint()) raise(SIGKILL);  // tests: a kill at an exact point
     }
   }
@@ -206,7 +260,7 @@ std::vector<SummaryRow> finish(Run& r) {
     }
     r.phase = "sampling variant '" + v.name + "' (evaluate.samples " +
               std::to_string(r.c.evaluate.samples) + ")";
-    rows.push_back(run_variant(ctx, v, r.file));
+    rows.push_back(run_variant(ctx, v, r.file, *r.comm));
     r.file.write_summary(rows);
   }
   r.phase = "estimating the likelihood (evaluate.likelihood_samples " +
@@ -246,8 +300,8 @@ void clear_results(RunFile& file, std::ostream& out) {
 }
 
 // The run file says it failed, and why; a failure to say so must not hide the first error.
-void fail_run(RunLog& log, RunFile& file, const std::string& message) {
-  log.error(message);
+void fail_run(RunLog* log, RunFile& file, const std::string& message) {
+  if (log) log->error(message);
   try {
     file.set_attr("error", message);
     file.set_status("failed");
@@ -260,38 +314,57 @@ void fail_run(RunLog& log, RunFile& file, const std::string& message) {
 RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
                           const RunOptions& options) {
   if (c.threads > 0) set_num_threads(c.threads);
+  const Communicator& comm = options.comm ? *options.comm : world();
+  const bool writer = comm.rank() == 0;  // rank 0 alone writes files and the console
   const bool resuming = !options.resume.empty();
   // Everything that can fail early, before any file is touched.
   const Generator root(c.seed);
   auto data = make_dataset(c.data, c.seed);
-  auto family = find_family(c.model.family).make({c, *data, root});
+  auto family = find_family(c.model.family).make({c, *data, root, &comm});
+  if (comm.size() > 1 && family->trainable() && c.train.batch_size < comm.size())
+    throw ConfigError("train.batch_size " + std::to_string(c.train.batch_size) +
+                      " is smaller than the " + std::to_string(comm.size()) +
+                      " ranks of this data-parallel run: it is the global batch, shared by them");
   const std::string threads_line = set_threads(c, *family);
-  const std::string path = resuming ? options.resume : place_new_run(c, options.overwrite);
+  std::string path;
+  if (writer) path = resuming ? options.resume : place_new_run(c, options.overwrite);
+  comm.broadcast(path, 0);
   std::ostringstream lock_notice;
-  const RunLock lock(path, resuming ? RunLock::Stale::take_over : RunLock::Stale::refuse,
-                     &lock_notice);
-  // From here on every line also goes to the log beside the run file (run_log.h).
-  RunLog log(path, console, resuming);
-  std::ostream& out = log.stream();
+  std::unique_ptr<RunLock> lock;
+  std::unique_ptr<RunLog> log;
+  std::ostringstream silent;  // the console of the other ranks
+  if (writer) {
+    lock = std::make_unique<RunLock>(
+        path, resuming ? RunLock::Stale::take_over : RunLock::Stale::refuse, &lock_notice);
+    // From here on every line also goes to the log beside the run file (run_log.h).
+    log = std::make_unique<RunLog>(path, console, resuming);
+  }
+  std::ostream& out = writer ? log->stream() : silent;
   out << lock_notice.str() << threads_line;
+  if (comm.size() > 1)
+    out << "data parallel: " << comm.size() << " ranks (" << comm.kind()
+        << "), each on its share of every batch of " << c.train.batch_size << "\n";
   std::unique_ptr<RunFile> opened;
   try {
-    opened = std::make_unique<RunFile>(resuming ? open_for_resume(path, c, out)
-                                                : create_run_file(c, path, options.command_line));
+    opened = std::make_unique<RunFile>(!writer   ? RunFile::discard()
+                                       : resuming ? open_for_resume(path, c, out, comm.size())
+                                                  : create_run_file(c, path, options.command_line));
   } catch (const std::exception& e) {
-    log.error(e.what());
+    if (log) log->error(e.what());
     throw;
   }
   RunFile& file = *opened;
+  file.set_attr("world_size", static_cast<int64_t>(comm.size()));
   if (family->trainable()) {  // the model's size, for `genlab info` and notebooks
     file.set_attr("parameters", family->parameter_count());
     file.set_attr("trainable_parameters", family->trainable_parameter_count());
   }
   const StopSignalGuard stop_guard;
   Run r{c, file, out, root, std::move(data), std::move(family), nullptr};
+  r.comm = &comm;
   RunSummary summary{file.path(), "completed", {}};
   try {
-    if (resuming) clear_results(file, out);
+    if (resuming && writer) clear_results(file, out);
     if (r.family->sampling_target()) r.sample_eval = std::make_unique<SampleEvaluator>(c, *r.data, r.root);
     out << "genlab run '" << c.name << "': " << r.family->describe() << " on " << c.data.name;
     if (r.family->trainable()) {
@@ -320,10 +393,10 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
     return summary;
   } catch (const std::bad_alloc& e) {
     const std::string message = "out of memory while " + r.phase + ": " + e.what();
-    fail_run(log, file, message);
+    fail_run(log.get(), file, message);
     throw std::runtime_error(message);
   } catch (const std::exception& e) {
-    fail_run(log, file, e.what());
+    fail_run(log.get(), file, e.what());
     throw;
   }
 }

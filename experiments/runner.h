@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "genlab/core/distributed/communicator.h"
 #include "genlab/experiments/config/experiment_config.h"
 #include "genlab/experiments/run_file.h"
 #include "genlab/experiments/run_status.h"
@@ -31,6 +32,11 @@ struct RunOptions {
   std::string resume;
   bool overwrite = false;    // replace an existing output.path
   std::string command_line;  // stored in the run file (and beside it in its own folder)
+  // The ranks training this model together (data parallelism, issue 16); null: world(),
+  // the MPI job this process belongs to (one process without one). Every rank calls
+  // run_experiment with the same config; rank 0 alone writes the run file, its log and
+  // the console, and returns the summary the others return too.
+  const Communicator* comm = nullptr;
 };
 
 // The run holds RUN.lock while it writes (run_lock.h); the run file is created only once

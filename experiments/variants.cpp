@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 
 #include "genlab/core/ops.h"
 #include "genlab/experiments/metrics.h"
@@ -27,6 +28,45 @@ namespace {
 Tensor reference_data(const ExperimentConfig& c, const Dataset& data, const Generator& root) {
   Generator rng = root.derive("reference");
   return data.draw(c.evaluate.samples, rng);
+}
+
+// Rows [first, first + count) of x, or x itself when not split.
+Tensor rows_of(const Tensor& x, const RowShare& share) {
+  return x.defined() && share.count != x.size(0) ? x.narrow_rows(share.first, share.count) : x;
+}
+
+// Every rank's rows of a [n_r, ...] float tensor (undefined: none), concatenated in rank
+// order into `shape` (the whole).
+Tensor gather_rows(const Tensor& mine, Shape shape, const Communicator& comm) {
+  std::string bytes;
+  if (mine.defined() && mine.numel() > 0) {
+    const Tensor host = mine.to(Device::cpu);
+    bytes.assign(reinterpret_cast<const char*>(host.data()), 4 * static_cast<size_t>(host.numel()));
+  }
+  const auto all = comm.allgather(bytes);
+  Tensor out = Tensor::empty(shape);
+  size_t at = 0;
+  for (const auto& b : all) {
+    std::memcpy(reinterpret_cast<char*>(out.data()) + at, b.data(), b.size());
+    at += b.size();
+  }
+  return out;
+}
+
+// Shares of the samples start at multiples of this many rows. A row's numbers then do not
+// depend on the split: vectorized kernels treat a row by its offset modulo their packet
+// (16 floats with AVX-512) and GEMM by its row panel (48 rows), and both divide 192, so
+// each row meets the same code path as in one batch of all samples.
+constexpr int64_t kShareAlignment = 192;
+
+// This rank's share of n samples: all of them unless split over several ranks; blocks of
+// kShareAlignment rows in rank order (a rank may get none).
+RowShare sample_share(int64_t n, const Communicator& comm, bool split) {
+  if (!split || comm.size() == 1) return {0, n};
+  const int64_t blocks = (n + kShareAlignment - 1) / kShareAlignment;
+  const RowShare b = row_share(blocks, comm.rank(), comm.size());
+  const int64_t first = std::min(n, b.first * kShareAlignment);
+  return {first, std::min(n, (b.first + b.count) * kShareAlignment) - first};
 }
 
 }  // namespace
@@ -102,26 +142,40 @@ VariantContext make_variant_context(const SamplingTarget& target, const Experime
   return ctx;
 }
 
-SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFile& file) {
+SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFile& file,
+                       const Communicator& comm) {
   GridOptions grid = v.grid;
   grid.steps = v.steps;
   const int64_t classes = ctx.target.denoiser->num_classes();
   const Tensor labels = variant_labels(v, ctx.noise.size(0), classes);
+  // Whether to split must not depend on the rank (each rank then gathers), only on the run.
+  const bool split = comm.size() > 1 && !sampler_is_adaptive(v.sampler);
+  const RowShare mine = sample_share(ctx.noise.size(0), comm, split);
   std::unique_ptr<Denoiser> guided;
   if (classes > 0) {
     GuidanceOptions g{.scale = v.guidance};
     if (v.guidance_interval.size() == 2)
       g.sigma_lo = v.guidance_interval[0], g.sigma_hi = v.guidance_interval[1];
-    guided = std::make_unique<GuidedDenoiser>(*ctx.target.denoiser, labels, g);
+    guided = std::make_unique<GuidedDenoiser>(*ctx.target.denoiser, rows_of(labels, mine), g);
   }
   const auto t0 = std::chrono::steady_clock::now();
   const SamplerSettings settings{.final_step = parse_final_step(v.final_step),
                                  .precision = parse_precision(v.precision),
                                  .noise = parse_noise_kind(v.noise)};
-  const auto r = make_sampler(v.sampler, v.options, settings)
-                     ->sample(guided ? *guided : *ctx.target.denoiser, *ctx.process,
-                              make_time_grid(*ctx.process, grid), ctx.noise,
-                              {ctx.sampling.derive("steps").derive(v.name), 0});
+  SampleResult r;
+  if (mine.count > 0)
+    r = make_sampler(v.sampler, v.options, settings)
+            ->sample(guided ? *guided : *ctx.target.denoiser, *ctx.process,
+                     make_time_grid(*ctx.process, grid), rows_of(ctx.noise, mine),
+                     {ctx.sampling.derive("steps").derive(v.name), mine.first});
+  if (split) {
+    r.x = gather_rows(r.x, ctx.noise.shape(), comm);
+    // A fixed-step sampler's NFE does not depend on its rows: rank 0's (it always has
+    // the first rows) on every rank, which a rank without rows would not know.
+    double nfe = comm.rank() == 0 ? static_cast<double>(r.nfe) : 0.0;
+    comm.allreduce_sum(&nfe, 1);
+    r.nfe = static_cast<int64_t>(nfe);
+  }
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   SummaryRow row;
@@ -183,11 +237,16 @@ SampleEvaluator::SampleEvaluator(const ExperimentConfig& c, const Dataset& data,
   noise_ = root.derive("sampling").derive("eval").normal_rows({c.evaluate.samples, data.dims()}, 0);
 }
 
-std::map<std::string, double> SampleEvaluator::operator()(const SamplingTarget& target) const {
+std::map<std::string, double> SampleEvaluator::operator()(const SamplingTarget& target,
+                                                          const Communicator& comm) const {
   const auto process = make_process(target.process);
   const auto t = make_time_grid(*process, {.kind = "edm", .steps = eval_steps_});
-  return distribution_metrics(
-      make_sampler("heun")->sample(*target.denoiser, *process, t, noise_).x, reference_);
+  const bool split = comm.size() > 1;
+  const RowShare mine = sample_share(noise_.size(0), comm, split);
+  Tensor x;
+  if (mine.count > 0) x = make_sampler("heun")->sample(*target.denoiser, *process, t, rows_of(noise_, mine)).x;
+  if (split) x = gather_rows(x, noise_.shape(), comm);
+  return distribution_metrics(x, reference_);
 }
 
 void evaluate_likelihood(const SamplingTarget& target, const ExperimentConfig& c,

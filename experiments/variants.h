@@ -15,6 +15,7 @@
 #include <memory>
 #include <ostream>
 
+#include "genlab/core/distributed/communicator.h"
 #include "genlab/experiments/config/experiment_config.h"
 #include "genlab/experiments/data/datasets.h"
 #include "genlab/experiments/families/family.h"
@@ -59,7 +60,12 @@ VariantContext make_variant_context(const SamplingTarget& target, const Experime
                                     const Dataset& data, const Generator& root);
 
 // Samples one variant from the shared noise, writes /variants/<name>, returns its row.
-SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFile& file);
+// Under data parallelism (comm of several ranks) a fixed-step sampler's samples are split
+// across the ranks (rows in rank order, each row's noise its own) and gathered in order,
+// so the samples and the row are bitwise those of one process; an adaptive sampler, whose
+// steps depend on the whole batch, runs whole on every rank.
+SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFile& file,
+                       const Communicator& comm = single_process());
 
 // Sliced Wasserstein, MMD and energy distance of samples x to the reference.
 std::map<std::string, double> distribution_metrics(const Tensor& x, const Tensor& reference);
@@ -69,7 +75,9 @@ std::map<std::string, double> distribution_metrics(const Tensor& x, const Tensor
 class SampleEvaluator {
  public:
   SampleEvaluator(const ExperimentConfig& c, const Dataset& data, const Generator& root);
-  std::map<std::string, double> operator()(const SamplingTarget& target) const;
+  // Split across the ranks of comm as run_variant splits a fixed-step variant.
+  std::map<std::string, double> operator()(const SamplingTarget& target,
+                                           const Communicator& comm = single_process()) const;
 
  private:
   int eval_steps_;

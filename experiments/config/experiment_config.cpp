@@ -63,6 +63,10 @@ void fields(V& v, TrainConfig& t) {
           at_least(0).with_note("0: only at the end"));
   v.field("checkpoint_every_epochs", t.checkpoint_every_epochs,
           "epochs between checkpoints, instead", at_least(0).with_note("0: use checkpoint_every"));
+  v.field("replica_check_every", t.replica_check_every,
+          "data-parallel runs (mpirun): steps between checks that every rank holds the same "
+          "training state (a hash of parameters, optimizer, EMA)",
+          at_least(0).with_note("0: only at the end"));
   v.check(t.warmup_steps == 0 || t.schedule != "constant", "warmup_steps",
           "needs schedule linear_warmup or cosine");
   if constexpr (V::reading) {

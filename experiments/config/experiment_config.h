@@ -45,6 +45,7 @@ struct TrainConfig {
   int64_t eval_every_epochs = 0;   // > 0: instead of eval_every
   int64_t checkpoint_every = 500;  // steps (a multiple of log_every); 0: only at the end
   int64_t checkpoint_every_epochs = 0;
+  int64_t replica_check_every = 100;  // data parallel: steps between replica hash checks
 };
 
 struct EvaluateConfig {

@@ -24,6 +24,9 @@ namespace genlab {
 struct Batch {
   Tensor x;
   Tensor labels;  // undefined: unlabeled data
+  // Data-parallel training: the rows of the global batch this rank's x is a share of;
+  // 0: x is the whole batch.
+  int64_t global_rows = 0;
 };
 
 class Dataset {

@@ -21,6 +21,7 @@ class AutoregressiveFamily final : public Family {
       : a_(c.options<AutoregressiveFamilyOptions>()),
         grad_clip_(static_cast<float>(c.config.train.grad_clip)),
         sampling_(c.stream("samples")) {
+    comm_ = &c.communicator();
     const int64_t d = c.data.dims();
     Generator init = c.stream("init");
     if (a_.arch == "fvsbn") {
@@ -81,14 +82,17 @@ class AutoregressiveFamily final : public Family {
       made_->use_mask(static_cast<int>(steps_ % made_->num_masks()));
     ++steps_;
     adam_->set_lr(lr);
-    const Tensor loss = -mean(model_->training_log_prob(batch, noise));  // nats per example
+    const ShardedStep dp = sharded_step(*comm_, b);
+    const Tensor loss = dp.weigh(-mean(model_->training_log_prob(batch, noise)));  // nats per example
     adam_->zero_grad();
     loss.backward();
     std::vector<Tensor> trainable;
     for (const auto& [_, p] : model_->trainable_parameters()) trainable.push_back(p);
+    std::vector<double> global_loss{loss.item()};
+    dp.reduce(trainable, global_loss);
     const float norm = grad_clip_ > 0 ? clip_grad_norm(trainable, grad_clip_) : grad_norm(trainable);
     adam_->step();
-    return {loss.item(), norm};
+    return {static_cast<double>(static_cast<float>(global_loss[0])), norm};
   }
 
   // No weight averaging in this family: /model/ema holds the same weights.
@@ -145,6 +149,7 @@ class AutoregressiveFamily final : public Family {
   }
 
  private:
+  const Communicator* comm_ = &single_process();  // data parallelism (issue 16)
   // The final weights (/model) of another run: the same architecture and sizes, every
   // tensor present (a LoRA run's adapters are added after this).
   void load_initial_weights(const std::string& path) {

@@ -16,6 +16,7 @@ class ClassifierFamily final : public Family {
  public:
   ClassifierFamily(const FamilyContext& c, const ImageClassifierOptions& o)
       : config_yaml_(to_yaml(c.config)), grad_clip_(static_cast<float>(c.config.train.grad_clip)) {
+    comm_ = &c.communicator();
     Generator init = c.stream("init");
     net_ = std::make_unique<ImageClassifier>(o, init);
     adam_ = std::make_unique<Adam>(net_->named_parameters(),
@@ -27,13 +28,16 @@ class ClassifierFamily final : public Family {
   }
   Step train_step(const Batch& b, Generator&, float lr) override {
     adam_->set_lr(lr);
-    const Tensor loss = net_->loss(b.x, b.labels);
+    const ShardedStep dp = sharded_step(*comm_, b);
+    const Tensor loss = dp.weigh(net_->loss(b.x, b.labels));
     adam_->zero_grad();
     loss.backward();
+    std::vector<double> global_loss{loss.item()};
+    dp.reduce(net_->parameters(), global_loss);
     const float norm = grad_clip_ > 0 ? clip_grad_norm(net_->parameters(), grad_clip_)
                                       : grad_norm(net_->parameters());
     adam_->step();
-    return {loss.item(), norm};
+    return {static_cast<double>(static_cast<float>(global_loss[0])), norm};
   }
   NamedTensorMap weights() const override { return net_->state_dict(); }
   void load_sampling_weights(const NamedTensorMap& w) override { net_->load_state_dict(w); }
@@ -66,6 +70,7 @@ class ClassifierFamily final : public Family {
   }
 
  private:
+  const Communicator* comm_ = &single_process();  // data parallelism (issue 16)
   double accuracy(const Tensor& x, const Tensor& labels) const {
     const NoGradGuard no_grad;
     int64_t hit = 0;

@@ -34,7 +34,9 @@ class DiffusionFamily final : public Family {
         trainer_(model_, {.adam = {.lr = static_cast<float>(c.config.train.lr)},
                           .ema = {.decay = static_cast<float>(c.config.train.ema_decay)},
                           .grad_clip = static_cast<float>(c.config.train.grad_clip),
-                          .label_dropout = o_.label_dropout}) {}
+                          .label_dropout = o_.label_dropout}) {
+    comm_ = &c.communicator();
+  }
 
   int64_t parameter_count() const override { return model_.num_parameters(); }
   std::string describe() const override {
@@ -44,7 +46,8 @@ class DiffusionFamily final : public Family {
   Step train_step(const Batch& batch, Generator& noise, float lr) override {
     trainer_.optimizer().set_lr(lr);
     // An unconditional model ignores the data's labels.
-    const auto s = trainer_.step_stats(batch.x, noise, o_.classes > 0 ? batch.labels : Tensor());
+    const auto s = trainer_.step_stats(batch.x, noise, o_.classes > 0 ? batch.labels : Tensor(),
+                                       sharded_step(*comm_, batch));
     return {s.loss, s.grad_norm};
   }
   NamedTensorMap weights() const override { return model_.state_dict(); }
@@ -74,6 +77,7 @@ class DiffusionFamily final : public Family {
   }
 
  private:
+  const Communicator* comm_ = &single_process();  // data parallelism (issue 16)
   // The EMA model, rebuilt only when the EMA has moved since the last call, so a pointer
   // stays valid until the next training step.
   const Denoiser* averaged() {

@@ -16,6 +16,7 @@
 #include <ostream>
 #include <string>
 
+#include "genlab/core/distributed/data_parallel.h"
 #include "genlab/core/optim/optimizer.h"
 #include "genlab/core/rng.h"
 #include "genlab/experiments/config/experiment_config.h"
@@ -50,10 +51,13 @@ struct FamilyContext {
   const ExperimentConfig& config;
   const Dataset& data;
   Generator root;
+  // The processes training this model together (data parallelism, issue 16); null: one.
+  const Communicator* comm = nullptr;
   // The stream `name` of this family, root.derive(name). Never the raw seed plus an
   // offset: streams of different names are independent. The runner's own names
   // (runner_stream_names()) are refused, so a family cannot replay the runner's draws.
   Generator stream(const std::string& name) const;
+  const Communicator& communicator() const { return comm ? *comm : single_process(); }
   template <class Options>
   const Options& options() const {
     return config.model.options.as<Options>();
@@ -76,6 +80,11 @@ class Family {
   struct Step {
     double loss = 0, grad_norm = 0;
   };
+  // One optimizer step. Under data parallelism the batch is this rank's rows of the
+  // global batch (batch.global_rows), the noise stream draws for the global batch and
+  // hands back this rank's rows (Generator::set_batch_shard), and the step must sum its
+  // gradients over the ranks before clipping (ShardedStep, sharded_step()); the loss it
+  // returns is the global batch's.
   virtual Step train_step(const Batch& batch, Generator& noise, float lr) = 0;
 
   virtual NamedTensorMap weights() const = 0;  // -> /model
@@ -108,6 +117,12 @@ OptimizerState unflatten_optimizer_state(const NamedTensorMap& flat, int64_t ste
 
 // A state attribute, with an error naming it when a checkpoint lacks it.
 const std::string& state_attr(const TrainingState& s, const std::string& name);
+
+// The data-parallel side of one train step on `batch` (one process: a no-op ShardedStep).
+inline ShardedStep sharded_step(const Communicator& comm, const Batch& batch) {
+  const int64_t rows = batch.x.size(0);
+  return {&comm, rows, batch.global_rows > 0 ? batch.global_rows : rows};
+}
 const NamedTensorMap& state_group(const TrainingState& s, const std::string& name);
 
 }  // namespace genlab

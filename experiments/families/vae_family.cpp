@@ -36,7 +36,9 @@ class VAEFamily final : public Family {
         vae_(with_dims(v_.vae, c.data.dims()), init),
         adam_(vae_.named_parameters(), AdamOptions{.lr = static_cast<float>(c.config.train.lr)}),
         estimator_(parse_estimator(v_.estimator)),
-        baseline_(v_.baseline_decay) {}
+        baseline_(v_.baseline_decay) {
+    comm_ = &c.communicator();
+  }
 
   int64_t parameter_count() const override { return vae_.num_parameters(); }
   std::string describe() const override {
@@ -54,16 +56,21 @@ class VAEFamily final : public Family {
                              .baseline = baseline_.value(),
                              .samples = 1};
     const auto terms = vae_.objective(batch, o, noise);
+    const ShardedStep dp = sharded_step(*comm_, b);
     adam_.set_lr(lr);
     adam_.zero_grad();
-    terms.loss.backward();
+    dp.weigh(terms.loss).backward();
+    // The global batch's means: reconstruction, KL, and REINFORCE's mean f.
+    std::vector<double> means{dp.weigh(mean(terms.reconstruction).item()),
+                              dp.weigh(mean(terms.kl).item()), dp.weigh(terms.mean_f)};
+    dp.reduce(vae_.parameters(), means);
     const float norm = grad_clip_ > 0 ? clip_grad_norm(vae_.parameters(), grad_clip_)
                                       : grad_norm(vae_.parameters());
     adam_.step();
-    if (estimator_ == Estimator::reinforce_baseline) baseline_.update(terms.mean_f);
+    if (estimator_ == Estimator::reinforce_baseline) baseline_.update(means[2]);
     ++steps_;
     // The loss column is the negative ELBO (beta = 1), whatever the training weights.
-    return {-(mean(terms.reconstruction).item() - mean(terms.kl).item()), norm};
+    return {-(means[0] - means[1]), norm};
   }
 
   // No weight averaging in this family: /model/ema holds the same weights.
@@ -136,6 +143,7 @@ class VAEFamily final : public Family {
   }
 
  private:
+  const Communicator* comm_ = &single_process();  // data parallelism (issue 16)
   template <class Fn>
   double mean_in_batches(const Tensor& x, Fn&& per_example) {
     NoGradGuard no_grad;

@@ -11,16 +11,19 @@ DiffusionTrainer::DiffusionTrainer(DiffusionModel& model, const DiffusionTrainer
       ema_(model.named_parameters(), options.ema) {}
 
 DiffusionTrainer::StepStats DiffusionTrainer::step_stats(const Tensor& x0, Generator& rng,
-                                                         const Tensor& labels) {
-  const Tensor loss = model_.training_loss(x0, rng, labels, o_.label_dropout);
+                                                         const Tensor& labels,
+                                                         const ShardedStep& dp) {
+  const Tensor loss = dp.weigh(model_.training_loss(x0, rng, labels, o_.label_dropout));
   adam_.zero_grad();
   loss.backward();
+  std::vector<double> global_loss{loss.item()};
+  dp.reduce(model_.parameters(), global_loss);
   StepStats stats;
   stats.grad_norm = o_.grad_clip > 0 ? clip_grad_norm(model_.parameters(), o_.grad_clip)
                                      : grad_norm(model_.parameters());
   adam_.step();
   ema_.update(model_.named_parameters());
-  stats.loss = loss.item();
+  stats.loss = static_cast<float>(global_loss[0]);
   return stats;
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "genlab/core/distributed/data_parallel.h"
 #include "genlab/core/optim/ema.h"
 #include "genlab/core/optim/optimizer.h"
 #include "genlab/models/diffusion/diffusion_model.h"
@@ -32,7 +33,10 @@ class DiffusionTrainer {
   };
   // One step on the batch x0 [B, dims] (and its int32 labels [B] for a conditional
   // model); sigma, eps and the label dropout from rng.
-  StepStats step_stats(const Tensor& x0, Generator& rng, const Tensor& labels = Tensor());
+  // Data parallel (dp sharded): x0 is this rank's rows, rng a sharded stream
+  // (Generator::set_batch_shard); the gradients are summed over the ranks before clipping.
+  StepStats step_stats(const Tensor& x0, Generator& rng, const Tensor& labels = Tensor(),
+                       const ShardedStep& dp = {});
   float step(const Tensor& x0, Generator& rng) { return step_stats(x0, rng).loss; }
   // The model's state with the EMA in place of its parameters (buffers as they are).
   std::map<std::string, Tensor> averaged_state() const;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "genlab/core/distributed/communicator.h"
 #include "genlab/core/ops.h"
 #include "genlab/core/parallel.h"
 #include "genlab/core/philox.h"
@@ -130,4 +131,36 @@ TEST_CASE("uniforms lie in the open interval (0, 1) at both ends of the 32-bit r
   CHECK(std::isfinite(-std::log(-std::log(uint_to_open_unit(0u)))));
   // Below the top the mapping is unchanged: (x >> 8) + 0.5 over 2^24.
   CHECK(uint_to_open_unit(0x80000000u) == 0.5f + 0.5f / 16777216.0f);
+}
+
+TEST_CASE("a batch shard draws this rank's rows of the global batch's draw", "[rng][distributed]") {
+  // Global batch of 7 rows over 2 ranks: rows [0, 4) and [4, 7) (row_share).
+  CHECK(row_share(7, 0, 2).first == 0);
+  CHECK(row_share(7, 0, 2).count == 4);
+  CHECK(row_share(7, 1, 2).first == 4);
+  CHECK(row_share(7, 1, 2).count == 3);
+  CHECK(row_share(2, 2, 3).count == 0);
+  Generator whole(5);
+  const auto normal = whole.normal({7, 3}).to_vector();
+  const auto gumbel = whole.gumbel({14, 2}).to_vector();  // 2 rows per example, batch-major
+  const Tensor probs = Tensor::full({7, 4}, 0.25f);
+  const auto picks = whole.categorical(probs).to_index_vector();
+  for (int rank = 0; rank < 2; ++rank) {
+    const RowShare share = row_share(7, rank, 2);
+    Generator g(5);
+    g.set_batch_shard({share.first, share.count, 7});
+    const auto n = g.normal({share.count, 3}).to_vector();
+    CHECK(n == std::vector<float>(normal.begin() + 3 * share.first,
+                                  normal.begin() + 3 * (share.first + share.count)));
+    const auto gu = g.gumbel({2 * share.count, 2}).to_vector();
+    CHECK(gu == std::vector<float>(gumbel.begin() + 4 * share.first,
+                                   gumbel.begin() + 4 * (share.first + share.count)));
+    const auto p = g.categorical(Tensor::full({share.count, 4}, 0.25f)).to_index_vector();
+    CHECK(p == std::vector<int32_t>(picks.begin() + share.first, picks.begin() + share.first + share.count));
+    CHECK(g.state() == whole.state());  // the stream moves as in one process
+    // A draw that is not batch-major cannot be shared out: an error, never a silent mix.
+    CHECK_THROWS_WITH(g.normal({5}), Catch::Matchers::Contains("batch-major"));
+    g.set_batch_shard({});
+    CHECK_NOTHROW(g.normal({5}));
+  }
 }

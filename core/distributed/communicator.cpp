@@ -1,0 +1,47 @@
+#include "genlab/core/distributed/communicator.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace genlab {
+namespace {
+
+class SingleProcess final : public Communicator {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  std::string kind() const override { return "single"; }
+  void allreduce_sum(float*, int64_t) const override {}
+  void allreduce_sum(double*, int64_t) const override {}
+  void broadcast(std::string&, int) const override {}
+  std::vector<std::string> allgather(const std::string& bytes) const override { return {bytes}; }
+  void barrier() const override {}
+  [[noreturn]] void abort(int code) const override { std::exit(code); }
+};
+
+}  // namespace
+
+const Communicator& single_process() {
+  static const SingleProcess single;
+  return single;
+}
+
+RowShare row_share(int64_t global_rows, int rank, int size) {
+  const int64_t base = global_rows / size, extra = global_rows % size;
+  RowShare s;
+  s.count = base + (rank < extra ? 1 : 0);
+  s.first = rank * base + std::min<int64_t>(rank, extra);
+  return s;
+}
+
+#ifndef GENLAB_WITH_MPI
+const Communicator& world() { return single_process(); }
+void init_world(int*, char***) {}
+bool built_with_mpi() { return false; }
+#endif
+
+#ifndef GENLAB_WITH_NCCL
+bool built_with_nccl() { return false; }
+#endif
+
+}  // namespace genlab
