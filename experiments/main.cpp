@@ -2,6 +2,7 @@
 // compare, report, list, config --reference. Exit codes: 0 success, 1 failure, 2 usage error, 130
 // interrupted; errors go to stderr, results to stdout.
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -35,7 +36,7 @@ int cmd_info(const std::string& path) {
   const std::string status = genlab::effective_status(attrs);
   std::cout << path << "\n  status: " << status << "\n";
   for (const char* k : {"name", "created_utc", "resumed_utc", "git_commit", "git_dirty", "host",
-                        "pid", "seed", "threads", "parameters", "resume_bitwise", "command_line",
+                        "pid", "seed", "threads", "world_size", "parameters", "resume_bitwise", "command_line",
                         "error"})
     if (attrs.count(k) && !attrs.at(k).empty())
       std::cout << "  " << k << ": " << attrs.at(k) << "\n";
@@ -66,7 +67,7 @@ int cmd_info(const std::string& path) {
 
 // Every subcommand's arguments, filled by CLI11.
 struct Args {
-  std::string config, resume, sort, run, sampler, section, output = "report.html";
+  std::string config, resume, sort, run, sampler, section, emit, output = "report.html";
   std::vector<std::string> overrides, runs, settings;
   bool resolved = false, csv = false, multirun = false, reference = false, overwrite = false;
   std::string command_line;
@@ -82,6 +83,10 @@ void add_run_and_validate(CLI::App& app, Args& a) {
   a.run_cmd->add_option("overrides", a.overrides, "dotted overrides, e.g. train.steps=200");
   a.run_cmd->add_flag("--multirun", a.multirun,
                       "sweep: comma-separated override values, Cartesian product");
+  a.run_cmd->add_option("--emit", a.emit,
+                        "with --multirun: write a cluster job script instead of running "
+                        "(slurm: an array job, one task per point, beside the sweep's index)")
+      ->check(CLI::IsMember({"slurm"}));
   a.run_cmd->add_option("--resume", a.resume,
                         "continue this run file from its checkpoint (a larger train.steps "
                         "or train.epochs extends a finished run)")
@@ -146,9 +151,14 @@ int dispatch(Args& a) {
   if (*a.run_cmd && a.threads >= 0) a.overrides.push_back("threads=" + std::to_string(a.threads));
   if (*a.run_cmd && a.multirun) {
     if (!a.resume.empty()) throw genlab::ConfigError("--multirun and --resume do not combine");
-    genlab::run_sweep(a.config, a.overrides, std::cout, {a.overwrite, a.command_line});
+    genlab::SweepOptions o{.overwrite = a.overwrite, .command_line = a.command_line, .emit = a.emit};
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);  // the script runs this binary
+    if (!ec) o.genlab_binary = self.string();
+    genlab::run_sweep(a.config, a.overrides, std::cout, o);
     return 0;
   }
+  if (*a.run_cmd && !a.emit.empty()) throw genlab::ConfigError("--emit needs --multirun (it writes a sweep's job script)");
   if (*a.run_cmd) {
     const auto c = genlab::load_experiment_config(a.config, a.overrides);
     const auto r = genlab::run_experiment(c, std::cout, {a.resume, a.overwrite, a.command_line});

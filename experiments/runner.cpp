@@ -270,9 +270,10 @@ std::vector<SummaryRow> finish(Run& r) {
   return rows;
 }
 
-// threads: 0 (auto) for a trainable family: by the work of one step (thread_choice.h).
+// threads: 0 (auto) for a trainable family: by the work of one step on this rank's share
+// of the batch (thread_choice.h; the other ranks on this machine count as busy cores).
 // Returns the line that says why, or "".
-std::string set_threads(const ExperimentConfig& c, const Family& family) {
+std::string set_threads(const ExperimentConfig& c, const Family& family, int ranks) {
   if (c.threads > 0) {
     set_num_threads(c.threads);
     return "";
@@ -281,7 +282,8 @@ std::string set_threads(const ExperimentConfig& c, const Family& family) {
   double per_example = family.multiply_adds_per_example();
   if (per_example <= 0)
     for (const auto& [name, t] : family.weights()) per_example += static_cast<double>(t.numel());
-  const ThreadChoice choice = choose_threads(per_example * static_cast<double>(c.train.batch_size));
+  const ThreadChoice choice =
+      choose_threads(per_example * static_cast<double>(c.train.batch_size) / static_cast<double>(ranks));
   set_num_threads(choice.threads);
   return choice.why + "\n";
 }
@@ -325,7 +327,7 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
     throw ConfigError("train.batch_size " + std::to_string(c.train.batch_size) +
                       " is smaller than the " + std::to_string(comm.size()) +
                       " ranks of this data-parallel run: it is the global batch, shared by them");
-  const std::string threads_line = set_threads(c, *family);
+  const std::string threads_line = set_threads(c, *family, comm.size());
   std::string path;
   if (writer) path = resuming ? options.resume : place_new_run(c, options.overwrite);
   comm.broadcast(path, 0);

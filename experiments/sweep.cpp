@@ -1,5 +1,6 @@
 #include "genlab/experiments/sweep.h"
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -110,32 +111,173 @@ SweepLayout lay_out(const ExperimentConfig& base, size_t points, bool overwrite)
 
 }  // namespace
 
+namespace {
+
+// A word for a POSIX shell, in single quotes.
+std::string shell_quoted(const std::string& s) {
+  std::string q = "'";
+  for (const char ch : s) q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return q + "'";
+}
+
+void write_index_row(std::ofstream& idx, const std::filesystem::path& index_dir, const std::string& file,
+                     const std::vector<std::string>& point) {
+  idx << std::filesystem::relative(file, index_dir.empty() ? "." : index_dir).string();
+  for (const auto& o : point) idx << "\t" << o;
+  idx << "\n" << std::flush;
+}
+
+// The Slurm array job: task i runs point i into its file. Paths are absolute, so the
+// script runs from anywhere.
+std::string slurm_script(const std::string& config_path, const std::vector<std::vector<std::string>>& points,
+                         const std::vector<ExperimentConfig>& configs, const SweepLayout& layout,
+                         const std::string& script, const SweepOptions& options) {
+  namespace fs = std::filesystem;
+  int threads = 1;
+  for (const auto& c : configs) threads = std::max(threads, c.threads);
+  const fs::path dir = fs::absolute(fs::path(layout.index)).parent_path();
+  std::ostringstream s;
+  s << "#!/bin/bash\n"
+    << "# genlab sweep of " << config_path << ": " << points.size() << " points, one Slurm array task each.\n"
+    << "# Submit with: sbatch " << fs::absolute(script).string() << "\n"
+    << "# Index (the run file of each point and its overrides): " << fs::absolute(layout.index).string() << "\n"
+    << "# Written by: " << options.command_line << "\n"
+    << "#SBATCH --job-name=genlab-" << configs[0].name << "\n"
+    << "#SBATCH --array=0-" << points.size() - 1 << "\n"
+    << "#SBATCH --ntasks=1\n"
+    << "#SBATCH --cpus-per-task=" << threads
+    << (threads == 1 && configs[0].threads == 0 ? "  # threads: 0 (auto) in the config; raise for GEMM-heavy models" : "")
+    << "\n"
+    << "#SBATCH --output=" << (dir / "slurm-%A_%a.out").string() << "\n"
+    << "set -euo pipefail\n"
+    << "export OMP_NUM_THREADS=\"${SLURM_CPUS_PER_TASK:-1}\"\n"
+    << "cd " << shell_quoted(fs::current_path().string()) << "\n"
+    << "case \"${SLURM_ARRAY_TASK_ID}\" in\n";
+  for (size_t i = 0; i < points.size(); ++i) {
+    s << "  " << i << ") exec " << shell_quoted(options.genlab_binary) << " run "
+      << shell_quoted(fs::absolute(config_path).string());
+    for (const auto& o : points[i])  // the point's own output.path replaces a swept one
+      if (o.rfind("output.path=", 0) != 0) s << " " << shell_quoted(o);
+    s << " " << shell_quoted("output.path=" + fs::absolute(layout.files[i]).string()) << " ;;\n";
+  }
+  s << "  *) echo \"genlab sweep: no point ${SLURM_ARRAY_TASK_ID} (0-" << points.size() - 1
+    << ")\" >&2; exit 2 ;;\n"
+    << "esac\n";
+  return s.str();
+}
+
+// The layout as one message (rank 0 creates it; the others learn it).
+std::string pack_layout(const SweepLayout& l) {
+  std::string s = l.index;
+  for (const auto& f : l.files) s += "\n" + f;
+  return s;
+}
+SweepLayout unpack_layout(const std::string& s) {
+  SweepLayout l;
+  std::istringstream in(s);
+  std::getline(in, l.index);
+  for (std::string f; std::getline(in, f);) l.files.push_back(f);
+  return l;
+}
+
+}  // namespace
+
 std::string run_sweep(const std::string& config_path, const std::vector<std::string>& overrides,
                       std::ostream& out, const SweepOptions& options) {
+  const Communicator& comm = options.comm ? *options.comm : world();
   const auto points = expand_sweep(overrides);
   const ExperimentConfig base =
       load_experiment_config(config_path, overrides.empty() ? overrides : points[0]);
   std::vector<ExperimentConfig> configs;
   for (const auto& p : points) configs.push_back(load_experiment_config(config_path, p));
-  const SweepLayout layout = lay_out(base, points.size(), options.overwrite);
-  std::ofstream idx(layout.index);
-  if (!idx) throw std::runtime_error(layout.index + ": cannot write the sweep index");
+  if (!options.emit.empty() && options.emit != "slurm")
+    throw ConfigError("--emit " + options.emit + ": the one script genlab writes is 'slurm'");
+  std::string packed;
+  if (comm.rank() == 0) packed = pack_layout(lay_out(base, points.size(), options.overwrite));
+  comm.broadcast(packed, 0);
+  const SweepLayout layout = unpack_layout(packed);
   const std::filesystem::path index_dir = std::filesystem::path(layout.index).parent_path();
-  for (size_t i = 0; i < configs.size(); ++i) {
-    out << "=== sweep point " << i + 1 << "/" << configs.size() << ":";
-    for (const auto& o : points[i]) out << " " << o;
-    out << "\n";
+
+  if (options.emit == "slurm") {
+    // Beside the index: <folder>/sweep.slurm, or <stem>_sweep.slurm for an output.path.
+    const std::string script =
+        layout.index.substr(0, layout.index.size() - std::string("index.tsv").size()) + "sweep.slurm";
+    if (comm.rank() == 0) {
+      std::ofstream idx(layout.index);
+      for (size_t i = 0; i < points.size(); ++i) write_index_row(idx, index_dir, layout.files[i], points[i]);
+      std::ofstream f(script);
+      f << slurm_script(config_path, points, configs, layout, script, options);
+      f.close();
+      if (!idx || !f) throw std::runtime_error(script + ": cannot write the Slurm script or its index");
+      std::filesystem::permissions(script, std::filesystem::perms::owner_exec, std::filesystem::perm_options::add);
+      out << "Slurm array job of " << points.size() << " points: " << script << " (submit with: sbatch "
+          << script << ")\nsweep index: " << layout.index << "\n";
+    }
+    return script;
+  }
+
+  // Point i runs on rank i mod K, as one process; rank 0 prints its own points' progress.
+  std::ostringstream silent;
+  std::ostream& mine = comm.rank() == 0 ? out : silent;
+  std::ofstream idx;
+  if (comm.size() == 1) {
+    idx.open(layout.index);
+    if (!idx) throw std::runtime_error(layout.index + ": cannot write the sweep index");
+  }
+  std::string statuses;  // "i status" lines of this rank's points
+  for (size_t i = static_cast<size_t>(comm.rank()); i < configs.size(); i += static_cast<size_t>(comm.size())) {
+    mine << "=== sweep point " << i + 1 << "/" << configs.size();
+    if (comm.size() > 1) mine << " (rank " << comm.rank() << " of " << comm.size() << ")";
+    mine << ":";
+    for (const auto& o : points[i]) mine << " " << o;
+    mine << "\n";
     configs[i].output.path = layout.files[i];
     RunOptions run;
     run.overwrite = options.overwrite, run.command_line = options.command_line;
-    const auto r = run_experiment(configs[i], out, run);
-    idx << std::filesystem::relative(layout.files[i], index_dir.empty() ? "." : index_dir).string();
-    for (const auto& o : points[i]) idx << "\t" << o;
-    idx << "\n" << std::flush;
-    if (r.status != "completed")
-      throw std::runtime_error("sweep stopped: point " + std::to_string(i + 1) + " " + r.status);
+    run.comm = &single_process();
+    if (comm.size() == 1) {
+      const auto r = run_experiment(configs[i], mine, run);
+      write_index_row(idx, index_dir, layout.files[i], points[i]);
+      if (r.status != "completed")
+        throw std::runtime_error("sweep stopped: point " + std::to_string(i + 1) + " " + r.status);
+      continue;
+    }
+    // Several ranks: a failed point must not leave the others waiting at the gather.
+    std::string status;
+    try {
+      status = run_experiment(configs[i], mine, run).status;
+    } catch (const std::exception& e) {
+      status = std::string("failed (") + e.what() + ")";
+    }
+    for (char& ch : status)
+      if (ch == '\n') ch = ' ';
+    statuses += std::to_string(i) + " " + status + "\n";
   }
-  out << "sweep index: " << layout.index << "\n";
+  if (comm.size() > 1) {
+    std::vector<std::string> status(configs.size(), "not run");
+    for (const auto& part : comm.allgather(statuses)) {
+      std::istringstream in(part);
+      for (std::string line; std::getline(in, line);) {
+        const auto sp = line.find(' ');
+        status[std::stoul(line.substr(0, sp))] = line.substr(sp + 1);
+      }
+    }
+    std::string failed;
+    if (comm.rank() == 0) idx.open(layout.index);
+    for (size_t i = 0; i < configs.size(); ++i) {
+      if (status[i] == "completed") {
+        if (comm.rank() == 0) write_index_row(idx, index_dir, layout.files[i], points[i]);
+      } else {
+        failed += "\n  point " + std::to_string(i + 1) + " (rank " + std::to_string(i % comm.size()) +
+                  "): " + status[i];
+      }
+    }
+    if (comm.rank() == 0 && !idx) throw std::runtime_error(layout.index + ": cannot write the sweep index");
+    if (!failed.empty())
+      throw std::runtime_error("sweep over " + std::to_string(comm.size()) + " ranks: not every point completed (the "
+                               "index lists those that did):" + failed);
+  }
+  mine << "sweep index: " << layout.index << "\n";
   return layout.index;
 }
 

@@ -40,8 +40,12 @@ void init_world(int*, char***) {}
 bool built_with_mpi() { return false; }
 #endif
 
-#ifndef GENLAB_WITH_NCCL
-bool built_with_nccl() { return false; }
+bool built_with_nccl() {
+#ifdef GENLAB_WITH_NCCL
+  return true;  // genlab_nccl (nccl_allreduce.h) was built beside this library
+#else
+  return false;
 #endif
+}
 
 }  // namespace genlab

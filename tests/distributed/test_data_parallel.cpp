@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "genlab/core/distributed/communicator.h"
@@ -243,4 +244,42 @@ TEST_CASE("data parallel: gradients summed in one message; a gradient on one ran
   CHECK(b.grad().to_vector() == std::vector<float>{5, 6});
   CHECK_FALSE(none.grad().defined());  // as in one process: no gradient, no update
   CHECK(scalars[0] == 1.5);
+}
+
+TEST_CASE("sweeps under mpirun: points spread over the ranks, the files and index of one process", "[mpi]") {
+  const std::string yaml = kDiffusion;
+  const std::string cfg = shared_path("sweep.yaml");
+  if (comm().rank() == 0) {
+    std::ofstream(cfg) << yaml;
+  }
+  comm().barrier();
+  const std::string stem = shared_path("sweep_k2.h5"), solo = shared_path("sweep_k1.h5");
+  const std::vector<std::string> overrides{"train.steps=10", "train.lr=1e-3,2e-3,4e-3", "output.path=" + stem};
+  std::ostringstream log;
+  SweepOptions o{.overwrite = true};
+  const std::string index = run_sweep(cfg, overrides, log, o);
+  if (comm().rank() == 0) {
+    std::vector<std::string> solo_overrides = overrides;
+    solo_overrides.back() = "output.path=" + solo;
+    SweepOptions one{.overwrite = true, .comm = &single_process()};
+    const std::string solo_index = run_sweep(cfg, solo_overrides, log, one);
+    std::ifstream in(index);
+    std::vector<std::string> rows;
+    for (std::string line; std::getline(in, line);) rows.push_back(line);
+    REQUIRE(rows.size() == 3);
+    CHECK_THAT(rows[1], Contains("sweep_k2_001.h5") && Contains("train.lr=2e-3"));
+    std::vector<std::string> pids;
+    for (int i = 0; i < 3; ++i) {
+      const std::string mine = stem.substr(0, stem.size() - 3) + "_00" + std::to_string(i) + ".h5";
+      const std::string theirs = solo.substr(0, solo.size() - 3) + "_00" + std::to_string(i) + ".h5";
+      const auto attrs = RunFile::open(mine).attrs();
+      CHECK(attrs.at("status") == "completed");
+      CHECK(attrs.at("world_size") == "1");  // each point is one process
+      pids.push_back(attrs.at("pid"));
+      CHECK(max_difference(mine, theirs, "model") == 0.0);  // as a one-process sweep, bitwise
+    }
+    CHECK(pids[0] == pids[2]);  // points 0 and 2 on rank 0, point 1 on rank 1
+    CHECK(pids[0] != pids[1]);
+  }
+  comm().barrier();
 }

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `mpirun -np 2 genlab run` end to end (issue 16): one console and one run file (rank 0's)
+# that says world_size 2; an error ends every rank with a message and a failing status
+# instead of a hang. Usage: run_cli_mpi.sh BUILD_DIR SOURCE_DIR MPIEXEC [MPIEXEC FLAGS...]
+set -euo pipefail
+build=$1 src=$2 mpiexec=$3
+shift 3
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+cd "$src"
+small="train.steps=60 train.log_every=20 train.eval_every=30 train.checkpoint_every=30 evaluate.samples=300 threads=1"
+"$mpiexec" "$@" -np 2 "$build/genlab" run configs/quickstart.yaml $small "output.path=$dir/q.h5" > "$dir/out.txt"
+cat "$dir/out.txt"
+[ "$(grep -c '^run file: ' "$dir/out.txt")" = 1 ] || { echo "FAIL: expected one console (rank 0's)"; exit 1; }
+grep -q '^data parallel: 2 ranks (mpi)' "$dir/out.txt" || { echo "FAIL: no data-parallel line"; exit 1; }
+"$build/genlab" info "$dir/q.h5" > "$dir/info.txt"
+grep -q 'status: completed' "$dir/info.txt" || { echo "FAIL: not completed"; exit 1; }
+grep -q 'world_size: 2' "$dir/info.txt" || { echo "FAIL: world_size"; exit 1; }
+[ "$(ls "$dir" | grep -c '\.h5$')" = 1 ] || { echo "FAIL: more than one run file"; exit 1; }
+# A batch the ranks cannot share: an error naming the key, exit status 1, no hang.
+if "$mpiexec" "$@" -np 2 "$build/genlab" run configs/quickstart.yaml $small train.batch_size=1 \
+     "output.path=$dir/bad.h5" > "$dir/bad.txt" 2>&1; then
+  echo "FAIL: a batch of 1 on 2 ranks ran"; exit 1
+fi
+grep -q 'train.batch_size 1 is smaller than the 2 ranks' "$dir/bad.txt" || { cat "$dir/bad.txt"; echo "FAIL: message"; exit 1; }
+echo "mpirun genlab: ok"
