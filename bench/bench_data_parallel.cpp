@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
                                      "train.eval_every_epochs=0", "train.checkpoint_every=0",
                                      "train.checkpoint_every_epochs=0", "threads=" + std::to_string(threads),
                                      "evaluate.samples=2", "evaluate.likelihood=false",
-                                     "evaluate.rk45_reference=false", "samplers=[]", "model.samples=0"});
+                                     "evaluate.rk45_reference=false", "samplers=[]"});
   if (comm.rank() == 0) std::filesystem::create_directories(out);
   const std::string path = out + "/k" + std::to_string(comm.size()) + "_t" + std::to_string(threads) + ".h5";
   overrides.push_back("output.path=" + path);
