@@ -348,7 +348,7 @@ void Section::check(bool ok, const std::string& key, const std::string& what) co
 
 template <class T>
 T Section::get(const std::string& key, const T& fallback) {
-  read_.push_back(key);
+  mark_read(key);
   if (!has(key)) return fallback;
   const YAML::Node c = child(key);
   if (!c.IsScalar())
@@ -397,7 +397,7 @@ std::string Section::choice(const std::string& key, const std::string& fallback,
 }
 
 Section Section::section(const std::string& key) {
-  read_.push_back(key);
+  mark_read(key);
   const YAML::Node c = child(key);
   if (c.IsDefined() && !c.IsNull() && !c.IsMap())
     fail(key, "expected a mapping (a section of keys)");
@@ -405,7 +405,7 @@ Section Section::section(const std::string& key) {
 }
 
 std::vector<Section> Section::list(const std::string& key) {
-  read_.push_back(key);
+  mark_read(key);
   std::vector<Section> out;
   if (!has(key)) return out;
   const YAML::Node c = child(key);
@@ -420,7 +420,7 @@ std::vector<Section> Section::list(const std::string& key) {
 }
 
 std::vector<int64_t> Section::int_list(const std::string& key) {
-  read_.push_back(key);
+  mark_read(key);
   std::vector<int64_t> out;
   if (!has(key)) return out;
   const YAML::Node c = child(key);
@@ -461,13 +461,13 @@ std::vector<double> Section::numbers_of(const YAML::Node& list, const std::strin
 }
 
 std::vector<double> Section::number_list(const std::string& key) {
-  read_.push_back(key);
+  mark_read(key);
   if (!has(key)) return {};
   return numbers_of(child(key), path_of(key));
 }
 
 std::vector<std::vector<double>> Section::number_matrix(const std::string& key) {
-  read_.push_back(key);
+  mark_read(key);
   std::vector<std::vector<double>> out;
   if (!has(key)) return out;
   const YAML::Node c = child(key);
@@ -478,7 +478,7 @@ std::vector<std::vector<double>> Section::number_matrix(const std::string& key) 
 }
 
 std::vector<std::vector<std::vector<double>>> Section::number_matrices(const std::string& key) {
-  read_.push_back(key);
+  mark_read(key);
   std::vector<std::vector<std::vector<double>>> out;
   if (!has(key)) return out;
   const YAML::Node c = child(key);
@@ -496,7 +496,7 @@ std::vector<std::vector<std::vector<double>>> Section::number_matrices(const std
 
 std::vector<std::string> Section::choice_list(const std::string& key,
                                               const std::vector<std::string>& allowed) {
-  read_.push_back(key);
+  mark_read(key);
   std::vector<std::string> out;
   if (!has(key)) return out;
   const YAML::Node c = child(key);

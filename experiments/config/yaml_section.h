@@ -11,6 +11,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -69,7 +70,11 @@ class Section {
   std::vector<std::vector<double>> number_matrix(const std::string& key);
   std::vector<std::vector<std::vector<double>>> number_matrices(const std::string& key);
   // Counts the key as known without reading it (an absent optional list).
-  void mark_read(const std::string& key) { read_.push_back(key); }
+  // Once per key, however often the schema reads it (the family key is read by the
+  // section and again by the family's own fields), so the "known keys" list has no repeats.
+  void mark_read(const std::string& key) {
+    if (std::find(read_.begin(), read_.end(), key) == read_.end()) read_.push_back(key);
+  }
   // A list of names, each one of `allowed` (empty when absent).
   std::vector<std::string> choice_list(const std::string& key,
                                        const std::vector<std::string>& allowed);

@@ -190,6 +190,9 @@ TEST_CASE("config: the vae family, its defaults, errors and resolved round trip"
   CHECK_THAT(error_of("model: {family: vae, tau: 0.5, tau_min: 0.7}\n"),
              Contains("model.tau_min: must be in (0, tau]"));
   CHECK_THAT(error_of("model: {family: vae, arch: made}\n"), Contains("model.arch: unknown key"));
+  // The known keys are listed once each (the family key used to appear twice).
+  const std::string known = error_of("model: {family: diffusion, samples: 3}\n");
+  CHECK_THAT(known, Contains("known keys here: family, process,"));
 }
 
 TEST_CASE("config: a user's own Gaussian mixture, with located errors", "[config][mixture]") {
