@@ -220,7 +220,12 @@ int fail(int code) {
 }
 
 int main(int argc, char** argv) {
-  genlab::init_world(&argc, &argv);
+  try {
+    genlab::init_world(&argc, &argv);
+  } catch (const std::exception& e) {
+    std::cerr << "genlab: error: " << e.what() << "\n";
+    return 1;
+  }
   CLI::App app{
       "genlab: generative-modeling experiments (diffusion / flow matching, autoregressive, VAE, "
       "exact analytic references)"};

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <stdexcept>
+#include <string>
 
 namespace genlab {
 namespace {
@@ -36,7 +38,14 @@ RowShare row_share(int64_t global_rows, int rank, int size) {
 
 #ifndef GENLAB_WITH_MPI
 const Communicator& world() { return single_process(); }
-void init_world(int*, char***) {}
+void init_world(int*, char***) {
+  // K copies of a binary without MPI would each train alone, all into the same output.
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"})
+    if (const char* size = std::getenv(v); size && std::atoi(size) > 1)
+      throw std::runtime_error(std::string("started by an MPI launcher (") + v + "=" + size +
+                               "), but this genlab was built without MPI: each process would run "
+                               "alone. Install libopenmpi-dev and configure again (GENLAB_MPI=ON)");
+}
 bool built_with_mpi() { return false; }
 #endif
 

@@ -48,7 +48,7 @@ const Communicator& world();
 
 // Called first thing by main(): starts MPI when this binary has it and an MPI launcher
 // started the process (the launcher's environment says so). Idempotent. MPI is finalized
-// at exit.
+// at exit. A binary without MPI started as one of several ranks throws, saying so.
 void init_world(int* argc, char*** argv);
 
 // Whether this build has MPI (GENLAB_WITH_MPI) and NCCL (GENLAB_WITH_NCCL).
