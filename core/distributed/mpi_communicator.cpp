@@ -82,13 +82,12 @@ class MpiWorld final : public Communicator {
   template <class T>
   void ordered_sum(T* data, int64_t n, MPI_Datatype type) const {
     if (n <= 0) return;
-    if (n / size_ + 1 > INT_MAX) throw std::runtime_error("MPI allreduce: a chunk over 2^31 values");
+    if (n > INT_MAX) throw std::runtime_error("MPI allreduce: more than 2^31 values (MPI's int counts)");
     std::vector<int> counts(static_cast<size_t>(size_)), offsets(static_cast<size_t>(size_));
     for (int r = 0; r < size_; ++r) {
       const RowShare c = row_share(n, r, size_);
       counts[r] = static_cast<int>(c.count), offsets[r] = static_cast<int>(c.first);
     }
-    if (n > INT_MAX) throw std::runtime_error("MPI allreduce: more than 2^31 values");
     const int mine = counts[rank_];
     // pieces[r * mine + i]: rank r's value i of my chunk.
     std::vector<T> pieces(static_cast<size_t>(mine) * static_cast<size_t>(size_));
