@@ -53,7 +53,8 @@ enum class BinaryOp {
 
 enum class ReduceOp { sum, max };
 
-enum class RandomDist { uniform, normal, rademacher };
+// The order is philox_values' (core/philox.h): 0 uniform, 1 normal, 2 rademacher.
+enum class RandomDist { uniform = 0, normal = 1, rademacher = 2 };
 
 // Bytes held by live tensors of one device (cached free blocks not counted), and the
 // most held at once since the last reset_peak_memory().
@@ -66,6 +67,11 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual Device device() const = 0;
+  // The device in words for logs and run files ("cpu", "NVIDIA H200 (cuda:0, sm_90, 139 GiB)").
+  virtual std::string describe() const { return device_str(device()); }
+  // Waits for queued work and raises errors that kernels recorded (bad gather indices on a
+  // GPU). copy_to_host does this itself; timing code calls it before reading a clock.
+  virtual void synchronize() {}
 
   virtual void* allocate(size_t bytes) = 0;
   virtual void deallocate(void* ptr, size_t bytes) = 0;
@@ -140,7 +146,20 @@ class Backend {
                                   float* dq, float* dk, float* dv, const AttentionGeometry& g) = 0;
 };
 
-// The backend of a device; throws a clear error for a device this build lacks.
+// The backend of a device; throws a clear error for a device this build or machine lacks:
+// "device: cuda requested, but no CUDA driver/GPU was found (...)". The CUDA backend is
+// a library of its own (libgenlab_cuda.so), opened on this first request, so a binary
+// built with CUDA starts and runs on the CPU on machines without a driver.
 Backend& backend(Device device);
+
+// Which GPU Device::cuda means (cuda:N), chosen before the first CUDA request; choosing
+// another one after the backend is open throws.
+void select_cuda_device(int index);
+int selected_cuda_device();
+
+// Whether this build has the CUDA backend library, and whether a CUDA device can be used
+// now (opens the backend on first call; never throws).
+bool built_with_cuda();
+bool cuda_available();
 
 }  // namespace genlab

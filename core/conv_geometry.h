@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "genlab/core/host_device.h"
+
 namespace genlab {
 
 struct Conv2dGeometry {
@@ -15,20 +17,20 @@ struct Conv2dGeometry {
   int64_t stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0, dilation_h = 1, dilation_w = 1;
   int64_t groups = 1;
 
-  int64_t in_per_group() const { return in_channels / groups; }
-  int64_t out_per_group() const { return out_channels / groups; }
+  GENLAB_HD int64_t in_per_group() const { return in_channels / groups; }
+  GENLAB_HD int64_t out_per_group() const { return out_channels / groups; }
   // Rows of one group's column matrix: the values one output pixel reads.
-  int64_t patch() const { return in_per_group() * kernel_h * kernel_w; }
-  int64_t in_pixels() const { return in_h * in_w; }
-  int64_t out_pixels() const { return out_h * out_w; }
+  GENLAB_HD int64_t patch() const { return in_per_group() * kernel_h * kernel_w; }
+  GENLAB_HD int64_t in_pixels() const { return in_h * in_w; }
+  GENLAB_HD int64_t out_pixels() const { return out_h * out_w; }
   // A 1x1 convolution with stride 1 and no padding is a plain matrix product per image:
   // the input is its own column matrix.
-  bool pointwise() const {
+  GENLAB_HD bool pointwise() const {
     return kernel_h == 1 && kernel_w == 1 && stride_h == 1 && stride_w == 1 && pad_h == 0 &&
            pad_w == 0;
   }
   // Multiply-adds of the forward pass (each backward costs the same).
-  double macs() const {
+  GENLAB_HD double macs() const {
     return static_cast<double>(batch) * out_channels * out_pixels() * patch();
   }
 };

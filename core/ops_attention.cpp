@@ -1,4 +1,4 @@
-// Attention over [..., tokens, head_dim]: the fused op (online softmax, core/cpu/
+// Attention over [..., tokens, head_dim]: the fused op (online softmax, core/backend/cpu/
 // attention_cpu.h), the plain-op reference it is tested against, and rotary position
 // embeddings.
 #include <cmath>

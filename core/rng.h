@@ -36,10 +36,10 @@ class Generator {
   Generator derive(const std::string& name) const;
   Generator derive(uint64_t index) const;
 
-  Tensor uniform(const Shape& shape, float lo = 0.0f, float hi = 1.0f, Device device = Device::cpu);
-  Tensor normal(const Shape& shape, float mean = 0.0f, float std = 1.0f, Device device = Device::cpu);
-  Tensor rademacher(const Shape& shape, Device device = Device::cpu);  // +-1 with prob 1/2
-  Tensor gumbel(const Shape& shape, Device device = Device::cpu);      // -log(-log u)
+  Tensor uniform(const Shape& shape, float lo = 0.0f, float hi = 1.0f, Device device = default_device());
+  Tensor normal(const Shape& shape, float mean = 0.0f, float std = 1.0f, Device device = default_device());
+  Tensor rademacher(const Shape& shape, Device device = default_device());  // +-1 with prob 1/2
+  Tensor gumbel(const Shape& shape, Device device = default_device());      // -log(-log u)
   Tensor bernoulli(const Tensor& probs);                               // 1 with probability p
   // One draw per row of probs [..., K] (non-negative, normalized per row): int32 indices [...].
   Tensor categorical(const Tensor& probs);
@@ -47,8 +47,8 @@ class Generator {
   // Row i of the result is row (first_row + i) of one fixed infinite array of standard
   // normals (shape[0] rows of numel / shape[0] values). Does not advance the counter:
   // the same row always gets the same values, whatever the batch it was drawn in.
-  Tensor normal_rows(const Shape& shape, int64_t first_row, Device device = Device::cpu) const;
-  Tensor rademacher_rows(const Shape& shape, int64_t first_row, Device device = Device::cpu) const;
+  Tensor normal_rows(const Shape& shape, int64_t first_row, Device device = default_device()) const;
+  Tensor rademacher_rows(const Shape& shape, int64_t first_row, Device device = default_device()) const;
 
   // Data parallelism (issue 16): while a shard is set, a draw whose first axis is a
   // multiple m of `rows` is made for the whole global batch (m * global_rows rows) and

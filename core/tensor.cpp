@@ -77,6 +77,26 @@ Tensor Tensor::from_vector(const std::vector<float>& values, const Shape& shape,
   return t;
 }
 
+Tensor Tensor::empty_like(const Tensor& like) { return empty(like.shape(), like.device()); }
+Tensor Tensor::zeros_like(const Tensor& like) { return zeros(like.shape(), like.device()); }
+Tensor Tensor::ones_like(const Tensor& like) { return ones(like.shape(), like.device()); }
+Tensor Tensor::full_like(const Tensor& like, float value) {
+  return full(like.shape(), value, like.device());
+}
+Tensor Tensor::zeros_like(const Tensor& like, const Shape& shape) {
+  return zeros(shape, like.device());
+}
+Tensor Tensor::full_like(const Tensor& like, const Shape& shape, float value) {
+  return full(shape, value, like.device());
+}
+Tensor Tensor::scalar_like(const Tensor& like, float value) {
+  return scalar(value, like.device());
+}
+Tensor Tensor::from_vector_like(const Tensor& like, const std::vector<float>& values,
+                                const Shape& shape) {
+  return from_vector(values, shape, like.device());
+}
+
 Tensor Tensor::arange(int64_t n, Device device) {
   std::vector<float> v(n);
   for (int64_t i = 0; i < n; ++i) v[i] = static_cast<float>(i);
@@ -184,9 +204,16 @@ float Tensor::at(int64_t i) const {
 
 Tensor Tensor::to(Device target) const {
   if (target == device()) return *this;
-  if (is_index()) return from_indices(to_index_vector(), shape(), target);
-  const std::vector<float> host = to_vector();
-  return from_vector(host, shape(), target);
+  // One copy between the two memories, never through a host vector: one side is the
+  // host (Device has one accelerator kind), so the accelerator's backend moves the bytes.
+  Tensor t = is_index() ? empty_indices(shape(), target) : empty(shape(), target);
+  float* dst = static_cast<float*>(t.raw_data());
+  const float* src = static_cast<const float*>(raw_data());
+  if (target == Device::cpu)
+    backend(device()).copy_to_host(dst, src, numel());
+  else
+    backend(target).copy_from_host(dst, src, numel());
+  return t;
 }
 
 Tensor Tensor::clone() const {

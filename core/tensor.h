@@ -58,19 +58,30 @@ class Tensor {
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
 
   // ---- factories ----
-  static Tensor empty(const Shape& shape, Device device = Device::cpu);
-  static Tensor zeros(const Shape& shape, Device device = Device::cpu);
-  static Tensor ones(const Shape& shape, Device device = Device::cpu);
-  static Tensor full(const Shape& shape, float value, Device device = Device::cpu);
-  static Tensor scalar(float value, Device device = Device::cpu);
+  static Tensor empty(const Shape& shape, Device device = default_device());
+  static Tensor zeros(const Shape& shape, Device device = default_device());
+  static Tensor ones(const Shape& shape, Device device = default_device());
+  static Tensor full(const Shape& shape, float value, Device device = default_device());
+  static Tensor scalar(float value, Device device = default_device());
   static Tensor from_vector(const std::vector<float>& values, const Shape& shape,
-                            Device device = Device::cpu);
-  static Tensor arange(int64_t n, Device device = Device::cpu);
+                            Device device = default_device());
+  static Tensor arange(int64_t n, Device device = default_device());
   // int32 index tensors.
-  static Tensor empty_indices(const Shape& shape, Device device = Device::cpu);
+  static Tensor empty_indices(const Shape& shape, Device device = default_device());
   static Tensor from_indices(const std::vector<int32_t>& values, const Shape& shape,
-                             Device device = Device::cpu);
-  static Tensor arange_indices(int64_t n, Device device = Device::cpu);
+                             Device device = default_device());
+  static Tensor arange_indices(int64_t n, Device device = default_device());
+  // On the device of `like` (float32), so model code never assumes the CPU: the shape is
+  // like's unless given.
+  static Tensor empty_like(const Tensor& like);
+  static Tensor zeros_like(const Tensor& like);
+  static Tensor ones_like(const Tensor& like);
+  static Tensor full_like(const Tensor& like, float value);
+  static Tensor zeros_like(const Tensor& like, const Shape& shape);
+  static Tensor full_like(const Tensor& like, const Shape& shape, float value);
+  static Tensor scalar_like(const Tensor& like, float value);
+  static Tensor from_vector_like(const Tensor& like, const std::vector<float>& values,
+                                 const Shape& shape);
 
   // ---- metadata ----
   bool defined() const { return impl_ != nullptr; }

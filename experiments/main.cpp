@@ -36,7 +36,7 @@ int cmd_info(const std::string& path) {
   const std::string status = genlab::effective_status(attrs);
   std::cout << path << "\n  status: " << status << "\n";
   for (const char* k : {"name", "created_utc", "resumed_utc", "git_commit", "git_dirty", "host",
-                        "pid", "seed", "threads", "world_size", "parameters", "resume_bitwise", "command_line",
+                        "pid", "seed", "threads", "device", "device_name", "world_size", "parameters", "resume_bitwise", "command_line",
                         "error"})
     if (attrs.count(k) && !attrs.at(k).empty())
       std::cout << "  " << k << ": " << attrs.at(k) << "\n";
@@ -67,7 +67,7 @@ int cmd_info(const std::string& path) {
 
 // Every subcommand's arguments, filled by CLI11.
 struct Args {
-  std::string config, resume, sort, run, sampler, section, emit, output = "report.html";
+  std::string config, resume, sort, run, sampler, section, emit, device, output = "report.html";
   std::vector<std::string> overrides, runs, settings;
   bool resolved = false, csv = false, multirun = false, reference = false, overwrite = false;
   std::string command_line;
@@ -93,6 +93,7 @@ void add_run_and_validate(CLI::App& app, Args& a) {
       ->check(CLI::ExistingFile);
   a.run_cmd->add_flag("--overwrite", a.overwrite,
                       "replace an existing output.path (refused while another process writes it)");
+  a.run_cmd->add_option("--device", a.device, "cpu, cuda or cuda:N, as the `device:` key");
   a.run_cmd->add_option("--threads", a.threads, "OpenMP threads, as the `threads:` key (0: auto, one thread for small nets, the free "
                       "cores for GEMM-heavy ones)")
       ->check(CLI::Range(0, 1024));
@@ -113,6 +114,8 @@ void add_readers(CLI::App& app, Args& a) {
   a.sample_cmd = app.add_subcommand("sample", "Add a sampler variant to an existing run file");
   a.sample_cmd->add_option("run", a.run, "run file (.h5)")->required()->check(CLI::ExistingFile);
   a.sample_cmd->add_option("--sampler", a.sampler, "sampler name")->required();
+  a.sample_cmd->add_option("--device", a.device,
+                           "cpu, cuda or cuda:N to sample on (default: the run's `device:`)");
   a.sample_cmd->add_option("settings", a.settings,
                            "key=value: name, steps, grid, rho, shift, final_step, precision, noise, guidance, guidance_interval, labels, or a sampler option");
   a.info_cmd = app.add_subcommand("info", "What a run file holds (exit 1 unless it completed)");
@@ -149,6 +152,7 @@ void add_readers(CLI::App& app, Args& a) {
 // Runs the chosen subcommand; its exit code.
 int dispatch(Args& a) {
   if (*a.run_cmd && a.threads >= 0) a.overrides.push_back("threads=" + std::to_string(a.threads));
+  if (*a.run_cmd && !a.device.empty()) a.overrides.push_back("device=" + a.device);
   if (*a.run_cmd && a.multirun) {
     if (!a.resume.empty()) throw genlab::ConfigError("--multirun and --resume do not combine");
     genlab::SweepOptions o{.overwrite = a.overwrite, .command_line = a.command_line, .emit = a.emit};
@@ -174,7 +178,7 @@ int dispatch(Args& a) {
   }
   if (*a.info_cmd) return cmd_info(a.run);
   if (*a.sample_cmd) {
-    genlab::add_variant(a.run, a.sampler, a.settings, std::cout);
+    genlab::add_variant(a.run, a.sampler, a.settings, std::cout, a.device);
     return 0;
   }
   if (*a.compare_cmd) {

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "genlab/core/device.h"
 #include "genlab/core/parallel.h"
 #include "genlab/experiments/checkpoint.h"
 
@@ -151,7 +152,7 @@ RunFile open_for_resume(const std::string& path, const ExperimentConfig& c, std:
     const bool longer = (ch.key == "train.steps" && c.train.steps > stored.train.steps) ||
                         (ch.key == "train.epochs" && c.train.epochs > stored.train.epochs);
     if (ch.key.rfind("output.", 0) == 0) continue;
-    if (longer || ch.key == "threads") {
+    if (longer || ch.key == "threads" || ch.key == "device") {
       accepted += line;
       extends = extends || longer;
     } else {
@@ -161,7 +162,7 @@ RunFile open_for_resume(const std::string& path, const ExperimentConfig& c, std:
   if (!refused.empty())
     throw std::runtime_error(path + ": resume needs the run's own config; these keys differ:\n" +
                              refused +
-                             "(only a larger train.steps or train.epochs, and threads, may change)");
+                             "(only a larger train.steps or train.epochs, threads and device may change)");
   if (effective_status(attrs) == "completed" && !extends)
     throw std::runtime_error(path + ": the run completed; nothing to resume (to extend it, "
                              "resume with a larger train.steps or train.epochs)");
@@ -175,6 +176,13 @@ RunFile open_for_resume(const std::string& path, const ExperimentConfig& c, std:
     out << "note: the run had " << attrs.at("threads") << " threads, this one has " << threads
         << ": its numbers will not be bitwise those of an uninterrupted run\n";
     file.set_attr("resume_bitwise", "no: threads " + attrs.at("threads") + " -> " + threads);
+  }
+  const std::string device_was = attrs.count("device") ? attrs.at("device") : "cpu";
+  if (device_was != parse_device(c.device).str()) {
+    out << "note: the run was on " << device_was << ", this one is on " << c.device
+        << ": the checkpoint holds host values and loads anywhere, but the numbers will "
+           "not be bitwise those of an uninterrupted run\n";
+    file.set_attr("resume_bitwise", "no: device " + device_was + " -> " + parse_device(c.device).str());
   }
   const std::string was = attrs.count("world_size") ? attrs.at("world_size") : "1";
   if (was != std::to_string(world_size)) {

@@ -11,6 +11,8 @@
 #include <memory>
 #include <sstream>
 
+#include "genlab/core/backend.h"
+#include "genlab/core/device.h"
 #include "genlab/core/distributed/data_parallel.h"
 #include "genlab/core/optim/schedule.h"
 #include "genlab/core/parallel.h"
@@ -313,9 +315,22 @@ void fail_run(RunLog* log, RunFile& file, const std::string& message) {
 
 }  // namespace
 
+DeviceSpec open_device(const std::string& device) {
+  const DeviceSpec spec = parse_device(device);
+  if (spec.device == Device::cuda) {
+    select_cuda_device(spec.index);
+    backend(Device::cuda);  // throws the clear message when there is no driver or GPU
+  }
+  return spec;
+}
+
 RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
                           const RunOptions& options) {
   if (c.threads > 0) set_num_threads(c.threads);
+  // Every tensor the run makes without naming a device (parameters, batches, noise) is
+  // made on the config's device; results come back through to_vector().
+  const DeviceSpec device = open_device(c.device);
+  const DefaultDevice device_scope(device.device);
   const Communicator& comm = options.comm ? *options.comm : world();
   const bool writer = comm.rank() == 0;  // rank 0 alone writes files and the console
   const bool resuming = !options.resume.empty();
@@ -357,6 +372,8 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
   }
   RunFile& file = *opened;
   file.set_attr("world_size", static_cast<int64_t>(comm.size()));
+  file.set_attr("device", device.str());
+  file.set_attr("device_name", backend(device.device).describe());
   if (family->trainable()) {  // the model's size, for `genlab info` and notebooks
     file.set_attr("parameters", family->parameter_count());
     file.set_attr("trainable_parameters", family->trainable_parameter_count());
@@ -404,7 +421,8 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
 }
 
 SummaryRow add_variant(const std::string& path, const std::string& sampler,
-                       const std::vector<std::string>& settings, std::ostream& out) {
+                       const std::vector<std::string>& settings, std::ostream& out,
+                       const std::string& device_override) {
   const RunLock lock(path, RunLock::Stale::refuse);  // before reading: a writer may be mid-write
   RunFile file = RunFile::open(path);
   const auto attrs = file.attrs();
@@ -414,6 +432,9 @@ SummaryRow add_variant(const std::string& path, const std::string& sampler,
       parse_experiment_config(attrs.at("config_yaml"), path + " (stored config)");
   const SamplerVariant v = parse_sampler_variant(sampler, settings, c);
   if (c.threads > 0) set_num_threads(c.threads);
+  // Run files hold host values, so a run trained on one device samples on another.
+  const DeviceSpec device = open_device(device_override.empty() ? c.device : device_override);
+  const DefaultDevice device_scope(device.device);
   auto rows = file.read_summary();
   for (const auto& r : rows)
     if (r.text.count("name") && r.text.at("name") == v.name)

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "genlab/core/device.h"
 #include "genlab/core/distributed/communicator.h"
 #include "genlab/experiments/config/experiment_config.h"
 #include "genlab/experiments/run_file.h"
@@ -52,7 +53,14 @@ inline RunSummary run_experiment(const ExperimentConfig& config, std::ostream& o
 
 // `genlab sample`: reloads the model (sampling weights) and config from a run file,
 // samples one more variant from the run's initial noise and adds it to /variants.
+// `device` overrides the run's `device:` key (empty: the run's).
 SummaryRow add_variant(const std::string& path, const std::string& sampler,
-                       const std::vector<std::string>& settings, std::ostream& out);
+                       const std::vector<std::string>& settings, std::ostream& out,
+                       const std::string& device = "");
+
+// Opens the device of a `device:` value (cpu, cuda, cuda:N): selects the GPU and loads the
+// CUDA backend, so a missing driver fails here, before any file is written, with
+// "device: cuda requested, but no CUDA driver/GPU was found". Returns the parsed device.
+DeviceSpec open_device(const std::string& device);
 
 }  // namespace genlab

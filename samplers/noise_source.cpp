@@ -25,7 +25,11 @@ const std::vector<double>& BrownianTree::at(double sigma) {
   const double u = tree_time(sigma);
   if (!last_w_.empty() && u == last_u_) return last_w_;
   // Node 1 is the whole range, node k's halves are 2k and 2k + 1; node 0 keys W(hi).
-  auto normals = [&](uint64_t node) { return gen_.derive(node).normal_rows(shape_, first_row_); };
+  // The bridge is walked in double on the host: its normals are drawn there (Philox gives
+  // every device the same bits, so this is the tree a GPU run sees too).
+  auto normals = [&](uint64_t node) {
+    return gen_.derive(node).normal_rows(shape_, first_row_, Device::cpu);
+  };
   double lo = lo0, hi = hi0;
   const Tensor top = normals(0);
   const size_t n = static_cast<size_t>(top.numel());

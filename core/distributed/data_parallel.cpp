@@ -1,3 +1,4 @@
+#include "genlab/core/backend.h"
 #include "genlab/core/distributed/data_parallel.h"
 
 #include <cstring>
@@ -33,7 +34,9 @@ void allreduce_gradients(const Communicator& comm, const std::vector<Tensor>& pa
   for (size_t i = 0; i < params.size(); ++i) {
     const Tensor g = params[i].grad();
     if (g.defined()) {
-      std::memcpy(flat.data() + at, g.data(), sizeof(float) * static_cast<size_t>(g.numel()));
+      // Through the gradient's backend: a GPU gradient comes to the host in one copy.
+      // (NCCL would keep it on the device: genlab_nccl, wired in when a GPU test can run.)
+      backend(g.device()).copy_to_host(flat.data() + at, g.data(), g.numel());
       flat[static_cast<size_t>(total) + i] = 1.0f;
     }
     at += params[i].numel();
@@ -45,8 +48,8 @@ void allreduce_gradients(const Communicator& comm, const std::vector<Tensor>& pa
     const int64_t n = params[i].numel();
     if (flat[static_cast<size_t>(total) + i] > 0.0f) {
       // A fresh tensor: backward may have handed one gradient tensor to several leaves.
-      Tensor g = Tensor::empty(params[i].shape());
-      std::memcpy(g.data(), flat.data() + at, sizeof(float) * static_cast<size_t>(n));
+      Tensor g = Tensor::empty(params[i].shape(), params[i].device());
+      backend(g.device()).copy_from_host(g.data(), flat.data() + at, n);
       Tensor p = params[i];
       p.set_grad(g);
     }

@@ -119,11 +119,17 @@ std::set<std::string> no_decay_parameters(const NamedTensors& params) {
 
 float grad_norm(const std::vector<Tensor>& params) {
   NoGradGuard no_grad;
-  double total = 0.0;
+  // Each parameter's sum of squares stays on its device, gathered into one vector there;
+  // the host reads that vector once (one sync per step on a GPU, not one per parameter)
+  // and adds it in double, in parameter order.
+  std::vector<Tensor> squares;
   for (const Tensor& p : params) {
     const Tensor g = p.grad();
-    if (g.defined()) total += sum(square(g)).item();
+    if (g.defined()) squares.push_back(reshape(sum(square(g)), {1}));
   }
+  if (squares.empty()) return 0.0f;
+  double total = 0.0;
+  for (float v : concat(squares, 0).to_vector()) total += v;
   return static_cast<float>(std::sqrt(total));
 }
 

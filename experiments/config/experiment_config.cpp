@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "genlab/core/device.h"
 #include "genlab/core/optim/schedule.h"
 #include "genlab/experiments/config/yaml_section.h"
 #include "genlab/experiments/data/datasets.h"
@@ -220,12 +221,24 @@ void fields(V& v, OutputConfig& o) {
   v.field("folder", o.folder, "where runs without a path go", non_empty());
 }
 
+bool valid_device(const std::string& text) {
+  try {
+    parse_device(text);
+    return true;
+  } catch (const std::invalid_argument&) {
+    return false;
+  }
+}
+
 template <class V>
 void fields(V& v, ExperimentConfig& c) {
   v.field("name", c.name, "the experiment's name", non_empty());
   v.check(c.name.find('/') == std::string::npos, "name", "must not contain '/'");
   v.field("seed", c.seed, "fixes every random stream of the run");
   v.field("threads", c.threads, "OpenMP threads", between(0, 1024).with_note("0: auto, by the work of a step and the free cores"));
+  v.field("device", c.device, "where tensors live and ops run: cpu, cuda or cuda:N (the GPU of that index)",
+          non_empty());
+  v.check(valid_device(c.device), "device", "expected cpu, cuda or cuda:N, got '" + c.device + "'");
   v.section("data", c.data, "the data");
   v.section("model", c.model, "the model");
   v.section("train", c.train, "training");

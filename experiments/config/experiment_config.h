@@ -96,6 +96,7 @@ struct ExperimentConfig {
   std::string name = "experiment";
   uint64_t seed = 0;
   int threads = 0;  // 0: auto (experiments/thread_choice.h)
+  std::string device = "cpu";  // cpu, cuda or cuda:N (core/device.h parse_device)
   DataConfig data;
   ModelConfig model;
   TrainConfig train;

@@ -265,12 +265,15 @@ Tensor ImageData::train_batch(const std::vector<int64_t>& indices, int64_t epoch
   if (o_.flip) {
     // Mirrored or not by the sign of a normal fixed by (seed, epoch, example index).
     const Generator coin = Generator(o_.seed).derive("flip").derive(static_cast<uint64_t>(epoch));
-    float* b = batch.data();
+    // Flipped on the host (the batch may live on a GPU): one copy each way.
+    std::vector<float> host = batch.to_vector();
+    float* b = host.data();
     for (size_t r = 0; r < indices.size(); ++r) {
-      if (coin.normal_rows({1, 1}, indices[r]).item() >= 0.0f) continue;
+      if (coin.normal_rows({1, 1}, indices[r], Device::cpu).item() >= 0.0f) continue;
       for (int64_t row = 0; row < channels_ * height_; ++row)
         std::reverse(b + r * dims_ + row * width_, b + r * dims_ + (row + 1) * width_);
     }
+    batch = Tensor::from_vector_like(batch, host, batch.shape());
   }
   return batch;
 }

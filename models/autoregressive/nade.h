@@ -14,6 +14,7 @@ class NADE : public AutoregressiveModel {
   int64_t dims() const override { return dims_; }
   Tensor logits(const Tensor& x) const override;            // incremental, O(D H) per example
   Tensor logits_naive(const Tensor& x) const;               // h_i from scratch for each i (tests)
+  Tensor logits_masked(const Tensor& x) const;  // a few large ops: what non-CPU devices run
   Tensor sample(int64_t n, Generator& rng) const override;  // incremental too
 
  private:

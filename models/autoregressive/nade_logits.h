@@ -8,7 +8,7 @@
 //   Tensor l = nade_logits(x, W, c, V, b);  // x [B, D], W [H, D], c [H], V [D, H], b [D]
 //   // l[:, i] = b_i + V_i . sigmoid(c + W[:, <i] x[:, <i])
 //
-// CPU only (the CUDA backend does not exist yet). First derivatives only: asking for a
+// CPU only: NADE::logits runs NADE::logits_masked on other devices. First derivatives only: asking for a
 // gradient of its gradient (create_graph) is an error, not a silent zero.
 #pragma once
 

@@ -1,3 +1,4 @@
+#include "genlab/core/backend.h"
 #include "genlab/models/autoregressive/transformer.h"
 
 #include <algorithm>
@@ -100,14 +101,11 @@ Tensor TransformerBlock::forward_cached(const Tensor& h, int64_t position, KvCac
   const int64_t n = keys.size(0), heads = keys.size(1), capacity = keys.size(2), hw = keys.size(3);
   if (position >= capacity) throw std::logic_error("Transformer: KV cache full");
   // Row (i, head) of the new key and value goes to slot `position`.
-  const auto k = qkv[1].to_vector(), v = qkv[2].to_vector();
-  float* kd = keys.data();
-  float* vd = values.data();
-  for (int64_t r = 0; r < n * heads; ++r)
-    for (int64_t j = 0; j < hw; ++j) {
-      kd[(r * capacity + position) * hw + j] = k[r * hw + j];
-      vd[(r * capacity + position) * hw + j] = v[r * hw + j];
-    }
+  // One strided copy on the cache's device: rows (i, head) of hw values each.
+  Backend& dev = backend(keys.device());
+  dev.copy_rows(qkv[1].data(), hw, keys.data() + position * hw, capacity * hw, n * heads, hw, false);
+  dev.copy_rows(qkv[2].data(), hw, values.data() + position * hw, capacity * hw, n * heads, hw,
+                false);
   const Tensor a = scaled_dot_product_attention(qkv[0], slice(keys, 2, 0, position + 1),
                                                 slice(values, 2, 0, position + 1));
   const Tensor r = h + proj_->forward(merge_heads(a));

@@ -111,20 +111,62 @@ PreconditioningCoefficients Preconditioning::coefficients(const Tensor& sigma) c
   if (sigma.dim() != 1)
     throw std::invalid_argument("preconditioning: sigma must be [batch], got " +
                                 shape_str(sigma.shape()));
-  const auto s = sigma.to_vector();
-  const int64_t n = static_cast<int64_t>(s.size());
-  std::vector<float> skip(n), out(n), in(n), noise(n), weight(n), skip1(n);
-  for (int64_t i = 0; i < n; ++i) {
-    if (!(s[i] > 0)) throw std::invalid_argument("preconditioning: sigma must be > 0");
-    const Scalars c = at(s[i]);
-    skip[i] = static_cast<float>(c.c_skip), out[i] = static_cast<float>(c.c_out);
-    in[i] = static_cast<float>(c.c_in), noise[i] = static_cast<float>(c.c_noise);
-    weight[i] = static_cast<float>(c.weight), skip1[i] = static_cast<float>(c.c_skip_minus_one);
+  // Host memory is read for free; on a GPU the check would cost a sync every step, and
+  // sigma there comes from sample_sigma or a sampler's grid, both positive by construction.
+  if (sigma.device() == Device::cpu)
+    for (float s : sigma.to_vector())
+      if (!(s > 0)) throw std::invalid_argument("preconditioning: sigma must be > 0");
+  // The formulas of at(), as tensor expressions in float on sigma's device: no host round
+  // trip per step (at() stays, in double, for tests and scalar callers).
+  const int64_t n = sigma.numel();
+  const float sd = static_cast<float>(o_.sigma_data), sd2 = sd * sd;
+  const Tensor s2 = square(sigma);
+  const Tensor one = Tensor::ones_like(sigma);
+  Tensor c_in, c_noise, weight;
+  if (o_.process == "vp") {
+    const float b = static_cast<float>(o_.vp_beta_min), d = static_cast<float>(o_.vp_beta_d);
+    c_in = reciprocal(sqrt(s2 + 1.0f));
+    const Tensor t = (sqrt(log1p(s2) * (2.0f * d) + b * b) - b) * (1.0f / d);
+    c_noise = t * static_cast<float>(o_.vp_m - 1.0);
+    weight = reciprocal(s2);
+  } else if (o_.process == "ve") {
+    c_in = one;
+    c_noise = log(sigma * 0.5f);
+    weight = reciprocal(s2);
+  } else if (o_.process == "edm") {
+    c_in = reciprocal(sqrt(s2 + sd2));
+    c_noise = log(sigma) * 0.25f;
+    weight = (s2 + sd2) / (s2 * sd2);
+  } else {  // flow
+    c_in = reciprocal(sigma + 1.0f);
+    c_noise = sigma / (sigma + 1.0f);
+    weight = square(sigma + 1.0f) / s2;
   }
-  const Device dev = sigma.device();
-  return {Tensor::from_vector(skip, {n, 1}, dev), Tensor::from_vector(out, {n, 1}, dev),
-          Tensor::from_vector(in, {n, 1}, dev),   Tensor::from_vector(noise, {n}, dev),
-          Tensor::from_vector(weight, {n}, dev),  Tensor::from_vector(skip1, {n, 1}, dev)};
+  Tensor c_skip, c_out, c_skip_minus_one;
+  if (param_ == "raw") {
+    c_skip = sd2 / (s2 + sd2);
+    c_out = sigma * sd / sqrt(s2 + sd2);
+    c_skip_minus_one = -(s2 / (s2 + sd2));
+  } else if (param_ == "eps" || param_ == "neg_eps") {
+    c_skip = one;
+    c_out = param_ == "eps" ? -sigma : sigma;
+    c_skip_minus_one = Tensor::zeros_like(sigma);
+  } else if (param_ == "x0") {
+    c_skip = Tensor::zeros_like(sigma);
+    c_out = one;
+    c_skip_minus_one = -one;
+  } else if (param_ == "v") {
+    c_skip = reciprocal(s2 + 1.0f);
+    c_out = -(sigma / sqrt(s2 + 1.0f));
+    c_skip_minus_one = -(s2 / (s2 + 1.0f));
+  } else {  // flow
+    c_skip = reciprocal(sigma + 1.0f);
+    c_out = -(sigma / (sigma + 1.0f));
+    c_skip_minus_one = c_out;
+  }
+  const Shape column{n, 1};
+  return {reshape(c_skip, column), reshape(c_out, column), reshape(c_in, column),
+          c_noise, weight, reshape(c_skip_minus_one, column)};
 }
 
 Tensor Preconditioning::sample_sigma(int64_t n, Generator& rng) const {
@@ -135,22 +177,19 @@ Tensor Preconditioning::sample_sigma(int64_t n, Generator& rng) const {
                                  static_cast<float>(std::log(o_.ve_sigma_max)));
     return exp(u);
   }
-  std::vector<float> t = (o_.process == "flow" && o_.flow_t == "logit_normal")
-                             ? sigmoid(rng.normal({n}, static_cast<float>(o_.logit_mean),
-                                                  static_cast<float>(o_.logit_std)))
-                                   .to_vector()
-                             : rng.uniform({n}).to_vector();
-  std::vector<float> sigma(n);
-  for (int64_t i = 0; i < n; ++i) {
-    if (o_.process == "vp") {
-      const double tt = o_.vp_epsilon_t + (1.0 - o_.vp_epsilon_t) * t[i];
-      sigma[i] = static_cast<float>(vp_sigma(tt));
-    } else {
-      const double tt = std::clamp<double>(t[i], o_.flow_t_eps, 1.0 - o_.flow_t_eps);
-      sigma[i] = static_cast<float>(tt / (1.0 - tt));
-    }
+  const Tensor t = (o_.process == "flow" && o_.flow_t == "logit_normal")
+                       ? sigmoid(rng.normal({n}, static_cast<float>(o_.logit_mean),
+                                            static_cast<float>(o_.logit_std)))
+                       : rng.uniform({n});
+  if (o_.process == "vp") {  // sigma(t) = sqrt(expm1(beta_d t^2 / 2 + beta_min t))
+    const float eps = static_cast<float>(o_.vp_epsilon_t);
+    const Tensor tt = t * (1.0f - eps) + eps;
+    return sqrt(expm1(square(tt) * static_cast<float>(0.5 * o_.vp_beta_d) +
+                      tt * static_cast<float>(o_.vp_beta_min)));
   }
-  return Tensor::from_vector(sigma, {n});
+  const float lo = static_cast<float>(o_.flow_t_eps);
+  const Tensor tt = clamp(t, lo, 1.0f - lo);
+  return tt / (1.0f - tt);
 }
 
 double Preconditioning::sigma_of_c_noise(double c) const {

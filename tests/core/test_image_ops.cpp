@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "genlab/core/autograd.h"
-#include "genlab/core/cpu/conv2d_cpu.h"
+#include "genlab/core/backend/cpu/conv2d_cpu.h"
 #include "genlab/core/ops.h"
 #include "genlab/core/parallel.h"
 #include "genlab/core/rng.h"

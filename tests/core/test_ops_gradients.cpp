@@ -2,9 +2,12 @@
 // One table; a new op adds one case (inputs, function, domain).
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "genlab/core/autograd.h"
 #include "genlab/core/ops.h"
 #include "genlab/core/rng.h"
+#include "tests/core/device_under_test.h"
 #include "tests/core/gradcheck.h"
 
 using namespace genlab;
@@ -232,4 +235,60 @@ TEST_CASE("the harness catches a backward rule off by a factor of 2", "[ops][gra
   CHECK_FALSE(gradcheck(wrong, {in({5}, 1, 0.3f, 1.0f)}).ok);
   auto right = [](const std::vector<Tensor>& v) { return square(v[0]); };
   CHECK(gradcheck(right, {in({5}, 1, 0.3f, 1.0f)}).ok);
+}
+
+namespace {
+// Worst |device - cpu| / (atol + rtol |cpu|) over two tensors' elements (<= 1 passes).
+double worst_ratio(const Tensor& device, const Tensor& cpu, double atol, double rtol) {
+  const std::vector<float> d = device.to_vector(), c = cpu.to_vector();
+  REQUIRE(d.size() == c.size());
+  double worst = 0;
+  for (size_t i = 0; i < d.size(); ++i) {
+    const double err = std::abs(static_cast<double>(d[i]) - c[i]);
+    worst = std::max(worst, std::isnan(err) ? 1e30 : err / (atol + rtol * std::abs(c[i])));
+  }
+  return worst;
+}
+}  // namespace
+
+// The op table on the CUDA device: each case's value and the gradient of sum(w * f) in
+// every float input, against the CPU's. A real GPU sums in other orders (cuBLAS, tree
+// reductions) and uses CUDA's libm, so the tolerance is atol 1e-5 + rtol 1e-4 (float
+// GEMM over these sizes stays far inside it); the host stand-in must match exactly.
+TEST_CASE("every op's value and gradient on the CUDA device match the CPU's", "[ops][grad][device]") {
+  const auto cases = op_cases();
+  const auto cuda = genlab::testing::cuda_under_test();
+  if (!cuda.available) {
+    WARN(cases.size() << " op cases skipped on cuda: " << cuda.why_not);
+    return;
+  }
+  const double atol = cuda.emulated ? 0.0 : 1e-5, rtol = cuda.emulated ? 0.0 : 1e-4;
+  for (const OpCase& c : cases) {
+    SECTION(c.name) {
+      auto run = [&](Device device, std::vector<Tensor>& inputs) {
+        const DefaultDevice scope(device);
+        for (Tensor& t : inputs) {
+          t = t.to(device).clone();
+          if (!t.is_index()) t.requires_grad_(true);
+        }
+        const Tensor y = c.fn(inputs);
+        const Tensor w = test_input(y.shape(), 4242);
+        sum(mul(y, w)).backward();
+        return y;
+      };
+      std::vector<Tensor> cpu_inputs = c.inputs, dev_inputs = c.inputs;
+      const Tensor y_cpu = run(Device::cpu, cpu_inputs);
+      const Tensor y_dev = run(Device::cuda, dev_inputs);
+      CHECK(y_dev.device() == Device::cuda);
+      INFO(c.name << " on " << cuda.name);
+      CHECK(worst_ratio(y_dev, y_cpu, atol, rtol) <= 1.0);
+      for (size_t i = 0; i < cpu_inputs.size(); ++i) {
+        if (cpu_inputs[i].is_index() || !cpu_inputs[i].grad().defined()) continue;
+        INFO("gradient of input " << i);
+        REQUIRE(dev_inputs[i].grad().defined());
+        CHECK(dev_inputs[i].grad().device() == Device::cuda);
+        CHECK(worst_ratio(dev_inputs[i].grad(), cpu_inputs[i].grad(), atol, rtol) <= 1.0);
+      }
+    }
+  }
 }

@@ -4,11 +4,13 @@
 
 #include <cmath>
 
+#include "genlab/core/backend.h"
 #include "genlab/core/distributed/communicator.h"
 #include "genlab/core/ops.h"
 #include "genlab/core/parallel.h"
 #include "genlab/core/philox.h"
 #include "genlab/core/rng.h"
+#include "tests/core/device_under_test.h"
 
 using namespace genlab;
 
@@ -163,4 +165,71 @@ TEST_CASE("a batch shard draws this rank's rows of the global batch's draw", "[r
     g.set_batch_shard({});
     CHECK_NOTHROW(g.normal({5}));
   }
+}
+
+namespace {
+// Distance in units in the last place of float between a float and a double reference.
+double ulps(float got, double want) {
+  const double ulp = std::ldexp(1.0, std::ilogb(static_cast<float>(want)) - 23);
+  return std::abs(static_cast<double>(got) - want) / ulp;
+}
+}  // namespace
+
+TEST_CASE("the device-portable log and cos/sin behind Box-Muller are within 2 ulp", "[rng]") {
+  // Every 2^24 uniform the generator can produce (x >> 8), stepping by 61 through them,
+  // plus both ends: the normals' accuracy rests on these two functions, which replace
+  // glibc's so that the CPU and the GPU draw the same bits.
+  double worst_log = 0, worst_cos = 0, worst_sin = 0, worst_abs = 0;
+  for (uint32_t top = 0; top < (1u << 24); top += (top < 4096 || top > (1u << 24) - 4096) ? 1 : 61) {
+    const float u = uint_to_open_unit(top << 8);
+    worst_log = std::max(worst_log, ulps(portable::log(u), std::log(static_cast<double>(u))));
+    float c, s;
+    portable::cos_sin_turns(u, c, s);
+    const double angle = 2 * M_PI * static_cast<double>(u);
+    const double want_c = std::cos(angle), want_s = std::sin(angle);
+    // Near a zero the argument's own rounding (2 pi u in float) sets an absolute floor.
+    if (std::abs(want_c) > 0.25) worst_cos = std::max(worst_cos, ulps(c, want_c));
+    if (std::abs(want_s) > 0.25) worst_sin = std::max(worst_sin, ulps(s, want_s));
+    worst_abs = std::max({worst_abs, std::abs(c - want_c), std::abs(s - want_s)});
+  }
+  INFO("log " << worst_log << " ulp, cos " << worst_cos << " ulp, sin " << worst_sin
+              << " ulp, absolute " << worst_abs);
+  CHECK(worst_log <= 2.0);
+  CHECK(worst_cos <= 2.0);
+  CHECK(worst_sin <= 2.0);
+  CHECK(worst_abs <= 1.2e-7);
+  // A control: glibc's float log differs from the portable one somewhere in this range,
+  // which is why the portable one exists (else the CPU and GPU could share logf).
+  bool differs = false;
+  for (uint32_t top = 1; top < (1u << 24) && !differs; top += 97) {
+    const float u = uint_to_open_unit(top << 8);
+    differs = portable::log(u) != std::log(u);
+  }
+  CHECK(differs);
+}
+
+TEST_CASE("a stream draws the same bits on the CUDA device as on the CPU", "[rng][device]") {
+  const auto cuda = genlab::testing::cuda_under_test();
+  if (!cuda.available) {
+    WARN("3 distributions skipped on cuda: " << cuda.why_not);
+    return;
+  }
+  // Odd row lengths leave partial Philox blocks at each row's end; a counter near 2^64
+  // checks the carry into the third counter word on both sides.
+  const Shape shape{37, 13};
+  for (uint64_t seed : {uint64_t{1}, uint64_t{0xdeadbeefcafe}}) {
+    Generator a(seed), b(seed);
+    CHECK(a.normal(shape, 0.0f, 1.0f, Device::cpu).to_vector() ==
+          b.normal(shape, 0.0f, 1.0f, Device::cuda).to_vector());
+    CHECK(a.uniform(shape, 0.0f, 1.0f, Device::cpu).to_vector() ==
+          b.uniform(shape, 0.0f, 1.0f, Device::cuda).to_vector());
+    CHECK(a.rademacher(shape, Device::cpu).to_vector() ==
+          b.rademacher(shape, Device::cuda).to_vector());
+  }
+  std::vector<float> host(4 * 1001);
+  Tensor on_device = Tensor::empty({4 * 1001}, Device::cuda);
+  const uint64_t near_wrap = ~uint64_t{0} - 500;
+  backend(Device::cpu).random(RandomDist::normal, 99, near_wrap, host.data(), 4 * 1001, 4 * 1001);
+  backend(Device::cuda).random(RandomDist::normal, 99, near_wrap, on_device.data(), 4 * 1001, 4 * 1001);
+  CHECK(on_device.to_vector() == host);
 }

@@ -14,12 +14,13 @@
 
 #include <Eigen/Core>
 
-#include "genlab/core/cpu/eigen_maps.h"
+#include "genlab/core/backend/cpu/eigen_maps.h"
 #include <unsupported/Eigen/SpecialFunctions>  // erf
 
 #include "genlab/core/backend.h"
-#include "genlab/core/cpu/attention_cpu.h"
-#include "genlab/core/cpu/conv2d_cpu.h"
+#include "genlab/core/backend/broadcast_plan.h"
+#include "genlab/core/backend/cpu/attention_cpu.h"
+#include "genlab/core/backend/cpu/conv2d_cpu.h"
 #include "genlab/core/parallel.h"
 #include "genlab/core/philox.h"
 
@@ -140,61 +141,6 @@ void apply_binary(BinaryOp op, const A& a, const B& b, O& o) {
       break;
   }
 }
-
-// ---- broadcasting -----------------------------------------------------------------
-
-// Up to three operands broadcast against an output, with size-1 dimensions dropped and
-// adjacent dimensions merged wherever every operand allows it; the innermost dimension
-// is then walked as one row with per-operand stride 0 (broadcast) or 1.
-struct BroadcastPlan {
-  std::vector<int64_t> dims;
-  std::vector<std::vector<int64_t>> strides;  // per operand, per dim
-  int64_t rows = 1, row_len = 1;
-
-  BroadcastPlan(const Shape& out, const std::vector<const Shape*>& operands) {
-    const size_t rank = out.size();
-    std::vector<std::vector<int64_t>> full(operands.size(), std::vector<int64_t>(rank, 0));
-    for (size_t k = 0; k < operands.size(); ++k) {
-      const Shape& s = *operands[k];
-      int64_t stride = 1;
-      for (int i = static_cast<int>(s.size()) - 1; i >= 0; --i) {
-        const size_t oi = rank - s.size() + i;
-        full[k][oi] = (s[i] == 1 && out[oi] != 1) ? 0 : stride;
-        stride *= s[i];
-      }
-    }
-    strides.assign(operands.size(), {});
-    for (size_t i = 0; i < rank; ++i) {
-      if (out[i] == 1) continue;
-      bool merge = !dims.empty();
-      for (size_t k = 0; merge && k < operands.size(); ++k)
-        merge = strides[k].back() == full[k][i] * out[i];
-      if (merge) {
-        dims.back() *= out[i];
-        for (size_t k = 0; k < operands.size(); ++k) strides[k].back() = full[k][i];
-      } else {
-        dims.push_back(out[i]);
-        for (size_t k = 0; k < operands.size(); ++k) strides[k].push_back(full[k][i]);
-      }
-    }
-    if (dims.empty()) {
-      dims.push_back(1);
-      for (auto& s : strides) s.push_back(1);
-    }
-    row_len = dims.back();
-    for (size_t i = 0; i + 1 < dims.size(); ++i) rows *= dims[i];
-  }
-
-  int64_t offset(size_t operand, int64_t row) const {
-    int64_t off = 0;
-    for (int i = static_cast<int>(dims.size()) - 2; i >= 0; --i) {
-      off += (row % dims[i]) * strides[operand][i];
-      row /= dims[i];
-    }
-    return off;
-  }
-  int64_t inner_stride(size_t operand) const { return strides[operand].back(); }
-};
 
 // Runs fn(offsets..., len, inner strides...) over rows of the plan, in parallel.
 template <class Fn>
@@ -485,18 +431,7 @@ class CpuBackend final : public Backend {
         const int64_t row = t / blocks_per_row, col = (t % blocks_per_row) * 4;
         const PhiloxBlock v = philox_block(key, counter, static_cast<uint64_t>(t));
         float vals[4];
-        switch (dist) {
-          case RandomDist::uniform:
-            for (int l = 0; l < 4; ++l) vals[l] = uint_to_open_unit(v[l]);
-            break;
-          case RandomDist::normal:
-            box_muller(v[0], v[1], vals[0], vals[1]);
-            box_muller(v[2], v[3], vals[2], vals[3]);
-            break;
-          case RandomDist::rademacher:
-            for (int l = 0; l < 4; ++l) vals[l] = (v[l] >> 31) ? 1.0f : -1.0f;
-            break;
-        }
+        philox_values(static_cast<int>(dist), v, vals);
         float* o = out + row * row_len + col;
         for (int l = 0; l < 4 && col + l < row_len; ++l) o[l] = vals[l];
       }

@@ -1,4 +1,4 @@
-#include "genlab/core/cpu/attention_cpu.h"
+#include "genlab/core/backend/cpu/attention_cpu.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include <Eigen/Core>
 
-#include "genlab/core/cpu/eigen_maps.h"
+#include "genlab/core/backend/cpu/eigen_maps.h"
 
 #include "genlab/core/parallel.h"
 

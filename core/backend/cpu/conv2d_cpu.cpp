@@ -1,4 +1,4 @@
-#include "genlab/core/cpu/conv2d_cpu.h"
+#include "genlab/core/backend/cpu/conv2d_cpu.h"
 
 #include <algorithm>
 #include <cstring>
@@ -6,11 +6,11 @@
 
 #include <Eigen/Core>
 
-#include "genlab/core/cpu/eigen_maps.h"
+#include "genlab/core/backend/cpu/eigen_maps.h"
 
 #include "genlab/core/parallel.h"
 #ifdef GENLAB_WITH_DNNL
-#include "genlab/core/cpu/conv2d_dnnl.h"
+#include "genlab/core/backend/cpu/conv2d_dnnl.h"
 #endif
 
 namespace genlab::cpu {

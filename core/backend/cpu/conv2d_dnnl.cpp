@@ -1,4 +1,4 @@
-#include "genlab/core/cpu/conv2d_dnnl.h"
+#include "genlab/core/backend/cpu/conv2d_dnnl.h"
 
 #include <map>
 #include <memory>
@@ -10,7 +10,7 @@
 #include <Eigen/Core>
 #include <oneapi/dnnl/dnnl.hpp>
 
-#include "genlab/core/cpu/eigen_maps.h"
+#include "genlab/core/backend/cpu/eigen_maps.h"
 #include "genlab/core/parallel.h"
 
 namespace genlab::cpu::dnnl_conv {

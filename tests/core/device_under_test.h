@@ -1,0 +1,33 @@
+// The CUDA device for tests that compare it with the CPU: a real GPU when there is one,
+// the tagged host stand-in under GENLAB_CUDA_EMULATION=tagged-host (the device_emulation
+// ctest entry), or nothing, in which case the test prints one line saying how many checks
+// it skipped and why, and passes: CI has no GPU.
+#pragma once
+
+#include <string>
+
+#include "genlab/core/backend.h"
+
+namespace genlab::testing {
+
+struct DeviceUnderTest {
+  bool available = false;
+  bool emulated = false;  // the stand-in: same CPU kernels, so results must be identical
+  std::string why_not;    // when not available
+  std::string name;
+};
+
+inline DeviceUnderTest cuda_under_test() {
+  DeviceUnderTest d;
+  try {
+    Backend& b = backend(Device::cuda);
+    d.available = true;
+    d.name = b.describe();
+    d.emulated = d.name.find("tagged host") != std::string::npos;
+  } catch (const std::exception& e) {
+    d.why_not = e.what();
+  }
+  return d;
+}
+
+}  // namespace genlab::testing
