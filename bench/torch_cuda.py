@@ -49,24 +49,7 @@ def main():
     ema = copy.deepcopy(net)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     x0 = torch.randn(4096, 2)
-    sd = torch_diffusion_train.SD
-
-    def mlp_step():
-        sigma = torch.exp(torch.randn(4096) * 1.2 - 1.2)
-        s = sigma.view(-1, 1)
-        x = x0 + s * torch.randn(4096, 2)
-        var = s * s + sd * sd
-        c_skip, c_out, c_in = sd * sd / var, s * sd / var.sqrt(), 1 / var.sqrt()
-        loss = torch.mean((net(x * c_in, torch.log(sigma) / 4) - (x0 - c_skip * x) / c_out) ** 2)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        with torch.no_grad():
-            for pe, p in zip(ema.parameters(), net.parameters()):
-                pe.mul_(0.995).add_(p, alpha=0.005)
-        return loss
-
-    s = median_seconds(device, runs, 20, mlp_step)
+    s = median_seconds(device, runs, 20, lambda: torch_diffusion_train.edm_step(net, ema, opt, x0))
     print(json.dumps({"bench": "mlp_step", **head, "batch": 4096, "median_step_s": round(s, 7),
                       "steps_per_s": round(1 / s, 1)}), flush=True)
 

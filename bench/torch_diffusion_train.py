@@ -67,6 +67,26 @@ def sliced_w2(a, b, directions=128, seed=0):
     return float(np.sqrt(np.mean((pa - pb) ** 2)))
 
 
+def edm_step(net, ema, opt, x0, g=None):
+    """One training step of the EDM MLP on the batch x0: lognormal sigma, the preconditioned
+    loss, Adam, EMA 0.995. Returns the loss tensor (not read, so a GPU need not sync)."""
+    n = x0.shape[0]
+    sigma = torch.exp(torch.randn(n, generator=g) * 1.2 - 1.2)
+    s = sigma.view(-1, 1)
+    x = x0 + s * torch.randn(n, 2, generator=g)
+    var = s * s + SD * SD
+    c_skip, c_out, c_in = SD * SD / var, s * SD / var.sqrt(), 1 / var.sqrt()
+    # lambda ||D - x0||^2 with EDM's lambda is the plain loss on F's target.
+    loss = torch.mean((net(x * c_in, torch.log(sigma) / 4) - (x0 - c_skip * x) / c_out) ** 2)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    with torch.no_grad():
+        for pe, p in zip(ema.parameters(), net.parameters()):
+            pe.mul_(0.995).add_(p, alpha=0.005)
+    return loss
+
+
 def main():
     data, threads, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     n = int(sys.argv[4]) if len(sys.argv) > 4 else 10000
@@ -79,20 +99,7 @@ def main():
     losses, rates = [], []
     t0 = time.perf_counter()
     for step in range(1, steps + 1):
-        x0 = toy(data, 4096, g)
-        sigma = torch.exp(torch.randn(4096, generator=g) * 1.2 - 1.2)
-        s = sigma.view(-1, 1)
-        x = x0 + s * torch.randn(4096, 2, generator=g)
-        var = s * s + SD * SD
-        c_skip, c_out, c_in = SD * SD / var, s * SD / var.sqrt(), 1 / var.sqrt()
-        # lambda ||D - x0||^2 with EDM's lambda is the plain loss on F's target.
-        loss = torch.mean((net(x * c_in, torch.log(sigma) / 4) - (x0 - c_skip * x) / c_out) ** 2)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        with torch.no_grad():
-            for pe, p in zip(ema.parameters(), net.parameters()):
-                pe.mul_(0.995).add_(p, alpha=0.005)
+        loss = edm_step(net, ema, opt, toy(data, 4096, g), g)
         losses.append(loss.item())
         if step % 50 == 0:
             now = time.perf_counter()

@@ -15,9 +15,12 @@
 #include "genlab/experiments/run_file.h"
 #include "genlab/experiments/runner.h"
 #include "genlab/experiments/sweep.h"
+#include "tests/experiments/run_file_compare.h"
 
 using namespace genlab;
 using Catch::Matchers::Contains;
+
+using genlab::testing::max_difference;
 
 namespace {
 
@@ -43,19 +46,6 @@ RunSummary run(const Communicator& with, const std::string& yaml, const std::str
   o.overwrite = true;
   std::ostringstream log;
   return run_experiment(parse_experiment_config(yaml, "dp.yaml", overrides), log, o);
-}
-
-// The largest |a - b| over the tensors of /<group> of two run files.
-double max_difference(const std::string& a, const std::string& b, const std::string& group) {
-  const auto ta = RunFile::open(a).read_tensors(group), tb = RunFile::open(b).read_tensors(group);
-  REQUIRE(ta.size() == tb.size());
-  double worst = 0;
-  for (const auto& [name, t] : ta) {
-    const auto va = t.to_vector(), vb = tb.at(name).to_vector();
-    REQUIRE(va.size() == vb.size());
-    for (size_t i = 0; i < va.size(); ++i) worst = std::max(worst, double(std::fabs(va[i] - vb[i])));
-  }
-  return worst;
 }
 
 std::vector<double> losses(const std::string& path) { return RunFile::open(path).read_columns("train").at("loss"); }

@@ -16,9 +16,11 @@
 #include "genlab/experiments/run_file.h"
 #include "genlab/experiments/runner.h"
 #include "tests/core/device_under_test.h"
+#include "tests/experiments/run_file_compare.h"
 #include "tests/experiments/temp_paths.h"
 
 using namespace genlab;
+using genlab::testing::max_difference;
 using genlab::testing::temp_path;
 
 namespace {
@@ -36,20 +38,6 @@ RunSummary run(const std::string& yaml, const std::string& device, const std::st
   o.overwrite = true;
   std::ostringstream log;
   return run_experiment(parse_experiment_config(yaml, "device.yaml", overrides), log, o);
-}
-
-// The largest |a - b| / (1 + |b|) over the tensors of /<group> of two run files.
-double max_difference(const std::string& a, const std::string& b, const std::string& group) {
-  const auto ta = RunFile::open(a).read_tensors(group), tb = RunFile::open(b).read_tensors(group);
-  REQUIRE(ta.size() == tb.size());
-  double worst = 0;
-  for (const auto& [name, t] : ta) {
-    const auto va = t.to_vector(), vb = tb.at(name).to_vector();
-    REQUIRE(va.size() == vb.size());
-    for (size_t i = 0; i < va.size(); ++i)
-      worst = std::max(worst, std::fabs(double(va[i]) - vb[i]) / (1.0 + std::fabs(vb[i])));
-  }
-  return worst;
 }
 
 std::vector<double> column(const std::string& path, const std::string& group, const std::string& key) {
@@ -138,7 +126,7 @@ TEST_CASE("device: cuda trains, evaluates and samples every family as the CPU do
       CHECK(attrs.at("device") == "cuda:0");
       CHECK(attrs.at("device_name") == cuda.name);
       CHECK(RunFile::open(on_cpu).attrs().at("device") == "cpu");
-      if (RunFile::open(on_cpu).exists("/model")) CHECK(max_difference(on_cuda, on_cpu, "model") <= tolerance);
+      if (RunFile::open(on_cpu).exists("/model")) CHECK(max_difference(on_cuda, on_cpu, "model", true) <= tolerance);
       const auto a = RunFile::open(on_cuda).read_summary(), b = RunFile::open(on_cpu).read_summary();
       REQUIRE(a.size() == b.size());
       for (size_t i = 0; i < a.size(); ++i)

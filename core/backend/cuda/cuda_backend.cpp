@@ -52,26 +52,29 @@ class CudaBackend final : public Backend {
   Device device() const override { return Device::cuda; }
   std::string describe() const override { return name_; }
 
-  void* allocate(size_t bytes) override { return allocator_.allocate(bytes); }
+  void* allocate(size_t bytes) override {
+    stream();  // cudaMalloc allocates on the calling thread's current device
+    return allocator_.allocate(bytes);
+  }
   void deallocate(void* ptr, size_t bytes) override { allocator_.deallocate(ptr, bytes); }
   MemoryStats memory_stats() override { return allocator_.stats(); }
   void reset_peak_memory() override { allocator_.reset_peak(); }
 
   void copy_from_host(float* dst, const float* host, int64_t n) override {
     if (n == 0) return;
-    check(cudaMemcpyAsync(dst, host, sizeof(float) * n, cudaMemcpyHostToDevice, stream_),
+    check(cudaMemcpyAsync(dst, host, sizeof(float) * n, cudaMemcpyHostToDevice, stream()),
           "copy to the device");
     // The host buffer may be freed when we return: wait for the copy (pageable memory).
     synchronize();
   }
   void copy_to_host(float* host, const float* src, int64_t n) override {
     if (n == 0) return;
-    check(cudaMemcpyAsync(host, src, sizeof(float) * n, cudaMemcpyDeviceToHost, stream_),
+    check(cudaMemcpyAsync(host, src, sizeof(float) * n, cudaMemcpyDeviceToHost, stream()),
           "copy to the host");
     synchronize();
   }
   void synchronize() override {
-    check(cudaStreamSynchronize(stream_), "a kernel failed (or the copy)");
+    check(cudaStreamSynchronize(stream()), "a kernel failed (or the copy)");
     IndexError e;
     check(cudaMemcpy(&e, error_, sizeof e, cudaMemcpyDeviceToHost), "reading the index check");
     if (e.flagged) {
@@ -82,29 +85,29 @@ class CudaBackend final : public Backend {
     }
   }
 
-  void fill(float* out, int64_t n, float value) override { cuda::fill(stream_, out, n, value); }
+  void fill(float* out, int64_t n, float value) override { cuda::fill(stream(), out, n, value); }
   void copy(float* out, const float* in, int64_t n) override {
     if (out == in || n == 0) return;
-    check(cudaMemcpyAsync(out, in, sizeof(float) * n, cudaMemcpyDeviceToDevice, stream_),
+    check(cudaMemcpyAsync(out, in, sizeof(float) * n, cudaMemcpyDeviceToDevice, stream()),
           "device copy");
   }
   void unary(UnaryOp op, const float* x, float* out, int64_t n, float p0, float p1) override {
-    cuda::unary(stream_, op, x, out, n, p0, p1);
+    cuda::unary(stream(), op, x, out, n, p0, p1);
   }
   void binary(BinaryOp op, const float* a, const Shape& a_shape, const float* b,
               const Shape& b_shape, float* out, const Shape& out_shape) override {
     const Shape* ops[2] = {&a_shape, &b_shape};
-    cuda::binary(stream_, op, a, b, out, numel(out_shape), device_broadcast(out_shape, ops, 2));
+    cuda::binary(stream(), op, a, b, out, numel(out_shape), device_broadcast(out_shape, ops, 2));
   }
   void where(const float* cond, const Shape& c_shape, const float* a, const Shape& a_shape,
              const float* b, const Shape& b_shape, float* out, const Shape& out_shape) override {
     const Shape* ops[3] = {&c_shape, &a_shape, &b_shape};
-    cuda::where(stream_, cond, a, b, out, numel(out_shape), device_broadcast(out_shape, ops, 3));
+    cuda::where(stream(), cond, a, b, out, numel(out_shape), device_broadcast(out_shape, ops, 3));
   }
   void reduce(ReduceOp op, const float* x, int64_t outer, int64_t extent, int64_t inner,
               float* out) override {
     Scratch scratch(*this, reduce_scratch_floats(outer, extent, inner));
-    cuda::reduce(stream_, op, x, outer, extent, inner, out, scratch.data);
+    cuda::reduce(stream(), op, x, outer, extent, inner, out, scratch.data);
   }
 
   void matmul(const float* a, int64_t a_batch_stride, bool transpose_a, const float* b,
@@ -120,23 +123,23 @@ class CudaBackend final : public Backend {
   }
 
   void permute(const float* x, const Shape& x_shape, const int* perm, float* out) override {
-    cuda::permute(stream_, x, x_shape, perm, out);
+    cuda::permute(stream(), x, x_shape, perm, out);
   }
   void copy_rows(const float* src, int64_t src_stride, float* dst, int64_t dst_stride,
                  int64_t rows, int64_t cols, bool accumulate) override {
-    cuda::copy_rows(stream_, src, src_stride, dst, dst_stride, rows, cols, accumulate);
+    cuda::copy_rows(stream(), src, src_stride, dst, dst_stride, rows, cols, accumulate);
   }
   void gather(const float* x, int64_t outer, int64_t extent, int64_t inner, const int32_t* index,
               int64_t count, float* out) override {
-    cuda::gather(stream_, x, outer, extent, inner, index, count, out, error_);
+    cuda::gather(stream(), x, outer, extent, inner, index, count, out, error_);
   }
   void scatter_add(const float* src, int64_t outer, int64_t extent, int64_t inner,
                    const int32_t* index, int64_t count, float* out) override {
-    cuda::scatter_add(stream_, src, outer, extent, inner, index, count, out, error_);
+    cuda::scatter_add(stream(), src, outer, extent, inner, index, count, out, error_);
   }
   void random(RandomDist dist, uint64_t key, uint64_t counter, float* out, int64_t n,
               int64_t row_len) override {
-    cuda::random(stream_, dist, key, counter, out, n, row_len);
+    cuda::random(stream(), dist, key, counter, out, n, row_len);
   }
 
   // Convolution: per group, im2col of a chunk of images into [image][patch][pixel]
@@ -156,7 +159,7 @@ class CudaBackend final : public Backend {
           cols = x + (n0 * g.in_channels + gi * Cg) * P;
           col_stride = g.in_channels * P;
         } else {
-          im2col(stream_, x + n0 * g.in_channels * g.in_pixels(), col.data, count, gi, g);
+          im2col(stream(), x + n0 * g.in_channels * g.in_pixels(), col.data, count, gi, g);
           cols = col.data;
           col_stride = K * P;
         }
@@ -164,7 +167,7 @@ class CudaBackend final : public Backend {
              out + (n0 * g.out_channels + gi * Og) * P, P, g.out_channels * P, count, 0.0f);
       }
     }
-    if (bias) add_channel_bias(stream_, out, bias, g.batch, g.out_channels, P);
+    if (bias) add_channel_bias(stream(), out, bias, g.batch, g.out_channels, P);
   }
   void conv2d_input_grad(const float* grad, const float* w, float* dx,
                          const Conv2dGeometry& g) override {
@@ -181,7 +184,7 @@ class CudaBackend final : public Backend {
         } else {
           gemm(true, false, K, P, Og, w + gi * Og * K, K, 0, go, P, g.out_channels * P, col.data,
                P, K * P, count, 0.0f);
-          col2im(stream_, col.data, dx + n0 * g.in_channels * g.in_pixels(), count, gi, g);
+          col2im(stream(), col.data, dx + n0 * g.in_channels * g.in_pixels(), count, gi, g);
         }
       }
     }
@@ -199,7 +202,7 @@ class CudaBackend final : public Backend {
       const int64_t count = std::min(chunk, g.batch - n0);
       for (int64_t gi = 0; gi < g.groups; ++gi) {
         if (!g.pointwise())
-          im2col(stream_, x + n0 * g.in_channels * g.in_pixels(), col.data, count, gi, g);
+          im2col(stream(), x + n0 * g.in_channels * g.in_pixels(), col.data, count, gi, g);
         for (int64_t i = 0; i < count; ++i) {
           const int64_t n = n0 + i;
           const float* cols =
@@ -214,32 +217,43 @@ class CudaBackend final : public Backend {
 
   void normalize_rows(const float* x, float* xhat, float* rstd, int64_t rows, int64_t size,
                       float eps) override {
-    cuda::normalize_rows(stream_, x, xhat, rstd, rows, size, eps);
+    cuda::normalize_rows(stream(), x, xhat, rstd, rows, size, eps);
   }
   void normalize_rows_backward(const float* xhat, const float* dxhat, const float* rstd,
                                float* dx, int64_t rows, int64_t size) override {
-    cuda::normalize_rows_backward(stream_, xhat, dxhat, rstd, dx, rows, size);
+    cuda::normalize_rows_backward(stream(), xhat, dxhat, rstd, dx, rows, size);
   }
   void upsample_nearest2x(const float* x, float* out, int64_t planes, int64_t h,
                           int64_t w) override {
-    cuda::upsample_nearest2x(stream_, x, out, planes, h, w);
+    cuda::upsample_nearest2x(stream(), x, out, planes, h, w);
   }
   void downsample_mean2x(const float* x, float* out, int64_t planes, int64_t h,
                          int64_t w) override {
-    cuda::downsample_mean2x(stream_, x, out, planes, h, w);
+    cuda::downsample_mean2x(stream(), x, out, planes, h, w);
   }
   void attention_forward(const float* q, const float* k, const float* v, float* out, float* lse,
                          const AttentionGeometry& g) override {
-    cuda::attention_forward(stream_, q, k, v, out, lse, g);
+    cuda::attention_forward(stream(), q, k, v, out, lse, g);
   }
   void attention_backward(const float* q, const float* k, const float* v, const float* out,
                           const float* grad_out, const float* lse, float* dq, float* dk,
                           float* dv, const AttentionGeometry& g) override {
     Scratch delta(*this, g.heads * g.queries);
-    cuda::attention_backward(stream_, q, k, v, out, grad_out, lse, dq, dk, dv, delta.data, g);
+    cuda::attention_backward(stream(), q, k, v, out, grad_out, lse, dq, dk, dv, delta.data, g);
   }
 
  private:
+  // The stream, after making this backend's GPU current on the calling thread: OpenMP
+  // workers and other host threads start on cuda:0 whatever device was selected.
+  cudaStream_t stream() {
+    thread_local int current = -1;
+    if (current != device_index_) {
+      check(cudaSetDevice(device_index_), "cudaSetDevice");
+      current = device_index_;
+    }
+    return stream_;
+  }
+
   // A temporary device buffer from the cache, returned when the scope ends. Safe to reuse
   // at once: everything runs on one stream.
   struct Scratch {
@@ -267,6 +281,7 @@ class CudaBackend final : public Backend {
             int64_t lda, int64_t stride_a, const float* b, int64_t ldb, int64_t stride_b, float* c,
             int64_t ldc, int64_t stride_c, int64_t batch, float beta) {
     const float alpha = 1.0f;
+    stream();  // this GPU current on the calling thread (the handle belongs to it)
     check(cublasSgemmStridedBatched(blas_, trans_b ? CUBLAS_OP_T : CUBLAS_OP_N,
                                     trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, static_cast<int>(n),
                                     static_cast<int>(m), static_cast<int>(k), &alpha, b,
