@@ -12,6 +12,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "genlab/core/backend.h"
 #include "genlab/core/backend/cuda/caching_allocator.h"
@@ -118,8 +119,8 @@ class CudaBackend final : public Backend {
       fill(out, batch * m * n, 0.0f);
       return;
     }
-    gemm(transpose_a, transpose_b, m, n, k, a, transpose_a ? m : k, a_batch_stride, b,
-         transpose_b ? k : n, b_batch_stride, out, n, m * n, batch, 0.0f);
+    gemm(gemm_call(transpose_a, transpose_b, m, n, k, a, transpose_a ? m : k, a_batch_stride, b,
+                   transpose_b ? k : n, b_batch_stride, out, n, m * n, batch, 0.0f));
   }
 
   void permute(const float* x, const Shape& x_shape, const int* perm, float* out) override {
@@ -142,77 +143,22 @@ class CudaBackend final : public Backend {
     cuda::random(stream(), dist, key, counter, out, n, row_len);
   }
 
-  // Convolution: per group, im2col of a chunk of images into [image][patch][pixel]
-  // columns (a 1x1 stride-1 convolution reads the input as is) and one strided-batched
-  // GEMM over the chunk. The weight gradient adds images in order with beta = 1.
+  // Convolution: im2col + cuBLAS GEMM, planned by kernel_math.h's conv2d_* over an
+  // executor that launches on this backend's stream.
   void conv2d(const float* x, const float* w, const float* bias, float* out,
               const Conv2dGeometry& g) override {
-    const int64_t P = g.out_pixels(), K = g.patch(), Og = g.out_per_group(), Cg = g.in_per_group();
-    const int64_t chunk = images_per_chunk(g);
-    Scratch col(*this, g.pointwise() ? 0 : chunk * K * P);
-    for (int64_t n0 = 0; n0 < g.batch; n0 += chunk) {
-      const int64_t count = std::min(chunk, g.batch - n0);
-      for (int64_t gi = 0; gi < g.groups; ++gi) {
-        const float* cols;
-        int64_t col_stride;
-        if (g.pointwise()) {
-          cols = x + (n0 * g.in_channels + gi * Cg) * P;
-          col_stride = g.in_channels * P;
-        } else {
-          im2col(stream(), x + n0 * g.in_channels * g.in_pixels(), col.data, count, gi, g);
-          cols = col.data;
-          col_stride = K * P;
-        }
-        gemm(false, false, Og, P, K, w + gi * Og * K, K, 0, cols, P, col_stride,
-             out + (n0 * g.out_channels + gi * Og) * P, P, g.out_channels * P, count, 0.0f);
-      }
-    }
-    if (bias) add_channel_bias(stream(), out, bias, g.batch, g.out_channels, P);
+    Launcher e(*this);
+    cuda::conv2d_forward(e, x, w, bias, out, g);
   }
   void conv2d_input_grad(const float* grad, const float* w, float* dx,
                          const Conv2dGeometry& g) override {
-    const int64_t P = g.out_pixels(), K = g.patch(), Og = g.out_per_group(), Cg = g.in_per_group();
-    const int64_t chunk = images_per_chunk(g);
-    Scratch col(*this, g.pointwise() ? 0 : chunk * K * P);
-    for (int64_t n0 = 0; n0 < g.batch; n0 += chunk) {
-      const int64_t count = std::min(chunk, g.batch - n0);
-      for (int64_t gi = 0; gi < g.groups; ++gi) {
-        const float* go = grad + (n0 * g.out_channels + gi * Og) * P;
-        if (g.pointwise()) {
-          gemm(true, false, K, P, Og, w + gi * Og * K, K, 0, go, P, g.out_channels * P,
-               dx + (n0 * g.in_channels + gi * Cg) * P, P, g.in_channels * P, count, 0.0f);
-        } else {
-          gemm(true, false, K, P, Og, w + gi * Og * K, K, 0, go, P, g.out_channels * P, col.data,
-               P, K * P, count, 0.0f);
-          col2im(stream(), col.data, dx + n0 * g.in_channels * g.in_pixels(), count, gi, g);
-        }
-      }
-    }
+    Launcher e(*this);
+    cuda::conv2d_input_grad(e, grad, w, dx, g);
   }
   void conv2d_weight_grad(const float* x, const float* grad, float* dw,
                           const Conv2dGeometry& g) override {
-    const int64_t P = g.out_pixels(), K = g.patch(), Og = g.out_per_group(), Cg = g.in_per_group();
-    if (g.batch == 0) {
-      fill(dw, g.out_channels * K, 0.0f);
-      return;
-    }
-    const int64_t chunk = images_per_chunk(g);
-    Scratch col(*this, g.pointwise() ? 0 : chunk * K * P);
-    for (int64_t n0 = 0; n0 < g.batch; n0 += chunk) {
-      const int64_t count = std::min(chunk, g.batch - n0);
-      for (int64_t gi = 0; gi < g.groups; ++gi) {
-        if (!g.pointwise())
-          im2col(stream(), x + n0 * g.in_channels * g.in_pixels(), col.data, count, gi, g);
-        for (int64_t i = 0; i < count; ++i) {
-          const int64_t n = n0 + i;
-          const float* cols =
-              g.pointwise() ? x + (n * g.in_channels + gi * Cg) * P : col.data + i * K * P;
-          // dw_g (Og x K) (+)= grad_n,g (Og x P) . cols^T (P x K)
-          gemm(false, true, Og, K, P, grad + (n * g.out_channels + gi * Og) * P, P, 0, cols, P, 0,
-               dw + gi * Og * K, K, 0, 1, n == 0 ? 0.0f : 1.0f);
-        }
-      }
-    }
+    Launcher e(*this);
+    cuda::conv2d_weight_grad(e, x, grad, dw, g);
   }
 
   void normalize_rows(const float* x, float* xhat, float* rstd, int64_t rows, int64_t size,
@@ -268,26 +214,41 @@ class CudaBackend final : public Backend {
     float* data = nullptr;
   };
 
-  // Images per im2col chunk: the columns stay under 32 M floats (128 MiB).
-  static int64_t images_per_chunk(const Conv2dGeometry& g) {
-    const int64_t per_image = std::max<int64_t>(1, g.patch() * g.out_pixels());
-    return std::max<int64_t>(1, std::min<int64_t>(g.batch, (int64_t{32} << 20) / per_image));
-  }
+  // The executor of kernel_math.h's convolution plans: scratch from the cache, work on
+  // the stream.
+  struct Launcher {
+    explicit Launcher(CudaBackend& b) : backend(b) {}
+    static int64_t max_col_floats() { return int64_t{32} << 20; }
+    float* scratch(int64_t floats) {
+      buffers.push_back(std::make_unique<Scratch>(backend, floats));
+      return buffers.back()->data;
+    }
+    void gemm(const GemmCall& call) { backend.gemm(call); }
+    void im2col(const float* x, float* col, int64_t images, int64_t group, const Conv2dGeometry& g) {
+      cuda::im2col(backend.stream(), x, col, images, group, g);
+    }
+    void col2im(const float* col, float* dx, int64_t images, int64_t group, const Conv2dGeometry& g) {
+      cuda::col2im(backend.stream(), col, dx, images, group, g);
+    }
+    void add_bias(float* out, const float* bias, int64_t batch, int64_t channels, int64_t pixels) {
+      add_channel_bias(backend.stream(), out, bias, batch, channels, pixels);
+    }
+    void fill(float* out, int64_t n, float value) { backend.fill(out, n, value); }
+    CudaBackend& backend;
+    std::vector<std::unique_ptr<Scratch>> buffers;
+  };
 
-  // Row-major C (m x n, row stride ldc) = beta C + op(A) op(B) for `batch` matrices, with
-  // A stored as (trans_a ? k x m : m x k) with row stride lda, and B likewise. cuBLAS is
-  // column-major, so it computes C^T = op(B)^T op(A)^T: the operands swap places.
-  void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,
-            int64_t lda, int64_t stride_a, const float* b, int64_t ldb, int64_t stride_b, float* c,
-            int64_t ldc, int64_t stride_c, int64_t batch, float beta) {
+  // One cublasSgemmStridedBatched with kernel_math.h's row-major -> column-major mapping.
+  void gemm(const GemmCall& c) {
     const float alpha = 1.0f;
     stream();  // this GPU current on the calling thread (the handle belongs to it)
-    check(cublasSgemmStridedBatched(blas_, trans_b ? CUBLAS_OP_T : CUBLAS_OP_N,
-                                    trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, static_cast<int>(n),
-                                    static_cast<int>(m), static_cast<int>(k), &alpha, b,
-                                    static_cast<int>(ldb), stride_b, a, static_cast<int>(lda),
-                                    stride_a, &beta, c, static_cast<int>(ldc), stride_c,
-                                    static_cast<int>(batch)),
+    check(cublasSgemmStridedBatched(
+              blas_, c.trans_first ? CUBLAS_OP_T : CUBLAS_OP_N,
+              c.trans_second ? CUBLAS_OP_T : CUBLAS_OP_N, static_cast<int>(c.m),
+              static_cast<int>(c.n), static_cast<int>(c.k), &alpha, c.first,
+              static_cast<int>(c.ld_first), c.stride_first, c.second, static_cast<int>(c.ld_second),
+              c.stride_second, &c.beta, c.c, static_cast<int>(c.ldc), c.stride_c,
+              static_cast<int>(c.batch)),
           "cublasSgemmStridedBatched");
   }
 

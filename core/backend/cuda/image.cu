@@ -10,49 +10,15 @@
 namespace genlab::cuda {
 namespace {
 
-// col[img][c, kh, kw][oh, ow] for the channels of group `group`.
 __global__ void im2col_kernel(const float* x, float* col, int64_t images, int64_t group,
                               Conv2dGeometry g) {
-  const int64_t P = g.out_pixels(), K = g.patch(), Cg = g.in_per_group();
-  GENLAB_GRID_LOOP(t, images * K * P) {
-    const int64_t pix = t % P, row = (t / P) % K, img = t / (P * K);
-    const int64_t kw = row % g.kernel_w, kh = (row / g.kernel_w) % g.kernel_h,
-                  c = row / (g.kernel_w * g.kernel_h);
-    const int64_t oh = pix / g.out_w, ow = pix % g.out_w;
-    const int64_t ih = oh * g.stride_h - g.pad_h + kh * g.dilation_h;
-    const int64_t iw = ow * g.stride_w - g.pad_w + kw * g.dilation_w;
-    float v = 0.0f;
-    if (ih >= 0 && ih < g.in_h && iw >= 0 && iw < g.in_w)
-      v = x[((img * g.in_channels + group * Cg + c) * g.in_h + ih) * g.in_w + iw];
-    col[t] = v;
-  }
+  GENLAB_GRID_LOOP(t, images * g.patch() * g.out_pixels()) col[t] = im2col_value(x, t, group, g);
 }
 
-// dx[img, group channels] = the sum over every column entry that read this pixel.
 __global__ void col2im_kernel(const float* col, float* dx, int64_t images, int64_t group,
                               Conv2dGeometry g) {
-  const int64_t P = g.out_pixels(), K = g.patch(), Cg = g.in_per_group();
-  const int64_t plane = g.in_h * g.in_w;
-  GENLAB_GRID_LOOP(t, images * Cg * plane) {
-    const int64_t iw = t % g.in_w, ih = (t / g.in_w) % g.in_h, c = (t / plane) % Cg,
-                  img = t / (plane * Cg);
-    float acc = 0.0f;
-    for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
-      const int64_t y = ih + g.pad_h - kh * g.dilation_h;
-      if (y < 0 || y % g.stride_h != 0) continue;
-      const int64_t oh = y / g.stride_h;
-      if (oh >= g.out_h) continue;
-      for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
-        const int64_t xw = iw + g.pad_w - kw * g.dilation_w;
-        if (xw < 0 || xw % g.stride_w != 0) continue;
-        const int64_t ow = xw / g.stride_w;
-        if (ow >= g.out_w) continue;
-        const int64_t row = (c * g.kernel_h + kh) * g.kernel_w + kw;
-        acc += col[(img * K + row) * P + oh * g.out_w + ow];
-      }
-    }
-    dx[((img * g.in_channels + group * Cg + c) * g.in_h + ih) * g.in_w + iw] = acc;
-  }
+  GENLAB_GRID_LOOP(t, images * g.in_per_group() * g.in_pixels())
+    dx[col2im_target(t, group, g)] = col2im_value(col, t, g);
 }
 
 constexpr int kRowThreads = 256;
@@ -111,21 +77,12 @@ __global__ void normalize_rows_backward_kernel(const float* xhat, const float* d
 }
 
 __global__ void upsample_kernel(const float* x, float* out, int64_t planes, int64_t h, int64_t w) {
-  const int64_t W = 2 * w, H = 2 * h;
-  GENLAB_GRID_LOOP(t, planes * H * W) {
-    const int64_t j = t % W, i = (t / W) % H, p = t / (H * W);
-    out[t] = x[(p * h + i / 2) * w + j / 2];
-  }
+  GENLAB_GRID_LOOP(t, planes * 4 * h * w) out[t] = upsample_value(x, t, h, w);
 }
 
 __global__ void downsample_kernel(const float* x, float* out, int64_t planes, int64_t h,
                                   int64_t w) {
-  GENLAB_GRID_LOOP(t, planes * h * w) {
-    const int64_t j = t % w, r = t / w;  // r = plane * h + row
-    const float* top = x + (2 * r) * (2 * w);
-    const float* bottom = top + 2 * w;
-    out[t] = 0.25f * ((top[2 * j] + top[2 * j + 1]) + (bottom[2 * j] + bottom[2 * j + 1]));
-  }
+  GENLAB_GRID_LOOP(t, planes * h * w) out[t] = downsample_value(x, t, w);
 }
 
 unsigned row_blocks(int64_t rows) {

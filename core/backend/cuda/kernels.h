@@ -7,18 +7,9 @@
 #include <cuda_runtime.h>
 
 #include "genlab/core/backend.h"
+#include "genlab/core/backend/cuda/kernel_math.h"
 
 namespace genlab::cuda {
-
-// Up to this many merged broadcast dimensions (BroadcastPlan); more is refused clearly.
-constexpr int kMaxDims = 8;
-
-struct DeviceBroadcast {
-  int rank = 0;  // dims of the plan, innermost last
-  int64_t dims[kMaxDims];
-  int64_t strides[3][kMaxDims];
-};
-DeviceBroadcast device_broadcast(const Shape& out, const Shape* const* operands, int count);
 
 // elementwise.cu
 void fill(cudaStream_t s, float* out, int64_t n, float value);
@@ -71,7 +62,6 @@ void downsample_mean2x(cudaStream_t s, const float* x, float* out, int64_t plane
 
 // attention.cu: one thread per query (forward, dq) or key (dk, dv), online softmax;
 // head_dim up to kMaxHeadDim.
-constexpr int kMaxHeadDim = 256;
 void attention_forward(cudaStream_t s, const float* q, const float* k, const float* v, float* out,
                        float* lse, const AttentionGeometry& g);
 void attention_backward(cudaStream_t s, const float* q, const float* k, const float* v,
