@@ -72,13 +72,22 @@ void open_cuda(CudaState& state) {
     if (path.find('/') != std::string::npos && access(path.c_str(), F_OK) != 0) continue;
     handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (handle) break;
-    const char* why = dlerror();
-    tried += "\n  " + path + ": " + (why ? why : "not loadable");
+    const char* error = dlerror();  // once: a second call returns null
+    const std::string why = error ? error : "not loadable";
+    // The bare name not found on the loader's path is "absent", not "unloadable".
+    if (path.find('/') == std::string::npos &&
+        why.rfind(path + ": cannot open shared object file", 0) == 0)
+      continue;
+    tried += "\n  " + path + ": " + why;
   }
   if (!handle) {
-    state.error = prefix + "no CUDA driver/GPU was found (" GENLAB_CUDA_LIBRARY
-                  " could not be loaded; set GENLAB_CUDA_LIBRARY to its path if it moved):" +
-                  (tried.empty() ? std::string("\n  not found beside ") + folder : tried);
+    // Not there at all: the files were moved. There but not loadable: almost always
+    // cuBLAS 13 missing from the loader's path (the driver is only needed later).
+    state.error = tried.empty()
+                      ? prefix + GENLAB_CUDA_LIBRARY " was not found beside " + folder +
+                            " (set GENLAB_CUDA_LIBRARY to its path)"
+                      : prefix + GENLAB_CUDA_LIBRARY " could not be loaded (is CUDA 13's "
+                                 "lib64, with libcublas.so.13, on LD_LIBRARY_PATH?):" + tried;
     return;
   }
   auto create = reinterpret_cast<CreateFn>(dlsym(handle, "genlab_cuda_create_backend"));
