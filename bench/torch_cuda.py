@@ -59,17 +59,7 @@ def main():
     uopt = torch.optim.Adam(unet.parameters(), lr=2e-4)
     images = torch.rand(128, 1, 28, 28) * 2 - 1
 
-    def unet_step():
-        loss = torch_unet.edm_loss(unet, images, 0.5)
-        uopt.zero_grad(set_to_none=True)
-        loss.backward()
-        uopt.step()
-        with torch.no_grad():
-            for e, p in zip(uema, unet.parameters()):
-                e.mul_(0.999).add_(p, alpha=0.001)
-        return loss.item()
-
-    s = median_seconds(device, runs, 3, unet_step)
+    s = median_seconds(device, runs, 3, lambda: torch_unet.train_step(unet, uema, uopt, images))
     print(json.dumps({"bench": "unet_step", **head, "batch": 128,
                       "parameters": sum(p.numel() for p in unet.parameters()),
                       "median_step_s": round(s, 6)}), flush=True)

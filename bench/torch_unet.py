@@ -124,6 +124,19 @@ def edm_loss(net, x0, sd=0.5):
     return (weight * (d - x0) ** 2).mean()
 
 
+def train_step(net, ema, opt, x0, sd=0.5):
+    """One step: EDM's loss, Adam, EMA 0.999 of the parameters (a list of tensors); the loss
+    is read, as genlab's step reads it."""
+    loss = edm_loss(net, x0, sd)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    with torch.no_grad():
+        for e, p in zip(ema, net.parameters()):
+            e.mul_(0.999).add_(p, alpha=0.001)
+    return loss.item()
+
+
 def main():
     threads, runs, steps = (int(a) for a in sys.argv[1:4])
     channels_last = len(sys.argv) > 4 and sys.argv[4] == "channels_last"
@@ -138,14 +151,7 @@ def main():
     sd = 0.5
 
     def step():
-        loss = edm_loss(net, x0, sd)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        with torch.no_grad():
-            for e, p in zip(ema, net.parameters()):
-                e.mul_(0.999).add_(p, alpha=0.001)
-        return loss.item()
+        return train_step(net, ema, opt, x0, sd)
 
     for _ in range(2):
         step()

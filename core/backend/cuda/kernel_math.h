@@ -383,27 +383,33 @@ inline int64_t images_per_chunk(const Conv2dGeometry& g, int64_t max_floats) {
 // The CUDA backend's executor launches kernels and cuBLAS; the test's runs these functions
 // on the host. Per group: the columns of a chunk of images ([image][patch][pixel]; a 1x1
 // stride-1 convolution reads its input as is) and one strided-batched GEMM over the chunk.
+// Calls fn(first_image, images, group, col) for each chunk of images and, within it, each
+// group: col is the chunk's column buffer (null for a 1x1 convolution, which reads its
+// input as is).
+template <class E, class Fn>
+void for_each_chunk_and_group(E& e, const Conv2dGeometry& g, Fn&& fn) {
+  const int64_t chunk = images_per_chunk(g, e.max_col_floats());
+  float* col = g.pointwise() ? nullptr : e.scratch(chunk * g.patch() * g.out_pixels());
+  for (int64_t n0 = 0; n0 < g.batch; n0 += chunk)
+    for (int64_t gi = 0; gi < g.groups; ++gi) fn(n0, std::min(chunk, g.batch - n0), gi, col);
+}
+
 template <class E>
 void conv2d_forward(E& e, const float* x, const float* w, const float* bias, float* out,
                     const Conv2dGeometry& g) {
   const int64_t P = g.out_pixels(), K = g.patch(), Og = g.out_per_group(), Cg = g.in_per_group();
-  const int64_t chunk = images_per_chunk(g, e.max_col_floats());
-  float* col = g.pointwise() ? nullptr : e.scratch(chunk * K * P);
-  for (int64_t n0 = 0; n0 < g.batch; n0 += chunk) {
-    const int64_t count = std::min(chunk, g.batch - n0);
-    for (int64_t gi = 0; gi < g.groups; ++gi) {
-      const float* cols = x + (n0 * g.in_channels + gi * Cg) * P;
-      int64_t col_stride = g.in_channels * P;
-      if (!g.pointwise()) {
-        e.im2col(x + n0 * g.in_channels * g.in_pixels(), col, count, gi, g);
-        cols = col;
-        col_stride = K * P;
-      }
-      e.gemm(gemm_call(false, false, Og, P, K, w + gi * Og * K, K, 0, cols, P, col_stride,
-                       out + (n0 * g.out_channels + gi * Og) * P, P, g.out_channels * P, count,
-                       0.0f));
+  for_each_chunk_and_group(e, g, [&](int64_t n0, int64_t count, int64_t gi, float* col) {
+    const float* cols = x + (n0 * g.in_channels + gi * Cg) * P;
+    int64_t col_stride = g.in_channels * P;
+    if (col) {
+      e.im2col(x + n0 * g.in_channels * g.in_pixels(), col, count, gi, g);
+      cols = col;
+      col_stride = K * P;
     }
-  }
+    e.gemm(gemm_call(false, false, Og, P, K, w + gi * Og * K, K, 0, cols, P, col_stride,
+                     out + (n0 * g.out_channels + gi * Og) * P, P, g.out_channels * P, count,
+                     0.0f));
+  });
   if (bias) e.add_bias(out, bias, g.batch, g.out_channels, P);
 }
 
@@ -413,23 +419,14 @@ template <class E>
 void conv2d_input_grad(E& e, const float* grad, const float* w, float* dx,
                        const Conv2dGeometry& g) {
   const int64_t P = g.out_pixels(), K = g.patch(), Og = g.out_per_group(), Cg = g.in_per_group();
-  const int64_t chunk = images_per_chunk(g, e.max_col_floats());
-  float* col = g.pointwise() ? nullptr : e.scratch(chunk * K * P);
-  for (int64_t n0 = 0; n0 < g.batch; n0 += chunk) {
-    const int64_t count = std::min(chunk, g.batch - n0);
-    for (int64_t gi = 0; gi < g.groups; ++gi) {
-      const float* go = grad + (n0 * g.out_channels + gi * Og) * P;
-      if (g.pointwise()) {
-        e.gemm(gemm_call(true, false, K, P, Og, w + gi * Og * K, K, 0, go, P, g.out_channels * P,
-                         dx + (n0 * g.in_channels + gi * Cg) * P, P, g.in_channels * P, count,
-                         0.0f));
-      } else {
-        e.gemm(gemm_call(true, false, K, P, Og, w + gi * Og * K, K, 0, go, P, g.out_channels * P,
-                         col, P, K * P, count, 0.0f));
-        e.col2im(col, dx + n0 * g.in_channels * g.in_pixels(), count, gi, g);
-      }
-    }
-  }
+  for_each_chunk_and_group(e, g, [&](int64_t n0, int64_t count, int64_t gi, float* col) {
+    const float* go = grad + (n0 * g.out_channels + gi * Og) * P;
+    float* target = col ? col : dx + (n0 * g.in_channels + gi * Cg) * P;
+    const int64_t target_stride = col ? K * P : g.in_channels * P;
+    e.gemm(gemm_call(true, false, K, P, Og, w + gi * Og * K, K, 0, go, P, g.out_channels * P,
+                     target, P, target_stride, count, 0.0f));
+    if (col) e.col2im(col, dx + n0 * g.in_channels * g.in_pixels(), count, gi, g);
+  });
 }
 
 // dw_g (Og x K) = sum over images, in order, of grad_n,g (Og x P) cols_n^T: one GEMM per
@@ -442,20 +439,15 @@ void conv2d_weight_grad(E& e, const float* x, const float* grad, float* dw,
     e.fill(dw, g.out_channels * K, 0.0f);
     return;
   }
-  const int64_t chunk = images_per_chunk(g, e.max_col_floats());
-  float* col = g.pointwise() ? nullptr : e.scratch(chunk * K * P);
-  for (int64_t n0 = 0; n0 < g.batch; n0 += chunk) {
-    const int64_t count = std::min(chunk, g.batch - n0);
-    for (int64_t gi = 0; gi < g.groups; ++gi) {
-      if (!g.pointwise()) e.im2col(x + n0 * g.in_channels * g.in_pixels(), col, count, gi, g);
-      for (int64_t i = 0; i < count; ++i) {
-        const int64_t n = n0 + i;
-        const float* cols = g.pointwise() ? x + (n * g.in_channels + gi * Cg) * P : col + i * K * P;
-        e.gemm(gemm_call(false, true, Og, K, P, grad + (n * g.out_channels + gi * Og) * P, P, 0,
-                         cols, P, 0, dw + gi * Og * K, K, 0, 1, n == 0 ? 0.0f : 1.0f));
-      }
+  for_each_chunk_and_group(e, g, [&](int64_t n0, int64_t count, int64_t gi, float* col) {
+    if (col) e.im2col(x + n0 * g.in_channels * g.in_pixels(), col, count, gi, g);
+    for (int64_t i = 0; i < count; ++i) {
+      const int64_t n = n0 + i;
+      const float* cols = col ? col + i * K * P : x + (n * g.in_channels + gi * Cg) * P;
+      e.gemm(gemm_call(false, true, Og, K, P, grad + (n * g.out_channels + gi * Og) * P, P, 0,
+                       cols, P, 0, dw + gi * Og * K, K, 0, 1, n == 0 ? 0.0f : 1.0f));
     }
-  }
+  });
 }
 
 }  // namespace genlab::cuda
