@@ -1,5 +1,5 @@
 // The CUDA backend's kernel launchers, one family per .cu file; every launch goes to
-// the backend's one stream (cuda_backend.cu), so work is ordered without host syncs.
+// the backend's one stream (cuda_backend.cpp), so work is ordered without host syncs.
 #pragma once
 
 #include <cstdint>
