@@ -1,5 +1,5 @@
-// Where a tensor's bytes live. CPU is always present; CUDA only when built with
-// GENLAB_CUDA=ON and a device is found (see core/backend.h).
+// Where a tensor's bytes live. CPU is always present; CUDA when libgenlab_cuda.so was
+// built (nvcc found) and a driver and GPU are present (see core/backend.h).
 #pragma once
 
 #include <string>

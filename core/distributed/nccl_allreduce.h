@@ -2,7 +2,8 @@
 // collective library, in place of MPI's host-memory allreduce. The NCCL communicator spans
 // the ranks of an MPI Communicator (rank 0 creates the unique id and broadcasts it), one
 // GPU per rank. Built as genlab_nccl when CMake finds CUDA's NCCL and MPI
-// (GENLAB_WITH_NCCL); the CUDA backend (issue 15) will call it on device gradients.
+// (GENLAB_WITH_NCCL). Not yet called: allreduce_gradients sums GPU gradients through host
+// memory over MPI until this path can be tested on GPUs (docs/DESIGN.md).
 //
 //   NcclAllreduce nccl(world(), /*device=*/local_rank);
 //   nccl.allreduce_sum(grad_device_ptr, n);   // every rank: the sum, the same bits

@@ -54,57 +54,8 @@ Preconditioning::Preconditioning(const PreconditioningOptions& options) : o_(opt
                                    : "flow";
 }
 
-double Preconditioning::vp_t(double sigma) const {
-  const double b = o_.vp_beta_min, d = o_.vp_beta_d;
-  return (std::sqrt(b * b + 2.0 * d * std::log1p(sigma * sigma)) - b) / d;
-}
-
 double Preconditioning::vp_sigma(double t) const {
   return std::sqrt(std::expm1(0.5 * o_.vp_beta_d * t * t + o_.vp_beta_min * t));
-}
-
-Preconditioning::Scalars Preconditioning::at(double sigma) const {
-  const double sd = o_.sigma_data, s2 = sigma * sigma, sd2 = sd * sd;
-  Scalars c{};
-  // Input scaling, noise conditioning and loss weight: the process's row.
-  if (o_.process == "vp") {
-    c.c_in = 1.0 / std::sqrt(s2 + 1.0);
-    c.c_noise = (o_.vp_m - 1.0) * vp_t(sigma);
-    c.weight = 1.0 / s2;
-  } else if (o_.process == "ve") {
-    c.c_in = 1.0;
-    c.c_noise = std::log(0.5 * sigma);
-    c.weight = 1.0 / s2;
-  } else if (o_.process == "edm") {
-    c.c_in = 1.0 / std::sqrt(s2 + sd2);
-    c.c_noise = 0.25 * std::log(sigma);
-    c.weight = (s2 + sd2) / (s2 * sd2);
-  } else {  // flow
-    c.c_in = 1.0 / (1.0 + sigma);
-    c.c_noise = sigma / (1.0 + sigma);
-    c.weight = (1.0 + sigma) * (1.0 + sigma) / s2;
-  }
-  // Output: D = c_skip x + c_out F.
-  if (param_ == "raw") {
-    c.c_skip = sd2 / (s2 + sd2), c.c_out = sigma * sd / std::sqrt(s2 + sd2);
-    c.c_skip_minus_one = -s2 / (s2 + sd2);
-  } else if (param_ == "eps") {
-    c.c_skip = 1.0, c.c_out = -sigma, c.c_skip_minus_one = 0.0;
-  } else if (param_ == "neg_eps") {
-    c.c_skip = 1.0, c.c_out = sigma, c.c_skip_minus_one = 0.0;
-  } else if (param_ == "x0") {
-    c.c_skip = 0.0, c.c_out = 1.0, c.c_skip_minus_one = -1.0;
-  } else if (param_ == "v") {
-    // v = alpha eps - sigma_bar x0 with alpha = 1 / sqrt(1 + sigma^2) (Salimans & Ho):
-    // x0 = alpha^2 x - sigma_bar v.
-    c.c_skip = 1.0 / (1.0 + s2), c.c_out = -sigma / std::sqrt(1.0 + s2);
-    c.c_skip_minus_one = -s2 / (1.0 + s2);
-  } else {  // flow: F = eps - x0, x0 = x_t - t F with x_t = x / (1 + sigma), t = sigma / (1 +
-            // sigma)
-    c.c_skip = 1.0 / (1.0 + sigma), c.c_out = -sigma / (1.0 + sigma);
-    c.c_skip_minus_one = -sigma / (1.0 + sigma);
-  }
-  return c;
 }
 
 PreconditioningCoefficients Preconditioning::coefficients(const Tensor& sigma) const {
@@ -116,8 +67,8 @@ PreconditioningCoefficients Preconditioning::coefficients(const Tensor& sigma) c
   if (sigma.device() == Device::cpu)
     for (float s : sigma.to_vector())
       if (!(s > 0)) throw std::invalid_argument("preconditioning: sigma must be > 0");
-  // The formulas of at(), as tensor expressions in float on sigma's device: no host round
-  // trip per step (at() stays, in double, for tests and scalar callers).
+  // docs/MATH.md's table as tensor expressions in float on sigma's device: no host round
+  // trip per step.
   const int64_t n = sigma.numel();
   const float sd = static_cast<float>(o_.sigma_data), sd2 = sd * sd;
   const Tensor s2 = square(sigma);

@@ -54,11 +54,6 @@ class Preconditioning {
   double sigma_of_c_noise(double c_noise) const;
 
  private:
-  struct Scalars {
-    double c_skip, c_out, c_in, c_noise, weight, c_skip_minus_one;
-  };
-  Scalars at(double sigma) const;
-  double vp_t(double sigma) const;
   double vp_sigma(double t) const;
 
   PreconditioningOptions o_;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -173,6 +174,20 @@ class CpuBackend final : public Backend {
   }
 
   Device device() const override { return Device::cpu; }
+  // "cpu (AMD EPYC)": the processor's model name from /proc/cpuinfo, for run files.
+  std::string describe() const override {
+    static const std::string text = [] {
+      std::ifstream in("/proc/cpuinfo");
+      for (std::string line; std::getline(in, line);)
+        if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos) {
+          const std::string model = line.substr(line.find(':') + 1);
+          const size_t start = model.find_first_not_of(" \t");
+          if (start != std::string::npos) return "cpu (" + model.substr(start) + ")";
+        }
+      return std::string("cpu");
+    }();
+    return text;
+  }
 
   void* allocate(size_t bytes) override {
     const size_t rounded = round_up(bytes);

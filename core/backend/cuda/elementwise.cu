@@ -1,6 +1,5 @@
 // Elementwise, broadcast, permute and row-copy kernels: one thread per output element
 // (grid-stride), each element computed by kernel_math.h (the CPU backend's formulas).
-#include <stdexcept>
 
 #include "genlab/core/backend/cuda/cuda_check.h"
 #include "genlab/core/backend/cuda/kernels.h"
