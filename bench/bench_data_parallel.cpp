@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <sstream>
 
@@ -33,7 +34,10 @@ class TimedCommunicator final : public Communicator {
   void broadcast(std::string& b, int root) const override { inner_.broadcast(b, root); }
   std::vector<std::string> allgather(const std::string& b) const override { return inner_.allgather(b); }
   void barrier() const override { inner_.barrier(); }
-  [[noreturn]] void abort(int code) const override { inner_.abort(code); }
+  [[noreturn]] void abort(int code) const override {
+    inner_.abort(code);
+    std::abort();  // not reached; GCC does not carry [[noreturn]] through the virtual call
+  }
   mutable double seconds = 0;
   mutable int64_t largest = 0;  // values in the largest message: the gradients
 

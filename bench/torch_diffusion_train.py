@@ -21,7 +21,7 @@ SD = 0.5
 
 
 def toy(name, n, g):
-    """The formulas of experiments/toy_data.cpp for the two sets the issue names."""
+    """The formulas of genlab/experiments/toy_data.cpp for the two sets the issue names."""
     u = torch.rand(n, 4, generator=g)
     z = torch.randn(n, 2, generator=g)
     if name == "eight_gaussians":

@@ -1,4 +1,4 @@
-"""PyTorch peer of build/bench_unet: the same U-Net (models/diffusion/unet.cpp: residual
+"""PyTorch peer of build/bench_unet: the same U-Net (genlab/models/diffusion/unet.cpp: residual
 blocks with adaptive group norm, attention at 7x7, skips, 2x average pooling and nearest
 upsampling + conv), EDM preconditioning and loss, Adam and an EMA, batch 128 of 1x28x28.
 Attention is softmax(q k^T / sqrt(d)) v (torch 1.13 has no fused attention).

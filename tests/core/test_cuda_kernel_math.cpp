@@ -1,4 +1,4 @@
-// The CUDA backend's per-thread arithmetic (core/backend/cuda/kernel_math.h), run on the
+// The CUDA backend's per-thread arithmetic (genlab/core/backend/cuda/kernel_math.h), run on the
 // host against the CPU backend: every unary and binary formula, broadcast and permute
 // index maps, im2col/col2im, the 2x resampling pair, the attention rows, the row-major to
 // column-major GEMM mapping, and the convolution plans (chunks, groups, 1x1) driven by a

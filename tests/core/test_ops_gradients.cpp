@@ -1,4 +1,4 @@
-// Every differentiable op of core/ops.h: gradients against central finite differences.
+// Every differentiable op of genlab/core/ops.h: gradients against central finite differences.
 // One table; a new op adds one case (inputs, function, domain).
 #include <catch2/catch.hpp>
 

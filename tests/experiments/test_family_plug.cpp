@@ -1,6 +1,6 @@
 // The family plug: a family defined only here (a diagonal Gaussian fitted by maximum
 // likelihood, sampled through its exact denoiser) registers itself and runs end to end
-// through run, sample, compare and resume, with nothing in experiments/ knowing it.
+// through run, sample, compare and resume, with nothing in genlab/experiments/ knowing it.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>

@@ -112,8 +112,8 @@ TEST_CASE("report: PNG and base64 encoders against known bytes", "[report]") {
   // Every chunk's CRC covers its type and data.
   const uint32_t crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(png.data() + idat), len + 4));
   const size_t at = idat + 4 + len;
-  CHECK(((uint8_t(png[at]) << 24) | (uint8_t(png[at + 1]) << 16) | (uint8_t(png[at + 2]) << 8) |
-         uint8_t(png[at + 3])) == crc);
+  CHECK((uint32_t(uint8_t(png[at])) << 24 | uint32_t(uint8_t(png[at + 1])) << 16 |
+         uint32_t(uint8_t(png[at + 2])) << 8 | uint32_t(uint8_t(png[at + 3]))) == crc);
   CHECK(png.substr(png.size() - 8, 4) == "IEND");
   CHECK_THROWS(encode_png_gray(px, 2, 2));
 }

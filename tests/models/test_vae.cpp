@@ -3,7 +3,7 @@
 // argmax frequencies and straight-through gradient, REINFORCE's unbiasedness and the
 // baseline's variance reduction on toy objectives with closed-form gradients, the
 // estimator study, and short training runs.
-#include <Eigen/Dense>
+#include "genlab/core/eigen_dense.h"
 #include <catch2/catch.hpp>
 #include <cmath>
 

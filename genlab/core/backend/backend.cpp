@@ -1,0 +1,162 @@
+#include "genlab/core/backend.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "genlab/core/eigen.h"
+
+#include "genlab/core/backend/cpu/tagged_host_backend.h"
+#include "genlab/core/parallel.h"
+
+namespace genlab {
+
+Backend& cpu_backend();
+
+namespace {
+
+struct CudaState {
+  std::mutex mutex;
+  int index = 0;
+  bool opened = false;
+  Backend* backend = nullptr;
+  std::string error;
+};
+CudaState& cuda_state() {
+  static CudaState* state = new CudaState;  // never destroyed: tensors may outlive statics
+  return *state;
+}
+
+// The folder of the binary or shared library this code was linked into: the build puts
+// libgenlab_cuda.so beside the executables, an install in lib/ beside bin/.
+std::string own_folder() {
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&own_folder), &info) == 0 || !info.dli_fname) return "";
+  const std::string path = info.dli_fname;
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+using CreateFn = int (*)(int, Backend**, char*, size_t);
+
+// Opens libgenlab_cuda.so and creates the backend; on failure sets state.error.
+void open_cuda(CudaState& state) {
+  const std::string prefix = "device: cuda requested, but ";
+  // A host stand-in for tests (tagged_host_backend.h): never a substitute for a GPU.
+  if (const char* emulate = std::getenv("GENLAB_CUDA_EMULATION")) {
+    if (std::string(emulate) == "tagged-host") {
+      state.backend = &tagged_host_backend();
+      return;
+    }
+  }
+#ifndef GENLAB_CUDA_LIBRARY
+  state.error = prefix + "genlab was built without CUDA (nvcc was not found at configure "
+                "time; configure with -DGENLAB_CUDA=ON and the CUDA toolkit on PATH)";
+#else
+  std::vector<std::string> candidates;
+  if (const char* path = std::getenv("GENLAB_CUDA_LIBRARY")) candidates.push_back(path);
+  const std::string folder = own_folder();
+  if (!folder.empty()) {
+    candidates.push_back(folder + "/" GENLAB_CUDA_LIBRARY);
+    candidates.push_back(folder + "/../lib/" GENLAB_CUDA_LIBRARY);
+  }
+  candidates.push_back(GENLAB_CUDA_LIBRARY);  // the loader's own search path
+  std::string tried;
+  void* handle = nullptr;
+  for (const std::string& path : candidates) {
+    if (path.find('/') != std::string::npos && access(path.c_str(), F_OK) != 0) continue;
+    handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle) break;
+    const char* error = dlerror();  // once: a second call returns null
+    const std::string why = error ? error : "not loadable";
+    // The bare name not found on the loader's path is "absent", not "unloadable".
+    if (path.find('/') == std::string::npos &&
+        why.rfind(path + ": cannot open shared object file", 0) == 0)
+      continue;
+    tried += "\n  " + path + ": " + why;
+  }
+  if (!handle) {
+    // Not there at all: the files were moved. There but not loadable: almost always
+    // cuBLAS 13 missing from the loader's path (the driver is only needed later).
+    state.error = tried.empty()
+                      ? prefix + GENLAB_CUDA_LIBRARY " was not found beside " + folder +
+                            " (set GENLAB_CUDA_LIBRARY to its path)"
+                      : prefix + GENLAB_CUDA_LIBRARY " could not be loaded (is CUDA 13's "
+                                 "lib64, with libcublas.so.13, on LD_LIBRARY_PATH?):" + tried;
+    return;
+  }
+  auto create = reinterpret_cast<CreateFn>(dlsym(handle, "genlab_cuda_create_backend"));
+  if (!create) {
+    state.error = prefix + GENLAB_CUDA_LIBRARY " has no genlab_cuda_create_backend (a "
+                  "library from another genlab version?)";
+    return;
+  }
+  char message[1024] = {0};
+  Backend* backend = nullptr;
+  if (create(state.index, &backend, message, sizeof message) != 0 || !backend) {
+    state.error = prefix + message;
+    return;
+  }
+  state.backend = backend;
+#endif
+}
+
+}  // namespace
+
+Backend& backend(Device device) {
+  if (device == Device::cpu) return cpu_backend();
+  CudaState& state = cuda_state();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  if (!state.opened) {
+    state.opened = true;
+    open_cuda(state);
+  }
+  if (!state.backend) throw std::runtime_error(state.error);
+  return *state.backend;
+}
+
+void select_cuda_device(int index) {
+  CudaState& state = cuda_state();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  if (index < 0) throw std::invalid_argument("cuda:" + std::to_string(index) + ": negative index");
+  if (state.opened && state.index != index)
+    throw std::logic_error("cuda:" + std::to_string(index) + " asked for after cuda:" +
+                           std::to_string(state.index) + " was opened in this process");
+  state.index = index;
+}
+
+int selected_cuda_device() { return cuda_state().index; }
+
+bool built_with_cuda() {
+#ifdef GENLAB_CUDA_LIBRARY
+  return true;
+#else
+  return false;
+#endif
+}
+
+bool cuda_available() {
+  try {
+    backend(Device::cuda);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+size_t physical_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) : 0;
+}
+
+void set_num_threads(int n) {
+  omp_set_num_threads(n);
+  Eigen::setNbThreads(n);
+}
+
+}  // namespace genlab

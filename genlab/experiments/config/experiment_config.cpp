@@ -1,0 +1,461 @@
+#include "genlab/experiments/config/experiment_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <set>
+#include <sstream>
+
+#include "genlab/core/device.h"
+#include "genlab/core/optim/schedule.h"
+#include "genlab/experiments/config/yaml_section.h"
+#include "genlab/experiments/data/datasets.h"
+#include "genlab/experiments/families/registry.h"
+#include "genlab/samplers/likelihood.h"
+
+namespace genlab {
+
+// The experiment's own sections. The data set's and the family's keys are declared
+// beside them (genlab/experiments/data, genlab/experiments/families) and read through `options`.
+
+// A section whose key `key` picks a row of a table, and that row's own keys.
+template <class V, class Find>
+void chosen_options(V& v, const char* key, std::string& name, AnyOptions& options,
+                    const char* doc, const std::vector<std::string>& names, Find find) {
+  v.field(key, name, doc, one_of(names));
+  if constexpr (V::reading) options = find(name).defaults;
+  v.options(options);
+}
+
+template <class V>
+void fields(V& v, DataConfig& d) {
+  chosen_options(v, "name", d.name, d.options, "the data set (its own keys: the data tables below)",
+                 dataset_names(), find_dataset);
+}
+
+template <class V>
+void fields(V& v, ModelConfig& m) {
+  chosen_options(v, "family", m.family, m.options,
+                 "the model family (its own keys: the model tables below)", family_names(),
+                 find_family);
+}
+
+template <class V>
+void fields(V& v, TrainConfig& t) {
+  v.field("steps", t.steps, "optimizer steps", at_least(0));
+  v.field("epochs", t.epochs, "passes over a finite data set (images), instead of steps",
+          at_least(0).with_note("0: use steps"));
+  v.field("batch_size", t.batch_size, "examples per step", between(1, 1 << 24));
+  v.field("drop_last", t.drop_last, "epochs: drop each epoch's last partial batch");
+  v.field("lr", t.lr, "peak learning rate (Adam)", between(0, 10, "()"));
+  v.field("schedule", t.schedule, "learning-rate schedule", one_of(lr_schedule_kinds()));
+  v.field("warmup_steps", t.warmup_steps, "linear warm-up steps of the schedule", at_least(0));
+  v.field("ema_decay", t.ema_decay,
+          "EMA decay of the sampling weights, after a warm-up min(decay, (1 + n) / (10 + n))",
+          between(0, 1, "[)"));
+  v.field("grad_clip", t.grad_clip, "gradient-norm clipping", at_least(0).with_note("0: off"));
+  v.field("log_every", t.log_every, "steps per /train row (losses averaged over them)",
+          at_least(1));
+  v.field("eval_every", t.eval_every, "steps between evaluations",
+          at_least(0).with_note("0: only at the end"));
+  v.field("eval_every_epochs", t.eval_every_epochs, "epochs between evaluations, instead",
+          at_least(0).with_note("0: use eval_every"));
+  v.field("checkpoint_every", t.checkpoint_every, "steps between checkpoints (and at the end)",
+          at_least(0).with_note("0: only at the end"));
+  v.field("checkpoint_every_epochs", t.checkpoint_every_epochs,
+          "epochs between checkpoints, instead", at_least(0).with_note("0: use checkpoint_every"));
+  v.field("replica_check_every", t.replica_check_every,
+          "data-parallel runs (mpirun): steps between checks that every rank holds the same "
+          "training state (a hash of parameters, optimizer, EMA)",
+          at_least(0).with_note("0: only at the end"));
+  v.check(t.warmup_steps == 0 || t.schedule != "constant", "warmup_steps",
+          "needs schedule linear_warmup or cosine");
+  if constexpr (V::reading) {
+    // Counting in epochs replaces the step count: both given is an error, not a silent
+    // choice (the resolved config then says 0 for the step count it does not use).
+    const TrainConfig d;
+    auto one_of_two = [&](int64_t epochs, int64_t& steps, int64_t default_steps, const char* key,
+                          const char* epochs_key) {
+      if (epochs == 0) return;
+      v.check(!v.has(key) || steps == 0 || steps == default_steps, key,
+              std::string("give ") + key + " or " + epochs_key + ", not both (set " + epochs_key +
+                  "=0 to count steps)");
+      steps = 0;
+    };
+    one_of_two(t.epochs, t.steps, d.steps, "steps", "epochs");
+    one_of_two(t.eval_every_epochs, t.eval_every, d.eval_every, "eval_every", "eval_every_epochs");
+    one_of_two(t.checkpoint_every_epochs, t.checkpoint_every, d.checkpoint_every,
+               "checkpoint_every", "checkpoint_every_epochs");
+  }
+}
+
+template <class V>
+void fields(V& v, EvaluateConfig& e) {
+  v.field("samples", e.samples, "samples per evaluation and per variant", between(2, 1000000));
+  v.field("eval_steps", e.eval_steps, "heun steps of the periodic evaluation", between(1, 100000));
+  v.field("likelihood", e.likelihood, "PF-ODE NLL of held-out data (families with a denoiser)");
+  v.field("likelihood_samples", e.likelihood_samples, "held-out points of the likelihood",
+          between(1, 1000000));
+  v.field("likelihood_trace", e.likelihood_trace, "divergence: exact or Hutchinson's estimate",
+          one_of(likelihood_trace_kinds()));
+  v.field("likelihood_probes", e.likelihood_probes, "hutchinson: probes averaged per evaluation",
+          between(1, 1024));
+  v.field("rk45_reference", e.rk45_reference,
+          "each variant's rk45_distance: an rk45 solution (rtol = atol = 1e-6) from the first "
+          "1000 of the shared noise (costly for image models)");
+  v.field("classifier", e.classifier,
+          "gray-level images: the classifier of fd and class_accuracy: auto (the committed "
+          "Fashion-MNIST classifier, for 1x28x28 images), none, or a classifier file",
+          non_empty());
+  // One evaluation denoises samples x eval_steps rows; past 1e9 it runs for hours.
+  v.check(static_cast<double>(e.samples) * e.eval_steps <= 1e9, "eval_steps",
+          "samples x eval_steps must be at most 1e9 denoiser rows per evaluation");
+}
+
+// The process the experiment samples under ("" when its family samples otherwise).
+std::string sampling_process(const ExperimentConfig& c) {
+  const FamilySpec& f = find_family(c.model.family);
+  return f.process ? f.process(c.model.options) : "";
+}
+
+template <class V>
+void fields(V& v, SamplerVariant& s) {
+  v.field("name", s.name, "unique within the run, no '/'",
+          Rule().or_auto("<sampler>-<steps>; rk45: rk45"));
+  if constexpr (V::reading)
+    if (!v.has("sampler")) v.fail("sampler", "missing required key");
+  v.field("sampler", s.sampler, "the sampler (options: the sampler table below)",
+          one_of(sampler_names()));
+  if constexpr (V::reading)
+    if (!v.has("steps")) s.steps = default_steps(s.sampler);
+  v.field("steps", s.steps, "grid steps", between(1, 100000).with_note("default: the sampler's"));
+  if constexpr (V::reading) {
+    if (s.name.empty())  // an adaptive sampler's steps are not its steps: no count in its name
+      s.name = sampler_is_adaptive(s.sampler) ? s.sampler : s.sampler + "-" + std::to_string(s.steps);
+    v.check(s.name.find('/') == std::string::npos && s.name != "." && s.name != "summary", "name",
+            "must not contain '/' nor be '.' or 'summary'");
+    v.check(s.name.size() <= 63, "name", "must be at most 63 bytes (the summary table's width)");
+    if (!v.has("grid")) s.grid.kind = default_grid_kind(sampling_process(*v.context()));
+  }
+  v.field("grid", s.grid.kind, "time grid", one_of(time_grid_kinds()).or_auto("the process's own"));
+  v.field("rho", s.grid.rho, "edm grid: rho", between(0, 1000, "(]"));
+  v.field("shift", s.grid.shift, "flow grid: shift (1: none)", between(0, 1000, "(]"));
+  v.field("final_step", s.final_step, "the step into sigma = 0", one_of(final_step_names()));
+  v.field("precision", s.precision,
+          "the sampler's state and updates in float32 or float64 (the network in float32)",
+          one_of(precision_names()));
+  v.field("noise", s.noise,
+          "stochastic samplers: independent draws per step, or brownian_tree (one Brownian "
+          "path per sample, the same at every step count)", one_of(noise_kind_names()));
+  if constexpr (V::reading)
+    v.check(s.noise == "independent" || sampler_takes_noise(s.sampler), "noise",
+            "sampler '" + s.sampler + "' takes no brownian_tree noise (only " +
+                [] {
+                  std::string names;
+                  for (const auto& n : sampler_names())
+                    if (sampler_takes_noise(n)) names += (names.empty() ? "" : ", ") + n;
+                  return names;
+                }() + " do)");
+  {
+    // Options as YAML text: numbers, or names for options with named values.
+    std::map<std::string, std::string> texts;
+    if constexpr (!V::reading)
+      for (const auto& [k, x] : s.options) texts[k] = sampler_option_text(s.sampler, k, x);
+    v.field("options", texts, "the sampler's options (sampler table below)");
+    if constexpr (V::reading) {
+      s.options.clear();
+      for (const auto& [k, text] : texts) try {
+          s.options[k] = parse_sampler_option(s.sampler, k, text);
+        } catch (const std::invalid_argument& e) {
+          v.fail("options", e.what());
+        }
+    }
+  }
+  s.grid.steps = s.steps;
+  v.field("guidance", s.guidance,
+          "class-conditional models: classifier-free guidance w, D_u + w (D_c - D_u) (0: "
+          "unconditional, 1: conditional; diffusers' guidance_scale)", between(-100, 100));
+  v.field("guidance_interval", s.guidance_interval,
+          "guidance only for sigma in [lo, hi] (Kynkaanniemi et al. 2024), the conditional "
+          "denoiser elsewhere", Rule().or_auto("every sigma"));
+  v.field("labels", s.labels, "class-conditional models: all (sample i has class i mod "
+          "classes) or one class number", non_empty());
+  if constexpr (V::reading) {
+    const FamilySpec& family = find_family(v.context()->model.family);
+    const int64_t classes = family.classes ? family.classes(v.context()->model.options) : 0;
+    // The resolved config of an unconditional run holds the defaults, which read back.
+    const SamplerVariant d;
+    const bool given[] = {s.guidance != d.guidance, !s.guidance_interval.empty(), s.labels != d.labels};
+    const char* keys[] = {"guidance", "guidance_interval", "labels"};
+    for (int k = 0; k < 3; ++k)
+      v.check(classes > 0 || !given[k], keys[k],
+              "needs a class-conditional model (model.classes > 0); this one is unconditional");
+    if (!s.guidance_interval.empty())
+      v.check(s.guidance_interval.size() == 2 && s.guidance_interval[0] >= 0 &&
+                  s.guidance_interval[0] <= s.guidance_interval[1],
+              "guidance_interval", "must be [lo, hi] with 0 <= lo <= hi");
+    if (classes > 0 && s.labels != "all") {
+      char* end = nullptr;
+      const long c = std::strtol(s.labels.c_str(), &end, 10);
+      v.check(*end == '\0' && c >= 0 && c < classes, "labels",
+              "must be all or a class number in 0.." + std::to_string(classes - 1) + ", not '" +
+                  s.labels + "'");
+    }
+  }
+  if constexpr (V::reading) {
+    try {
+      make_sampler(s.sampler, s.options);  // validates option names and values
+    } catch (const std::invalid_argument& e) {
+      v.fail("options", e.what());
+    }
+    SamplerParams resolved = sampler_defaults(s.sampler);
+    for (const auto& [k, x] : s.options) resolved[k] = x;
+    s.options = resolved;
+  }
+}
+
+template <class V>
+void fields(V& v, OutputConfig& o) {
+  v.field("path", o.path, "the run file; an existing one is refused (genlab run --overwrite)",
+          Rule().or_auto("a new folder <folder>/<name>/<UTC date>_<time>/ with run.h5"));
+  v.field("folder", o.folder, "where runs without a path go", non_empty());
+}
+
+bool valid_device(const std::string& text) {
+  try {
+    parse_device(text);
+    return true;
+  } catch (const std::invalid_argument&) {
+    return false;
+  }
+}
+
+template <class V>
+void fields(V& v, ExperimentConfig& c) {
+  v.field("name", c.name, "the experiment's name", non_empty());
+  v.check(c.name.find('/') == std::string::npos, "name", "must not contain '/'");
+  v.field("seed", c.seed, "fixes every random stream of the run");
+  v.field("threads", c.threads, "OpenMP threads", between(0, 1024).with_note("0: auto, by the work of a step and the free cores"));
+  v.field("device", c.device, "where tensors live and ops run: cpu, cuda or cuda:N (the GPU of that index)",
+          non_empty());
+  v.check(valid_device(c.device), "device", "expected cpu, cuda or cuda:N, got '" + c.device + "'");
+  v.section("data", c.data, "the data");
+  v.section("model", c.model, "the model");
+  v.section("train", c.train, "training");
+  if constexpr (V::reading)
+    if (!find_family(c.model.family).trainable) c.train.steps = 0, c.train.epochs = 0;
+  v.section("evaluate", c.evaluate, "evaluation");
+  v.list("samplers", c.samplers, "sampler variants, each sampled from the same noise");
+  v.section("output", c.output, "output");
+}
+
+namespace {
+
+ExperimentConfig read(const YamlSource& src) {
+  ExperimentConfig c;
+  ConfigReader root(src.root(), &c);
+  fields(root, c);
+  root.finish();
+  return c;
+}
+
+}  // namespace
+
+ExperimentConfig load_experiment_config(const std::string& path,
+                                        const std::vector<std::string>& overrides) {
+  return read(YamlSource::load(path, overrides));
+}
+
+ExperimentConfig parse_experiment_config(const std::string& yaml_text, const std::string& name,
+                                         const std::vector<std::string>& overrides) {
+  return read(YamlSource::parse(yaml_text, name, overrides));
+}
+
+namespace {
+
+// Every scalar of a YAML document by dotted path.
+void flatten(const YAML::Node& n, const std::string& path, std::map<std::string, std::string>& out) {
+  if (n.IsMap()) {
+    for (const auto& kv : n)
+      flatten(kv.second, path.empty() ? kv.first.Scalar() : path + "." + kv.first.Scalar(), out);
+  } else if (n.IsSequence()) {
+    bool scalars = true;
+    for (const auto& item : n) scalars = scalars && item.IsScalar();
+    if (scalars) {  // a list of numbers or names is one value
+      YAML::Emitter e;
+      e << YAML::Flow << n;
+      out[path] = e.c_str();
+      return;
+    }
+    for (size_t i = 0; i < n.size(); ++i) flatten(n[i], path + "[" + std::to_string(i) + "]", out);
+  } else {
+    out[path] = n.IsNull() ? "" : n.Scalar();
+  }
+}
+
+}  // namespace
+
+std::map<std::string, std::string> flatten_config(const std::string& yaml) {
+  std::map<std::string, std::string> out;
+  flatten(YAML::Load(yaml), "", out);
+  return out;
+}
+
+std::vector<ConfigChange> config_changes(const std::string& stored_yaml,
+                                         const std::string& given_yaml) {
+  const auto a = flatten_config(stored_yaml), b = flatten_config(given_yaml);
+  std::vector<ConfigChange> changes;
+  for (const auto& [k, v] : a) {
+    const auto it = b.find(k);
+    if (it == b.end())
+      changes.push_back({k, v, "(absent)"});
+    else if (it->second != v)
+      changes.push_back({k, v, it->second});
+  }
+  for (const auto& [k, v] : b)
+    if (!a.count(k)) changes.push_back({k, "(absent)", v});
+  return changes;
+}
+
+SamplerVariant parse_sampler_variant(const std::string& sampler,
+                                     const std::vector<std::string>& key_values,
+                                     const ExperimentConfig& run) {
+  // name, steps, grid, rho, shift, final_step, precision, noise, guidance,
+  // guidance_interval and labels are
+  // the variant's own keys; anything else is a sampler option. Built as YAML so that
+  // values are typed and checked as in a config.
+  YAML::Node node(YAML::NodeType::Map);
+  node["sampler"] = sampler;
+  for (const auto& kv : key_values) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw ConfigError("command line '" + kv + "': expected key=value");
+    const std::string key = kv.substr(0, eq);
+    YAML::Node value;
+    try {
+      value = YAML::Load(kv.substr(eq + 1));
+    } catch (const YAML::ParserException& e) {
+      throw ConfigError("command line '" + kv + "': the value is not valid YAML: " + e.msg);
+    }
+    static const std::set<std::string> own{"name",     "steps",    "grid",  "rho",
+                                           "shift",    "final_step", "precision", "noise",
+                                           "guidance", "guidance_interval", "labels"};
+    if (own.count(key))
+      node[key] = value;
+    else
+      node["options"][key] = value;
+  }
+  YAML::Emitter e;
+  e << node;
+  const YamlSource variant_src = YamlSource::parse(e.c_str(), "command line");
+  SamplerVariant v;
+  ConfigReader r(variant_src.root(), &run);
+  fields(r, v);
+  r.finish();
+  return v;
+}
+
+std::string to_yaml(const ExperimentConfig& c) {
+  YAML::Emitter e;
+  e.SetDoublePrecision(15);  // 1.003, not 1.0029999999999999
+  ConfigWriter w(e);
+  e << YAML::BeginMap;
+  ExperimentConfig copy = c;
+  fields(w, copy);
+  e << YAML::EndMap;
+  return std::string(e.c_str()) + "\n";
+}
+
+namespace {
+
+std::string escape_cell(std::string s) {
+  for (size_t i = 0; (i = s.find('|', i)) != std::string::npos; i += 2) s.replace(i, 1, "\\|");
+  return s;
+}
+
+void table(std::ostringstream& out, const std::vector<ReferenceRow>& rows) {
+  out << "| key | type | default | allowed | what it is |\n|---|---|---|---|---|\n";
+  for (const auto& r : rows)
+    out << "| `" << r.key << "` | " << r.type << " | `" << escape_cell(r.default_value) << "` | "
+        << escape_cell(r.allowed) << " | " << escape_cell(r.doc) << " |\n";
+  out << "\n";
+}
+
+// The keys of a family or data set, under `prefix`, with its one-line doc.
+void options_table(std::ostringstream& out, const std::string& title, const std::string& doc,
+                   const AnyOptions& options, const std::string& prefix) {
+  ConfigReference r(prefix);
+  options.reference(r);
+  out << "### " << title << "\n\n" << doc << ".\n\n";
+  if (r.rows().empty())
+    out << "No keys beside the one that names it.\n\n";
+  else
+    table(out, r.rows());
+}
+
+void sampler_table(std::ostringstream& out) {
+  out << "### sampler options (`samplers[].options`)\n\n| sampler | default steps | options "
+         "(defaults) | what it is |\n|---|---|---|---|\n";
+  for (const auto& name : sampler_names()) {
+    const std::string opts = describe_sampler_options(name, ": ", " \\| ");
+    out << "| `" << name << "` | " << default_steps(name) << " | "
+        << (opts.empty() ? "none" : opts) << " | " << escape_cell(sampler_doc(name)) << " |\n";
+  }
+  out << "\n";
+}
+
+// The experiment's own keys, grouped by their first path component ("top level" for
+// the root's scalars), in declaration order.
+std::vector<std::pair<std::string, std::vector<ReferenceRow>>> general_sections() {
+  ConfigReference general;
+  ExperimentConfig defaults;
+  fields(general, defaults);
+  std::vector<std::pair<std::string, std::vector<ReferenceRow>>> sections;
+  for (const auto& r : general.rows()) {
+    const auto cut = r.key.find_first_of(".[");
+    const std::string title = cut == std::string::npos ? "top level" : r.key.substr(0, cut);
+    if (sections.empty() || sections.back().first != title) sections.push_back({title, {}});
+    sections.back().second.push_back(r);
+  }
+  return sections;
+}
+
+bool wanted(const std::string& section, const std::string& title) {
+  return section.empty() || title.rfind(section, 0) == 0 ||
+         (section == "top" && title == "top level");
+}
+
+}  // namespace
+
+std::string config_reference(const std::string& section) {
+  std::ostringstream out;
+  bool any = false;
+  std::string names;
+  for (const auto& [title, rows] : general_sections()) {
+    names += (names.empty() ? "" : ", ") + title;
+    if (!wanted(section, title)) continue;
+    out << "### " << title << "\n\n";
+    table(out, rows);
+    any = true;
+  }
+  for (const auto& f : family_specs())
+    if (wanted(section, "model (family: " + f.name + ")")) {
+      options_table(out, "model (family: " + f.name + ")", f.doc, f.defaults, "model.");
+      any = true;
+    }
+  for (const auto& d : dataset_specs())
+    if (!d.defaults.empty() && wanted(section, "data (name: " + d.name + ")")) {
+      options_table(out, "data (name: " + d.name + ")", d.doc, d.defaults, "data.");
+      any = true;
+    }
+  if (wanted(section, "samplers")) {
+    sampler_table(out);
+    any = true;
+  }
+  if (!any)
+    throw ConfigError("config --reference: no section '" + section + "' (sections: " + names +
+                      ", \"model (family: NAME)\", \"data (name: NAME)\")");
+  return out.str();
+}
+
+}  // namespace genlab

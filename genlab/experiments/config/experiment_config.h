@@ -1,0 +1,135 @@
+// One experiment, typed: the YAML contract (docs/DESIGN.md contract 2) converted at the
+// boundary. Each section's keys are declared once, in a fields() function beside the
+// struct (schema.h); the same declaration reads the YAML, writes the resolved config
+// (every default filled in, stored in the run file) and prints the key reference.
+// `data:` and `model:` hold the keys of the data set and family they name: their
+// options are the library's own structs, chosen at run time (AnyOptions).
+//
+//   ExperimentConfig c = load_experiment_config("configs/quickstart.yaml", {"train.steps=200"});
+//   const auto& o = c.model.options.as<DiffusionFamilyOptions>();
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "genlab/experiments/config/schema.h"
+#include "genlab/samplers/sampler.h"
+#include "genlab/samplers/time_grid.h"
+
+namespace genlab {
+
+struct DataConfig {
+  std::string name = "moons";  // one of dataset_names() (genlab/experiments/data/datasets.h)
+  AnyOptions options;          // the data set's own keys (images: ImageDataOptions, ...)
+};
+
+struct ModelConfig {
+  std::string family = "diffusion";  // one of family_names() (genlab/experiments/families/registry.h)
+  AnyOptions options;                // the family's own keys, read from the same section
+};
+
+struct TrainConfig {
+  int64_t steps = 2000;
+  int64_t epochs = 0;  // > 0: train this many passes over a finite data set instead of steps
+  int64_t batch_size = 512;
+  bool drop_last = false;  // epochs: drop the last partial batch of each epoch
+  double lr = 1e-3;
+  std::string schedule = "constant";  // one of lr_schedule_kinds()
+  int64_t warmup_steps = 0;
+  double ema_decay = 0.999;
+  double grad_clip = 0.0;
+  int64_t log_every = 100;
+  int64_t eval_every = 500;        // steps; 0: only at the end
+  int64_t eval_every_epochs = 0;   // > 0: instead of eval_every
+  int64_t checkpoint_every = 500;  // steps (a multiple of log_every); 0: only at the end
+  int64_t checkpoint_every_epochs = 0;
+  int64_t replica_check_every = 100;  // data parallel: steps between replica hash checks
+};
+
+struct EvaluateConfig {
+  int64_t samples = 4000;   // for metrics, per evaluation and per variant
+  int eval_steps = 18;      // heun steps of the periodic evaluation
+  bool likelihood = false;  // PF-ODE NLL of held-out data
+  int64_t likelihood_samples = 256;
+  std::string likelihood_trace = "hutchinson";  // exact | hutchinson
+  int likelihood_probes = 1;                    // hutchinson: probes per evaluation
+  bool rk45_reference = true;   // each variant's distance to an rk45 solution from its noise
+  // Gray-level images: the classifier of the image metrics (FD, class accuracy): auto
+  // (the committed Fashion-MNIST one, for 1x28x28 images), none, or a classifier file.
+  std::string classifier = "auto";
+};
+
+struct SamplerVariant {
+  std::string name;     // unique within the run (default: sampler-steps)
+  std::string sampler;  // one of sampler_names()
+  int steps = 18;
+  GridOptions grid;                    // grid.steps is `steps`; grid.kind "" = the process's own
+  std::string final_step = "denoise";  // denoise | euler (genlab/samplers/sampler.h)
+  // float32 | float64: the precision of the sampler's state and updates (the network
+  // runs in float32 either way); independent | brownian_tree: where a stochastic
+  // sampler's noise comes from (genlab/samplers/noise_source.h).
+  std::string precision = "float32";
+  std::string noise = "independent";
+  // Resolved: every option of the sampler; named values (solver_type: heun) as their
+  // index, written back by name.
+  SamplerParams options;
+  // Class-conditional models (model.classes > 0): classifier-free guidance w
+  // (genlab/samplers/guidance.h: 0 unconditional, 1 conditional), the sigma interval where it
+  // applies (empty: every sigma), and the labels: "all" (sample i has class
+  // i mod classes) or one class number.
+  double guidance = 1.0;
+  std::vector<double> guidance_interval;
+  std::string labels = "all";
+};
+
+struct OutputConfig {
+  // Empty: a new folder FOLDER/<name>/<UTC date>_<time>[_n]/ holding run.h5, config.yaml
+  // and command.txt (FOLDER/<name>/latest points to the newest). Given: that file, which
+  // must not exist yet (genlab run --overwrite replaces a finished one).
+  std::string path;
+  std::string folder = "runs";
+};
+
+struct ExperimentConfig {
+  std::string name = "experiment";
+  uint64_t seed = 0;
+  int threads = 0;  // 0: auto (genlab/experiments/thread_choice.h)
+  std::string device = "cpu";  // cpu, cuda or cuda:N (genlab/core/device.h parse_device)
+  DataConfig data;
+  ModelConfig model;
+  TrainConfig train;
+  EvaluateConfig evaluate;
+  std::vector<SamplerVariant> samplers;
+  OutputConfig output;
+};
+
+ExperimentConfig load_experiment_config(const std::string& path,
+                                        const std::vector<std::string>& overrides = {});
+ExperimentConfig parse_experiment_config(const std::string& yaml_text, const std::string& name,
+                                         const std::vector<std::string>& overrides = {});
+std::string to_yaml(const ExperimentConfig& c);
+// What differs between two resolved configs, key by key (dotted paths; list items as
+// samplers[1].steps), for `--resume` to name.
+struct ConfigChange {
+  std::string key, stored, given;
+};
+std::vector<ConfigChange> config_changes(const std::string& stored_yaml,
+                                         const std::string& given_yaml);
+// Every value of a YAML document by dotted path (a list of scalars is one value).
+std::map<std::string, std::string> flatten_config(const std::string& yaml);
+
+// A variant from the command line (`genlab sample RUN --sampler heun steps=32 name=h32`):
+// name, steps, grid, rho, shift, final_step, precision, noise, guidance, guidance_interval,
+// labels are the variant's keys, others the sampler's.
+// `run` is the run's config (its process gives the default grid).
+SamplerVariant parse_sampler_variant(const std::string& sampler,
+                                     const std::vector<std::string>& key_values,
+                                     const ExperimentConfig& run);
+
+// The key reference (`genlab config --reference [SECTION]`): one markdown table per
+// section, the families' and data sets' keys each in their own table.
+std::string config_reference(const std::string& section = "");
+
+}  // namespace genlab

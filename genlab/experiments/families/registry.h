@@ -1,0 +1,45 @@
+// The model families by name. Each row carries the family's options (whose fields() are
+// the `model:` keys beside `family`), the process it samples under (for the sampler
+// variants' default grid), and its factory. Built-in families are rows of the table in
+// registry.cpp; a program or test adds its own with register_family, and then `run`,
+// `sample`, `compare` and resume work with it unchanged.
+//
+//   register_family({.name = "gaussian", .doc = "...", .defaults = AnyOptions::of(MyOptions{}),
+//                    .make = [](const FamilyContext& c) { return std::make_unique<MyFamily>(c); }});
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "genlab/experiments/families/family.h"
+
+namespace genlab {
+
+struct FamilySpec {
+  std::string name, doc;
+  AnyOptions defaults;  // the options struct with its defaults; empty: no keys
+  // The process a family samples under, from its options; empty function or "": none.
+  std::function<std::string(const AnyOptions&)> process;
+  std::function<std::unique_ptr<Family>(const FamilyContext&)> make;
+  bool trainable = true;  // false: train.steps is 0 whatever the config says
+  // The classes a family's model is conditioned on, from its options (the sampler
+  // variants' labels and guidance are checked against it); empty function or 0: none.
+  std::function<int64_t(const AnyOptions&)> classes{};
+};
+
+// Adds a family (or replaces the one of the same name).
+void register_family(FamilySpec spec);
+const std::vector<FamilySpec>& family_specs();
+std::vector<std::string> family_names();
+const FamilySpec& find_family(const std::string& name);  // the error lists the names
+
+// The built-in rows (one file each).
+FamilySpec diffusion_family_spec();
+FamilySpec analytic_family_spec();
+FamilySpec autoregressive_family_spec();
+FamilySpec vae_family_spec();
+FamilySpec classifier_family_spec();
+
+}  // namespace genlab

@@ -1,0 +1,157 @@
+#include "genlab/experiments/image_metrics.h"
+
+#include "genlab/core/eigen_dense.h"
+#include <algorithm>
+#include <filesystem>
+#include <sstream>
+#include <stdexcept>
+
+#include "genlab/core/autograd.h"
+#include "genlab/core/ops.h"
+#include "genlab/experiments/frechet.h"
+
+namespace genlab {
+namespace {
+
+constexpr const char* kClassifierKind = "genlab image classifier";
+
+std::string join(const std::vector<int64_t>& v) {
+  std::string s;
+  for (const int64_t x : v) {
+    if (!s.empty()) s += ',';
+    s += std::to_string(x);
+  }
+  return s;
+}
+
+std::vector<int64_t> split_ints(const std::string& path, const std::string& key,
+                                const std::string& text) {
+  std::vector<int64_t> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    try {
+      out.push_back(std::stoll(item));
+    } catch (const std::exception&) {
+      throw std::runtime_error(path + ": attribute '" + key + "' is not a list of integers: '" + text + "'");
+    }
+  return out;
+}
+
+double accuracy(const Tensor& predicted, const Tensor& labels) {
+  const auto p = predicted.to_index_vector(), l = labels.to_index_vector();
+  int64_t hit = 0;
+  for (size_t i = 0; i < p.size(); ++i) hit += p[i] == l[i];
+  return p.empty() ? 0.0 : static_cast<double>(hit) / static_cast<double>(p.size());
+}
+
+}  // namespace
+
+std::string default_image_classifier_path() {
+  return std::string(GENLAB_CLASSIFIER_DIR) + "/fmnist_classifier.h5";
+}
+
+void save_image_classifier(const std::string& path, const ImageClassifier& net,
+                           double test_accuracy, const std::string& config_yaml) {
+  const auto& o = net.options();
+  std::ostringstream acc;
+  acc.precision(6);
+  acc << test_accuracy;
+  RunFile f = RunFile::create(path,
+                              {{"kind", kClassifierKind},
+                               {"image", join(o.image)},
+                               {"channels", join(o.channels)},
+                               {"features", std::to_string(o.features)},
+                               {"classes", std::to_string(o.classes)},
+                               {"test_accuracy", acc.str()}},
+                              config_yaml);
+  f.write_tensors("weights", net.state_dict());
+  f.set_status("completed");
+}
+
+std::unique_ptr<ImageClassifier> load_image_classifier(const std::string& path) {
+  if (!std::filesystem::exists(path))
+    throw std::runtime_error(path + ": no such classifier file (train one with "
+                             "configs/fmnist_classifier.yaml, or set evaluate.classifier: none)");
+  const RunFile f = RunFile::open(path);
+  const auto attrs = f.attrs();
+  auto need = [&](const std::string& key) -> const std::string& {
+    const auto it = attrs.find(key);
+    if (it == attrs.end())
+      throw std::runtime_error(path + ": not an image classifier file (no attribute '" + key + "')");
+    return it->second;
+  };
+  if (need("kind") != kClassifierKind)
+    throw std::runtime_error(path + ": kind '" + need("kind") + "' is not '" + kClassifierKind + "'");
+  ImageClassifierOptions o;
+  o.image = split_ints(path, "image", need("image"));
+  o.channels = split_ints(path, "channels", need("channels"));
+  o.features = std::stoll(need("features"));
+  o.classes = std::stoll(need("classes"));
+  Generator init(0);
+  auto net = std::make_unique<ImageClassifier>(o, init);
+  net->load_state_dict(f.read_tensors("weights"));
+  return net;
+}
+
+Tensor ImageMetrics::features(const Tensor& x) const {
+  const NoGradGuard no_grad;
+  std::vector<Tensor> parts;
+  for (int64_t i = 0; i < x.size(0); i += 500)
+    parts.push_back(net_->features(slice(x, 0, i, std::min<int64_t>(x.size(0), i + 500))));
+  return concat(parts, 0);
+}
+
+ImageMetrics::ImageMetrics(std::unique_ptr<ImageClassifier> classifier, const Tensor& test_images,
+                           const Tensor& test_labels)
+    : net_(std::move(classifier)) {
+  const auto& image = net_->options().image;
+  if (test_images.dim() != 2 || test_images.size(1) != image[0] * image[1] * image[2])
+    throw std::invalid_argument("image metrics: the classifier takes " + join(image) +
+                                " images; the test set is " + shape_str(test_images.shape()));
+  test_features_ = features(test_images);
+  if (test_labels.defined()) test_accuracy_ = accuracy(net_->predict(test_images), test_labels);
+}
+
+std::map<std::string, double> ImageMetrics::score(const Tensor& samples, const Tensor& labels) const {
+  std::map<std::string, double> out{{"fd", frechet_distance(features(samples), test_features_)}};
+  if (labels.defined()) out["class_accuracy"] = accuracy(net_->predict(samples), labels);
+  return out;
+}
+
+std::vector<SummaryRow> ImageMetrics::reference_rows(const Tensor& train_images,
+                                                     const Tensor& train_labels, int64_t n,
+                                                     Generator rng) const {
+  n = std::min(n, train_images.size(0));
+  const Tensor train = slice(train_images, 0, 0, n);
+  SummaryRow floor;
+  floor.text = {{"name", "reference: training set"}, {"sampler", "data"}};
+  floor.numbers = score(train, train_labels.defined() ? slice(train_labels, 0, 0, n) : Tensor());
+  SummaryRow gaussian;
+  gaussian.text = {{"name", "reference: pixel gaussian"}, {"sampler", "gaussian"}};
+  gaussian.numbers = score(fitted_gaussian_samples(train, n, rng), Tensor());
+  return {floor, gaussian};
+}
+
+Tensor fitted_gaussian_samples(const Tensor& x, int64_t n, Generator& rng) {
+  using Matrix = Eigen::MatrixXd;
+  const int64_t m = x.size(0), d = x.size(1);
+  const auto v = x.to_vector();
+  Matrix a(m, d);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < d; ++j) a(i, j) = v[i * d + j];
+  const Eigen::VectorXd mu = a.colwise().mean();
+  a.rowwise() -= mu.transpose();
+  Matrix cov = a.transpose() * a / static_cast<double>(std::max<int64_t>(m - 1, 1));
+  cov.diagonal().array() += 1e-6;
+  const Matrix l = cov.llt().matrixL();
+  const auto z = rng.normal({n, d}).to_vector();
+  const Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> zm(z.data(), n, d);
+  const Matrix y = (zm.cast<double>() * l.transpose()).rowwise() + mu.transpose();
+  std::vector<float> out(static_cast<size_t>(n * d));
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < d; ++j) out[i * d + j] = static_cast<float>(y(i, j));
+  return Tensor::from_vector(out, {n, d});
+}
+
+}  // namespace genlab

@@ -1,0 +1,33 @@
+// Charts as inline SVG text for the HTML report (no scripts, no network): line charts on
+// linear or log axes with a legend, and 2-D scatter plots of samples.
+//
+//   std::string svg = line_chart_svg({{"heun", {35, 99}, {1.6e-2, 1.5e-3}}},
+//                                    {.title = "edm", .x_label = "NFE", .y_label = "rk45 distance"});
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace genlab {
+
+struct ChartSeries {
+  std::string label;
+  std::vector<double> x, y;  // points in order; non-finite (or <= 0 on a log axis) skipped
+};
+
+struct ChartOptions {
+  std::string title{}, x_label{}, y_label{};
+  bool log_x = true, log_y = true;
+  int width = 740, height = 380;  // the legend takes the right 330 px, 13 px a line
+};
+
+std::string line_chart_svg(const std::vector<ChartSeries>& series, const ChartOptions& o);
+
+// Points [n, 2] row-major in the box [x_lo, x_hi] x [y_lo, y_hi] (points outside dropped).
+std::string scatter_svg(const std::vector<float>& xy, double x_lo, double x_hi, double y_lo,
+                        double y_hi, int size, const std::string& title);
+
+// &, <, >, " escaped for HTML text and attributes.
+std::string html_escape(const std::string& s);
+
+}  // namespace genlab
