@@ -23,11 +23,16 @@ namespace genlab {
 // for how much instead of "std::bad_alloc".
 class OutOfMemory : public std::bad_alloc {
  public:
-  explicit OutOfMemory(std::string message) : message_(std::move(message)) {}
+  explicit OutOfMemory(std::string message, std::vector<int64_t> shape = {})
+      : message_(std::move(message)), shape_(std::move(shape)) {}
   const char* what() const noexcept override { return message_.c_str(); }
+  // The shape of the tensor that did not fit, when a tensor asked (empty otherwise), so a
+  // caller can name what sized it (experiments/: the config key whose value it holds).
+  const std::vector<int64_t>& shape() const { return shape_; }
 
  private:
   std::string message_;
+  std::vector<int64_t> shape_;
 };
 
 // Physical memory of this machine in bytes (0 if unknown).

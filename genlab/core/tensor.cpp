@@ -23,7 +23,11 @@ std::shared_ptr<TensorImpl> make_impl(const Shape& shape, Device device) {
   for (int64_t d : shape)
     if (d < 0) throw std::invalid_argument("tensor: negative dimension in shape " + shape_str(shape));
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(numel(shape), device);
+  try {
+    impl->storage = std::make_shared<Storage>(numel(shape), device);
+  } catch (const OutOfMemory& e) {
+    throw OutOfMemory(std::string(e.what()) + " (a tensor of shape " + shape_str(shape) + ")", shape);
+  }
   impl->shape = shape;
   return impl;
 }

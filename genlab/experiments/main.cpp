@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "genlab/core/backend.h"
 #include "genlab/core/distributed/communicator.h"
@@ -16,7 +17,9 @@
 #include "genlab/experiments/run_lock.h"
 #include "genlab/experiments/variants_table.h"
 #include "genlab/experiments/run_file.h"
+#include "genlab/experiments/run_status.h"
 #include "genlab/experiments/runner.h"
+#include "genlab/experiments/smoke.h"
 #include "genlab/experiments/sweep.h"
 
 namespace {
@@ -65,11 +68,41 @@ int cmd_info(const std::string& path) {
   return status == "completed" ? 0 : 1;
 }
 
+// What a user who typed an unknown command most likely meant.
+std::string suggest_command(const std::string& word) {
+  static const std::map<std::string, std::string> meant{
+      {"train", "run"},   {"fit", "run"},     {"start", "run"},        {"launch", "run"},
+      {"resume", "run"},  {"eval", "info"},   {"evaluate", "info"},    {"show", "info"},
+      {"status", "info"}, {"inspect", "info"}, {"plot", "report"},     {"html", "report"},
+      {"check", "validate"}, {"lint", "validate"}, {"generate", "sample"}, {"samples", "sample"},
+      {"diff", "compare"}, {"samplers", "list"}, {"help", "--help"}};
+  static const std::map<std::string, std::string> usage{
+      {"run", "genlab run CONFIG trains, evaluates and samples (genlab run --resume RUN continues one)"},
+      {"info", "genlab info RUN shows what a run file holds"},
+      {"report", "genlab report RUN... -o report.html draws a run's charts and samples"},
+      {"validate", "genlab validate CONFIG checks a config"},
+      {"sample", "genlab sample RUN --sampler NAME adds a sampler variant to a run"},
+      {"compare", "genlab compare RUN... puts runs' variants in one table"},
+      {"list", "genlab list samplers|grids|datasets|families shows what a config can name"},
+      {"config", "genlab config --reference lists every config key"},
+      {"--help", "genlab --help lists the commands"}};
+  auto it = meant.find(word);
+  std::string guess = it != meant.end() ? it->second : "";
+  if (guess.empty()) {
+    std::vector<std::string> names;
+    for (const auto& [name, text] : usage) names.push_back(name);
+    guess = genlab::did_you_mean(word, names);
+  }
+  if (guess.empty()) return "the commands: run, validate, sample, info, compare, report, list, config (genlab --help)";
+  return "did you mean '" + guess + "'? " + usage.at(guess);
+}
+
 // Every subcommand's arguments, filled by CLI11.
 struct Args {
   std::string config, resume, sort, run, sampler, section, emit, device, output = "report.html";
   std::vector<std::string> overrides, runs, settings;
-  bool resolved = false, csv = false, multirun = false, reference = false, overwrite = false;
+  bool resolved = false, csv = false, multirun = false, reference = false, overwrite = false,
+       smoke = false;
   std::string command_line;
   int threads = -1;
   std::string list_what;
@@ -79,8 +112,12 @@ struct Args {
 
 void add_run_and_validate(CLI::App& app, Args& a) {
   a.run_cmd = app.add_subcommand("run", "Train, evaluate and sample as CONFIG says; writes one run file");
-  a.run_cmd->add_option("config", a.config, "experiment YAML")->required()->check(CLI::ExistingFile);
+  a.run_cmd->add_option("config", a.config,
+                        "experiment YAML (with --resume: optional, the run's stored config is used)");
   a.run_cmd->add_option("overrides", a.overrides, "dotted overrides, e.g. train.steps=200");
+  a.run_cmd->add_flag("--smoke", a.smoke,
+                      "the config's quick form: every phase at small sizes, about a minute on 2 "
+                      "cores, in runs/<name>_smoke/ (the config's `smoke:` list adds to it)");
   a.run_cmd->add_flag("--multirun", a.multirun,
                       "sweep: comma-separated override values, Cartesian product");
   a.run_cmd->add_option("--emit", a.emit,
@@ -88,9 +125,10 @@ void add_run_and_validate(CLI::App& app, Args& a) {
                         "(slurm: an array job, one task per point, beside the sweep's index)")
       ->check(CLI::IsMember({"slurm"}));
   a.run_cmd->add_option("--resume", a.resume,
-                        "continue this run file from its checkpoint (a larger train.steps "
-                        "or train.epochs extends a finished run)")
-      ->check(CLI::ExistingFile);
+                        "continue this run (RUN.h5, its folder or a `latest` link) from its "
+                        "checkpoint, with its stored config; overrides change it (a larger "
+                        "train.steps or train.epochs extends a finished run)")
+      ->check(CLI::ExistingPath);
   a.run_cmd->add_flag("--overwrite", a.overwrite,
                       "replace an existing output.path (refused while another process writes it)");
   a.run_cmd->add_option("--device", a.device, "cpu, cuda or cuda:N, as the `device:` key");
@@ -108,20 +146,21 @@ void add_run_and_validate(CLI::App& app, Args& a) {
       ->check(CLI::ExistingFile);
   a.validate_cmd->add_option("overrides", a.overrides, "dotted overrides");
   a.validate_cmd->add_flag("--resolved", a.resolved, "print the config with every default filled in");
+  a.validate_cmd->add_flag("--smoke", a.smoke, "check (or print) the config's quick form, as run --smoke");
 }
 
 void add_readers(CLI::App& app, Args& a) {
   a.sample_cmd = app.add_subcommand("sample", "Add a sampler variant to an existing run file");
-  a.sample_cmd->add_option("run", a.run, "run file (.h5)")->required()->check(CLI::ExistingFile);
+  a.sample_cmd->add_option("run", a.run, "run file (.h5), or its folder")->required()->check(CLI::ExistingPath);
   a.sample_cmd->add_option("--sampler", a.sampler, "sampler name")->required();
   a.sample_cmd->add_option("--device", a.device,
                            "cpu, cuda or cuda:N to sample on (default: the run's `device:`)");
   a.sample_cmd->add_option("settings", a.settings,
                            "key=value: name, steps, grid, rho, shift, final_step, precision, noise, guidance, guidance_interval, labels, or a sampler option");
   a.info_cmd = app.add_subcommand("info", "What a run file holds (exit 1 unless it completed)");
-  a.info_cmd->add_option("run", a.run, "run file (.h5)")->required()->check(CLI::ExistingFile);
+  a.info_cmd->add_option("run", a.run, "run file (.h5), or its folder")->required()->check(CLI::ExistingPath);
   a.compare_cmd = app.add_subcommand("compare", "A table of variants x metrics across run files");
-  a.compare_cmd->add_option("runs", a.runs, "run files (.h5)")->required()->check(CLI::ExistingFile);
+  a.compare_cmd->add_option("runs", a.runs, "run files (.h5), or their folders")->required()->check(CLI::ExistingPath);
   a.compare_cmd->add_flag("--csv", a.csv, "CSV instead of an aligned table");
   a.compare_cmd->add_option("--sort", a.sort, "sort rows by this number column (ascending)");
   a.compare_cmd->footer(
@@ -135,7 +174,7 @@ void add_readers(CLI::App& app, Args& a) {
       "(autoregressive, VAE) show their /test results: nll_nats, neg_elbo_nats, bits_per_dim.");
   a.report_cmd = app.add_subcommand(
       "report", "One self-contained HTML page of run files: error against NFE, samples, curves, config");
-  a.report_cmd->add_option("runs", a.runs, "run files (.h5)")->required()->check(CLI::ExistingFile);
+  a.report_cmd->add_option("runs", a.runs, "run files (.h5), or their folders")->required()->check(CLI::ExistingPath);
   a.report_cmd->add_option("-o,--output", a.output, "the HTML file to write")->capture_default_str();
   a.list_cmd = app.add_subcommand("list", "What a config can name, with options and defaults");
   a.list_cmd->add_option("what", a.list_what, "samplers, grids, datasets or families")
@@ -149,12 +188,49 @@ void add_readers(CLI::App& app, Args& a) {
                            "\"model (family: vae)\", ...");
 }
 
+// The config of `run` and `validate`: the file with the overrides, or with --resume and no
+// file the run's stored config; with --smoke its quick form (smoke.h), the user's
+// overrides still last.
+genlab::ExperimentConfig config_of(Args& a) {
+  namespace fs = std::filesystem;
+  // `genlab run --resume RUN train.steps=3000`: CLI11 hands the first override to `config`.
+  if (!a.config.empty() && a.config.find('=') != std::string::npos && !fs::exists(a.config)) {
+    a.overrides.insert(a.overrides.begin(), a.config);
+    a.config.clear();
+  }
+  if (a.config.empty() && a.resume.empty())
+    throw genlab::ConfigError(
+        "run: give a config file (genlab run configs/quickstart.yaml) or the run to continue "
+        "(genlab run --resume runs/quickstart/latest)");
+  if (!a.config.empty() && !fs::is_regular_file(a.config))
+    throw genlab::ConfigError(a.config + ": no such config file");
+  if (a.smoke && !a.resume.empty())
+    throw genlab::ConfigError("--smoke starts a new run (its quick form); --resume continues one "
+                              "with its stored config");
+  auto load = [&](const std::vector<std::string>& overrides) {
+    return a.config.empty() ? genlab::stored_config(a.resume, overrides)
+                            : genlab::load_experiment_config(a.config, overrides);
+  };
+  if (!a.smoke) return load(a.overrides);
+  std::vector<std::string> quick = genlab::smoke_overrides(load(a.overrides));
+  quick.insert(quick.end(), a.overrides.begin(), a.overrides.end());
+  return load(quick);
+}
+
 // Runs the chosen subcommand; its exit code.
 int dispatch(Args& a) {
   if (*a.run_cmd && a.threads >= 0) a.overrides.push_back("threads=" + std::to_string(a.threads));
   if (*a.run_cmd && !a.device.empty()) a.overrides.push_back("device=" + a.device);
+  if (!a.resume.empty()) a.resume = genlab::resolve_run_path(a.resume);
+  if (!a.run.empty()) a.run = genlab::resolve_run_path(a.run);
+  for (auto& r : a.runs) r = genlab::resolve_run_path(r);
   if (*a.run_cmd && a.multirun) {
     if (!a.resume.empty()) throw genlab::ConfigError("--multirun and --resume do not combine");
+    if (a.config.empty()) throw genlab::ConfigError("--multirun needs a config file");
+    if (a.smoke) {  // every point's quick form (the base config's; the sweep's values win)
+      std::vector<std::string> quick = genlab::smoke_overrides(genlab::load_experiment_config(a.config));
+      a.overrides.insert(a.overrides.begin(), quick.begin(), quick.end());
+    }
     genlab::SweepOptions o{.overwrite = a.overwrite, .command_line = a.command_line, .emit = a.emit};
     std::error_code ec;
     const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);  // the script runs this binary
@@ -164,12 +240,13 @@ int dispatch(Args& a) {
   }
   if (*a.run_cmd && !a.emit.empty()) throw genlab::ConfigError("--emit needs --multirun (it writes a sweep's job script)");
   if (*a.run_cmd) {
-    const auto c = genlab::load_experiment_config(a.config, a.overrides);
+    const auto c = config_of(a);
     const auto r = genlab::run_experiment(c, std::cout, {a.resume, a.overwrite, a.command_line});
     return r.status == "completed" ? 0 : (r.status == "interrupted" ? 130 : 1);
   }
   if (*a.validate_cmd) {
-    const auto c = genlab::load_experiment_config(a.config, a.overrides);
+    const auto c = config_of(a);
+    for (const auto& note : c.notes) std::cerr << "note: " << note << "\n";
     if (a.resolved)
       std::cout << genlab::to_yaml(c);
     else
@@ -246,6 +323,15 @@ int main(int argc, char** argv) {
                                                : "'" + std::string(argv[i]) + "'");
   add_run_and_validate(app, args);
   add_readers(app, args);
+  const auto is_command = [&](const std::string& word) {
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+      if (sub->get_name() == word) return true;
+    return false;
+  };
+  if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
+    std::cerr << "genlab: '" << argv[1] << "' is not a command; " << suggest_command(argv[1]) << "\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

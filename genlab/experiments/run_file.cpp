@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <set>
 #include <stdexcept>
 
@@ -57,11 +58,14 @@ void check(herr_t status, const std::string& what) {
   throw std::runtime_error(what + (err ? " (" + std::string(std::strerror(err)) + ")" : ""));
 }
 
-Handle open_file(const std::string& path, bool write) {
+// `what` names the kind of file in errors ("run file", "HDF5 data file").
+Handle open_file(const std::string& path, bool write, const std::string& what = "run file") {
   quiet();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw std::runtime_error(path + ": no such " + what);
   errno = 0;  // so that check() reports this operation's system error, not an older one
   return Handle(H5Fopen(path.c_str(), write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose,
-                path + ": cannot open as an HDF5 run file");
+                path + ": cannot open as an HDF5 " + what);
 }
 
 bool link_exists(hid_t loc, const std::string& path) {
@@ -179,10 +183,8 @@ const std::set<std::string>& integer_columns() {
 
 namespace {
 
-}  // namespace
-
-Tensor read_hdf5_array(const std::string& file, const std::string& dataset) {
-  Handle f = open_file(file, false);
+Tensor read_array(const std::string& file, const std::string& dataset, const std::string& what) {
+  Handle f = open_file(file, false, what);
   if (!link_exists(f.get(), dataset))
     throw std::runtime_error(file + ": no dataset '" + dataset + "'");
   Handle d(H5Dopen2(f.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose,
@@ -202,6 +204,12 @@ Tensor read_hdf5_array(const std::string& file, const std::string& dataset) {
   check(H5Dread(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
         file + ": cannot read '" + dataset + "' as numbers");
   return Tensor::from_vector(v, shape);
+}
+
+}  // namespace
+
+Tensor read_hdf5_array(const std::string& file, const std::string& dataset) {
+  return read_array(file, dataset, "data file");
 }
 
 RunFile RunFile::create(const std::string& path, const std::map<std::string, std::string>& attrs,
@@ -433,7 +441,7 @@ std::map<std::string, Tensor> RunFile::read_tensors(const std::string& group_nam
   }
   std::map<std::string, Tensor> out;
   for (const auto& name : datasets)
-    out[name] = read_hdf5_array(path_, "/" + group_name + "/" + name);
+    out[name] = read_array(path_, "/" + group_name + "/" + name, "run file");
   return out;
 }
 

@@ -31,7 +31,7 @@ struct SummaryRow {
 const std::set<std::string>& integer_columns();
 
 // One numeric dataset of any HDF5 file (not only run files), as float32, e.g. user data;
-// errors name the file and the dataset.
+// errors name the file (as a data file) and the dataset.
 Tensor read_hdf5_array(const std::string& file, const std::string& dataset);
 
 class RunFile {

@@ -68,7 +68,7 @@ RunLock::RunLock(const std::string& run_path, Stale stale, std::ostream* notice)
     if (stale == Stale::refuse || attempt > 0)
       throw std::runtime_error(
           run_path + " has a stale lock: its writer, " + who +
-          ", is no longer running (killed or crashed). `genlab run CONFIG --resume " + run_path +
+          ", is no longer running (killed or crashed). `genlab run --resume " + run_path +
           "` continues that run and takes the lock over; delete " + lock_path_ +
           " only if you know no process writes the file");
     if (notice)

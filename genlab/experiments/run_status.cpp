@@ -3,7 +3,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <cstdint>
 #include <ctime>
 #include <filesystem>
@@ -20,8 +22,21 @@ namespace genlab {
 namespace {
 
 std::atomic<bool> g_stop{false};
+// What the second signal prints; written before the guard is armed for the run's file.
+char g_resume_hint[4096] = {0};
+std::atomic<size_t> g_resume_hint_size{0};
+
+// Async-signal-safe: only write(2) and _exit.
 void on_stop_signal(int) {
-  g_stop = true;
+  if (g_stop.exchange(true)) {
+    static const char now[] = "\ngenlab: second signal: stopping now, without a new checkpoint\n";
+    [[maybe_unused]] ssize_t w = write(STDERR_FILENO, now, sizeof now - 1);
+    if (const size_t n = g_resume_hint_size.load()) w = write(STDERR_FILENO, g_resume_hint, n);
+    _exit(130);
+  }
+  static const char first[] =
+      "\ngenlab: stopping: the run writes a checkpoint and stops (a second Ctrl-C stops at once)\n";
+  [[maybe_unused]] ssize_t w = write(STDERR_FILENO, first, sizeof first - 1);
 }
 
 }  // namespace
@@ -101,6 +116,36 @@ std::string place_new_run(const ExperimentConfig& c, bool overwrite) {
     return (dir / "run.h5").string();
   }
   throw std::runtime_error(base.string() + ": no free run folder for " + stamp);
+}
+
+std::string resolve_run_path(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path p = fs::path(path).lexically_normal();
+  if (p.has_parent_path() && p.filename().empty()) p = p.parent_path();  // "runs/x/latest/"
+  if (fs::is_directory(p, ec)) {
+    if (!fs::exists(p / "run.h5", ec))
+      throw std::runtime_error(path + " is a folder without a run.h5 (a sweep's folder? name one "
+                                      "of its runs, e.g. " + (p / "000" / "run.h5").string() + ")");
+    p /= "run.h5";
+  } else if (!fs::exists(p, ec)) {
+    throw std::runtime_error(path + ": no such run file or run folder");
+  }
+  // Through a run's `latest` link to its own folder, so that messages, logs and resume
+  // commands name the run itself, which the next run's `latest` will not.
+  const fs::path folder = p.parent_path();
+  if (!folder.empty() && fs::is_symlink(folder, ec)) {
+    const fs::path target = fs::read_symlink(folder, ec);
+    if (!ec) p = (target.is_absolute() ? target : folder.parent_path() / target) / p.filename();
+  }
+  return p.string();
+}
+
+ExperimentConfig stored_config(const std::string& run_path, const std::vector<std::string>& overrides) {
+  const auto attrs = RunFile::open(run_path).attrs();
+  if (!attrs.count("config_yaml"))
+    throw std::runtime_error(run_path + ": no stored config (config_yaml); not a genlab run file?");
+  return parse_experiment_config(attrs.at("config_yaml"), run_path + " (stored config)", overrides);
 }
 
 RunFile create_run_file(const ExperimentConfig& c, const std::string& path,
@@ -231,6 +276,13 @@ StopSignalGuard::~StopSignalGuard() {
 
 bool StopSignalGuard::stop_requested() {
   return g_stop;
+}
+
+void StopSignalGuard::set_resume_hint(const std::string& text) {
+  g_resume_hint_size = 0;
+  const size_t n = std::min(text.size(), sizeof g_resume_hint);
+  std::memcpy(g_resume_hint, text.data(), n);
+  g_resume_hint_size = n;
 }
 
 }  // namespace genlab

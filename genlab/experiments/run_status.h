@@ -6,6 +6,7 @@
 #include <atomic>
 #include <csignal>
 #include <map>
+#include <stdexcept>
 #include <string>
 
 #include "genlab/experiments/config/experiment_config.h"
@@ -39,6 +40,14 @@ RunFile create_run_file(const ExperimentConfig& c, const std::string& path,
 RunFile open_for_resume(const std::string& path, const ExperimentConfig& c, std::ostream& out,
                         int world_size = 1);
 
+// The run file a user names: RUN.h5 itself, or a run's folder (or its `latest` link)
+// holding run.h5. Errors say what was found instead.
+std::string resolve_run_path(const std::string& path);
+
+// The config stored in a run file (its resolved config_yaml), with overrides on top: what
+// `genlab run --resume RUN` continues with when no config file is given.
+ExperimentConfig stored_config(const std::string& run_path, const std::vector<std::string>& overrides = {});
+
 // The current git commit of the source tree this binary was built from (read at build
 // time, on every build) and whether that tree had uncommitted changes.
 std::string git_commit();
@@ -48,8 +57,10 @@ bool git_dirty();
 // that no longer exists (killed, crashed) reads "interrupted (...)".
 std::string effective_status(const std::map<std::string, std::string>& attrs);
 
-// While alive, SIGINT and SIGTERM set stop_requested() instead of ending the process;
-// the previous handlers come back when it goes out of scope, error or not.
+// While alive, the first SIGINT or SIGTERM sets stop_requested() instead of ending the
+// process (the runner then writes a checkpoint and stops); a second one ends the process
+// at once (exit status 130), printing `resume_hint` (set_resume_hint) to stderr. The
+// previous handlers come back when it goes out of scope, error or not.
 class StopSignalGuard {
  public:
   StopSignalGuard();
@@ -57,10 +68,20 @@ class StopSignalGuard {
   StopSignalGuard(const StopSignalGuard&) = delete;
   StopSignalGuard& operator=(const StopSignalGuard&) = delete;
   static bool stop_requested();
+  // What the second signal prints before the process ends ("resume with: ..."); kept in a
+  // fixed buffer, since a signal handler may not allocate.
+  static void set_resume_hint(const std::string& text);
 
  private:
   void (*previous_int_)(int);
   void (*previous_term_)(int);
+};
+
+// Thrown where a stop request ends work that has no step boundary to stop at (a variant
+// half-sampled): the runner marks the run interrupted, not failed.
+class RunInterrupted : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 }  // namespace genlab

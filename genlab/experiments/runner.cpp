@@ -19,6 +19,8 @@
 #include "genlab/experiments/checkpoint.h"
 #include "genlab/experiments/data/batches.h"
 #include "genlab/experiments/families/registry.h"
+#include "genlab/experiments/memory_hint.h"
+#include "genlab/experiments/progress.h"
 #include "genlab/experiments/run_lock.h"
 #include "genlab/experiments/run_log.h"
 #include "genlab/experiments/thread_choice.h"
@@ -97,12 +99,34 @@ void plan_steps(Run& r, const BatchStream& batches) {
       t.checkpoint_every_epochs > 0 ? t.checkpoint_every_epochs * per_epoch : t.checkpoint_every;
 }
 
-void print_step(Run& r, int64_t step, double loss, double rate, bool tty) {
-  std::ostringstream line;
-  line << "step " << step << "/" << r.total_steps << "  loss " << format_number(loss) << "  "
-       << std::fixed << std::setprecision(1) << rate << " steps/s  ETA " << std::setprecision(0)
-       << (r.total_steps - step) / rate << " s";
-  r.out << (tty ? "\r" : "") << line.str() << (tty ? "   " : "\n") << std::flush;
+// The training's progress lines: the first step at once (its time tells the user what to
+// expect), then at a /train row at most every 2 s, and at least every 10 s however slow
+// the steps (the last loss is the one of the rows written, else of the last step).
+class StepPrinter {
+ public:
+  StepPrinter(std::ostream& out, int64_t first, int64_t total)
+      : out_(out), first_(first), total_(total), start_(Clock::now()), last_(start_) {}
+  void after(int64_t step, double loss, bool row_written) {
+    const double since_last = since(last_);
+    if (!(step == first_ || step == total_ || (row_written && since_last >= 2.0) || since_last >= 10.0))
+      return;
+    const double elapsed = since(start_), rate = static_cast<double>(step - first_ + 1) / elapsed;
+    out_ << "step " << step << "/" << total_ << "  loss " << format_number(loss) << "  "
+         << format_rate(rate, "step") << "  ETA "
+         << format_duration(static_cast<double>(total_ - step) / rate) << "\n"
+         << std::flush;
+    last_ = Clock::now();
+  }
+
+ private:
+  std::ostream& out_;
+  int64_t first_, total_;
+  Clock::time_point start_, last_;
+};
+
+// The command that continues this run, for the user to copy.
+std::string resume_command(const std::string& path) {
+  return "genlab run --resume " + path;
 }
 
 // Ctrl-C on any rank stops every rank at the same step (mpirun forwards the signal, but
@@ -168,12 +192,24 @@ void train(Run& r, bool resuming) {
     r.file.truncate_after_step("eval", static_cast<double>(std::min(s.step, r.total_steps - 1)));
     r.out << "resuming from the checkpoint at step " << s.step << "\n";
   }
-  const bool tty = isatty(fileno(stdout)) && &r.out == &std::cout;
   const int64_t first = s.step + 1;
   const double wall_offset = s.wall_s;
   const auto start = Clock::now();
+  StepPrinter printer(r.out, first, r.total_steps);
+  int64_t checkpointed = s.step;
+  auto checkpoint = [&](int64_t step) {
+    s.step = step, s.data = data_rng.state(), s.noise = noise_rng.state();
+    s.wall_s = wall_offset + since(start);
+    if (!r.file.discarding()) save_checkpoint(r.file, s, r.family->save());
+    checkpointed = step;
+  };
   for (int64_t step = first; step <= r.total_steps; ++step) {
     if (stop_agreed(comm)) {
+      // Ctrl-C: the steps done so far are not lost; --resume continues from here.
+      if (step - 1 > checkpointed) {
+        checkpoint(step - 1);
+        r.out << "interrupted: checkpoint written at step " << step - 1 << "\n";
+      }
       r.status = "interrupted";
       break;
     }
@@ -210,25 +246,24 @@ void train(Run& r, bool resuming) {
                                         {"wall_s", wall_offset + since(start)}};
       if (batches.finite()) row["epoch"] = double(batches.epoch_of(step - 1));  // 0-based
       r.file.append("train", row);
-      print_step(r, step, s.window_loss / s.window, (step - first + 1) / since(start), tty);
+      printer.after(step, s.window_loss / s.window, true);
       s.window_loss = s.window_grad = 0, s.window = 0;
+    } else {
+      printer.after(step, st.loss, false);
     }
     if (r.eval_every > 0 && step % r.eval_every == 0 && step != r.total_steps) {
       const auto row = r.evaluate(step);
-      if (!tty) r.out << "eval step " << step << ": " << describe_eval(row) << "\n";
+      r.out << "eval step " << step << ": " << describe_eval(row) << "\n";
     }
     if (comm.size() > 1 && (step == r.total_steps ||
                             (t.replica_check_every > 0 && step % t.replica_check_every == 0)))
       check_replicas_agree(comm, hash_training_state(r.family->save()),
                            "step " + std::to_string(step));
     if (step == r.total_steps || (r.checkpoint_every > 0 && step % r.checkpoint_every == 0)) {
-      s.step = step, s.data = data_rng.state(), s.noise = noise_rng.state();
-      s.wall_s = wall_offset + since(start);
-      if (!r.file.discarding()) save_checkpoint(r.file, s, r.family->save());
+      checkpoint(step);
       if (step == kill_after_checkpoint()) raise(SIGKILL);  // tests: a kill at an exact point
     }
   }
-  if (tty) r.out << "\n";
   r.file.write_tensors("model", r.family->weights());
   r.file.write_tensors("model/ema", r.family->sampling_weights());
 }
@@ -241,7 +276,8 @@ std::vector<SummaryRow> finish(Run& r) {
   std::vector<SummaryRow> rows;
   const auto target = r.family->sampling_target();
   if (!target) return rows;
-  const VariantContext ctx = make_variant_context(*target, r.c, *r.data, r.root);
+  r.phase = "the rk45 reference of the variants (evaluate.samples " + std::to_string(r.c.evaluate.samples) + ")";
+  const VariantContext ctx = make_variant_context(*target, r.c, *r.data, r.root, &r.out);
   if (ctx.image_metrics) {
     // What a perfect model (training images) and a bad one (a pixel Gaussian) score.
     r.phase = "the image metrics' reference rows (evaluate.samples " +
@@ -249,12 +285,15 @@ std::vector<SummaryRow> finish(Run& r) {
     const int64_t n = std::min(r.c.evaluate.samples, r.data->size());
     std::vector<int64_t> idx(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) idx[i] = i;
+    Progress line(r.out, "image metrics: reference rows (training images, pixel Gaussian)", 0, "");
     r.reference_rows = ctx.image_metrics->reference_rows(
         r.data->gather(idx, 0), r.data->labels(idx), n, r.root.derive("reference").derive("gaussian"));
+    if (line.seconds() > 2.0) line.finish("done in " + format_duration(line.seconds()), true);
     r.file.write_table("image_metrics", "reference", r.reference_rows);
     r.file.set_group_attrs("image_metrics", {{"classifier_test_accuracy",
                                               format_number(ctx.image_metrics->test_accuracy())}});
   }
+  const size_t count = r.c.samplers.size();
   for (const auto& v : r.c.samplers) {
     if (StopSignalGuard::stop_requested()) {
       r.status = "interrupted";
@@ -264,6 +303,15 @@ std::vector<SummaryRow> finish(Run& r) {
               std::to_string(r.c.evaluate.samples) + ")";
     rows.push_back(run_variant(ctx, v, r.file, *r.comm));
     r.file.write_summary(rows);
+    const auto& n = rows.back().numbers;
+    r.out << "variant " << rows.size() << "/" << count << " " << v.name << ": "
+          << static_cast<int64_t>(n.at("nfe")) << " NFE in " << format_duration(n.at("wall_s"));
+    for (const char* k : {"fd", "sliced_wasserstein"})
+      if (n.count(k)) {
+        r.out << ", " << k << " " << format_number(n.at(k));
+        break;
+      }
+    r.out << "\n";
   }
   r.phase = "estimating the likelihood (evaluate.likelihood_samples " +
             std::to_string(r.c.evaluate.likelihood_samples) + ")";
@@ -336,8 +384,16 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
   const bool resuming = !options.resume.empty();
   // Everything that can fail early, before any file is touched.
   const Generator root(c.seed);
-  auto data = make_dataset(c.data, c.seed);
-  auto family = find_family(c.model.family).make({c, *data, root, &comm});
+  std::unique_ptr<Dataset> data;
+  std::unique_ptr<Family> family;
+  try {
+    data = make_dataset(c.data, c.seed);
+    family = find_family(c.model.family).make({c, *data, root, &comm});
+  } catch (const OutOfMemory& e) {
+    throw OutOfMemory(std::string("building the ") + (data ? "model" : "data") + ": " + e.what() +
+                          memory_hint(c, e.shape(), data ? data->dims() : 0),
+                      e.shape());
+  }
   if (comm.size() > 1 && family->trainable() && c.train.batch_size < comm.size())
     throw ConfigError("train.batch_size " + std::to_string(c.train.batch_size) +
                       " is smaller than the " + std::to_string(comm.size()) +
@@ -358,6 +414,7 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
   }
   std::ostream& out = writer ? log->stream() : silent;
   out << lock_notice.str() << threads_line;
+  for (const auto& note : c.notes) out << "note: " << note << "\n";
   if (comm.size() > 1)
     out << "data parallel: " << comm.size() << " ranks (" << comm.kind()
         << "), each on its share of every batch of " << c.train.batch_size << "\n";
@@ -379,12 +436,14 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
     file.set_attr("trainable_parameters", family->trainable_parameter_count());
   }
   const StopSignalGuard stop_guard;
+  if (writer) StopSignalGuard::set_resume_hint("continue with: " + resume_command(file.path()) + "\n");
   Run r{c, file, out, root, std::move(data), std::move(family), nullptr};
   r.comm = &comm;
   RunSummary summary{file.path(), "completed", {}};
   try {
     if (resuming && writer) clear_results(file, out);
-    if (r.family->sampling_target()) r.sample_eval = std::make_unique<SampleEvaluator>(c, *r.data, r.root);
+    if (r.family->sampling_target())
+      r.sample_eval = std::make_unique<SampleEvaluator>(c, *r.data, r.root, &out);
     out << "genlab run '" << c.name << "': " << r.family->describe() << " on " << c.data.name;
     if (r.family->trainable()) {
       r.phase = "training (train.batch_size " + std::to_string(c.train.batch_size) +
@@ -396,7 +455,11 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
     }
     if (r.status == "completed") {
       r.phase = "finishing";
-      summary.variants = finish(r);
+      try {
+        summary.variants = finish(r);
+      } catch (const RunInterrupted&) {  // Ctrl-C inside a variant: the rows done are kept
+        r.status = "interrupted";
+      }
     }
     summary.status = r.status;
     file.set_status(summary.status);
@@ -406,12 +469,15 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
       out << "\n" << format_variants_table(shown);
     }
     out << "run file: " << file.path() << " (" << summary.status << ")\n";
+    if (summary.status == "interrupted") out << "continue with: " << resume_command(file.path()) << "\n";
     if (c.output.path.empty() && !resuming)
       out << "latest run of '" << c.name << "': " << c.output.folder << "/" << c.name
           << "/latest/run.h5\n";
     return summary;
   } catch (const std::bad_alloc& e) {
-    const std::string message = "out of memory while " + r.phase + ": " + e.what();
+    const auto* oom = dynamic_cast<const OutOfMemory*>(&e);
+    const std::string message = "out of memory while " + r.phase + ": " + e.what() +
+                                (oom ? memory_hint(c, oom->shape(), r.data->dims()) : "");
     fail_run(log.get(), file, message);
     throw std::runtime_error(message);
   } catch (const std::exception& e) {

@@ -7,6 +7,8 @@
 
 #include "genlab/core/ops.h"
 #include "genlab/experiments/metrics.h"
+#include "genlab/experiments/progress.h"
+#include "genlab/experiments/sampling_progress.h"
 #include "genlab/experiments/variants_table.h"
 #include "genlab/samplers/guidance.h"
 #include "genlab/samplers/likelihood.h"
@@ -113,9 +115,29 @@ std::vector<uint8_t> image_grid(const Tensor& x, const std::vector<int64_t>& ima
   return out;
 }
 
+namespace {
+
+// Samples with `sampler`, reporting progress to `out` (when given) as `what`: NFE of the
+// known total (fixed-step samplers) or of the way through sigma (adaptive ones); a last
+// line when it took long enough to report progress, unless the caller prints its own.
+SampleResult sample_watched(std::ostream* out, const std::string& what, const std::string& sampler_name,
+                            const Sampler& sampler, const Denoiser& d, const Process& p,
+                            const std::vector<double>& t, const Tensor& noise,
+                            const StepNoise& step_noise = {}, bool last_line = true) {
+  if (!out) return sampler.sample(d, p, t, noise, step_noise);
+  Progress line(*out, what, static_cast<double>(expected_nfe(sampler_name, sampler, d, p, t)), "NFE");
+  const ProgressDenoiser watched(d, line, p.sigma_max(), p.sigma_min());
+  SampleResult r = sampler.sample(watched, p, t, noise, step_noise);
+  if (last_line) line.finish(std::to_string(r.nfe) + " NFE in " + format_duration(line.seconds()));
+  return r;
+}
+
+}  // namespace
+
 VariantContext make_variant_context(const SamplingTarget& target, const ExperimentConfig& c,
-                                    const Dataset& data, const Generator& root) {
+                                    const Dataset& data, const Generator& root, std::ostream* out) {
   VariantContext ctx;
+  ctx.out = out;
   ctx.target = target;
   ctx.process = make_process(target.process);
   ctx.reference = reference_data(c, data, root);
@@ -131,13 +153,15 @@ VariantContext make_variant_context(const SamplingTarget& target, const Experime
   const int64_t n_ref = std::min<int64_t>(kRk45ReferenceSamples, c.evaluate.samples);
   const int64_t classes = target.denoiser->num_classes();
   std::unique_ptr<Denoiser> labeled;
-  if (classes > 0)
-    labeled = std::make_unique<LabeledDenoiser>(*target.denoiser,
-                                                variant_labels(SamplerVariant{}, n_ref, classes));
+  if (classes > 0) {
+    const SamplerVariant all_labels;  // labels: all
+    labeled = std::make_unique<LabeledDenoiser>(*target.denoiser, variant_labels(all_labels, n_ref, classes));
+  }
+  const auto rk45 = make_sampler("rk45", {{"rtol", 1e-6}, {"atol", 1e-6}});
   ctx.rk45_reference =
-      make_sampler("rk45", {{"rtol", 1e-6}, {"atol", 1e-6}})
-          ->sample(labeled ? *labeled : *target.denoiser, *ctx.process,
-                   make_time_grid(*ctx.process, {.steps = 2}), slice(ctx.noise, 0, 0, n_ref))
+      sample_watched(out, "rk45 reference (" + std::to_string(n_ref) + " samples)", "rk45", *rk45,
+                     labeled ? *labeled : *target.denoiser, *ctx.process,
+                     make_time_grid(*ctx.process, {.steps = 2}), slice(ctx.noise, 0, 0, n_ref))
           .x;
   return ctx;
 }
@@ -162,12 +186,14 @@ SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFi
   const SamplerSettings settings{.final_step = parse_final_step(v.final_step),
                                  .precision = parse_precision(v.precision),
                                  .noise = parse_noise_kind(v.noise)};
+  const auto sampler = make_sampler(v.sampler, v.options, settings);
+  const bool stochastic = sampler->stochastic();
   SampleResult r;
   if (mine.count > 0)
-    r = make_sampler(v.sampler, v.options, settings)
-            ->sample(guided ? *guided : *ctx.target.denoiser, *ctx.process,
-                     make_time_grid(*ctx.process, grid), rows_of(ctx.noise, mine),
-                     {ctx.sampling.derive("steps").derive(v.name), mine.first});
+    r = sample_watched(ctx.out, "variant " + v.name, v.sampler, *sampler,
+                       guided ? *guided : *ctx.target.denoiser, *ctx.process,
+                       make_time_grid(*ctx.process, grid), rows_of(ctx.noise, mine),
+                       {ctx.sampling.derive("steps").derive(v.name), mine.first}, false);
   if (split) {
     r.x = gather_rows(r.x, ctx.noise.shape(), comm);
     // A fixed-step sampler's NFE does not depend on its rows: rank 0's (it always has
@@ -207,7 +233,9 @@ SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFi
                                            {"shift", std::to_string(v.grid.shift)},
                                            {"final_step", v.final_step},
                                            {"precision", v.precision},
-                                           {"noise", v.noise}};
+                                           {"noise", v.noise},
+                                           // SDE samplers: their rk45_distance measures nothing
+                                           {"stochastic", stochastic ? "true" : "false"}};
   for (const auto& [k, val] : v.options) attrs["option." + k] = sampler_option_text(v.sampler, k, val);
   if (classes > 0) {
     attrs["guidance"] = std::to_string(v.guidance);
@@ -231,8 +259,8 @@ SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFi
 }
 
 SampleEvaluator::SampleEvaluator(const ExperimentConfig& c, const Dataset& data,
-                                 const Generator& root)
-    : eval_steps_(c.evaluate.eval_steps) {
+                                 const Generator& root, std::ostream* out)
+    : eval_steps_(c.evaluate.eval_steps), out_(out) {
   reference_ = reference_data(c, data, root);
   noise_ = root.derive("sampling").derive("eval").normal_rows({c.evaluate.samples, data.dims()}, 0);
 }
@@ -244,7 +272,10 @@ std::map<std::string, double> SampleEvaluator::operator()(const SamplingTarget& 
   const bool split = comm.size() > 1;
   const RowShare mine = sample_share(noise_.size(0), comm, split);
   Tensor x;
-  if (mine.count > 0) x = make_sampler("heun")->sample(*target.denoiser, *process, t, rows_of(noise_, mine)).x;
+  if (mine.count > 0)
+    x = sample_watched(out_, "evaluation (heun, " + std::to_string(eval_steps_) + " steps)", "heun",
+                       *make_sampler("heun"), *target.denoiser, *process, t, rows_of(noise_, mine))
+            .x;
   if (split) x = gather_rows(x, noise_.shape(), comm);
   return distribution_metrics(x, reference_);
 }
@@ -265,7 +296,9 @@ void evaluate_likelihood(const SamplingTarget& target, const ExperimentConfig& c
   lo.trace = c.evaluate.likelihood_trace;
   lo.probes = c.evaluate.likelihood_probes;
   lo.sigma_data = target.sigma_data;
-  const auto lr = pf_ode_likelihood(*target.denoiser, x0, lo, {root.derive("probes"), 0});
+  Progress line(out, "likelihood (PF-ODE, " + std::to_string(x0.size(0)) + " points)", 0, "NFE");
+  const ProgressDenoiser watched(*target.denoiser, line, lo.sigma_min, lo.sigma_max);
+  const auto lr = pf_ode_likelihood(watched, x0, lo, {root.derive("probes"), 0});
   const double nll = mean(lr.nll_nats).item();
   const double bpd = mean(lr.bits_per_dim).item() + (images ? kDequantizedBitsOffset : 0.0);
   std::map<std::string, double> row{{"step", double(step)},

@@ -43,6 +43,7 @@ struct VariantContext {
   Generator sampling = Generator(0);
   std::vector<int64_t> image;                   // C, H, W of image data; empty for vectors
   std::shared_ptr<const ImageMetrics> image_metrics;  // null: no image metrics
+  std::ostream* out = nullptr;  // progress lines of long variants (progress.h); null: none
 };
 
 // The labels of a variant's n samples: "all" (i mod classes) or one class; undefined for
@@ -56,8 +57,10 @@ std::shared_ptr<const ImageMetrics> make_image_metrics(const ExperimentConfig& c
 std::vector<uint8_t> image_grid(const Tensor& x, const std::vector<int64_t>& image,
                                 int64_t& height, int64_t& width);
 
+// `out`: where the rk45 reference and later the variants report progress (null: nowhere).
 VariantContext make_variant_context(const SamplingTarget& target, const ExperimentConfig& c,
-                                    const Dataset& data, const Generator& root);
+                                    const Dataset& data, const Generator& root,
+                                    std::ostream* out = nullptr);
 
 // Samples one variant from the shared noise, writes /variants/<name>, returns its row.
 // Under data parallelism (comm of several ranks) a fixed-step sampler's samples are split
@@ -74,7 +77,9 @@ std::map<std::string, double> distribution_metrics(const Tensor& x, const Tensor
 // class-conditional target, its unconditional denoiser: the null label).
 class SampleEvaluator {
  public:
-  SampleEvaluator(const ExperimentConfig& c, const Dataset& data, const Generator& root);
+  // `out`: progress lines of a long evaluation (null: none).
+  SampleEvaluator(const ExperimentConfig& c, const Dataset& data, const Generator& root,
+                  std::ostream* out = nullptr);
   // Split across the ranks of comm as run_variant splits a fixed-step variant.
   std::map<std::string, double> operator()(const SamplingTarget& target,
                                            const Communicator& comm = single_process()) const;
@@ -82,6 +87,7 @@ class SampleEvaluator {
  private:
   int eval_steps_;
   Tensor reference_, noise_;
+  std::ostream* out_;
 };
 
 // PF-ODE NLL of held-out points (drawn from the "held_out" stream): the mean into

@@ -1,9 +1,16 @@
-"""Notebook-side reader of genlab run files (h5py + pandas + numpy).
+"""genlab from Python: read run files into pandas, and drive the genlab command line.
 
-    from genlab import load_run, load_runs
+    from genlab import load_run, load_runs, list_runs, sample, report
     run = load_run("runs/quickstart/latest/run.h5")
     run.config["train"]["steps"], run.train, run.eval, run.variants, run.samples("heun-18")
+    list_runs("runs")                                   # every run file, newest first
+    sample("runs/quickstart/latest", "heun", steps=32)  # one more variant (genlab sample)
+    report("runs/quickstart/latest", "quickstart.html") # the HTML report (genlab report)
 """
+from .cli import GenlabError, genlab, genlab_binary, list_runs, report, run, sample
 from .runs import Run, load_run, load_runs
 
-__all__ = ["Run", "load_run", "load_runs"]
+__version__ = "0.1.0"  # the same as `genlab --version` and python/pyproject.toml
+
+__all__ = ["Run", "load_run", "load_runs", "list_runs", "sample", "report", "run", "genlab",
+           "genlab_binary", "GenlabError", "__version__"]

@@ -17,13 +17,28 @@ def _text(value):
     return value.decode() if isinstance(value, bytes) else value
 
 
+# Columns that count things: shown as integers (steps, NFE), with <NA> where a value does
+# not apply (rk45 has no step count of its own).
+_COUNTS = {"step", "steps", "nfe", "epoch", "examples", "iwae_k", "ensemble", "elbo_examples",
+           "iwae_examples", "labels"}
+
+
+def _integers(table):
+    for col in table.columns:
+        if col in _COUNTS and table[col].dtype.kind == "f":
+            values = table[col].dropna()
+            if len(values) == 0 or (values == values.round()).all():
+                table[col] = table[col].astype("Int64")
+    return table
+
+
 def _columns(f, group):
     if group not in f:
         return pd.DataFrame()
     cols = {name: f[group][name][()] for name in f[group]}
     # A live run appends a row column by column: a row exists once every column has it.
     n = min((len(v) for v in cols.values()), default=0)
-    return pd.DataFrame({name: v[:n] for name, v in cols.items()})
+    return _integers(pd.DataFrame({name: v[:n] for name, v in cols.items()}))
 
 
 def _table(f, key):
@@ -34,7 +49,7 @@ def _table(f, key):
     for col in table.columns:
         if table[col].dtype == object:
             table[col] = table[col].map(_text)
-    return table
+    return _integers(table)
 
 
 class Run:
@@ -59,6 +74,16 @@ class Run:
                                     if "estimators" in f else {})
             # Image diffusion: the image metrics' reference rows (training set, pixel Gaussian).
             self.image_reference = _table(f, "image_metrics/reference")
+            # Each variant's settings as stored beside its samples (sampler, steps, grid,
+            # options, precision, noise, guidance; stochastic: whether it samples an SDE).
+            rows = []
+            for name in self.variants.get("name", []):
+                key = f"variants/{name}"
+                attrs = {k: _text(v) for k, v in f[key].attrs.items()} if key in f else {}
+                if "stochastic" in attrs:
+                    attrs["stochastic"] = attrs["stochastic"] == "true"
+                rows.append({"name": name, **attrs})
+            self.settings = pd.DataFrame(rows)
 
     def images(self, name="images"):
         """Images an autoregressive or VAE run wrote to /samples, an ndarray [n, H, W]:

@@ -158,7 +158,13 @@ TEST_CASE("genlab sample adds a variant and touches nothing else", "[runner]") {
   CHECK_THROWS_WITH(add_variant(path, "euler", {"name=again"}, log),
                     Catch::Matchers::Contains("exists already"));
   CHECK_THROWS_WITH(add_variant(path, "heun", {"eta=1"}, log),
-                    Catch::Matchers::Contains("has no option 'eta'"));
+                    Catch::Matchers::Contains("unknown setting 'eta'") &&
+                        Catch::Matchers::Contains("sampler 'heun' options: none"));
+  // A misspelt setting gets the closest name, a variant's key or the sampler's option.
+  CHECK_THROWS_WITH(add_variant(path, "heun", {"stpes=10"}, log),
+                    Catch::Matchers::Contains("did you mean 'steps'?"));
+  CHECK_THROWS_WITH(add_variant(path, "dpmpp_sde", {"et=1"}, log),
+                    Catch::Matchers::Contains("did you mean 'eta'?"));
 }
 
 namespace {

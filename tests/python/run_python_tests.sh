@@ -10,7 +10,7 @@ rm -rf "$out" && mkdir -p "$out"
 "$build/genlab" run "$root/tests/python/tiny.yaml" output.path="$out/tiny2.h5" seed=2 > "$out/run2.log"
 "$build/genlab" run "$root/configs/samplers_analytic.yaml" --multirun output.path="$out/sweep.h5" \
   evaluate.samples=300 seed=1,2 > "$out/sweep.log"
-/usr/bin/python3 "$root/tests/python/test_runs.py" "$out/tiny.h5" "$out/tiny2.h5" "$out/sweep_index.tsv"
+GENLAB_BINARY="$build/genlab" /usr/bin/python3 "$root/tests/python/test_runs.py" "$out/tiny.h5" "$out/tiny2.h5" "$out/sweep_index.tsv"
 # Mid-run: h5py reads the rows so far while the run goes on; after SIGKILL the file still
 # opens and reads "interrupted" (its writer is gone).
 "$build/genlab" run "$root/tests/python/tiny.yaml" output.path="$out/live.h5" train.steps=100000000 > /dev/null &

@@ -1,11 +1,15 @@
 """The Python reader against a real run file: every group and attribute of the contract,
-load_runs over two files and over a sweep index. Usage: /usr/bin/python3 tests/python/test_runs.py RUN.h5 RUN2.h5 SWEEP_INDEX.tsv"""
+load_runs over two files and over a sweep index; then the command line from Python
+(list_runs, sample, report, __version__). Usage (GENLAB_BINARY: the genlab executable):
+/usr/bin/python3 tests/python/test_runs.py RUN.h5 RUN2.h5 SWEEP_INDEX.tsv"""
 import os
+import subprocess
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
+import genlab  # noqa: E402
 from genlab import load_run, load_runs  # noqa: E402
 
 
@@ -51,6 +55,28 @@ def main():
     assert set(sweep["rk45_distance"].notna()) == {True}
     assert set(sweep["seed"]) == {1, 2} and set(sweep["family"]) == {"analytic"}
     print("python reader: ok")
+    check_command_line(path, path2)
+
+
+def check_command_line(path, path2):
+    version = subprocess.run([genlab.genlab_binary(), "--version"], capture_output=True, text=True).stdout
+    assert version.split() == ["genlab", genlab.__version__], (version, genlab.__version__)
+    folder = os.path.dirname(path)
+    runs = genlab.list_runs(folder)
+    assert {os.path.abspath(path), os.path.abspath(path2)} <= {os.path.abspath(p) for p in runs["path"]}, runs
+    row = runs[runs["path"].map(os.path.abspath) == os.path.abspath(path)].iloc[0]
+    assert row["status"] == "completed" and row["family"] == "diffusion" and row["variants"] == 2, row
+    table = genlab.sample(path2, "heun", steps=4, name="from-python")
+    assert "from-python" in list(table["name"]) and table.iloc[-1]["nfe"] == 7, table
+    try:
+        genlab.sample(path2, "heun", stpes=4)
+        raise AssertionError("a misspelt setting must fail")
+    except genlab.GenlabError as e:
+        assert "did you mean 'steps'" in str(e), e
+    html = genlab.report([path, path2], os.path.join(folder, "from_python.html"))
+    with open(html) as f:
+        assert "from-python" in f.read()
+    print("python command line: ok")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <set>
 #include <sstream>
@@ -71,13 +72,26 @@ void fields(V& v, TrainConfig& t) {
   v.check(t.warmup_steps == 0 || t.schedule != "constant", "warmup_steps",
           "needs schedule linear_warmup or cosine");
   if constexpr (V::reading) {
-    // Counting in epochs replaces the step count: both given is an error, not a silent
-    // choice (the resolved config then says 0 for the step count it does not use).
+    // Counting in epochs replaces the step count (the resolved config then says 0 for the
+    // count it does not use). Both in the file is an error, not a silent choice; one of
+    // them from the command line wins over the other in the file, with a note, so that
+    // `train.steps=50` shortens an epoch-based config.
     const TrainConfig d;
-    auto one_of_two = [&](int64_t epochs, int64_t& steps, int64_t default_steps, const char* key,
+    auto one_of_two = [&](int64_t& epochs, int64_t& steps, int64_t default_steps, const char* key,
                           const char* epochs_key) {
       if (epochs == 0) return;
-      v.check(!v.has(key) || steps == 0 || steps == default_steps, key,
+      const bool steps_override = v.overridden(key) && steps != 0;
+      const bool both = v.has(key) && steps != 0 && (steps != default_steps || steps_override);
+      if (both && steps_override != v.overridden(epochs_key)) {
+        const bool steps_win = steps_override;
+        v.note(std::string("train.") + (steps_win ? key : epochs_key) + "=" +
+               std::to_string(steps_win ? steps : epochs) + " from the command line replaces the " +
+               "config's train." + (steps_win ? epochs_key : key) + ": " +
+               std::to_string(steps_win ? epochs : steps));
+        (steps_win ? epochs : steps) = 0;
+        return;
+      }
+      v.check(!both, key,
               std::string("give ") + key + " or " + epochs_key + ", not both (set " + epochs_key +
                   "=0 to count steps)");
       steps = 0;
@@ -247,6 +261,10 @@ void fields(V& v, ExperimentConfig& c) {
   v.section("evaluate", c.evaluate, "evaluation");
   v.list("samplers", c.samplers, "sampler variants, each sampled from the same noise");
   v.section("output", c.output, "output");
+  v.field("smoke", c.smoke,
+          "overrides `genlab run --smoke` applies after genlab's own quick settings (the "
+          "config's quick form; key=value like a command-line override)",
+          Rule().with_note("empty: genlab's quick settings alone"));
 }
 
 namespace {
@@ -256,6 +274,7 @@ ExperimentConfig read(const YamlSource& src) {
   ConfigReader root(src.root(), &c);
   fields(root, c);
   root.finish();
+  c.notes = src.notes();
   return c;
 }
 
@@ -337,17 +356,35 @@ SamplerVariant parse_sampler_variant(const std::string& sampler,
     } catch (const YAML::ParserException& e) {
       throw ConfigError("command line '" + kv + "': the value is not valid YAML: " + e.msg);
     }
-    static const std::set<std::string> own{"name",     "steps",    "grid",  "rho",
-                                           "shift",    "final_step", "precision", "noise",
-                                           "guidance", "guidance_interval", "labels"};
-    if (own.count(key))
+    static const std::vector<std::string> own{"name",     "steps",    "grid",  "rho",
+                                              "shift",    "final_step", "precision", "noise",
+                                              "guidance", "guidance_interval", "labels"};
+    if (std::find(own.begin(), own.end(), key) != own.end()) {
       node[key] = value;
-    else
-      node["options"][key] = value;
+      continue;
+    }
+    // A sampler option, or a typo of any setting: say which, with the closest name.
+    std::vector<std::string> options;
+    if (std::find(sampler_names().begin(), sampler_names().end(), sampler) != sampler_names().end())
+      for (const auto& [name, x] : sampler_defaults(sampler)) options.push_back(name);
+    if (std::find(options.begin(), options.end(), key) == options.end()) {
+      std::vector<std::string> known = own;
+      known.insert(known.end(), options.begin(), options.end());
+      const std::string hint = did_you_mean(key, known);
+      std::string option_list;
+      for (const auto& o : options) option_list += (option_list.empty() ? "" : ", ") + o;
+      throw ConfigError("command line '" + kv + "': unknown setting '" + key + "'" +
+                        (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                        "; a variant's settings: name, steps, grid, rho, shift, final_step, "
+                        "precision, noise, guidance, guidance_interval, labels; sampler '" +
+                        sampler + "' options: " + (option_list.empty() ? "none" : option_list));
+    }
+    node["options"][key] = value;
   }
   YAML::Emitter e;
   e << node;
-  const YamlSource variant_src = YamlSource::parse(e.c_str(), "command line");
+  YamlSource variant_src = YamlSource::parse(e.c_str(), "command line");
+  variant_src.without_positions();
   SamplerVariant v;
   ConfigReader r(variant_src.root(), &run);
   fields(r, v);

@@ -103,6 +103,12 @@ struct ExperimentConfig {
   EvaluateConfig evaluate;
   std::vector<SamplerVariant> samplers;
   OutputConfig output;
+  // `genlab run --smoke`: overrides that make this config's quick form (applied after
+  // genlab's own quick settings, smoke.h).
+  std::vector<std::string> smoke;
+  // Not a key: what reading decided for the user (an override that replaced another
+  // key), for the caller to print.
+  std::vector<std::string> notes;
 };
 
 ExperimentConfig load_experiment_config(const std::string& path,

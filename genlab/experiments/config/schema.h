@@ -157,6 +157,9 @@ class AnyOptions {
 class ConfigReader {
  public:
   static constexpr bool reading = true;
+  // The reference documents every key of every kind; the reader and the writer see the
+  // keys of the kind a section chose (fields() branch on it).
+  static constexpr bool documenting = false;
   ConfigReader(Section s, const ExperimentConfig* context) : s_(std::move(s)), context_(context) {}
 
   template <class T>
@@ -189,6 +192,8 @@ class ConfigReader {
   }
   [[noreturn]] void fail(const char* key, const std::string& message) const { s_.fail(key, message); }
   bool has(const char* key) const { return s_.has(key); }
+  bool overridden(const char* key) const { return s_.overridden(key); }
+  void note(const std::string& text) const { s_.note(text); }
   void finish() const { s_.finish(); }
   Section& yaml() { return s_; }
   const ExperimentConfig* context() const { return context_; }
@@ -202,6 +207,7 @@ class ConfigReader {
 class ConfigWriter {
  public:
   static constexpr bool reading = false;
+  static constexpr bool documenting = false;
   explicit ConfigWriter(YAML::Emitter& e) : e_(e) {}
   template <class T>
   void field(const char* key, T& value, const char*, const Rule& = {}) {
@@ -267,6 +273,7 @@ struct ReferenceRow {
 class ConfigReference {
  public:
   static constexpr bool reading = false;
+  static constexpr bool documenting = true;
   explicit ConfigReference(std::string prefix = "") : prefix_(std::move(prefix)) {}
   template <class T>
   void field(const char* key, T& value, const char* doc, const Rule& rule = {}) {

@@ -313,13 +313,26 @@ Section YamlSource::root() const {
   return Section(this, root_, "");
 }
 
+bool YamlSource::overridden(const std::string& path) const {
+  for (const auto& [p, text] : overrides_)
+    if (path == p || path.rfind(p + ".", 0) == 0 || path.rfind(p + "[", 0) == 0) return true;
+  return false;
+}
+
+std::string YamlSource::append_overrides(const std::string& message) const {
+  if (overrides_.empty()) return message;
+  std::string given;
+  for (const auto& [p, text] : overrides_) given += (given.empty() ? "" : ", ") + text;
+  return message + " (command line: " + given + ")";
+}
+
 std::string YamlSource::where(const YAML::Node& node, const std::string& path) const {
   // An override sets this path or one of its parents.
   for (const auto& [p, text] : overrides_)
     if (path == p || path.rfind(p + ".", 0) == 0 || path.rfind(p + "[", 0) == 0)
       return "override '" + text + "': " + path;
   const YAML::Mark m = node.Mark();
-  if (m.is_null()) return file_ + ": " + path;
+  if (m.is_null() || !positions_) return file_ + ": " + path;
   return file_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": " +
          path;
 }
@@ -339,7 +352,9 @@ bool Section::has(const std::string& key) const {
 
 void Section::fail(const std::string& key, const std::string& message) const {
   const YAML::Node c = child(key);
-  throw ConfigError(src_->where(c.IsDefined() ? c : node_, path_of(key)) + ": " + message);
+  const std::string at = src_->where(c.IsDefined() ? c : node_, path_of(key));
+  const std::string text = at + ": " + message;
+  throw ConfigError(overridden(key) ? text : src_->append_overrides(text));
 }
 
 void Section::check(bool ok, const std::string& key, const std::string& what) const {
@@ -505,7 +520,7 @@ std::vector<std::string> Section::choice_list(const std::string& key,
     const std::string where = src_->where(c[i], path_of(key) + "[" + std::to_string(i) + "]");
     if (!c[i].IsScalar()) throw ConfigError(where + ": expected a name");
     const std::string v = c[i].Scalar();
-    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
       const std::string hint = did_you_mean(v, allowed);
       throw ConfigError(where + ": unknown value '" + v + "'" +
                         (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +

@@ -35,13 +35,27 @@ class YamlSource {
                           const std::vector<std::string>& overrides = {});
 
   class Section root() const;
-  // "file:line:col: path: message", or "override 'x=y': path: message".
+  // Text genlab generated (a variant built from command-line settings): its line:column
+  // would point into nothing the user wrote, so errors give the name and key path alone.
+  void without_positions() { positions_ = false; }
+  // "file:line:col: path: message", or "override 'x=y': path: message". An error at a
+  // path no override set, in a config some override changed, ends "(command line: x=y)"
+  // from append_overrides(): the override may be what made the file's value wrong.
   std::string where(const YAML::Node& node, const std::string& path) const;
+  std::string append_overrides(const std::string& message) const;
+  // Whether a command-line override set this dotted path (or a section above it).
+  bool overridden(const std::string& path) const;
+  // What reading decided for the user without an error ("train.steps=300 replaces the
+  // file's train.epochs"): collected while reading, printed by the caller.
+  void note(const std::string& text) const { notes_.push_back(text); }
+  const std::vector<std::string>& notes() const { return notes_; }
 
  private:
   std::string file_;
   YAML::Node root_;
   std::map<std::string, std::string> overrides_;  // dotted path -> "path=value" text
+  mutable std::vector<std::string> notes_;
+  bool positions_ = true;
 };
 
 class Section {
@@ -49,6 +63,9 @@ class Section {
   Section(const YamlSource* src, YAML::Node node, std::string path);
 
   bool has(const std::string& key) const;
+  // Whether the key's value came from a command-line override.
+  bool overridden(const std::string& key) const { return src_->overridden(path_of(key)); }
+  void note(const std::string& text) const { src_->note(text); }
   // Optional key: its value, or `fallback` when absent.
   template <class T>
   T get(const std::string& key, const T& fallback);
@@ -75,7 +92,8 @@ class Section {
   void mark_read(const std::string& key) {
     if (std::find(read_.begin(), read_.end(), key) == read_.end()) read_.push_back(key);
   }
-  // A list of names, each one of `allowed` (empty when absent).
+  // A list of names, each one of `allowed` (any text when `allowed` is empty; empty when
+  // the key is absent).
   std::vector<std::string> choice_list(const std::string& key,
                                        const std::vector<std::string>& allowed);
   // A mapping of scalar numbers (free-form options such as a sampler's).

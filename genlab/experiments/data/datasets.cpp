@@ -6,6 +6,7 @@
 #include "genlab/experiments/data/image_data.h"
 #include "genlab/experiments/data/mixture_data.h"
 #include "genlab/experiments/data/toy_data.h"
+#include "genlab/experiments/smoke.h"
 
 namespace genlab {
 
@@ -33,6 +34,9 @@ void fields(V& v, ImageDataOptions& o) {
           "validation and test: threshold, or sample (one seeded Bernoulli draw, the dynamic protocol)",
           one_of({"threshold", "sample"}));
   v.field("validation", o.validation, "training examples moved to the validation set", at_least(0));
+  v.field("test_limit", o.test_limit,
+          "only the first n test images (after data.classes), for quick runs",
+          at_least(0).with_note("0: the whole test set"));
   v.field("downsample", o.downsample, "28x28 -> 14x14 by 2x2 averaging");
   v.field("classes", o.classes,
           "only the examples of these classes (labels from 0), in the training, validation and "
@@ -109,8 +113,16 @@ std::unique_ptr<Dataset> make(Args&&... args) {
 DatasetSpec images(const char* name, const char* doc) {
   ImageDataOptions o;
   o.source = name;
-  return {name, doc, AnyOptions::of(o), true, [](const DataConfig& c, uint64_t seed) {
+  return {name, doc, AnyOptions::of(o), true,
+          [](const DataConfig& c, uint64_t seed) {
             return make<ImageDataset>(c.options.as<ImageDataOptions>(), seed);
+          },
+          [](const AnyOptions& options) {  // --smoke: held-out sets of a few hundred images
+            const auto& o = options.as<ImageDataOptions>();
+            std::vector<std::string> out;
+            cap_override(out, "data.validation", o.validation, 500);
+            cap_override(out, "data.test_limit", o.test_limit, 500, true);
+            return out;
           }};
 }
 

@@ -207,6 +207,10 @@ ImageData load_image_data(const ImageDataOptions& o) {
     if (!train_labels.empty())
       (i < n_fit ? d.train_labels_ : d.validation_labels_).push_back(train_labels[perm[i]]);
   }
+  if (o.test_limit > 0 && o.test_limit < n_test) {
+    test.resize(static_cast<size_t>(o.test_limit * d.dims_));
+    if (!test_labels.empty()) test_labels.resize(static_cast<size_t>(o.test_limit));
+  }
   d.test_ = std::move(test);
   d.test_labels_ = std::move(test_labels);
   return d;

@@ -31,6 +31,7 @@ struct ImageDataOptions {
   // fixed by the seed (the protocol of dynamically binarized benchmarks, e.g. IWAE, VampPrior).
   std::string held_out_binarize = "threshold";
   int64_t validation = 10000;       // examples moved from train to validation
+  int64_t test_limit = 0;           // only the first n test images (0: all; quick runs)
   bool downsample = false;          // 28x28 -> 14x14 by 2x2 averaging
   bool flip = false;                // training images mirrored left-right with probability 1/2
   // Only the examples of these classes, in every set (empty: all); needs labels. The

@@ -8,6 +8,8 @@
 #include "genlab/core/ops.h"
 #include "genlab/core/optim/optimizer.h"
 #include "genlab/experiments/families/registry.h"
+#include "genlab/experiments/progress.h"
+#include "genlab/experiments/smoke.h"
 #include "genlab/models/autoregressive/fvsbn.h"
 #include "genlab/models/autoregressive/made.h"
 #include "genlab/models/autoregressive/nade.h"
@@ -124,7 +126,7 @@ class AutoregressiveFamily final : public Family {
     Generator rng = sampling_;
     const Tensor t = data.test();
     if (t.defined() && t.size(0) > 0) {
-      const double nll = mean_nll(t);
+      const double nll = mean_nll(t, &out, "test NLL");
       const double bpd = nll / (t.size(1) * std::log(2.0));
       file.append("test", {{"nll_nats", nll},
                            {"bits_per_dim", bpd},
@@ -175,15 +177,19 @@ class AutoregressiveFamily final : public Family {
   }
 
   // Mean NLL in nats, in batches, no-grad; MADE averages `ensemble` mask sets as a mixture.
-  double mean_nll(const Tensor& x) {
+  // `out`: progress lines as `what` (a Transformer's pass over 10,000 test images is long).
+  double mean_nll(const Tensor& x, std::ostream* out = nullptr, const std::string& what = "") {
     NoGradGuard no_grad;
     const int keep = made_ ? made_->current_mask() : 0;
     double total = 0;
     const int64_t n = x.size(0), bs = 1000;
+    std::ostringstream quiet;
+    Progress line(out ? *out : quiet, what, static_cast<double>(n), "image");
     for (int64_t i = 0; i < n; i += bs) {
       const Tensor b = slice(x, 0, i, std::min(n, i + bs));
       const Tensor ll = made_ ? made_->ensemble_log_prob(b, a_.ensemble) : model_->log_prob(b);
       total -= sum(ll).item();
+      line.update(static_cast<double>(std::min(n, i + bs)));
     }
     if (made_) made_->use_mask(keep);
     return total / n;
@@ -202,11 +208,18 @@ class AutoregressiveFamily final : public Family {
 }  // namespace
 
 FamilySpec autoregressive_family_spec() {
-  return {"autoregressive", "FVSBN, NADE, MADE and a Transformer on binary images: exact NLL, samples",
-          AnyOptions::of(AutoregressiveFamilyOptions{}), nullptr,
-          [](const FamilyContext& c) -> std::unique_ptr<Family> {
-            return std::make_unique<AutoregressiveFamily>(c);
-          }};
+  FamilySpec spec{"autoregressive",
+                  "FVSBN, NADE, MADE and a Transformer on binary images: exact NLL, samples",
+                  AnyOptions::of(AutoregressiveFamilyOptions{}), nullptr,
+                  [](const FamilyContext& c) -> std::unique_ptr<Family> {
+                    return std::make_unique<AutoregressiveFamily>(c);
+                  }};
+  spec.smoke = [](const AnyOptions& options) {  // fewer sampled images (a pass each, Transformer)
+    std::vector<std::string> out;
+    cap_override(out, "model.samples", options.as<AutoregressiveFamilyOptions>().samples, 16);
+    return out;
+  };
+  return spec;
 }
 
 }  // namespace genlab

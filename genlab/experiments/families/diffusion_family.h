@@ -26,23 +26,25 @@ struct DiffusionFamilyOptions {
   double label_dropout = 0.1;  // conditional: P(a training label -> the null class)
 };
 
+// The keys both nets share: the noise-level embedding.
 template <class V>
-void fields(V& v, DenoiserNetOptions& n) {
-  v.field("width", n.width, "hidden width", between(1, 65536));
-  v.field("depth", n.depth, "hidden layers (plain) or residual blocks", between(1, 64));
-  v.field("activation", n.activation, "activation", one_of(activation_names()));
+void embedding_fields(V& v, DenoiserNetOptions& n) {
   v.field("embedding", n.embedding, "noise-level embedding", one_of(noise_embedding_kinds()));
   v.field("embedding_dim", n.embedding_dim, "embedding width (even)", between(2, 65536));
   v.check(n.embedding_dim % 2 == 0, "embedding_dim", "must be even");
   v.field("fourier_scale", n.fourier_scale, "fourier embedding: frequency scale", above(0));
-  v.field("residual", n.residual, "residual blocks h += W2 act(W1 act(h))");
 }
 
 template <class V>
-void fields(V& v, DiffusionNetOptions& n) {
-  v.field("kind", n.kind, "mlp (vectors) or unet (images, data.binarize: none)", one_of({"mlp", "unet"}));
-  fields(v, static_cast<DenoiserNetOptions&>(n));
-  auto& u = n.unet;
+void mlp_fields(V& v, DenoiserNetOptions& n) {
+  v.field("width", n.width, "mlp: hidden width", between(1, 65536));
+  v.field("depth", n.depth, "mlp: hidden layers (plain) or residual blocks", between(1, 64));
+  v.field("activation", n.activation, "mlp: activation", one_of(activation_names()));
+  v.field("residual", n.residual, "mlp: residual blocks h += W2 act(W1 act(h))");
+}
+
+template <class V>
+void unet_fields(V& v, UNetOptions& u) {
   v.field("channels", u.channels, "unet: channels of the first level", between(1, 4096));
   v.field("channel_mult", u.channel_mult, "unet: channels per level (x channels); each level but "
           "the last halves the image", between(1, 64));
@@ -53,7 +55,41 @@ void fields(V& v, DiffusionNetOptions& n) {
   v.field("attention_heads", u.attention_heads, "unet: heads of each self-attention", between(1, 64));
   v.field("norm_groups", u.norm_groups, "unet: group norm groups (at most the channels)", between(1, 1024));
   v.field("dropout", u.dropout, "unet: dropout in residual blocks while training", between(0, 1, "[)"));
+}
+
+// A kind's keys in a section of another kind: accepted at their defaults (run files of
+// genlab 0.1 stored every kind's keys), refused with any other value.
+template <class S, class Keys>
+void refuse_other_kind(ConfigReader& v, const std::string& chosen, const char* other, Keys keys) {
+  S given{}, defaults{};
+  keys(v, given);
+  ConfigReference names;
+  keys(names, defaults);
+  YAML::Emitter a, b;
+  ConfigWriter wa(a), wb(b);
+  a << YAML::BeginMap, b << YAML::BeginMap;
+  keys(wa, given), keys(wb, defaults);
+  a << YAML::EndMap, b << YAML::EndMap;
+  const YAML::Node ga = YAML::Load(a.c_str()), gb = YAML::Load(b.c_str());
+  for (const auto& row : names.rows())
+    if (v.has(row.key.c_str()) && YAML::Dump(ga[row.key]) != YAML::Dump(gb[row.key]))
+      v.fail(row.key.c_str(), std::string("a key of kind ") + other + "; model.net.kind is " + chosen);
+}
+
+template <class V>
+void fields(V& v, DiffusionNetOptions& n) {
+  v.field("kind", n.kind, "mlp (vectors) or unet (images, data.binarize: none)", one_of({"mlp", "unet"}));
+  // A section holds the keys of its kind: the resolved config shows only those.
+  const bool mlp = V::documenting || n.kind == "mlp", unet = V::documenting || n.kind == "unet";
+  if (mlp) mlp_fields(v, static_cast<DenoiserNetOptions&>(n));
+  embedding_fields(v, static_cast<DenoiserNetOptions&>(n));
+  if (unet) unet_fields(v, n.unet);
   if constexpr (V::reading) {
+    if (!mlp)
+      refuse_other_kind<DenoiserNetOptions>(v, n.kind, "mlp",
+                                            [](auto& w, DenoiserNetOptions& o) { mlp_fields(w, o); });
+    if (!unet)
+      refuse_other_kind<UNetOptions>(v, n.kind, "unet", [](auto& w, UNetOptions& o) { unet_fields(w, o); });
     const bool images = is_image_data(v.context()->data.name);
     v.check(n.kind != "unet" || images, "kind",
             "unet needs image data (data.name fashion_mnist or hdf5 with binarize: none); '" +

@@ -27,6 +27,9 @@ struct FamilySpec {
   // The classes a family's model is conditioned on, from its options (the sampler
   // variants' labels and guidance are checked against it); empty function or 0: none.
   std::function<int64_t(const AnyOptions&)> classes{};
+  // `genlab run --smoke`: overrides of the family's own keys that shrink its results
+  // (IWAE's k, sample counts) for the quick form (smoke.h); empty function: none.
+  std::function<std::vector<std::string>(const AnyOptions&)> smoke{};
 };
 
 // Adds a family (or replaces the one of the same name).

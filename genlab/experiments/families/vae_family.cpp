@@ -8,6 +8,8 @@
 #include "genlab/core/ops.h"
 #include "genlab/core/optim/optimizer.h"
 #include "genlab/experiments/families/registry.h"
+#include "genlab/experiments/progress.h"
+#include "genlab/experiments/smoke.h"
 #include "genlab/models/vae/gradient_study.h"
 #include "genlab/models/vae/gumbel.h"
 #include "genlab/models/vae/vae.h"
@@ -109,13 +111,14 @@ class VAEFamily final : public Family {
   void finish(RunFile& file, const Dataset& data, std::ostream& out) override {
     Generator rng = context_.stream("final");
     const Tensor test = held_out(data.test(), data, 0, context_.stream("held_out_test"));
-    const double neg_elbo =
-        -mean_in_batches(test, [&](const Tensor& b) { return vae_.elbo(b, rng); });
+    const double neg_elbo = -mean_in_batches(
+        test, [&](const Tensor& b) { return vae_.elbo(b, rng); }, &out, "test -ELBO");
     const Tensor iwae_set = v_.iwae_examples > 0 && v_.iwae_examples < test.size(0)
                                 ? slice(test, 0, 0, v_.iwae_examples)
                                 : test;
-    const double nll =
-        -mean_in_batches(iwae_set, [&](const Tensor& b) { return vae_.iwae(b, v_.iwae_k, rng); });
+    const double nll = -mean_in_batches(
+        iwae_set, [&](const Tensor& b) { return vae_.iwae(b, v_.iwae_k, rng); }, &out,
+        "IWAE (k = " + std::to_string(v_.iwae_k) + ")", iwae_batch(v_.iwae_k));
     const double bpd = nll / (test.size(1) * std::log(2.0));
     file.append("test", {{"neg_elbo_nats", neg_elbo},
                          {"nll_nats", nll},
@@ -144,13 +147,22 @@ class VAEFamily final : public Family {
 
  private:
   const Communicator* comm_ = &single_process();  // data parallelism (issue 16)
+  // IWAE's batch: its k importance samples per example make a batch of examples x k
+  // decoder rows; about 50k rows at a time keeps progress lines coming on big k.
+  static int64_t iwae_batch(int64_t k) { return std::clamp<int64_t>(50000 / std::max<int64_t>(k, 1), 1, 500); }
   template <class Fn>
-  double mean_in_batches(const Tensor& x, Fn&& per_example) {
+  double mean_in_batches(const Tensor& x, Fn&& per_example, std::ostream* out = nullptr,
+                         const std::string& what = "", int64_t bs = 500) {
     NoGradGuard no_grad;
     double total = 0;
-    const int64_t n = x.size(0), bs = 500;
-    for (int64_t i = 0; i < n; i += bs)
+    const int64_t n = x.size(0);
+    std::ostringstream quiet;
+    Progress line(out ? *out : quiet, what, static_cast<double>(n), "example");
+    for (int64_t i = 0; i < n; i += bs) {
       total += sum(per_example(slice(x, 0, i, std::min(n, i + bs)))).item();
+      line.update(static_cast<double>(std::min(n, i + bs)));
+    }
+    line.finish(std::to_string(n) + " examples in " + format_duration(line.seconds()));
     return total / n;
   }
 
@@ -164,6 +176,10 @@ class VAEFamily final : public Family {
       if (estimator_fits_latent(e, vae_.categorical())) o.estimators.push_back(e);
     }
     const Tensor x = slice(examples, 0, 0, std::min(s.batch, examples.size(0)));
+    Progress line(out, "estimator study", 0, "estimate");
+    o.progress = [&](int64_t done, int64_t total) {
+      line.update(static_cast<double>(done), static_cast<double>(done) / static_cast<double>(total));
+    };
     const GradientStudy study = study_gradient_estimators(vae_, x, o, rng);
     std::vector<SummaryRow> rows;
     out << "estimator study (" << study.parameters
@@ -209,11 +225,23 @@ class VAEFamily final : public Family {
 }  // namespace
 
 FamilySpec vae_family_spec() {
-  return {"vae", "VAE with Gaussian or categorical latents: ELBO, IWAE, estimator study",
-          AnyOptions::of(VAEFamilyOptions{}), nullptr,
-          [](const FamilyContext& c) -> std::unique_ptr<Family> {
-            return std::make_unique<VAEFamily>(c, c.stream("init"));
-          }};
+  FamilySpec spec{"vae", "VAE with Gaussian or categorical latents: ELBO, IWAE, estimator study",
+                  AnyOptions::of(VAEFamilyOptions{}), nullptr,
+                  [](const FamilyContext& c) -> std::unique_ptr<Family> {
+                    return std::make_unique<VAEFamily>(c, c.stream("init"));
+                  }};
+  spec.smoke = [](const AnyOptions& options) {  // IWAE and the estimator study at small sizes
+    const auto& o = options.as<VAEFamilyOptions>();
+    std::vector<std::string> out;
+    cap_override(out, "model.samples", o.samples, 16);
+    cap_override(out, "model.iwae_k", o.iwae_k, 20);
+    cap_override(out, "model.iwae_examples", o.iwae_examples, 50, true);
+    cap_override(out, "model.estimator_study.repeats", o.estimator_study.study.repeats, 10);
+    cap_override(out, "model.estimator_study.reference_samples",
+                 o.estimator_study.study.reference_samples, 100);
+    return out;
+  };
+  return spec;
 }
 
 }  // namespace genlab

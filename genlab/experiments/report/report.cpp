@@ -100,6 +100,7 @@ std::string short_value(const std::string& v) {
 // Whether a variant's sampler draws noise: its distance to the ODE's rk45 solution then
 // measures nothing (it samples the SDE). Unknown samplers (a newer genlab's) count as not.
 bool stochastic_variant(const std::map<std::string, std::string>& attrs) {
+  if (attrs.count("stochastic")) return attrs.at("stochastic") == "true";  // since 0.1's attr
   if (!attrs.count("sampler")) return false;
   const std::string& sampler = attrs.at("sampler");
   try {

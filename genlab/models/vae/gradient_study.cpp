@@ -98,7 +98,15 @@ GradientStudy study_gradient_estimators(const VAE& vae, const Tensor& x,
       2, std::min(o.reference_samples, o.max_rows / std::max<int64_t>(1, x.size(0))));
   std::vector<Vec> chunks;
   const int64_t n_chunks = (o.reference_samples + chunk - 1) / chunk;
-  for (int64_t i = 0; i < n_chunks; ++i) chunks.push_back(reference_chunk(vae, x, chunk, rng));
+  const int64_t work = n_chunks + static_cast<int64_t>(o.estimators.size()) * o.repeats;
+  int64_t done = 0;
+  auto progress = [&] {
+    if (o.progress) o.progress(++done, work);
+  };
+  for (int64_t i = 0; i < n_chunks; ++i) {
+    chunks.push_back(reference_chunk(vae, x, chunk, rng));
+    progress();
+  }
   const Moments ref = moments(chunks);
   study.reference =
       (vae.categorical() ? "reinforce, leave-one-out baseline, " : "reparameterization, ") +
@@ -124,6 +132,7 @@ GradientStudy study_gradient_estimators(const VAE& vae, const Tensor& x,
       const auto t = vae.objective(x, oo, rng);
       draws.push_back(flat_gradient(-t.loss, params));
       if (e == Estimator::reinforce_baseline) baseline.update(t.mean_f);
+      progress();
     }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -13,6 +13,7 @@
 //   auto study = study_gradient_estimators(vae, x, {.estimators = {...}}, rng);
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct GradientStudyOptions {
   double baseline_decay = 0.9;        // reinforce_baseline's moving average
   int64_t baseline_warmup = 20;       // draws that set the average before measuring
   int64_t max_rows = 16384;           // decoder rows per chunk of the reference
+  // Called with (done, total) units of work (reference chunks, then estimates), for a
+  // progress display; empty: none.
+  std::function<void(int64_t done, int64_t total)> progress{};
 };
 
 struct GradientStudyRow {
