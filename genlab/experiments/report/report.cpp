@@ -33,13 +33,16 @@ th { background: #f3f3f3; } td.text { text-align: left; }
 figure { margin: 0; text-align: center; font-size: 12px; }
 figure img { image-rendering: pixelated; border: 1px solid #ccc; }
 pre { background: #f7f7f7; padding: 10px; font-size: 12px; overflow-x: auto; }
+tr.reference td { color: #777; font-style: italic; }
+summary { cursor: pointer; color: #1f5fa0; font-size: 12px; }
 .meta { color: #555; font-size: 13px; }
 </style>
 )";
 
 // Everything the report shows of one run file.
 struct RunView {
-  std::string path, name, process, family, status, created, commit, config_yaml;
+  std::string path, name, process, family, status, created, resumed, commit, config_yaml;
+  std::vector<SummaryRow> reference;  // image metrics' reference rows (training set, Gaussian)
   std::vector<SummaryRow> variants;
   std::map<std::string, std::map<std::string, std::string>> variant_attrs;
   std::map<std::string, std::vector<double>> train, eval;
@@ -59,6 +62,7 @@ RunView load(const std::string& path) {
   const auto attrs = f.attrs();
   auto attr = [&](const char* k) { return attrs.count(k) ? attrs.at(k) : std::string(); };
   v.name = attr("name"), v.status = attr("status"), v.created = attr("created_utc");
+  v.resumed = attr("resumed_utc");
   v.commit = attr("git_commit"), v.config_yaml = attr("config_yaml");
   if (v.config_yaml.empty()) throw std::runtime_error("report: " + path + ": no config_yaml attribute (not a genlab run file)");
   try {
@@ -75,6 +79,7 @@ RunView load(const std::string& path) {
       if (f.exists("variants/" + name)) v.variant_attrs[name] = f.group_attrs("variants/" + name);
     }
   }
+  if (f.exists("image_metrics/reference")) v.reference = f.read_table("image_metrics/reference");
   if (f.exists("train")) v.train = f.read_columns("train");
   if (f.exists("eval")) v.eval = f.read_columns("eval");
   for (const char* g : {"test", "likelihood"})
@@ -164,17 +169,93 @@ std::string metric_title(const std::string& m) {
   return m;
 }
 
-// The charts of error against NFE for one run: the discretization error (rk45_distance)
-// and the distance to data (FD for images, sliced W2 otherwise).
-std::string error_charts(const RunView& run) {
+// What tells the runs of one report apart: the config keys whose values differ between
+// them (the swept ones: "model.process=edm, seed=1"), else the run's name; and, for the
+// charts' titles, those keys with all their values ("seed 0, 1").
+struct RunLabels {
+  std::vector<std::string> labels;
+  std::string differing;
+};
+
+RunLabels run_labels(const std::vector<RunView>& runs) {
+  std::vector<std::map<std::string, std::string>> flats;
+  std::set<std::string> keys;
+  for (const auto& r : runs) {
+    flats.push_back(flatten_config(r.config_yaml));
+    for (const auto& [k, v] : flats.back()) keys.insert(k);
+  }
+  std::vector<std::string> differing, variant_keys;
+  for (const auto& k : keys) {
+    if (k.rfind("output.", 0) == 0) continue;
+    std::set<std::string> values;
+    for (const auto& f : flats) values.insert(f.count(k) ? f.at(k) : "(absent)");
+    if (values.size() > 1) (k.rfind("samplers[", 0) == 0 ? variant_keys : differing).push_back(k);
+  }
+  // A variant's key that differs follows from another key (the process's default grid)
+  // unless nothing else differs.
+  if (differing.empty()) differing = variant_keys;
+  RunLabels out;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    std::string label;
+    for (const auto& k : differing)
+      label += (label.empty() ? "" : ", ") + k + "=" + (flats[i].count(k) ? flats[i].at(k) : "-");
+    out.labels.push_back(label.empty() ? runs[i].name : label);
+  }
+  for (const auto& k : differing) {
+    std::string values;
+    std::set<std::string> seen;
+    for (const auto& f : flats)
+      if (seen.insert(f.count(k) ? f.at(k) : "-").second)
+        values += (values.empty() ? "" : ", ") + (f.count(k) ? f.at(k) : std::string("-"));
+    out.differing += (out.differing.empty() ? "" : "; ") + k + " " + values;
+  }
+  return out;
+}
+
+// The report's charts of error against NFE, all runs overlaid, one chart per metric: the
+// discretization error (rk45_distance, ODE samplers only) and the distance to data (FD
+// for images, sliced W2 otherwise). A sampler has one colour in every chart, a run one
+// marker; the titles say what the runs differ in (their seeds, processes, ...), and an
+// image run's reference rows are dashed levels.
+std::string overlay_charts(const std::vector<RunView>& runs) {
+  const RunLabels labels = run_labels(runs);
+  // A line's label (its sampler and the settings that set it apart) -> palette index, in
+  // order of appearance, the same in every chart and for every run.
+  std::map<std::string, int> color;
+  for (const auto& r : runs)
+    for (const std::string m : {"rk45_distance", "sliced_wasserstein", "fd"})
+      for (const auto& s : error_series(r, m))
+        if (!color.count(s.label)) color.emplace(s.label, static_cast<int>(color.size()));
+  bool images = false;
+  for (const auto& r : runs) images = images || has_metric(r, "fd");
+  std::set<std::string> names;
+  for (const auto& r : runs) names.insert(r.name);
+  std::string what;
+  for (const auto& n : names) what += (what.empty() ? "" : ", ") + n;
+  if (!labels.differing.empty()) what += " (" + labels.differing + ")";
   std::string out;
-  for (const std::string m : {"rk45_distance", has_metric(run, "fd") ? "fd" : "sliced_wasserstein"}) {
-    if (!has_metric(run, m)) continue;
-    out += line_chart_svg(error_series(run, m),
-                          {.title = run.name + " (" + (run.process.empty() ? run.family : run.process) +
-                                    "): " + metric_title(m),
-                           .x_label = "NFE",
-                           .y_label = m});
+  for (const std::string m : {"rk45_distance", images ? "fd" : "sliced_wasserstein"}) {
+    std::vector<ChartSeries> series;
+    std::vector<ChartLevel> levels;
+    for (size_t i = 0; i < runs.size(); ++i) {
+      if (!has_metric(runs[i], m)) continue;
+      for (ChartSeries s : error_series(runs[i], m)) {
+        s.color = color.at(s.label);
+        s.marker = static_cast<int>(i);
+        series.push_back(s);
+      }
+      for (const auto& ref : runs[i].reference)
+        if (std::isfinite(number(ref, m)) && ref.text.count("name"))
+          levels.push_back({ref.text.at("name") + (runs.size() > 1 ? " (" + labels.labels[i] + ")" : ""),
+                            number(ref, m)});
+    }
+    if (series.empty()) continue;
+    out += line_chart_svg(series, {.title = metric_title(m) + ": " + what,
+                                   .x_label = "NFE",
+                                   .y_label = m,
+                                   .height = std::max<int>(380, 60 + 13 * static_cast<int>(color.size() + runs.size() + 2)),
+                                   .marker_labels = runs.size() > 1 ? labels.labels : std::vector<std::string>{},
+                                   .levels = levels});
   }
   return out;
 }
@@ -194,10 +275,16 @@ std::string variants_table(const RunView& run) {
   s << "<table><tr><th>variant</th><th>sampler</th><th>grid</th>";
   for (const auto& c : cols) s << "<th>" << html_escape(c) << "</th>";
   s << "</tr>\n";
-  for (const auto& r : run.variants) {
+  // An image run's reference rows close the table, in grey: where a perfect model (the
+  // training set) and a bad one (a pixel Gaussian) score.
+  std::vector<SummaryRow> rows = run.variants;
+  rows.insert(rows.end(), run.reference.begin(), run.reference.end());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const SummaryRow& r = rows[i];
     auto text = [&](const char* k) { return html_escape(r.text.count(k) ? r.text.at(k) : ""); };
-    s << "<tr><td class=\"text\">" << text("name") << "</td><td class=\"text\">" << text("sampler")
-      << "</td><td class=\"text\">" << text("grid") << "</td>";
+    s << (i < run.variants.size() ? "<tr>" : "<tr class=\"reference\">") << "<td class=\"text\">"
+      << text("name") << "</td><td class=\"text\">" << text("sampler") << "</td><td class=\"text\">"
+      << text("grid") << "</td>";
     for (const auto& c : cols) {
       const double v = number(r, c);
       s << "<td>" << (std::isfinite(v) ? format_number(v) : "-") << "</td>";
@@ -206,6 +293,28 @@ std::string variants_table(const RunView& run) {
   }
   s << "</table>\n";
   return s.str();
+}
+
+// A variant's sample grid (10 images a row): its first rows, large enough to see each
+// image, and the whole grid (up to 100 samples) one click away.
+std::string grid_figure(const std::string& path, const std::string& name) {
+  const Tensor g = read_hdf5_array(path, "variants/" + name + "/grid");
+  const auto v = g.to_vector();
+  std::vector<uint8_t> px(v.size());
+  for (size_t i = 0; i < v.size(); ++i) px[i] = static_cast<uint8_t>(std::clamp(v[i], 0.0f, 255.0f));
+  const int64_t height = g.size(0), width = g.size(1);
+  // Images are square tiles, 10 a row: the tile side is width / 10 for one channel.
+  const int64_t tile = std::max<int64_t>(1, width / 10), shown_rows = std::min<int64_t>(height, 3 * tile);
+  const std::vector<uint8_t> top(px.begin(), px.begin() + shown_rows * width);
+  std::string fig = "<figure><img alt=\"" + html_escape(name) + "\" src=\"data:image/png;base64," +
+                    base64(encode_png_gray(top, shown_rows, width)) + "\" width=\"" +
+                    std::to_string(width * 2) + "\"><figcaption>" + html_escape(name);
+  if (shown_rows < height)
+    fig += "<details><summary>the whole grid (" + std::to_string(height / tile) +
+           " rows)</summary><img alt=\"" + html_escape(name) + " (all)\" src=\"data:image/png;base64," +
+           base64(encode_png_gray(px, height, width)) + "\" width=\"" + std::to_string(width * 2) +
+           "\"></details>";
+  return fig + "</figcaption></figure>\n";
 }
 
 // Each variant's samples: its picture (image runs, /variants/<name>/grid) or a scatter of
@@ -218,14 +327,7 @@ std::string samples_section(const RunView& run) {
   for (const auto& row : run.variants) {
     const std::string& name = row.text.at("name");
     if (f.exists("variants/" + name + "/grid")) {
-      const Tensor g = read_hdf5_array(run.path, "variants/" + name + "/grid");
-      const auto v = g.to_vector();
-      std::vector<uint8_t> px(v.size());
-      for (size_t i = 0; i < v.size(); ++i) px[i] = static_cast<uint8_t>(std::clamp(v[i], 0.0f, 255.0f));
-      figures += "<figure><img alt=\"" + html_escape(name) + "\" src=\"data:image/png;base64," +
-                 base64(encode_png_gray(px, g.size(0), g.size(1))) + "\" width=\"" +
-                 std::to_string(g.size(1) * 2) + "\"><figcaption>" + html_escape(name) +
-                 "</figcaption></figure>\n";
+      figures += grid_figure(run.path, name);
       continue;
     }
     if (!f.exists("variants/" + name + "/samples")) continue;
@@ -329,17 +431,20 @@ std::string render_report(const std::vector<std::string>& run_paths) {
   for (size_t i = 0; i < runs.size(); ++i) html << (i ? ", " : "") << html_escape(runs[i].name);
   html << "</title>\n" << kStyle << "</head>\n<body>\n<h1>genlab report</h1>\n<p class=\"meta\">"
        << runs.size() << " run" << (runs.size() > 1 ? "s" : "") << ", written " << utc_now() << "</p>\n";
-  // The error-against-NFE charts of every run side by side (one per run, titled with its
-  // process), then each run in detail.
-  std::string overview;
-  for (const auto& r : runs) overview += error_charts(r);
+  // The error-against-NFE charts of all runs overlaid, then each run in detail.
+  const std::string overview = overlay_charts(runs);
   if (!overview.empty()) html << "<h2>Error against NFE</h2>\n<div class=\"row\">\n" << overview << "</div>\n";
-  for (const auto& r : runs) {
-    html << "<h2>" << html_escape(r.name) << "</h2>\n<p class=\"meta\">" << html_escape(r.path)
+  const RunLabels labels = run_labels(runs);
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const RunView& r = runs[i];
+    html << "<h2>" << html_escape(r.name)
+         << (runs.size() > 1 && labels.labels[i] != r.name ? " (" + html_escape(labels.labels[i]) + ")" : "")
+         << "</h2>\n<p class=\"meta\">" << html_escape(r.path)
          << " &middot; status " << html_escape(r.status) << " &middot; family " << html_escape(r.family);
     if (!r.process.empty()) html << " &middot; process " << html_escape(r.process);
-    html << " &middot; created " << html_escape(r.created) << " &middot; commit " << html_escape(r.commit)
-         << "</p>\n";
+    html << " &middot; created " << html_escape(r.created);
+    if (!r.resumed.empty()) html << " &middot; <b>resumed</b> " << html_escape(r.resumed);
+    html << " &middot; commit " << html_escape(r.commit) << "</p>\n";
     if (!r.variants.empty()) html << "<h3>Variants</h3>\n" << variants_table(r) << samples_section(r);
     html << results_section(r) << family_pictures(r) << curves_section(r);
     html << "<details><summary>Config</summary>\n<pre>" << html_escape(r.config_yaml) << "</pre>\n</details>\n";

@@ -19,13 +19,48 @@ std::string num(double v) {
   return buf;
 }
 
+// Plain numbers as a reader writes them (0.001, 200, 5000); powers of ten only far out.
 std::string tick_label(double v) {
   char buf[32];
-  if (v != 0 && (std::abs(v) >= 1e4 || std::abs(v) < 1e-2))
+  if (v != 0 && (std::abs(v) >= 1e6 || std::abs(v) < 1e-4))
     std::snprintf(buf, sizeof buf, "%.0e", v);
   else
-    std::snprintf(buf, sizeof buf, "%g", v);
+    std::snprintf(buf, sizeof buf, "%.6g", v);
   return buf;
+}
+
+// A marker of shape `kind` at (x, y), filled with `color`.
+std::string marker_svg(int kind, double x, double y, const std::string& color) {
+  std::ostringstream s;
+  const double r = 3.2;
+  switch (kind % 6) {
+    case 0:
+      s << "<circle cx=\"" << num(x) << "\" cy=\"" << num(y) << "\" r=\"2.8\" fill=\"" << color << "\"";
+      break;
+    case 1:
+      s << "<rect x=\"" << num(x - r) << "\" y=\"" << num(y - r) << "\" width=\"" << num(2 * r)
+        << "\" height=\"" << num(2 * r) << "\" fill=\"" << color << "\"";
+      break;
+    case 2:
+      s << "<polygon points=\"" << num(x) << "," << num(y - r - 0.8) << " " << num(x - r - 0.4) << ","
+        << num(y + r) << " " << num(x + r + 0.4) << "," << num(y + r) << "\" fill=\"" << color << "\"";
+      break;
+    case 3:
+      s << "<polygon points=\"" << num(x) << "," << num(y - r - 0.8) << " " << num(x + r + 0.8) << ","
+        << num(y) << " " << num(x) << "," << num(y + r + 0.8) << " " << num(x - r - 0.8) << "," << num(y)
+        << "\" fill=\"" << color << "\"";
+      break;
+    case 4:
+      s << "<path d=\"M" << num(x - r) << "," << num(y - r) << "L" << num(x + r) << "," << num(y + r) << "M"
+        << num(x - r) << "," << num(y + r) << "L" << num(x + r) << "," << num(y - r)
+        << "\" stroke=\"" << color << "\" stroke-width=\"1.8\"";
+      break;
+    default:
+      s << "<path d=\"M" << num(x - r) << "," << num(y) << "L" << num(x + r) << "," << num(y) << "M"
+        << num(x) << "," << num(y - r) << "L" << num(x) << "," << num(y + r) << "\" stroke=\"" << color
+        << "\" stroke-width=\"1.8\"";
+  }
+  return s.str();
 }
 
 struct Axis {
@@ -98,7 +133,9 @@ std::string html_escape(const std::string& s) {
 std::string line_chart_svg(const std::vector<ChartSeries>& series, const ChartOptions& o) {
   const double left = 64, right = 330, top = 28, bottom = 44;
   const double x0 = left, x1 = o.width - right, y0 = o.height - bottom, y1 = top;
-  const Axis ax = make_axis(series, true, o.log_x), ay = make_axis(series, false, o.log_y);
+  std::vector<ChartSeries> with_levels = series;  // the levels count in the y range
+  for (const auto& l : o.levels) with_levels.push_back({l.label, {std::nan("")}, {l.y}});
+  const Axis ax = make_axis(series, true, o.log_x), ay = make_axis(with_levels, false, o.log_y);
   auto usable = [&](double x, double y) { return ax.usable(x) && ay.usable(y); };
   std::ostringstream s;
   s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << o.width << "\" height=\"" << o.height
@@ -123,10 +160,21 @@ std::string line_chart_svg(const std::vector<ChartSeries>& series, const ChartOp
     << "\" text-anchor=\"middle\">" << html_escape(o.x_label) << (o.log_x ? " (log)" : "") << "</text>\n";
   s << "<text transform=\"translate(14," << num((y0 + y1) / 2) << ") rotate(-90)\" text-anchor=\"middle\">"
     << html_escape(o.y_label) << (o.log_y ? " (log)" : "") << "</text>\n";
+  // Reference levels: dashed grey lines, labelled at their right end.
+  for (const auto& l : o.levels) {
+    if (!ay.usable(l.y)) continue;
+    const double py = ay.map(l.y, y0, y1);
+    s << "<line x1=\"" << num(x0) << "\" y1=\"" << num(py) << "\" x2=\"" << num(x1) << "\" y2=\"" << num(py)
+      << "\" stroke=\"#888\" stroke-dasharray=\"6,4\"/>\n<text x=\"" << num(x1 - 4) << "\" y=\""
+      << num(py - 4) << "\" text-anchor=\"end\" fill=\"#555\" font-size=\"10\">" << html_escape(l.label)
+      << " " << tick_label(l.y) << "</text>\n";
+  }
+  std::vector<std::pair<std::string, std::string>> legend;  // (label, colour), first seen first
   for (size_t k = 0; k < series.size(); ++k) {
     const auto& sr = series[k];
-    const std::string color = kPalette[k % 10];
-    const std::string dash = k >= 10 ? " stroke-dasharray=\"5,3\"" : "";
+    const std::string color = kPalette[(sr.color >= 0 ? static_cast<size_t>(sr.color) : k) % 10];
+    const bool second_round = (sr.color >= 0 ? static_cast<size_t>(sr.color) : k) >= 10;
+    const std::string dash = second_round ? " stroke-dasharray=\"5,3\"" : "";
     std::string points;
     for (size_t i = 0; i < sr.x.size() && i < sr.y.size(); ++i)
       if (usable(sr.x[i], sr.y[i]))
@@ -134,17 +182,30 @@ std::string line_chart_svg(const std::vector<ChartSeries>& series, const ChartOp
     if (points.empty()) continue;
     s << "<polyline class=\"series\" data-label=\"" << html_escape(sr.label) << "\" points=\"" << points
       << "\" fill=\"none\" stroke=\"" << color << "\" stroke-width=\"1.6\"" << dash << "/>\n";
+    const std::string tip = sr.label + (o.marker_labels.size() > static_cast<size_t>(sr.marker)
+                                            ? " (" + o.marker_labels[sr.marker] + ")" : "");
     for (size_t i = 0; i < sr.x.size() && i < sr.y.size(); ++i)
       if (usable(sr.x[i], sr.y[i]))
-        s << "<circle cx=\"" << num(ax.map(sr.x[i], x0, x1)) << "\" cy=\"" << num(ay.map(sr.y[i], y0, y1))
-          << "\" r=\"2.6\" fill=\"" << color << "\"><title>" << html_escape(sr.label) << ": "
-          << tick_label(sr.x[i]) << ", " << sr.y[i] << "</title></circle>\n";
-    const double ly = top + 6 + 13 * static_cast<double>(k);
+        s << marker_svg(sr.marker, ax.map(sr.x[i], x0, x1), ay.map(sr.y[i], y0, y1), color) << "><title>"
+          << html_escape(tip) << ": NFE " << tick_label(sr.x[i]) << ", " << sr.y[i] << "</title></"
+          << (sr.marker % 6 == 0 ? "circle" : sr.marker % 6 == 1 ? "rect" : sr.marker % 6 <= 3 ? "polygon" : "path")
+          << ">\n";
+    if (std::find(legend.begin(), legend.end(), std::pair{sr.label, color}) != legend.end()) continue;
+    legend.push_back({sr.label, color});
+    const double ly = top + 6 + 13 * static_cast<double>(legend.size() - 1);
     s << "<line x1=\"" << num(x1 + 10) << "\" y1=\"" << num(ly) << "\" x2=\"" << num(x1 + 26)
       << "\" y2=\"" << num(ly) << "\" stroke=\"" << color << "\" stroke-width=\"2\"" << dash
       << "/>\n<text x=\"" << num(x1 + 30) << "\" y=\"" << num(ly + 4) << "\" font-size=\"10\">"
       << html_escape(sr.label.size() > 52 ? sr.label.substr(0, 50) + "..." : sr.label) << "<title>"
       << html_escape(sr.label) << "</title></text>\n";
+  }
+  // The markers' legend below the colours': one shape per run.
+  for (size_t m = 0; m < o.marker_labels.size(); ++m) {
+    const double ly = top + 6 + 13 * static_cast<double>(legend.size() + 1 + m);
+    const std::string& label = o.marker_labels[m];
+    s << marker_svg(static_cast<int>(m), x1 + 18, ly, "#444") << "/>\n<text x=\"" << num(x1 + 30)
+      << "\" y=\"" << num(ly + 4) << "\" font-size=\"10\">"
+      << html_escape(label.size() > 52 ? label.substr(0, 50) + "..." : label) << "</text>\n";
   }
   s << "</svg>\n";
   return s.str();

@@ -13,12 +13,27 @@ namespace genlab {
 struct ChartSeries {
   std::string label;
   std::vector<double> x, y;  // points in order; non-finite (or <= 0 on a log axis) skipped
+  // Overlays of several runs: a colour fixed by the caller (an index into the palette, so
+  // a sampler keeps its colour across charts; -1: by position) and a marker shape per run
+  // (0 circle, 1 square, 2 triangle, 3 diamond, 4 cross, ...). Series of one colour and
+  // label share one legend entry.
+  int color = -1;
+  int marker = 0;
+};
+
+// A horizontal line across the chart (a reference level, e.g. the training set's FD).
+struct ChartLevel {
+  std::string label;
+  double y;
 };
 
 struct ChartOptions {
   std::string title{}, x_label{}, y_label{};
   bool log_x = true, log_y = true;
   int width = 740, height = 380;  // the legend takes the right 330 px, 13 px a line
+  // The legend of the marker shapes (what each marker stands for, e.g. a run's seed).
+  std::vector<std::string> marker_labels{};
+  std::vector<ChartLevel> levels{};
 };
 
 std::string line_chart_svg(const std::vector<ChartSeries>& series, const ChartOptions& o);
