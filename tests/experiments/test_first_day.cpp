@@ -40,7 +40,7 @@ bool has(const std::vector<std::string>& v, const std::string& s) {
 
 }  // namespace
 
-TEST_CASE("--smoke: genlab's quick settings, then the data set's and family's, then the config's own",
+TEST_CASE("quick forms (--smoke): genlab's quick settings, then the data set's and family's, then the config's own",
           "[config][smoke]") {
   const auto toy = smoke_overrides(parse_experiment_config(kToy, "toy.yaml"));
   CHECK(toy.front() == "name=toy_smoke");

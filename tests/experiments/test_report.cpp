@@ -78,8 +78,9 @@ TEST_CASE("report: a real run on one self-contained page with every variant", "[
                          log)
               .status == "completed");
   const std::string both = render_report({path, other});
-  CHECK_THAT(both, Contains("report_tiny (edm): sliced Wasserstein to data"));
-  CHECK_THAT(both, Contains("report_flow (flow): sliced Wasserstein to data"));
+  // One chart per metric overlays both runs, its title naming them and what they differ in.
+  CHECK_THAT(both, Contains("sliced Wasserstein to data: report_flow, report_tiny (model.process edm, flow"));
+  CHECK(count(both, "sliced Wasserstein to data: report_flow") == 1);
   CHECK(count(both, "<h2>report_") == 2);
   // Bad input is named.
   CHECK_THROWS_WITH(render_report({path + ".missing"}), Contains(path + ".missing"));
@@ -124,8 +125,9 @@ TEST_CASE("report: chart ticks and escaping", "[report]") {
   const std::string narrow = line_chart_svg({{"s", {10, 20}, {0.084, 0.099}}}, {.title = "t"});
   CHECK_THAT(narrow, Contains(">0.09<"));
   const std::string wide = line_chart_svg({{"s", {10, 1000}, {1e-5, 1}}}, {.title = "t"});
-  CHECK_THAT(wide, Contains(">1e-03<"));
-  CHECK(wide.find(">2e-03<") == std::string::npos);
+  CHECK_THAT(wide, Contains(">0.001<"));  // plain numbers, not 1e-03
+  CHECK_THAT(wide, Contains(">1e-05<"));  // beyond four decimals: exponent form
+  CHECK(wide.find(">0.002<") == std::string::npos);
   // Points a log axis cannot show (<= 0, NaN) are skipped, not drawn at infinity.
   const std::string skip = line_chart_svg({{"s", {10, 20, 30}, {0.1, -1, std::nan("")}}}, {.title = "t"});
   CHECK(skip.find("inf") == std::string::npos);
