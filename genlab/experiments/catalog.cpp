@@ -27,14 +27,31 @@ std::string samplers() {
   std::ostringstream out;
   size_t width = 8;
   for (const auto& name : sampler_names()) width = std::max(width, name.size() + 1);
-  out << "sampler" << std::string(width - 7, ' ') << "steps  options (defaults)\n";
+  auto column = [](std::string s, size_t w) { return s + std::string(w > s.size() ? w - s.size() : 1, ' '); };
+  out << column("sampler", width) << column("steps", 7) << column("order", 7) << column("NFE (N steps)", 15)
+      << "options (defaults)\n";
   for (const auto& name : sampler_names()) {
     const std::string opts = describe_sampler_options(name);
-    const std::string steps = sampler_is_adaptive(name) ? "adapt" : std::to_string(default_steps(name));
-    out << name << std::string(width - name.size(), ' ') << steps
-        << std::string(7 - std::min<size_t>(6, steps.size()), ' ') << (opts.empty() ? "-" : opts)
-        << "\n    " << sampler_doc(name) << "\n";
+    const bool adaptive = sampler_is_adaptive(name);
+    const std::string steps = adaptive ? "adapt" : std::to_string(default_steps(name));
+    const double p = sampler_order(name);
+    std::string order = p > 0 ? std::to_string(static_cast<int>(p)) : "sde";
+    // NFE as a formula in N, read off the registry's count at two step counts.
+    std::string nfe = "adaptive";
+    if (!adaptive) {
+      const int64_t a = sampler_nfe(name, 11) - sampler_nfe(name, 10), b = sampler_nfe(name, 10) - 10 * a;
+      // Appended piece by piece: GCC 12 warns (-Wrestrict, bug 105651) on one long sum.
+      std::ostringstream f;
+      if (a != 1) f << a;
+      f << "N";
+      if (b != 0) f << (b > 0 ? "+" : "") << b;
+      nfe = f.str();
+    }
+    out << column(name, width) << column(steps, 7) << column(order, 7) << column(nfe, 15)
+        << (opts.empty() ? "-" : opts) << "\n    " << sampler_doc(name) << "\n";
   }
+  out << "order: of the global error in the steps (deterministic samplers, at these defaults; flow "
+         "grid: at most 2); sde: stochastic, converges in distribution.\n";
   out << "Every sampler also takes: steps, grid, rho, shift, final_step (denoise | euler), "
          "precision (float32 | float64), noise (independent | brownian_tree; stochastic "
          "samplers), name.\n";
@@ -45,6 +62,9 @@ std::string grids() {
   std::ostringstream out;
   out << "grids: ";
   for (const auto& g : time_grid_kinds()) out << g << " ";
+  out << "\norder caps (a sampler's order on the grid is at most this, in the usual step counts):";
+  for (const auto& g : time_grid_kinds())
+    if (grid_order_cap(g) < 100) out << " " << g << " " << grid_order_cap(g) << ";";
   out << "\n(rho: the edm grid's exponent, default 7; shift: the flow grid's, default 1)\n"
       << "default grid per process:";
   for (const auto& p : process_names()) out << " " << p << " -> " << default_grid_kind(p) << ";";

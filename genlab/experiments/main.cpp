@@ -154,6 +154,9 @@ void add_readers(CLI::App& app, Args& a) {
   a.sample_cmd = app.add_subcommand("sample", "Add a sampler variant to an existing run file");
   a.sample_cmd->add_option("run", a.run, "run file (.h5), or its folder")->required()->check(CLI::ExistingPath);
   a.sample_cmd->add_option("--sampler", a.sampler, "sampler name")->required();
+  a.sample_cmd->add_option("--threads", a.threads,
+                           "OpenMP threads (default: the run's `threads:` key, applied as genlab run does; 0: auto)")
+      ->check(CLI::Range(0, 1024));
   a.sample_cmd->add_option("--device", a.device,
                            "cpu, cuda or cuda:N to sample on (default: the run's `device:`)");
   a.sample_cmd->add_option("settings", a.settings,
@@ -256,7 +259,7 @@ int dispatch(Args& a) {
   }
   if (*a.info_cmd) return cmd_info(a.run);
   if (*a.sample_cmd) {
-    genlab::add_variant(a.run, a.sampler, a.settings, std::cout, a.device);
+    genlab::add_variant(a.run, a.sampler, a.settings, std::cout, a.device, a.threads);
     return 0;
   }
   if (*a.compare_cmd) {

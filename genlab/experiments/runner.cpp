@@ -488,7 +488,7 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
 
 SummaryRow add_variant(const std::string& path, const std::string& sampler,
                        const std::vector<std::string>& settings, std::ostream& out,
-                       const std::string& device_override) {
+                       const std::string& device_override, int threads) {
   const RunLock lock(path, RunLock::Stale::refuse);  // before reading: a writer may be mid-write
   RunFile file = RunFile::open(path);
   const auto attrs = file.attrs();
@@ -497,7 +497,6 @@ SummaryRow add_variant(const std::string& path, const std::string& sampler,
   const ExperimentConfig c =
       parse_experiment_config(attrs.at("config_yaml"), path + " (stored config)");
   const SamplerVariant v = parse_sampler_variant(sampler, settings, c);
-  if (c.threads > 0) set_num_threads(c.threads);
   // Run files hold host values, so a run trained on one device samples on another.
   const DeviceSpec device = open_device(device_override.empty() ? c.device : device_override);
   const DefaultDevice device_scope(device.device);
@@ -509,6 +508,12 @@ SummaryRow add_variant(const std::string& path, const std::string& sampler,
   const auto data = make_dataset(c.data, c.seed);
   const Generator root(c.seed);
   const std::unique_ptr<Family> family = find_family(c.model.family).make({c, *data, root});
+  // Threads as `genlab run` chose them (a small network samples fastest on one thread;
+  // OpenMP's default of every core made this 4-10x slower than the run's own variants),
+  // or --threads.
+  ExperimentConfig threads_from = c;
+  if (threads >= 0) threads_from.threads = threads;
+  out << set_threads(threads_from, *family, 1);
   if (family->trainable()) {
     if (!file.exists("/model/ema"))
       throw std::runtime_error(path + ": no /model/ema to sample from (did training finish?)");

@@ -53,10 +53,11 @@ inline RunSummary run_experiment(const ExperimentConfig& config, std::ostream& o
 
 // `genlab sample`: reloads the model (sampling weights) and config from a run file,
 // samples one more variant from the run's initial noise and adds it to /variants.
-// `device` overrides the run's `device:` key (empty: the run's).
+// `device` overrides the run's `device:` key (empty: the run's); `threads` >= 0 overrides
+// the run's `threads:` (0: auto; -1: the run's own key, applied as `genlab run` does).
 SummaryRow add_variant(const std::string& path, const std::string& sampler,
                        const std::vector<std::string>& settings, std::ostream& out,
-                       const std::string& device = "");
+                       const std::string& device = "", int threads = -1);
 
 // Opens the device of a `device:` value (cpu, cuda, cuda:N): selects the GPU and loads the
 // CUDA backend, so a missing driver fails here, before any file is written, with

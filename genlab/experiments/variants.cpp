@@ -73,6 +73,14 @@ RowShare sample_share(int64_t n, const Communicator& comm, bool split) {
 
 }  // namespace
 
+Generator step_noise_stream(const VariantContext& ctx, const SamplerVariant& v) {
+  // Brownian paths belong to (seed, sample row): every variant of a run, whatever its name
+  // or step count, walks the same path, so that its samples converge to the others' as
+  // the steps grow. Independent draws are the variant's own.
+  return v.noise == "brownian_tree" ? ctx.sampling.derive("brownian")
+                                    : ctx.sampling.derive("steps").derive(v.name);
+}
+
 Tensor variant_labels(const SamplerVariant& v, int64_t n, int64_t classes) {
   if (classes <= 0) return Tensor();
   std::vector<int32_t> l(static_cast<size_t>(n));
@@ -193,7 +201,7 @@ SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFi
     r = sample_watched(ctx.out, "variant " + v.name, v.sampler, *sampler,
                        guided ? *guided : *ctx.target.denoiser, *ctx.process,
                        make_time_grid(*ctx.process, grid), rows_of(ctx.noise, mine),
-                       {ctx.sampling.derive("steps").derive(v.name), mine.first}, false);
+                       {step_noise_stream(ctx, v), mine.first}, false);
   if (split) {
     r.x = gather_rows(r.x, ctx.noise.shape(), comm);
     // A fixed-step sampler's NFE does not depend on its rows: rank 0's (it always has
@@ -211,6 +219,9 @@ SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFi
   row.numbers["steps"] = sampler_is_adaptive(v.sampler) ? std::nan("") : v.steps;
   row.numbers["nfe"] = static_cast<double>(r.nfe),
   row.numbers["wall_s"] = wall;
+  // An NFE budget beside the NFE it bought: a sampler whose counts skip the budget
+  // (heun: odd counts) shows the shortfall in the table.
+  if (v.nfe > 0) row.numbers["nfe_budget"] = static_cast<double>(v.nfe);
   // The reference solves the unguided ODE: a guided variant's distance would measure the
   // guidance, not the sampler.
   const bool unguided = v.guidance == 1.0 && v.labels == "all";

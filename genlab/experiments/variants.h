@@ -46,6 +46,10 @@ struct VariantContext {
   std::ostream* out = nullptr;  // progress lines of long variants (progress.h); null: none
 };
 
+// Where a variant's step noise comes from: with noise: brownian_tree one path per (run
+// seed, sample row), shared by every variant of the run; else the variant's own stream.
+Generator step_noise_stream(const VariantContext& ctx, const SamplerVariant& v);
+
 // The labels of a variant's n samples: "all" (i mod classes) or one class; undefined for
 // an unconditional target.
 Tensor variant_labels(const SamplerVariant& v, int64_t n, int64_t classes);

@@ -139,7 +139,7 @@ std::string format_variants_table(const std::vector<SummaryRow>& rows_in, bool c
   std::set<std::string> present;
   for (const auto& r : rows)
     for (const auto& [k, v] : r.numbers) present.insert(k);
-  for (const char* k : {"steps", "guidance", "nfe", "wall_s", "fd", "class_accuracy",
+  for (const char* k : {"steps", "guidance", "nfe", "nfe_budget", "wall_s", "fd", "class_accuracy",
                         "sliced_wasserstein", "mmd", "energy", "exact_log_density", "rk45_distance"})
     if (present.erase(k)) num_cols.push_back(k);
   num_cols.insert(num_cols.end(), present.begin(), present.end());

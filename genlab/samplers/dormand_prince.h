@@ -30,4 +30,20 @@ struct OdeSolveStats {
 std::vector<double> dormand_prince(const OdeRhs& f, double t0, double t1, std::vector<double> y,
                                    const OdeSolveOptions& o = {}, OdeSolveStats* stats = nullptr);
 
+// A batch of independent ODEs, one per row of y ([rows, dims] row-major), all from t0 to
+// t1, each row with its own steps: its error norm (the RMS above over its own components),
+// step sizes and result do not depend on the other rows, as a sample's path must not
+// depend on its neighbours. f gets each row at its own time t[r]; rows that are done ride
+// along in the call (active[r] false) and their derivative is ignored.
+using RowsRhs = std::function<void(const std::vector<double>& t, const std::vector<double>& y,
+                                   std::vector<double>& dy, const std::vector<char>& active)>;
+struct RowsSolveStats {
+  int64_t calls = 0;                    // evaluations of f (each of every row)
+  std::vector<int64_t> evaluations;     // per row: the calls it was active in
+  std::vector<int64_t> accepted, rejected;
+};
+std::vector<double> dormand_prince_rows(const RowsRhs& f, double t0, double t1, std::vector<double> y,
+                                        int64_t rows, const OdeSolveOptions& o = {},
+                                        RowsSolveStats* stats = nullptr);
+
 }  // namespace genlab

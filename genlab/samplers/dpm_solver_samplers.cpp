@@ -1,6 +1,6 @@
 // The DPM-Solver family in k-diffusion's forms, in x_hat = x / s and lambda = -ln sigma,
 // so that each runs on every process: dpmpp_2s_ancestral, dpmpp_sde, dpmpp_2m_sde,
-// dpmpp_3m_sde (docs/MATH.md section 8) and the adaptive dpm_adaptive. Each step's last
+// dpmpp_3m_sde (docs/MATH.md section 8); the adaptive one is dpm_adaptive_sampler.cpp. Each step's last
 // move into sigma = 0 is x_hat = D, as in k-diffusion.
 #include <algorithm>
 #include <cmath>
@@ -88,6 +88,10 @@ State dpmpp_sde(PfOde& ode, const std::vector<double>& t, State x, NoiseSource& 
 struct MultistepSdeOptions {
   double eta = 1.0, s_noise = 1.0;
   int solver_type = 0;  // dpmpp_2m_sde: 0 midpoint, 1 heun
+  // dpmpp_3m_sde: the factor of phi_3 D2. 2 is Taylor-consistent (third order at eta = 0,
+  // docs/MATH.md section 8); 1 is k-diffusion's sample_dpmpp_3m_sde, whose D2 term is half
+  // of that and which is second order (measured slopes 2.1-2.4).
+  double third_term = 2.0;
 };
 
 // DPM-Solver++(2M) SDE (k-diffusion's sample_dpmpp_2m_sde): the exact solution of the
@@ -122,8 +126,11 @@ State dpmpp_2m_sde(PfOde& ode, const std::vector<double>& t, State x, NoiseSourc
   return x;
 }
 
-// DPM-Solver++(3M) SDE (k-diffusion's sample_dpmpp_3m_sde): as 2M SDE, with the second
-// and third multistep terms phi_2 D1 - phi_3 D2 from the last three D.
+// DPM-Solver++(3M) SDE: as 2M SDE, with the second and third multistep terms
+// phi_2 D1 - 2 phi_3 D2 from the last three D, where D1 ~ h D' and D2 ~ h^2 D'' / 2 are the
+// divided differences of k-diffusion's sample_dpmpp_3m_sde; the exact integral of the
+// quadratic Taylor term is -phi_3 h^2 D'', hence the 2 (k-diffusion's form, with 1, is the
+// row dpmpp_3m_sde_kdiffusion). eta = 0 is the ODE multistep DPM-Solver++(3M).
 State dpmpp_3m_sde(PfOde& ode, const std::vector<double>& t, State x, NoiseSource& noise,
                    const MultistepSdeOptions& o) {
   const Process& p = ode.process();
@@ -144,7 +151,7 @@ State dpmpp_3m_sde(PfOde& ode, const std::vector<double>& t, State x, NoiseSourc
         const State d1 = d1_0 + (d1_0 - d1_1) * (r0 / (r0 + r1));
         const State d2 = (d1_0 - d1_1) * (1.0 / (r0 + r1));
         const double phi_3 = phi_2 / h_eta - 0.5;
-        next_hat = next_hat + d1 * phi_2 - d2 * phi_3;
+        next_hat = next_hat + d1 * phi_2 - d2 * (o.third_term * phi_3);
       } else if (den_1.defined()) {
         next_hat = next_hat + (den - den_1) * (phi_2 * h / h_1);
       }
@@ -157,119 +164,6 @@ State dpmpp_3m_sde(PfOde& ode, const std::vector<double>& t, State x, NoiseSourc
     x = next_hat * p.s(t[i + 1]);
   }
   return x;
-}
-
-struct DpmAdaptiveOptions {
-  int order = 3;
-  double rtol = 0.05, atol = 0.0078, h_init = 0.05;
-  double pcoeff = 0, icoeff = 1, dcoeff = 0, accept_safety = 0.81;
-  double eta = 0, s_noise = 1;
-  int64_t max_attempts = 100000;
-};
-
-// k-diffusion's PIDStepSizeController: the step in lambda scaled by a PID factor of the
-// inverse errors, limited by 1 + atan(f - 1); a step is accepted when the factor is at
-// least accept_safety.
-class PidStepControl {
- public:
-  PidStepControl(double h, const DpmAdaptiveOptions& o, double order)
-      : h_(h),
-        b1_((o.pcoeff + o.icoeff + o.dcoeff) / order),
-        b2_(-(o.pcoeff + 2 * o.dcoeff) / order),
-        b3_(o.dcoeff / order),
-        safety_(o.accept_safety) {}
-  double h() const { return h_; }
-  bool propose(double error) {
-    const double inv = 1.0 / (error + 1e-8);
-    if (errs_.empty()) errs_ = {inv, inv, inv};
-    errs_[0] = inv;
-    double f = std::pow(errs_[0], b1_) * std::pow(errs_[1], b2_) * std::pow(errs_[2], b3_);
-    f = 1.0 + std::atan(f - 1.0);
-    const bool accept = f >= safety_;
-    if (accept) errs_[2] = errs_[1], errs_[1] = errs_[0];
-    h_ *= f;
-    return accept;
-  }
-
- private:
-  double h_, b1_, b2_, b3_, safety_;
-  std::vector<double> errs_;
-};
-
-// The adaptive DPM-Solver (Lu et al. 2022, k-diffusion's dpm_solver_adaptive): in
-// lambda = -ln sigma, an embedded pair (DPM-Solver-2 with r1 = 1/3 inside DPM-Solver-3,
-// 3 evaluations; or 1 inside 2) from the grid's first sigma to its last positive one, the
-// error (x_low - x_high) / max(atol, rtol max(|x_low|, |x_prev|)) in RMS over the batch.
-// The first evaluation of a step is reused after a rejection (k-diffusion repeats it).
-State dpm_adaptive(PfOde& ode, const std::vector<double>& t, State x, NoiseSource& noise,
-                   const DpmAdaptiveOptions& o) {
-  const Process& p = ode.process();
-  const bool to_zero = !(p.sigma(t.back()) > 0);
-  if (to_zero && t.size() < 3)
-    throw std::invalid_argument("dpm_adaptive: the grid must reach a positive sigma before 0");
-  const double t_end = to_zero ? t[t.size() - 2] : t.back();
-  auto sigma_of = [](double lam) { return std::exp(-lam); };
-  auto eps = [&](const State& xh, double lam) {
-    const double s = sigma_of(lam);
-    return (xh - ode.denoise(xh, s)) * (1.0 / s);
-  };
-  State x_hat = x * (1.0 / p.s(t.front()));
-  double lam = -std::log(p.sigma(t.front()));
-  const double lam_end = -std::log(p.sigma(t_end));
-  PidStepControl pid(std::abs(o.h_init), o, o.eta > 0 ? 1.5 : o.order);
-  State x_prev = x_hat, eps_0;
-  uint64_t accepted = 0;
-  for (int64_t attempt = 0; lam < lam_end - 1e-5; ++attempt) {
-    if (attempt >= o.max_attempts)
-      throw std::runtime_error("dpm_adaptive: no convergence in " + std::to_string(o.max_attempts) +
-                               " attempted steps (loosen rtol / atol)");
-    const double lam_t = std::min(lam_end, lam + pid.h());
-    double lam_to = lam_t, su = 0;
-    if (o.eta > 0) {
-      const auto [down, up] = ancestral_step(sigma_of(lam), sigma_of(lam_t), o.eta);
-      lam_to = down > 0 ? std::min(lam_end, -std::log(down)) : lam_end;
-      su = std::sqrt(std::max(0.0, sigma_of(lam_t) * sigma_of(lam_t) - sigma_of(lam_to) * sigma_of(lam_to)));
-    }
-    if (!eps_0.defined()) eps_0 = eps(x_hat, lam);
-    const double h = lam_to - lam, sig_to = sigma_of(lam_to);
-    const State first = x_hat - eps_0 * (sig_to * std::expm1(h));  // DPM-Solver-1
-    State x_low, x_high;
-    if (o.order == 2) {
-      const double s1 = lam + h / 2;
-      const State u1 = x_hat - eps_0 * (sigma_of(s1) * std::expm1(h / 2));
-      const State eps_1 = eps(u1, s1);
-      x_low = first;
-      x_high = first - (eps_1 - eps_0) * (sig_to * std::expm1(h));  // r1 = 1/2: 1/(2 r1) = 1
-    } else {
-      const double r1 = 1.0 / 3, r2 = 2.0 / 3, s1 = lam + r1 * h, s2 = lam + r2 * h;
-      const State u1 = x_hat - eps_0 * (sigma_of(s1) * std::expm1(r1 * h));
-      const State eps_1 = eps(u1, s1);
-      x_low = first - (eps_1 - eps_0) * (sig_to / (2 * r1) * std::expm1(h));
-      const State u2 = x_hat - eps_0 * (sigma_of(s2) * std::expm1(r2 * h)) -
-                       (eps_1 - eps_0) * (sigma_of(s2) * (r2 / r1) * (std::expm1(r2 * h) / (r2 * h) - 1));
-      const State eps_2 = eps(u2, s2);
-      x_high = first - (eps_2 - eps_0) * (sig_to / r2 * (std::expm1(h) / h - 1));
-    }
-    const auto lo = x_low.doubles(), hi = x_high.doubles(), prev = x_prev.doubles();
-    double sq = 0;
-    for (size_t k = 0; k < lo.size(); ++k) {
-      const double delta = std::max(o.atol, o.rtol * std::max(std::abs(lo[k]), std::abs(prev[k])));
-      sq += (lo[k] - hi[k]) * (lo[k] - hi[k]) / (delta * delta);
-    }
-    if (pid.propose(std::sqrt(sq / std::max<size_t>(lo.size(), 1)))) {
-      x_prev = x_low;
-      x_hat = x_high;
-      if (su > 0)
-        x_hat = x_hat + x.like(noise.draw(accepted, x.shape(), sigma_of(lam), sigma_of(lam_t))) *
-                            (su * o.s_noise);
-      lam = lam_t;
-      eps_0 = State();
-      ++accepted;
-    }
-  }
-  State out = x_hat * p.s(t_end);
-  if (to_zero) out = out + ode.derivative(out, t_end) * (t.back() - t_end);
-  return out;
 }
 
 template <class Options>
@@ -310,42 +204,89 @@ std::unique_ptr<Sampler> make_2m_sde(const SamplerParams& o, const SamplerSettin
 
 std::unique_ptr<Sampler> make_3m_sde(const SamplerParams& o, const SamplerSettings& f) {
   require_noise_options(o, "dpmpp_3m_sde");
-  return stepping("dpmpp_3m_sde", dpmpp_3m_sde, MultistepSdeOptions{o.at("eta"), o.at("s_noise"), 0}, f,
+  return stepping("dpmpp_3m_sde", dpmpp_3m_sde, MultistepSdeOptions{o.at("eta"), o.at("s_noise"), 0, 2.0}, f,
                   draws_noise(o));
 }
 
-std::unique_ptr<Sampler> make_dpm_adaptive(const SamplerParams& o, const SamplerSettings& f) {
-  DpmAdaptiveOptions a;
-  a.order = static_cast<int>(o.at("order"));
-  a.rtol = o.at("rtol"), a.atol = o.at("atol"), a.h_init = o.at("h_init");
-  a.pcoeff = o.at("pcoeff"), a.icoeff = o.at("icoeff"), a.dcoeff = o.at("dcoeff");
-  a.accept_safety = o.at("accept_safety"), a.eta = o.at("eta"), a.s_noise = o.at("s_noise");
-  require_sampler_option(o.at("order") == 2 || o.at("order") == 3, "dpm_adaptive", "order must be 2 or 3");
-  require_sampler_option(a.rtol > 0 && a.atol > 0 && a.h_init > 0, "dpm_adaptive",
-                         "needs rtol > 0, atol > 0 and h_init > 0");
-  require_sampler_option(a.accept_safety > 0 && a.accept_safety <= 1, "dpm_adaptive",
-                         "needs 0 < accept_safety <= 1");
-  require_noise_options(o, "dpm_adaptive");
-  return stepping("dpm_adaptive", dpm_adaptive, a, f, draws_noise(o));
+std::unique_ptr<Sampler> make_3m_sde_kdiffusion(const SamplerParams& o, const SamplerSettings& f) {
+  require_noise_options(o, "dpmpp_3m_sde_kdiffusion");
+  return stepping("dpmpp_3m_sde_kdiffusion", dpmpp_3m_sde,
+                  MultistepSdeOptions{o.at("eta"), o.at("s_noise"), 0, 1.0}, f, draws_noise(o));
+}
+
+std::unique_ptr<Sampler> make_3m(const SamplerParams&, const SamplerSettings& f) {
+  return stepping("dpmpp_3m", dpmpp_3m_sde, MultistepSdeOptions{0.0, 0.0, 0, 2.0}, f, false);
+}
+
+}  // namespace
+
+namespace {
+
+// The deterministic order at eta = 0 (or s_noise = 0); stochastic otherwise.
+std::function<double(const SamplerParams&)> order_at_eta_zero(double p) {
+  return [p](const SamplerParams& o) { return o.at("eta") == 0 || o.at("s_noise") == 0 ? p : 0.0; };
 }
 
 }  // namespace
 
 const std::vector<SamplerEntry>& dpm_solver_sampler_entries() {
   static const std::vector<SamplerEntry> rows{
-      {"dpmpp_2s_ancestral", "DPM-Solver++(2S) ancestral: a midpoint DPM-Solver++ step to sigma_down, then noise",
-       {{"eta", 1.0}, {"s_noise", 1.0}}, 50, make_2s_ancestral, false, true},
-      {"dpmpp_sde", "DPM-Solver++ SDE: two ancestral DPM-Solver++ moves per step (k-diffusion's)",
-       {{"eta", 1.0}, {"s_noise", 1.0}, {"r", 0.5}}, 50, make_dpmpp_sde, false, true},
-      {"dpmpp_2m_sde", "DPM-Solver++(2M) SDE: second-order multistep with exact noise decay",
-       {{"eta", 1.0}, {"s_noise", 1.0}, {"solver_type", 0}}, 100, make_2m_sde, false, true,
-       {{"solver_type", {"midpoint", "heun"}}}},
-      {"dpmpp_3m_sde", "DPM-Solver++(3M) SDE: third-order multistep with exact noise decay",
-       {{"eta", 1.0}, {"s_noise", 1.0}}, 100, make_3m_sde, false, true},
-      {"dpm_adaptive", "adaptive DPM-Solver (embedded orders 2/3 in log sigma, PID steps); steps unused",
-       {{"order", 3}, {"rtol", 0.05}, {"atol", 0.0078}, {"h_init", 0.05}, {"pcoeff", 0},
-        {"icoeff", 1}, {"dcoeff", 0}, {"accept_safety", 0.81}, {"eta", 0}, {"s_noise", 1}},
-       2, make_dpm_adaptive, true, true},
+      {.name = "dpmpp_2s_ancestral",
+       .doc = "DPM-Solver++(2S) ancestral: a midpoint DPM-Solver++ step to sigma_down, then noise",
+       .defaults = {{"eta", 1.0}, {"s_noise", 1.0}},
+       .steps = 50,
+       .make = make_2s_ancestral,
+       .noise = true,
+       .order = order_at_eta_zero(2),
+       .nfe = evaluations_per_step(2)},
+      {.name = "dpmpp_sde",
+       .doc = "DPM-Solver++ SDE: two ancestral DPM-Solver++ moves per step (k-diffusion's)",
+       .defaults = {{"eta", 1.0}, {"s_noise", 1.0}, {"r", 0.5}},
+       .steps = 50,
+       .make = make_dpmpp_sde,
+       .noise = true,
+       .order = order_at_eta_zero(2),
+       .nfe = evaluations_per_step(2)},
+      {.name = "dpmpp_2m_sde",
+       .doc = "DPM-Solver++(2M) SDE: second-order multistep with exact noise decay",
+       .defaults = {{"eta", 1.0}, {"s_noise", 1.0}, {"solver_type", 0}},
+       .steps = 100,
+       .make = make_2m_sde,
+       .noise = true,
+       .choices = {{"solver_type", {"midpoint", "heun"}}},
+       .order = order_at_eta_zero(2),
+       .nfe = evaluations_per_step(1)},
+      {.name = "dpmpp_3m_sde",
+       .doc = "DPM-Solver++(3M) SDE: third-order multistep (at eta = 0) with exact noise decay",
+       .defaults = {{"eta", 1.0}, {"s_noise", 1.0}},
+       .steps = 100,
+       .make = make_3m_sde,
+       .noise = true,
+       .order = order_at_eta_zero(3),
+       .nfe = evaluations_per_step(1),
+       // Its third-order extrapolation of D through the vp grid's uneven steps in log sigma
+       // (1e-2 near sigma_max, ~2 near sigma_min) diverges on the edm and flow processes:
+       // MMD^2 0.013-0.09 against a null band of 0.003 at 200 steps, Brownian N vs 4N gap
+       // 11-15 (k-diffusion's own form: 0.015-0.017, 6-8); at eta = 0, error 0.07-0.09 at
+       // 128-256 steps, slope 0.4-0.6 (k-diffusion's: -0.5).
+       .unstable_grids = {"vp"}},
+      {.name = "dpmpp_3m_sde_kdiffusion",
+       .doc = "k-diffusion's sample_dpmpp_3m_sde as it is: half the third term, second order at eta = 0",
+       .defaults = {{"eta", 1.0}, {"s_noise", 1.0}},
+       .steps = 100,
+       .make = make_3m_sde_kdiffusion,
+       .noise = true,
+       .order = order_at_eta_zero(2),
+       .nfe = evaluations_per_step(1),
+       .unstable_grids = {"vp"}},
+      {.name = "dpmpp_3m",
+       .doc = "DPM-Solver++(3M): the third-order multistep ODE solver (dpmpp_3m_sde at eta = 0)",
+       .defaults = {},
+       .steps = 25,
+       .make = make_3m,
+       .order = fixed_order(3),
+       .nfe = evaluations_per_step(1),
+       .unstable_grids = {"vp"}},
   };
   return rows;
 }

@@ -84,8 +84,10 @@ State rk4(PfOde& ode, const std::vector<double>& t, State x, NoiseSource&, const
   return x;
 }
 
-// Dormand-Prince in double precision from t_0 to the grid's last positive-sigma time,
-// then the grid's last step (Euler) if it ends at sigma = 0.
+// Dormand-Prince in double precision from t_0 to sigma_min (SteppingSampler gives an
+// adaptive sampler the process's whole range), then the grid's last step (Euler) if it
+// ends at sigma = 0. Each sample has its own steps (dormand_prince_rows): its accuracy
+// and path do not depend on its batch.
 State rk45(PfOde& ode, const std::vector<double>& t, State x0, NoiseSource&,
            const OdeSolveOptions& o) {
   const Process& p = ode.process();
@@ -95,11 +97,11 @@ State rk45(PfOde& ode, const std::vector<double>& t, State x0, NoiseSource&,
   const double t_end = to_zero ? t[t.size() - 2] : t.back();
   const Shape shape = x0.shape();
   // The solver's own state is double; the ODE sees it in the sampler's precision.
-  const OdeRhs rhs = [&](double tt, const std::vector<double>& y, std::vector<double>& dy) {
-    dy = ode.derivative(State::from_doubles(y, shape, ode.precision()), tt).doubles();
+  const RowsRhs rhs = [&](const std::vector<double>& tt, const std::vector<double>& y,
+                          std::vector<double>& dy, const std::vector<char>& active) {
+    dy = ode.derivative_rows(State::from_doubles(y, shape, ode.precision()), tt, active).doubles();
   };
-  OdeSolveStats stats;
-  const auto y = dormand_prince(rhs, t.front(), t_end, x0.doubles(), o, &stats);
+  const auto y = dormand_prince_rows(rhs, t.front(), t_end, x0.doubles(), shape[0], o);
   State x = State::from_doubles(y, shape, ode.precision());
   if (to_zero) x = x + ode.derivative(x, t_end) * (t.back() - t_end);
   return x;
@@ -107,11 +109,17 @@ State rk45(PfOde& ode, const std::vector<double>& t, State x0, NoiseSource&,
 
 
 // A sampler without options: the step function wrapped as a named Sampler.
-SamplerEntry plain(const char* name, const char* doc, int steps,
-                   SteppingSampler<NoOptions>::StepFn fn) {
-  return {name, doc, {}, steps, [name, fn](const SamplerParams&, const SamplerSettings& f) -> std::unique_ptr<Sampler> {
+SamplerEntry plain(const char* name, const char* doc, int steps, SteppingSampler<NoOptions>::StepFn fn,
+                   double order, int64_t evaluations) {
+  return {.name = name,
+          .doc = doc,
+          .defaults = {},
+          .steps = steps,
+          .make = [name, fn](const SamplerParams&, const SamplerSettings& f) -> std::unique_ptr<Sampler> {
             return std::make_unique<SteppingSampler<NoOptions>>(name, false, fn, NoOptions{}, f);
-          }};
+          },
+          .order = fixed_order(order),
+          .nfe = evaluations_per_step(evaluations)};
 }
 
 std::unique_ptr<Sampler> make_rk45(const SamplerParams& o, const SamplerSettings& f) {
@@ -120,20 +128,27 @@ std::unique_ptr<Sampler> make_rk45(const SamplerParams& o, const SamplerSettings
   const OdeSolveOptions so{.rtol = o.at("rtol"),
                            .atol = o.at("atol"),
                            .max_steps = static_cast<int64_t>(o.at("max_steps"))};
-  return std::make_unique<SteppingSampler<OdeSolveOptions>>("rk45", false, rk45, so, f);
+  return std::make_unique<SteppingSampler<OdeSolveOptions>>("rk45", false, rk45, so, f, /*adaptive=*/true);
 }
 
 }  // namespace
 
 const std::vector<SamplerEntry>& ode_sampler_entries() {
   static const std::vector<SamplerEntry> rows{
-      plain("euler", "Euler steps of the probability-flow ODE in process time", 100, euler),
-      plain("heun", "EDM's Heun (Algorithm 1): second order, Euler into sigma = 0", 18, heun),
-      plain("ddim", "DDIM: exact for a denoiser constant over each step", 100, ddim),
-      plain("dpmpp_2m", "DPM-Solver++(2M): second-order multistep in log sigma", 25, dpmpp_2m),
-      plain("rk4", "classic fourth-order Runge-Kutta in process time", 10, rk4),
-      {"rk45", "adaptive Dormand-Prince (double precision): the accuracy reference; steps unused",
-       {{"rtol", 1e-5}, {"atol", 1e-5}, {"max_steps", 100000}}, 2, make_rk45, true},
+      plain("euler", "Euler steps of the probability-flow ODE in process time", 100, euler, 1, 1),
+      plain("heun", "EDM's Heun (Algorithm 1): second order, Euler into sigma = 0", 18, heun, 2, 2),
+      plain("ddim", "DDIM: exact for a denoiser constant over each step", 100, ddim, 1, 1),
+      plain("dpmpp_2m", "DPM-Solver++(2M): second-order multistep in log sigma", 25, dpmpp_2m, 2, 1),
+      plain("rk4", "classic fourth-order Runge-Kutta in process time", 10, rk4, 4, 4),
+      {.name = "rk45",
+       .doc = "adaptive Dormand-Prince (double precision, steps per sample) over the process's whole "
+              "sigma range: the accuracy reference; steps and grid unused",
+       .defaults = {{"rtol", 1e-5}, {"atol", 1e-5}, {"max_steps", 100000}},
+       .steps = 2,
+       .make = make_rk45,
+       .adaptive = true,
+       .order = fixed_order(5),
+       .nfe = adaptive_nfe},
   };
   return rows;
 }

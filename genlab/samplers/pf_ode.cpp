@@ -1,5 +1,6 @@
 #include "genlab/samplers/pf_ode.h"
 
+#include <cmath>
 #include <stdexcept>
 
 #include "genlab/core/ops.h"
@@ -27,6 +28,38 @@ State PfOde::derivative(const State& x, double t) {
     throw std::invalid_argument("probability-flow ODE: derivative needs sigma(t) > 0");
   const State denoised = denoise(x * (1.0 / s), sig);
   return x * (ds / sig + dsc / s) - denoised * (ds * s / sig);
+}
+
+State PfOde::denoise_rows(const State& x_hat, const std::vector<double>& sigma,
+                          const std::vector<char>& active) {
+  const int64_t n = x_hat.rows();
+  if (static_cast<int64_t>(sigma.size()) != n || static_cast<int64_t>(active.size()) != n)
+    throw std::invalid_argument("PfOde::denoise_rows: one sigma and one flag per row");
+  row_nfe_.resize(static_cast<size_t>(n), 0);
+  for (int64_t r = 0; r < n; ++r)
+    if (active[r]) row_nfe_[r] += d_.evaluations_at(sigma[r]);
+  const Tensor x = x_hat.tensor();
+  const std::vector<float> s(sigma.begin(), sigma.end());
+  return x_hat.like(d_.denoise(x, Tensor::from_vector(s, {n}).to(x.device())));
+}
+
+State PfOde::derivative_rows(const State& x, const std::vector<double>& t, const std::vector<char>& active) {
+  const size_t n = t.size();
+  std::vector<double> sig(n), inv_s(n), linear(n), data(n);
+  for (size_t r = 0; r < n; ++r) {
+    const double sg = p_.sigma(t[r]), ds = p_.sigma_deriv(t[r]), s = p_.s(t[r]), dsc = p_.s_deriv(t[r]);
+    if (!(sg > 0)) throw std::invalid_argument("probability-flow ODE: derivative needs sigma(t) > 0");
+    sig[r] = sg, inv_s[r] = 1.0 / s, linear[r] = ds / sg + dsc / s, data[r] = ds * s / sg;
+  }
+  const State denoised = denoise_rows(x.scale_rows(inv_s), sig, active);
+  return x.scale_rows(linear) - denoised.scale_rows(data);
+}
+
+int64_t PfOde::nfe() const {
+  if (row_nfe_.empty()) return nfe_;
+  double mean = 0;
+  for (const int64_t c : row_nfe_) mean += static_cast<double>(c);
+  return nfe_ + std::llround(mean / static_cast<double>(row_nfe_.size()));
 }
 
 State PfOde::heun_step(const State& x, double t, double t_next) {

@@ -40,6 +40,12 @@ class PfOde {
     State x_hat, den;
   };
   DenoisedStep denoised_step(const State& x, double t, double t_next);
+  // Per-row forms, for solvers whose samples each keep their own time (a step size per
+  // sample, so that a sample's path does not depend on its batch): row r at sigma[r] or
+  // t[r]. Only rows with active[r] count the evaluation as theirs (the others ride along
+  // in the batch, their result unused); nfe() is then the mean per sample.
+  State denoise_rows(const State& x_hat, const std::vector<double>& sigma, const std::vector<char>& active);
+  State derivative_rows(const State& x, const std::vector<double>& t, const std::vector<char>& active);
   // Drift of the reverse-time SDE (EDM eq. 6 with beta = sigma'/sigma):
   //   (s'/s) x - 2 s sigma' (D(x / s; sigma) - x / s) / sigma;
   // its diffusion is s sqrt(2 sigma' sigma).
@@ -49,13 +55,15 @@ class PfOde {
   State state(const Tensor& x) const { return State(x, precision_); }
   Precision precision() const { return precision_; }
   const Process& process() const { return p_; }
-  int64_t nfe() const { return nfe_; }
+  // Network evaluations per sample: the shared calls, plus the mean of the per-row counts.
+  int64_t nfe() const;
 
  private:
   const Denoiser& d_;
   const Process& p_;
   Precision precision_;
   int64_t nfe_ = 0;
+  std::vector<int64_t> row_nfe_;
 };
 
 }  // namespace genlab

@@ -74,12 +74,19 @@ std::unique_ptr<Sampler> make_restart(const SamplerParams& o, const SamplerSetti
 
 const std::vector<SamplerEntry>& restart_sampler_entries() {
   static const std::vector<SamplerEntry> rows{
-      {"restart",
-       "restart sampling: Heun steps, with rounds of forward noise to restart_max and Heun "
-       "back down at restart_min",
-       {{"restart_min", 0.1}, {"restart_max", 2.0}, {"restart_times", 2}, {"restart_steps", 5},
-        {"s_noise", 1.0}, {"rho", 7.0}},
-       18, make_restart},
+      {.name = "restart",
+       .doc = "restart sampling: Heun steps, with rounds of forward noise to restart_max and Heun "
+              "back down at restart_min",
+       .defaults = {{"restart_min", 0.1}, {"restart_max", 2.0}, {"restart_times", 2}, {"restart_steps", 5},
+                    {"s_noise", 1.0}, {"rho", 7.0}},
+       .steps = 18,
+       .make = make_restart,
+       .order = [](const SamplerParams& o) { return o.at("restart_times") == 0 ? 2.0 : 0.0; },  // 0: heun
+       // Heun's, plus two per restart step, when the grid has a point below restart_max
+       // (the usual case; with none, 2 steps - 1).
+       .nfe = [](int64_t n, const SamplerParams& o) {
+         return 2 * (n - 1) + 1 + 2 * static_cast<int64_t>(o.at("restart_times") * o.at("restart_steps"));
+       }},
   };
   return rows;
 }

@@ -1,5 +1,6 @@
 #include "genlab/samplers/sample_state.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "genlab/core/ops.h"
@@ -86,6 +87,40 @@ State State::operator-(const State& o) const {
     return r;
   }
   for (size_t i = 0; i < r.wide_.size(); ++i) r.wide_[i] -= o.wide_[i];
+  return r;
+}
+
+State State::scale_rows(const std::vector<double>& c) const {
+  const int64_t n = rows(), per_row = n > 0 ? numel() / n : 0;
+  if (static_cast<int64_t>(c.size()) != n)
+    throw std::invalid_argument("State::scale_rows: " + std::to_string(c.size()) + " coefficients for " +
+                                std::to_string(n) + " rows");
+  State r = *this;
+  if (precision_ == Precision::float32) {
+    const std::vector<float> cf(c.begin(), c.end());
+    r.x_ = x_ * Tensor::from_vector(cf, {n, 1}).to(x_.device());
+    return r;
+  }
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < per_row; ++j) r.wide_[i * per_row + j] *= c[i];
+  return r;
+}
+
+State State::select_rows(const std::vector<char>& take, const State& a, const State& b) {
+  a.check_same(b, "select_rows");
+  const int64_t n = a.rows(), per_row = n > 0 ? a.numel() / n : 0;
+  if (static_cast<int64_t>(take.size()) != n) throw std::invalid_argument("State::select_rows: mask size");
+  if (a.precision_ == Precision::float64) {
+    State r = b;
+    for (int64_t i = 0; i < n; ++i)
+      if (take[i]) std::copy_n(a.wide_.begin() + i * per_row, per_row, r.wide_.begin() + i * per_row);
+    return r;
+  }
+  auto va = a.x_.to_vector(), vb = b.x_.to_vector();
+  for (int64_t i = 0; i < n; ++i)
+    if (take[i]) std::copy_n(va.begin() + i * per_row, per_row, vb.begin() + i * per_row);
+  State r = b;
+  r.x_ = Tensor::from_vector(vb, a.shape_).to(a.x_.device());
   return r;
 }
 

@@ -41,6 +41,12 @@ class State {
   State operator+(const State& o) const;
   State operator-(const State& o) const;
   State operator*(double c) const;
+  // Row r times c[r]: the step coefficients of samplers whose rows each keep their own
+  // time (adaptive solvers with a step size per sample).
+  State scale_rows(const std::vector<double>& c) const;
+  // Row r of `a` where take[r], else of `b` (same shape and precision).
+  static State select_rows(const std::vector<char>& take, const State& a, const State& b);
+  int64_t rows() const { return shape_.empty() ? 0 : shape_[0]; }
 
  private:
   void check_same(const State& o, const char* op) const;

@@ -15,8 +15,8 @@ const std::vector<SamplerEntry>& table() {
   static const std::vector<SamplerEntry> entries = [] {
     std::vector<SamplerEntry> all;
     for (const auto* rows : {&ode_sampler_entries(), &multistep_sampler_entries(),
-                             &dpm_solver_sampler_entries(), &sde_sampler_entries(),
-                             &restart_sampler_entries()})
+                             &dpm_solver_sampler_entries(), &adaptive_sampler_entries(),
+                             &sde_sampler_entries(), &restart_sampler_entries()})
       all.insert(all.end(), rows->begin(), rows->end());
     return all;
   }();
@@ -97,6 +97,26 @@ bool sampler_is_adaptive(const std::string& name) {
 }
 bool sampler_takes_noise(const std::string& name) {
   return find(name).noise;
+}
+
+double sampler_order(const std::string& name, const SamplerParams& params) {
+  const SamplerEntry& e = find(name);
+  return e.order(resolve(e, params));
+}
+int64_t sampler_nfe(const std::string& name, int64_t steps, const SamplerParams& params) {
+  const SamplerEntry& e = find(name);
+  return e.nfe(steps, resolve(e, params));
+}
+
+std::string sampler_grid_warning(const std::string& name, const SamplerParams& params, const std::string& grid) {
+  const SamplerEntry& e = find(name);
+  const SamplerParams o = resolve(e, params);
+  for (const auto& g : e.unstable_grids)
+    if (g == grid)
+      return "sampler '" + name + "' is unstable on the " + grid +
+             " grid (its error grows or stalls as the steps grow; tests/samplers/test_sampler_product.cpp): "
+             "use another grid";
+  return "";
 }
 
 std::vector<std::string> sampler_option_choices(const std::string& name, const std::string& option) {

@@ -99,6 +99,14 @@ bool sampler_is_adaptive(const std::string& name);
 // Whether `noise: brownian_tree` applies (stochastic samplers whose noise is drawn per
 // interval of sigma).
 bool sampler_takes_noise(const std::string& name);
+// The order of the global error at these options (the registry row's; 0: stochastic at
+// these options), and the network evaluations per sample (unguided) for `steps` steps of a
+// grid ending at sigma = 0 (-1: adaptive, chosen as it runs). Unknown options throw.
+double sampler_order(const std::string& name, const SamplerParams& params = {});
+int64_t sampler_nfe(const std::string& name, int64_t steps, const SamplerParams& params = {});
+// Why this sampler at these options is not to be trusted on this grid kind ("" if it is):
+// the registry row's unstable_grids, for its stochastic form.
+std::string sampler_grid_warning(const std::string& name, const SamplerParams& params, const std::string& grid);
 // The named values of an option (empty for a numeric one): value k is index k.
 std::vector<std::string> sampler_option_choices(const std::string& name, const std::string& option);
 // An option's value from config text: a number, or one of its named values.

@@ -26,13 +26,36 @@ struct SamplerEntry {
   bool noise = false;     // takes `noise: brownian_tree` (sampler_takes_noise)
   // Options with named values: option -> names (the value is the name's index).
   std::map<std::string, std::vector<std::string>> choices = {};
+  // The order of the global error at these options, error ~ steps^-order as the steps grow
+  // (on a grid that allows it: the flow grid caps every sampler at 2); for an adaptive one,
+  // the order of its method. 0: stochastic at these options (checked in distribution).
+  // The product test (tests/samplers/test_sampler_product.cpp) measures it; `genlab list
+  // samplers` prints it.
+  std::function<double(const SamplerParams&)> order = {};
+  // Network evaluations per sample (unguided) on a grid ending at sigma = 0 with `steps`
+  // steps; -1 for an adaptive sampler (it chooses as it runs).
+  std::function<int64_t(int64_t steps, const SamplerParams&)> nfe = {};
+  // Grids on which the sampler is unstable, as measured by the product test; a config that
+  // asks for one gets a note, and the product test skips the combination.
+  std::vector<std::string> unstable_grids = {};
 };
+
+// Orders and counts for the rows.
+inline std::function<double(const SamplerParams&)> fixed_order(double p) {
+  return [p](const SamplerParams&) { return p; };
+}
+// `per_step` evaluations per step, the last step into sigma = 0 one evaluation.
+inline std::function<int64_t(int64_t, const SamplerParams&)> evaluations_per_step(int64_t per_step) {
+  return [per_step](int64_t n, const SamplerParams&) { return per_step * (n - 1) + 1; };
+}
+inline int64_t adaptive_nfe(int64_t, const SamplerParams&) { return -1; }
 
 const std::vector<SamplerEntry>& ode_sampler_entries();
 const std::vector<SamplerEntry>& sde_sampler_entries();
 const std::vector<SamplerEntry>& dpm_solver_sampler_entries();
 const std::vector<SamplerEntry>& multistep_sampler_entries();
 const std::vector<SamplerEntry>& restart_sampler_entries();
+const std::vector<SamplerEntry>& adaptive_sampler_entries();
 
 // Throws std::invalid_argument("sampler 'NAME': WHAT") unless ok.
 void require_sampler_option(bool ok, const std::string& sampler, const std::string& what);

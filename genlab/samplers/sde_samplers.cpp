@@ -130,19 +130,43 @@ std::unique_ptr<Sampler> make_pc(const SamplerParams& o, const SamplerSettings& 
 
 const std::vector<SamplerEntry>& sde_sampler_entries() {
   static const std::vector<SamplerEntry> rows{
-      {"edm_stochastic", "EDM's stochastic sampler (Algorithm 2): churn, then a Heun step",
-       {{"S_churn", 40}, {"S_tmin", 0.05}, {"S_tmax", 50}, {"S_noise", 1.003}}, 64,
-       make_edm_stochastic, false, true},
-      {"euler_maruyama", "Euler-Maruyama on the reverse-time SDE", {}, 250,
-       [](const SamplerParams&, const SamplerSettings& f) {
+      {.name = "edm_stochastic",
+       .doc = "EDM's stochastic sampler (Algorithm 2): churn, then a Heun step",
+       .defaults = {{"S_churn", 40}, {"S_tmin", 0.05}, {"S_tmax", 50}, {"S_noise", 1.003}},
+       .steps = 64,
+       .make = make_edm_stochastic,
+       .noise = true,
+       .order = [](const SamplerParams& o) { return o.at("S_churn") == 0 ? 2.0 : 0.0; },  // 0: heun
+       .nfe = evaluations_per_step(2)},
+      {.name = "euler_maruyama",
+       .doc = "Euler-Maruyama on the reverse-time SDE",
+       .defaults = {},
+       .steps = 250,
+       .make = [](const SamplerParams&, const SamplerSettings& f) {
          return stepping("euler_maruyama", euler_maruyama, NoOptions{}, f);
-       }, false, true},
-      {"euler_ancestral", "ancestral sampling (DDIM step + fresh noise; eta = 0 is DDIM)",
-       {{"eta", 1.0}, {"s_noise", 1.0}}, 400, make_euler_ancestral, false, true},
+       },
+       .noise = true,
+       .order = fixed_order(0),
+       .nfe = evaluations_per_step(1)},
+      {.name = "euler_ancestral",
+       .doc = "ancestral sampling (DDIM step + fresh noise; eta = 0 is DDIM)",
+       .defaults = {{"eta", 1.0}, {"s_noise", 1.0}},
+       .steps = 400,
+       .make = make_euler_ancestral,
+       .noise = true,
+       .order = [](const SamplerParams& o) { return o.at("eta") == 0 || o.at("s_noise") == 0 ? 1.0 : 0.0; },
+       .nfe = evaluations_per_step(1)},
       // No brownian_tree: the Langevin corrector's noise belongs to no interval of sigma,
       // so a run's samples would still change character with the step count.
-      {"pc", "predictor-corrector: Langevin corrector steps + Euler-Maruyama predictor",
-       {{"snr", 0.16}, {"corrector_steps", 1}}, 250, make_pc},
+      {.name = "pc",
+       .doc = "predictor-corrector: Langevin corrector steps + Euler-Maruyama predictor",
+       .defaults = {{"snr", 0.16}, {"corrector_steps", 1}},
+       .steps = 250,
+       .make = make_pc,
+       .order = fixed_order(0),
+       .nfe = [](int64_t n, const SamplerParams& o) {
+         return (1 + static_cast<int64_t>(o.at("corrector_steps"))) * (n - 1) + 1;
+       }},
   };
   return rows;
 }

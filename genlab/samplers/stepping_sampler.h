@@ -23,15 +23,21 @@ class SteppingSampler final : public Sampler {
   // x_end = step(ode, t, x_start, noise, options)
   using StepFn = State (*)(PfOde&, const std::vector<double>&, State, NoiseSource&,
                            const Options&);
+  // adaptive: the sampler chooses its own steps and integrates the process's whole sigma
+  // range, from the grid's first time to sigma_min (then the grid's last step, when it
+  // ends at 0), whatever the grid's interior: a grid whose points do not span the range
+  // (the flow grid at few steps) must not shorten it.
   SteppingSampler(std::string name, bool stochastic, StepFn fn, Options o = {},
-                  SamplerSettings settings = {})
-      : name_(std::move(name)), stochastic_(stochastic), fn_(fn), o_(o), settings_(settings) {}
+                  SamplerSettings settings = {}, bool adaptive = false)
+      : name_(std::move(name)), stochastic_(stochastic), fn_(fn), o_(o), settings_(settings),
+        adaptive_(adaptive) {}
 
   std::string name() const override { return name_; }
   bool stochastic() const override { return stochastic_; }
-  SampleResult sample(const Denoiser& d, const Process& p, const std::vector<double>& t,
+  SampleResult sample(const Denoiser& d, const Process& p, const std::vector<double>& grid,
                       const Tensor& noise, const StepNoise& step_noise) const override {
     NoGradGuard no_grad;
+    const std::vector<double> t = adaptive_ ? whole_range(p, grid) : grid;
     PfOde ode(d, p, settings_.precision);
     NoiseSource source(step_noise, settings_.noise);
     const State x0 = ode.state(initial_state(p, t, noise));
@@ -47,11 +53,22 @@ class SteppingSampler final : public Sampler {
   }
 
  private:
+  // {t_0, t(sigma_min)} (+ the grid's end when it is sigma = 0).
+  static std::vector<double> whole_range(const Process& p, const std::vector<double>& t) {
+    if (t.size() < 2) return t;
+    const bool to_zero = !(p.sigma(t.back()) > 0);
+    const double t_min = p.t_of_sigma(p.sigma_min());
+    std::vector<double> out{t.front(), to_zero ? t_min : t.back()};
+    if (to_zero) out.push_back(t.back());
+    return out;
+  }
+
   std::string name_;
   bool stochastic_;
   StepFn fn_;
   Options o_;
   SamplerSettings settings_;
+  bool adaptive_;
 };
 
 }  // namespace genlab

@@ -40,6 +40,12 @@ std::string default_grid_kind(const std::string& process) {
   return process == "flow" ? kFlowDefaultGrid : "edm";
 }
 
+double grid_order_cap(const std::string& kind) {
+  if (kind == "flow") return 1.5;
+  if (kind == "vp") return 1.0;
+  return 1e9;
+}
+
 const std::vector<std::string>& time_grid_kinds() {
   static const std::vector<std::string> kinds{"edm", "vp", "ve", "flow", "log_sigma"};
   return kinds;

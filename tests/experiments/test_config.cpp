@@ -406,3 +406,82 @@ TEST_CASE("config: precision, noise and named sampler options, in and out", "[co
   CHECK(v.precision == "float64");
   CHECK(v.options.at("eta") == 0.5);
 }
+
+TEST_CASE("config: a sampler on a grid where it is registered unstable gets a note", "[config]") {
+  const std::string head = "data: {name: mixture/eight_gaussians}\nmodel: {family: analytic}\nsamplers:\n";
+  const ExperimentConfig bad = parse_experiment_config(head + "  - {sampler: dpmpp_3m_sde, grid: vp}\n", "s.yaml");
+  REQUIRE(bad.notes.size() == 1);
+  CHECK_THAT(bad.notes[0], Catch::Matchers::Contains("dpmpp_3m_sde-100: sampler 'dpmpp_3m_sde' is "
+                                                     "unstable on the vp grid"));
+  CHECK(parse_experiment_config(head + "  - {sampler: dpmpp_3m_sde, grid: edm}\n", "s.yaml").notes.empty());
+  CHECK(parse_experiment_config(head + "  - {sampler: heun, grid: vp}\n", "s.yaml").notes.empty());
+}
+
+TEST_CASE("config: an NFE budget picks the largest step count that fits, and each: expands a study",
+          "[config]") {
+  const std::string head = "data: {name: mixture/eight_gaussians}\nmodel: {family: analytic}\nsamplers:\n";
+  const ExperimentConfig c = parse_experiment_config(
+      head + "  - {sampler: heun, nfe: 20}\n  - {sampler: dpmpp_2m, nfe: 20}\n  - {sampler: rk4, nfe: 20}\n"
+             "  - {sampler: pc, nfe: 20, options: {corrector_steps: 2}}\n",
+      "b.yaml");
+  REQUIRE(c.samplers.size() == 4);
+  // heun 2N - 1, dpmpp_2m N, rk4 4N - 3, pc (1 + 2)(N - 1) + 1: the registry's counts.
+  CHECK(c.samplers[0].steps == 10);  // 19 NFE
+  CHECK(c.samplers[1].steps == 20);
+  CHECK(c.samplers[2].steps == 5);  // 17 NFE
+  CHECK(c.samplers[3].steps == 7);  // 19 NFE
+  for (const auto& s : c.samplers) {
+    INFO(s.name);
+    CHECK(sampler_nfe(s.sampler, s.steps, s.options) <= 20);
+    CHECK(sampler_nfe(s.sampler, s.steps + 1, s.options) > 20);
+  }
+  CHECK(c.samplers[0].name == "heun-nfe20");
+  // What a budget did not buy is said.
+  REQUIRE(c.notes.size() == 3);
+  CHECK_THAT(c.notes[0], Catch::Matchers::Contains("10 steps of heun use 19 of the 20 NFE budget (11 would use 21)"));
+  // The resolved config (steps and nfe) reads back to the same variants.
+  const ExperimentConfig back = parse_experiment_config(to_yaml(c), "back.yaml");
+  CHECK(back.samplers[0].steps == 10);
+  CHECK(back.samplers[0].nfe == 20);
+  // A guided step costs two evaluations: a conditional model's budget buys half the steps,
+  // and with a guidance interval, what the interval's evaluations cost.
+  const std::string cond =
+      "data: {name: fashion_mnist, binarize: none}\nmodel: {family: diffusion, classes: 10, net: {kind: unet}}\n"
+      "samplers:\n  - {sampler: heun, nfe: 20, guidance: 2, name: w2}\n  - {sampler: heun, nfe: 20, guidance: 1, name: w1}\n"
+      "  - {sampler: heun, nfe: 20, guidance: 2, guidance_interval: [0.28, 5.42], name: interval}\n";
+  const ExperimentConfig guided = parse_experiment_config(cond, "g.yaml");
+  CHECK(guided.samplers[0].steps == 5);   // 2 (2N - 1) = 18
+  CHECK(guided.samplers[1].steps == 10);  // unguided: 19
+  CHECK(guided.samplers[2].steps > 5);
+  CHECK(guided.samplers[2].steps < 10);
+  // Errors: steps that contradict the budget, an adaptive sampler, a budget below one step.
+  auto error_of = [&](const std::string& s) {
+    try {
+      parse_experiment_config(head + s, "bad.yaml");
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK_THAT(error_of("  - {sampler: heun, nfe: 20, steps: 12}\n"),
+             Catch::Matchers::Contains("give steps or nfe, not both (nfe 20 gives 10 steps of heun)"));
+  CHECK_THAT(error_of("  - {sampler: rk45, nfe: 20}\n"), Catch::Matchers::Contains("adaptive"));
+  CHECK_THAT(error_of("  - {sampler: restart, nfe: 0.5}\n"), Catch::Matchers::Contains("samplers[0].nfe"));
+  // each: one variant per sampler, crossed with every listed budget (and steps).
+  const ExperimentConfig study = parse_experiment_config(
+      head + "  - {each: [heun, dpmpp_2m, unipc], nfe: [10, 20], precision: float64}\n  - {sampler: rk45}\n",
+      "study.yaml");
+  REQUIRE(study.samplers.size() == 7);
+  std::vector<std::string> names;
+  for (const auto& s : study.samplers) names.push_back(s.name);
+  CHECK(names == std::vector<std::string>{"heun-nfe10", "heun-nfe20", "dpmpp_2m-nfe10", "dpmpp_2m-nfe20",
+                                          "unipc-nfe10", "unipc-nfe20", "rk45"});
+  CHECK(study.samplers[3].precision == "float64");
+  const ExperimentConfig by_steps =
+      parse_experiment_config(head + "  - {each: [euler, ddim], steps: [5, 50]}\n", "steps.yaml");
+  REQUIRE(by_steps.samplers.size() == 4);
+  CHECK(by_steps.samplers[3].name == "ddim-50");
+  CHECK_THAT(error_of("  - {each: heun}\n"), Catch::Matchers::Contains("bad.yaml:4:12: samplers[0].each: expected a non-empty list of names"));
+  CHECK_THAT(error_of("  - {each: [heun], sampler: euler}\n"), Catch::Matchers::Contains("give sampler or each, not both"));
+  CHECK_THAT(error_of("  - {each: [heun, nosuch]}\n"), Catch::Matchers::Contains("nosuch"));
+}

@@ -40,8 +40,16 @@ TEST_CASE("the reference lists sections, families, data sets and samplers", "[co
 
 TEST_CASE("genlab list: samplers, grids, data sets and families with their options",
           "[config][reference]") {
-  CHECK_THAT(list_catalog("samplers"), Catch::Matchers::Contains("rk45               adapt  atol=1e-05"));
-  CHECK_THAT(list_catalog("samplers"), Catch::Matchers::Contains("edm_stochastic     64     S_churn=40"));
+  // Each row's default steps, order and NFE formula (from the registry's counts).
+  const std::string samplers = list_catalog("samplers");
+  CHECK_THAT(samplers, Catch::Matchers::Contains("rk45                    adapt  5      adaptive       atol=1e-05"));
+  CHECK_THAT(samplers, Catch::Matchers::Contains("edm_stochastic          64     sde    2N-1           S_churn=40"));
+  CHECK_THAT(samplers, Catch::Matchers::Contains("heun                    18     2      2N-1"));
+  CHECK_THAT(samplers, Catch::Matchers::Contains("rk4                     10     4      4N-3"));
+  CHECK_THAT(samplers, Catch::Matchers::Contains("dpmpp_3m                25     3      N "));
+  CHECK_THAT(samplers, Catch::Matchers::Contains("restart                 18     sde    2N+19"));
+  CHECK_THAT(list_catalog("grids"), Catch::Matchers::Contains("order caps (a sampler's order on the grid is at most "
+                                                              "this, in the usual step counts): vp 1; flow 1.5;"));
   CHECK_THAT(list_catalog("samplers"),
              Catch::Matchers::Contains("solver_type=midpoint (midpoint | heun); takes noise: brownian_tree"));
   CHECK_THAT(list_catalog("grids"), Catch::Matchers::Contains("flow -> flow;"));

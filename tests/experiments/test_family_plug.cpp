@@ -182,9 +182,16 @@ TEST_CASE("a family defined in a test plugs into run, sample, compare and resume
   CHECK(lik.at("nll_nats").at(0) == Approx(mean_nll).margin(1e-4));
 
   // sample: a new variant from the stored weights equals the run's own from the same noise.
-  const SummaryRow row = add_variant(path, "heun", {"steps=40", "name=again"}, log);
+  std::ostringstream sample_log;
+  const SummaryRow row = add_variant(path, "heun", {"steps=40", "name=again"}, sample_log);
   CHECK(row.numbers.at("nfe") == 79);
   CHECK(max(abs(f.read_samples("again") - f.read_samples("heun-40")), {}).item() == 0.0f);
+  // Threads as the run chose them (a small network: one), or --threads.
+  CHECK_THAT(sample_log.str(), Catch::Matchers::Contains("threads: 1 (auto"));
+  std::ostringstream two_log;
+  add_variant(path, "heun", {"steps=40", "name=again2"}, two_log, "", 2);
+  CHECK(two_log.str().find("threads: 1 (auto") == std::string::npos);
+  CHECK(max(abs(f.read_samples("again2") - f.read_samples("heun-40")), {}).item() < 1e-5f);
   // compare: the run's variants in one table.
   const std::string table = compare_runs({path});
   CHECK_THAT(table, Catch::Matchers::Contains("euler_ancestral-200"));

@@ -12,6 +12,7 @@
 #include "genlab/experiments/config/yaml_section.h"
 #include "genlab/experiments/data/datasets.h"
 #include "genlab/experiments/families/registry.h"
+#include "genlab/experiments/nfe_budget.h"
 #include "genlab/samplers/likelihood.h"
 
 namespace genlab {
@@ -132,6 +133,34 @@ std::string sampling_process(const ExperimentConfig& c) {
   return f.process ? f.process(c.model.options) : "";
 }
 
+// nfe: B -> the steps that fit it. A resolved config holds both (steps the budget gave),
+// which reads back; steps the budget would not give is an error.
+template <class V>
+void resolve_nfe_budget(V& v, SamplerVariant& s) {
+  v.check(!sampler_is_adaptive(s.sampler), "nfe",
+          "sampler '" + s.sampler + "' is adaptive: it chooses its own NFE (set its rtol and atol)");
+  const ExperimentConfig& c = *v.context();
+  const std::string process = sampling_process(c);
+  v.check(!process.empty(), "nfe", "needs a model that samples through a denoiser");
+  const FamilySpec& family = find_family(c.model.family);
+  const int64_t classes = family.classes ? family.classes(c.model.options) : 0;
+  const StepsForBudget b = steps_for_nfe_budget(s, process, classes, s.nfe);
+  v.check(b.steps > 0, "nfe",
+          "budget " + std::to_string(s.nfe) + " is below one step of sampler '" + s.sampler + "' (" +
+              std::to_string(variant_nfe(s, process, classes, 1)) + " evaluations)");
+  const bool steps_given = v.has("steps");
+  v.check(!steps_given || s.steps == b.steps, "steps",
+          "give steps or nfe, not both (nfe " + std::to_string(s.nfe) + " gives " + std::to_string(b.steps) +
+              " steps of " + s.sampler + ")");
+  if (!steps_given && b.nfe < s.nfe)
+    v.note("samplers: " + s.name + ": " + std::to_string(b.steps) + " steps of " + s.sampler + " use " +
+           std::to_string(b.nfe) + " of the " + std::to_string(s.nfe) + " NFE budget (" +
+           std::to_string(b.steps + 1) + " would use " + std::to_string(variant_nfe(s, process, classes, b.steps + 1)) +
+           ")");
+  s.steps = b.steps;
+  s.grid.steps = b.steps;
+}
+
 template <class V>
 void fields(V& v, SamplerVariant& s) {
   v.field("name", s.name, "unique within the run, no '/'",
@@ -143,9 +172,15 @@ void fields(V& v, SamplerVariant& s) {
   if constexpr (V::reading)
     if (!v.has("steps")) s.steps = default_steps(s.sampler);
   v.field("steps", s.steps, "grid steps", between(1, 100000).with_note("default: the sampler's"));
+  v.field("nfe", s.nfe,
+          "an NFE budget instead of steps: the largest step count whose network evaluations per "
+          "sample fit it (a guided step counts both)",
+          between(0, 10000000).with_note("0: use steps"));
   if constexpr (V::reading) {
     if (s.name.empty())  // an adaptive sampler's steps are not its steps: no count in its name
-      s.name = sampler_is_adaptive(s.sampler) ? s.sampler : s.sampler + "-" + std::to_string(s.steps);
+      s.name = sampler_is_adaptive(s.sampler) ? s.sampler
+               : s.nfe > 0                    ? s.sampler + "-nfe" + std::to_string(s.nfe)
+                                              : s.sampler + "-" + std::to_string(s.steps);
     v.check(s.name.find('/') == std::string::npos && s.name != "." && s.name != "summary", "name",
             "must not contain '/' nor be '.' or 'summary'");
     v.check(s.name.size() <= 63, "name", "must be at most 63 bytes (the summary table's width)");
@@ -225,6 +260,9 @@ void fields(V& v, SamplerVariant& s) {
     SamplerParams resolved = sampler_defaults(s.sampler);
     for (const auto& [k, x] : s.options) resolved[k] = x;
     s.options = resolved;
+    const std::string warning = sampler_grid_warning(s.sampler, s.options, s.grid.kind);
+    if (!warning.empty()) v.note("samplers: " + s.name + ": " + warning);
+    if (s.nfe > 0) resolve_nfe_budget(v, s);
   }
 }
 
@@ -259,6 +297,7 @@ void fields(V& v, ExperimentConfig& c) {
   if constexpr (V::reading)
     if (!find_family(c.model.family).trainable) c.train.steps = 0, c.train.epochs = 0;
   v.section("evaluate", c.evaluate, "evaluation");
+  if constexpr (V::reading) v.yaml().expand_each("samplers", "sampler", {"steps", "nfe"});
   v.list("samplers", c.samplers, "sampler variants, each sampled from the same noise");
   v.section("output", c.output, "output");
   v.field("smoke", c.smoke,

@@ -65,6 +65,9 @@ struct SamplerVariant {
   std::string name;     // unique within the run (default: sampler-steps)
   std::string sampler;  // one of sampler_names()
   int steps = 18;
+  // An NFE budget instead of steps (0: none): steps becomes the largest count whose
+  // network evaluations per sample fit it (genlab/experiments/nfe_budget.h).
+  int64_t nfe = 0;
   GridOptions grid;                    // grid.steps is `steps`; grid.kind "" = the process's own
   std::string final_step = "denoise";  // denoise | euler (genlab/samplers/sampler.h)
   // float32 | float64: the precision of the sampler's state and updates (the network

@@ -419,6 +419,52 @@ Section Section::section(const std::string& key) {
   return Section(src_, c.IsDefined() && !c.IsNull() ? c : YAML::Node(), path_of(key));
 }
 
+void Section::expand_each(const std::string& key, const std::string& into, const std::vector<std::string>& cross) {
+  if (!has(key) || !child(key).IsSequence()) return;  // list() reports what is wrong
+  const YAML::Node items = child(key);
+  YAML::Node out(YAML::NodeType::Sequence);
+  bool any = false;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const YAML::Node item = items[i];
+    const std::string where = path_of(key) + "[" + std::to_string(i) + "]";
+    if (!item.IsMap() || !item["each"]) {
+      out.push_back(item);
+      continue;
+    }
+    any = true;
+    const YAML::Node names = item["each"];
+    if (!names.IsSequence() || names.size() == 0)
+      throw ConfigError(src_->where(names, where + ".each") + ": expected a non-empty list of names");
+    if (item[into])
+      throw ConfigError(src_->where(item[into], where + "." + into) + ": give " + into + " or each, not both");
+    // The copies: each name, then each value of every crossed list.
+    std::vector<YAML::Node> copies;
+    for (size_t n = 0; n < names.size(); ++n) {
+      YAML::Node copy(YAML::NodeType::Map);
+      for (const auto& kv : item)
+        if (kv.first.as<std::string>() != "each") copy[kv.first] = kv.second;
+      copy[into] = names[n];
+      copies.push_back(copy);
+    }
+    for (const auto& k : cross) {
+      const YAML::Node values = item[k];
+      if (!values || !values.IsSequence()) continue;
+      if (values.size() == 0) throw ConfigError(src_->where(values, where + "." + k) + ": expected a non-empty list");
+      std::vector<YAML::Node> crossed;
+      for (const auto& c : copies)
+        for (size_t v = 0; v < values.size(); ++v) {
+          YAML::Node copy(YAML::NodeType::Map);
+          for (const auto& kv : c) copy[kv.first] = kv.second;
+          copy[k] = values[v];
+          crossed.push_back(copy);
+        }
+      copies = crossed;
+    }
+    for (const auto& c : copies) out.push_back(c);
+  }
+  if (any) node_[key] = out;
+}
+
 std::vector<Section> Section::list(const std::string& key) {
   mark_read(key);
   std::vector<Section> out;

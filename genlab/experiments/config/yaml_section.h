@@ -80,6 +80,10 @@ class Section {
   Section section(const std::string& key);
   // A sequence of mappings.
   std::vector<Section> list(const std::string& key);
+  // Before list(key): an item with `each: [a, b, ...]` stands for one item per name, the
+  // name as its `into` key, crossed with every key of `cross` it gives as a list
+  // ({each: [heun, unipc], nfe: [10, 20]}: four items). Its other keys go to every copy.
+  void expand_each(const std::string& key, const std::string& into, const std::vector<std::string>& cross);
   // A list of integers (empty when absent), e.g. hidden: [500, 500].
   std::vector<int64_t> int_list(const std::string& key);
   // A list of numbers (finite), and a list of such lists (a matrix, rows of equal length).

@@ -264,7 +264,7 @@ std::string variants_table(const RunView& run) {
   std::set<std::string> numeric;
   for (const auto& r : run.variants)
     for (const auto& [k, v] : r.numbers) numeric.insert(k);
-  const std::vector<std::string> first{"steps", "nfe", "rk45_distance", "sliced_wasserstein", "mmd",
+  const std::vector<std::string> first{"steps", "nfe", "nfe_budget", "rk45_distance", "sliced_wasserstein", "mmd",
                                        "energy", "fd", "class_accuracy", "guidance", "wall_s"};
   std::vector<std::string> cols;
   for (const auto& c : first)
