@@ -81,6 +81,7 @@ TEST_CASE("report: a real run on one self-contained page with every variant", "[
   // One chart per metric overlays both runs, its title naming them and what they differ in.
   CHECK_THAT(both, Contains("sliced Wasserstein to data: report_flow, report_tiny (model.process edm, flow"));
   CHECK(count(both, "sliced Wasserstein to data: report_flow") == 1);
+  CHECK(both.find("; name report_") == std::string::npos);  // the names are in the title once
   CHECK(count(both, "<h2>report_") == 2);
   // Bad input is named.
   CHECK_THROWS_WITH(render_report({path + ".missing"}), Contains(path + ".missing"));

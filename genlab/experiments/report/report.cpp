@@ -202,6 +202,7 @@ RunLabels run_labels(const std::vector<RunView>& runs) {
     out.labels.push_back(label.empty() ? runs[i].name : label);
   }
   for (const auto& k : differing) {
+    if (k == "name") continue;  // the titles name the runs already
     std::string values;
     std::set<std::string> seen;
     for (const auto& f : flats)
