@@ -4,6 +4,8 @@
 #include <stdexcept>
 
 #include "genlab/core/ops.h"
+#include "genlab/experiments/sampling_progress.h"
+#include "genlab/experiments/variants.h"
 #include "genlab/samplers/guidance.h"
 #include "genlab/samplers/process.h"
 #include "genlab/samplers/sampler.h"
@@ -12,11 +14,12 @@
 namespace genlab {
 namespace {
 
-// D = 0, conditional when the model is: all a count needs (the evaluations' cost comes
-// from GuidedDenoiser's evaluations_at, as in a real run).
-class ZeroModel final : public Denoiser {
+// A model of one dimension and `classes` classes: what a count needs to know of the real
+// one (expected_nfe evaluates a zero denoiser at its cost; guidance doubles that cost where
+// it applies, as GuidedDenoiser says).
+class CostOnly final : public Denoiser {
  public:
-  explicit ZeroModel(int64_t classes) : classes_(classes) {}
+  explicit CostOnly(int64_t classes) : classes_(classes) {}
   Tensor denoise(const Tensor& x, const Tensor&) const override { return Tensor::zeros_like(x); }
   Tensor denoise(const Tensor& x, const Tensor&, const Tensor&) const override { return Tensor::zeros_like(x); }
   int64_t dims() const override { return 1; }
@@ -30,20 +33,14 @@ class ZeroModel final : public Denoiser {
 
 int64_t variant_nfe(const SamplerVariant& v, const std::string& process, int64_t classes, int steps) {
   const auto p = make_process(process);
-  const ZeroModel zero(classes);
+  const CostOnly model(classes);
   std::unique_ptr<Denoiser> guided;
-  if (classes > 0) {
-    GuidanceOptions g{.scale = v.guidance};
-    if (v.guidance_interval.size() == 2) g.sigma_lo = v.guidance_interval[0], g.sigma_hi = v.guidance_interval[1];
-    guided = std::make_unique<GuidedDenoiser>(zero, Tensor::from_indices({0}, {1}), g);
-  }
+  if (classes > 0) guided = std::make_unique<GuidedDenoiser>(model, Tensor::from_indices({0}, {1}), variant_guidance(v));
   GridOptions grid = v.grid;
   grid.steps = steps;
-  const SamplerSettings settings{.final_step = parse_final_step(v.final_step)};
-  return make_sampler(v.sampler, v.options, settings)
-      ->sample(guided ? *guided : static_cast<const Denoiser&>(zero), *p, make_time_grid(*p, grid),
-               Tensor::zeros({1, 1}))
-      .nfe;
+  const auto sampler = make_sampler(v.sampler, v.options, {.final_step = parse_final_step(v.final_step)});
+  return expected_nfe(v.sampler, *sampler, guided ? *guided : static_cast<const Denoiser&>(model), *p,
+                      make_time_grid(*p, grid));
 }
 
 StepsForBudget steps_for_nfe_budget(const SamplerVariant& v, const std::string& process, int64_t classes,

@@ -81,6 +81,12 @@ Generator step_noise_stream(const VariantContext& ctx, const SamplerVariant& v) 
                                     : ctx.sampling.derive("steps").derive(v.name);
 }
 
+GuidanceOptions variant_guidance(const SamplerVariant& v) {
+  GuidanceOptions g{.scale = v.guidance};
+  if (v.guidance_interval.size() == 2) g.sigma_lo = v.guidance_interval[0], g.sigma_hi = v.guidance_interval[1];
+  return g;
+}
+
 Tensor variant_labels(const SamplerVariant& v, int64_t n, int64_t classes) {
   if (classes <= 0) return Tensor();
   std::vector<int32_t> l(static_cast<size_t>(n));
@@ -184,12 +190,8 @@ SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFi
   const bool split = comm.size() > 1 && !sampler_is_adaptive(v.sampler);
   const RowShare mine = sample_share(ctx.noise.size(0), comm, split);
   std::unique_ptr<Denoiser> guided;
-  if (classes > 0) {
-    GuidanceOptions g{.scale = v.guidance};
-    if (v.guidance_interval.size() == 2)
-      g.sigma_lo = v.guidance_interval[0], g.sigma_hi = v.guidance_interval[1];
-    guided = std::make_unique<GuidedDenoiser>(*ctx.target.denoiser, rows_of(labels, mine), g);
-  }
+  if (classes > 0)
+    guided = std::make_unique<GuidedDenoiser>(*ctx.target.denoiser, rows_of(labels, mine), variant_guidance(v));
   const auto t0 = std::chrono::steady_clock::now();
   const SamplerSettings settings{.final_step = parse_final_step(v.final_step),
                                  .precision = parse_precision(v.precision),

@@ -22,6 +22,7 @@
 #include "genlab/experiments/image_metrics.h"
 #include "genlab/experiments/run_file.h"
 #include "genlab/samplers/process.h"
+#include "genlab/samplers/guidance.h"
 
 namespace genlab {
 
@@ -49,6 +50,9 @@ struct VariantContext {
 // Where a variant's step noise comes from: with noise: brownian_tree one path per (run
 // seed, sample row), shared by every variant of the run; else the variant's own stream.
 Generator step_noise_stream(const VariantContext& ctx, const SamplerVariant& v);
+
+// A variant's classifier-free guidance: its scale and sigma interval.
+GuidanceOptions variant_guidance(const SamplerVariant& v);
 
 // The labels of a variant's n samples: "all" (i mod classes) or one class; undefined for
 // an unconditional target.

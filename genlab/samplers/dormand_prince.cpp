@@ -23,97 +23,24 @@ constexpr double b1 = 35.0 / 384, b3 = 500.0 / 1113, b4 = 125.0 / 192, b5 = -218
 constexpr double e1 = 71.0 / 57600, e3 = -71.0 / 16695, e4 = 71.0 / 1920, e5 = -17253.0 / 339200,
                  e6 = 22.0 / 525, e7 = -1.0 / 40;
 
-double rms_scaled(const std::vector<double>& v, const std::vector<double>& y0,
-                  const std::vector<double>& y1, const OdeSolveOptions& o) {
-  double acc = 0;
-  for (size_t i = 0; i < v.size(); ++i) {
-    const double sc = o.atol + o.rtol * std::max(std::abs(y0[i]), std::abs(y1[i]));
-    acc += (v[i] / sc) * (v[i] / sc);
-  }
-  return std::sqrt(acc / std::max<size_t>(v.size(), 1));
-}
-
 }  // namespace
 
+// One ODE is a batch of one row: the same steps, arithmetic and error norm.
 std::vector<double> dormand_prince(const OdeRhs& f, double t0, double t1, std::vector<double> y,
                                    const OdeSolveOptions& o, OdeSolveStats* stats) {
-  if (!(o.rtol > 0) || !(o.atol >= 0))
-    throw std::invalid_argument("dormand_prince: need rtol > 0, atol >= 0");
-  OdeSolveStats st;
-  const size_t n = y.size();
-  const double dir = t1 >= t0 ? 1.0 : -1.0, span = std::abs(t1 - t0);
-  if (span == 0 || n == 0) return y;
-  auto eval = [&](double t, const std::vector<double>& yy, std::vector<double>& dy) {
-    dy.assign(n, 0.0);
-    f(t, yy, dy);
-    ++st.evaluations;
-  };
-  std::vector<double> k1, k2, k3, k4, k5, k6, k7, tmp(n), y_new(n), err(n);
-  eval(t0, y, k1);
-
-  double h = o.first_step;
-  if (h <= 0) {  // Hairer, Norsett & Wanner, section II.4
-    const double d0 = rms_scaled(y, y, y, o), d1 = rms_scaled(k1, y, y, o);
-    double h0 = (d0 < 1e-5 || d1 < 1e-5) ? 1e-6 : 0.01 * d0 / d1;
-    h0 = std::min(h0, span);
-    for (size_t i = 0; i < n; ++i) tmp[i] = y[i] + dir * h0 * k1[i];
-    eval(t0 + dir * h0, tmp, k2);
-    for (size_t i = 0; i < n; ++i) err[i] = (k2[i] - k1[i]) / h0;
-    const double d2 = rms_scaled(err, y, y, o);
-    const double h1 = std::max(d1, d2) <= 1e-15 ? std::max(1e-6, h0 * 1e-3)
-                                                : std::pow(0.01 / std::max(d1, d2), 0.2);
-    h = std::min(100 * h0, h1);
-  }
-
-  double t = t0;
-  while (dir * (t1 - t) > 0) {
-    if (st.accepted + st.rejected >= o.max_steps)
-      throw std::runtime_error("dormand_prince: more than " + std::to_string(o.max_steps) +
-                               " steps");
-    h = std::min(h, std::abs(t1 - t));
-    const double hs = dir * h;
-    for (size_t i = 0; i < n; ++i) tmp[i] = y[i] + hs * a21 * k1[i];
-    eval(t + c2 * hs, tmp, k2);
-    for (size_t i = 0; i < n; ++i) tmp[i] = y[i] + hs * (a31 * k1[i] + a32 * k2[i]);
-    eval(t + c3 * hs, tmp, k3);
-    for (size_t i = 0; i < n; ++i) tmp[i] = y[i] + hs * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i]);
-    eval(t + c4 * hs, tmp, k4);
-    for (size_t i = 0; i < n; ++i)
-      tmp[i] = y[i] + hs * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] + a54 * k4[i]);
-    eval(t + c5 * hs, tmp, k5);
-    for (size_t i = 0; i < n; ++i)
-      tmp[i] = y[i] + hs * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] + a64 * k4[i] + a65 * k5[i]);
-    const bool last = h >= std::abs(t1 - t);
-    const double t_new = last ? t1 : t + hs;
-    eval(t_new, tmp, k6);
-    for (size_t i = 0; i < n; ++i)
-      y_new[i] = y[i] + hs * (b1 * k1[i] + b3 * k3[i] + b4 * k4[i] + b5 * k5[i] + b6 * k6[i]);
-    eval(t_new, y_new, k7);
-    for (size_t i = 0; i < n; ++i)
-      err[i] = hs * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i] + e7 * k7[i]);
-    const double e = rms_scaled(err, y, y_new, o);
-    if (!std::isfinite(e)) throw std::runtime_error("dormand_prince: non-finite error estimate");
-    // Step-size control with safety factor 0.9 and growth limited to [0.2, 10].
-    const double factor = e == 0 ? 10.0 : std::clamp(0.9 * std::pow(e, -0.2), 0.2, 10.0);
-    if (e <= 1.0) {
-      t = t_new;
-      y.swap(y_new);
-      k1.swap(k7);
-      ++st.accepted;
-      h *= factor;
-    } else {
-      ++st.rejected;
-      h *= std::min(1.0, factor);
-    }
-  }
-  if (stats) *stats = st;
+  if (y.empty()) return y;
+  const RowsRhs one_row = [&](const std::vector<double>& t, const std::vector<double>& yy, std::vector<double>& dy,
+                              const std::vector<char>&) { f(t[0], yy, dy); };
+  RowsSolveStats st;
+  y = dormand_prince_rows(one_row, t0, t1, std::move(y), 1, o, &st);
+  if (stats) *stats = {.accepted = st.accepted[0], .rejected = st.rejected[0], .evaluations = st.calls};
   return y;
 }
 
 std::vector<double> dormand_prince_rows(const RowsRhs& f, double t0, double t1, std::vector<double> y,
                                         int64_t rows, const OdeSolveOptions& o, RowsSolveStats* stats) {
   if (!(o.rtol > 0) || !(o.atol >= 0))
-    throw std::invalid_argument("dormand_prince_rows: need rtol > 0, atol >= 0");
+    throw std::invalid_argument("dormand_prince: need rtol > 0, atol >= 0");
   const size_t n = static_cast<size_t>(rows), total = y.size();
   if (n == 0 || total % n) throw std::invalid_argument("dormand_prince_rows: y is not rows x dims");
   const size_t d = total / n;
@@ -132,7 +59,7 @@ std::vector<double> dormand_prince_rows(const RowsRhs& f, double t0, double t1, 
     ++st.calls;
     for (size_t r = 0; r < n; ++r) st.evaluations[r] += active[r];
   };
-  // The scaled RMS of v over row r's components (rms_scaled, one row).
+  // The scaled RMS of v over row r's components: sum of (v_i / (atol + rtol max(|a_i|, |b_i|)))^2.
   auto row_rms = [&](const std::vector<double>& v, const std::vector<double>& a,
                      const std::vector<double>& b, size_t r) {
     double acc = 0;
@@ -175,7 +102,7 @@ std::vector<double> dormand_prince_rows(const RowsRhs& f, double t0, double t1, 
         continue;
       }
       if (st.accepted[r] + st.rejected[r] >= o.max_steps)
-        throw std::runtime_error("dormand_prince_rows: more than " + std::to_string(o.max_steps) +
+        throw std::runtime_error("dormand_prince: more than " + std::to_string(o.max_steps) +
                                  " steps for row " + std::to_string(r));
       h[r] = std::min(h[r], std::abs(t1 - t[r]));
       hs[r] = dir * h[r];
@@ -214,7 +141,7 @@ std::vector<double> dormand_prince_rows(const RowsRhs& f, double t0, double t1, 
       if (!active[r]) continue;
       const double e = row_rms(err, y, y_new, r);
       if (!std::isfinite(e))
-        throw std::runtime_error("dormand_prince_rows: non-finite error estimate in row " + std::to_string(r));
+        throw std::runtime_error("dormand_prince: non-finite error estimate in row " + std::to_string(r));
       const double factor = e == 0 ? 10.0 : std::clamp(0.9 * std::pow(e, -0.2), 0.2, 10.0);
       if (e <= 1.0) {
         t[r] = t_new[r];

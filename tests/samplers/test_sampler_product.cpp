@@ -108,7 +108,7 @@ std::vector<std::pair<std::string, SamplerParams>> variants() {
   for (const auto& name : sampler_names()) {
     out.push_back({name, {}});
     const auto defaults = sampler_defaults(name);
-    if (defaults.count("eta")) out.push_back({name, {{"eta", 0.0}}});
+    if (defaults.count("eta") && defaults.at("eta") != 0) out.push_back({name, {{"eta", 0.0}}});
     if (defaults.count("S_churn")) out.push_back({name, {{"S_churn", 0.0}}});
     if (defaults.count("restart_times")) out.push_back({name, {{"restart_times", 0.0}}});
     if (name == "lms")
