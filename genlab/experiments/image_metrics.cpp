@@ -113,9 +113,68 @@ ImageMetrics::ImageMetrics(std::unique_ptr<ImageClassifier> classifier, const Te
   if (test_labels.defined()) test_accuracy_ = accuracy(net_->predict(test_images), test_labels);
 }
 
-std::map<std::string, double> ImageMetrics::score(const Tensor& samples, const Tensor& labels) const {
-  std::map<std::string, double> out{{"fd", frechet_distance(features(samples), test_features_)}};
-  if (labels.defined()) out["class_accuracy"] = accuracy(net_->predict(samples), labels);
+namespace {
+
+// FD of the samples' features redrawn by counts (the test set, a fixed reference, is not):
+// the weighted mean and unbiased covariance of the redrawn rows against the test moments.
+std::vector<double> frechet_replicates(const Tensor& features, const Tensor& test_features,
+                                       const std::vector<RowCounts>& counts) {
+  using Matrix = Eigen::MatrixXd;
+  auto host = [](const Tensor& t) {
+    const auto v = t.to_vector();
+    Matrix m(t.size(0), t.size(1));
+    for (int64_t i = 0; i < m.rows(); ++i)
+      for (int64_t j = 0; j < m.cols(); ++j) m(i, j) = v[i * m.cols() + j];
+    return m;
+  };
+  const Matrix f = host(features), t = host(test_features);
+  const int64_t n = f.rows(), d = f.cols();
+  auto moments = [d](const Matrix& x, const Eigen::VectorXd& w, std::vector<double>& mu, std::vector<double>& cov) {
+    const double total = w.sum();
+    const Eigen::VectorXd m = x.transpose() * w / total;
+    const Matrix centered = x.rowwise() - m.transpose();
+    const Matrix c = centered.transpose() * w.asDiagonal() * centered / (total - 1.0);
+    mu.assign(m.data(), m.data() + d);
+    cov.assign(c.data(), c.data() + d * d);
+  };
+  std::vector<double> mt, ct, mu, cov;
+  moments(t, Eigen::VectorXd::Ones(t.rows()), mt, ct);
+  std::vector<double> out;
+  for (const auto& c : counts) {
+    Eigen::VectorXd w(n);
+    for (int64_t i = 0; i < n; ++i) w(i) = c[i];
+    moments(f, w, mu, cov);
+    out.push_back(frechet_distance(mu, cov, mt, ct));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::map<std::string, double> ImageMetrics::score(const Tensor& samples, const Tensor& labels,
+                                                  const BootstrapOptions& boot) const {
+  const Tensor f = features(samples);
+  std::map<std::string, double> out{{"fd", frechet_distance(f, test_features_)}};
+  const int64_t n = samples.size(0);
+  const bool intervals = boot.replicates >= 2 && n >= 2;
+  if (intervals) {
+    const Interval iv = interval_from_replicates(
+        out["fd"], frechet_replicates(f, test_features_, bootstrap_counts(n, boot, 2)), boot.confidence);
+    out["fd_lo"] = iv.lo, out["fd_hi"] = iv.hi;
+  }
+  if (!labels.defined()) return out;
+  const auto p = net_->predict(samples).to_index_vector(), l = labels.to_index_vector();
+  int64_t hits = 0;
+  for (int64_t i = 0; i < n; ++i) hits += p[i] == l[i];
+  out["class_accuracy"] = static_cast<double>(hits) / static_cast<double>(n);
+  if (intervals) {
+    const Interval iv = row_statistic_interval(n, out["class_accuracy"], [&](const RowCounts& c) {
+      double hits = 0;
+      for (int64_t i = 0; i < n; ++i) hits += c[i] * (p[i] == l[i]);
+      return hits / static_cast<double>(n);
+    }, boot, 3);
+    out["class_accuracy_lo"] = iv.lo, out["class_accuracy_hi"] = iv.hi;
+  }
   return out;
 }
 

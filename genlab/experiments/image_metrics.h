@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "genlab/core/rng.h"
+#include "genlab/experiments/metric_intervals.h"
 #include "genlab/experiments/run_file.h"
 #include "genlab/models/classifier/image_classifier.h"
 
@@ -40,8 +41,11 @@ class ImageMetrics {
   // test_images [n, C*H*W] in [-1, 1] (the FD's reference); test_labels int32 [n] or undefined.
   ImageMetrics(std::unique_ptr<ImageClassifier> classifier, const Tensor& test_images,
                const Tensor& test_labels);
-  // samples [n, C*H*W]; labels int32 [n] (class-conditional samples) or undefined.
-  std::map<std::string, double> score(const Tensor& samples, const Tensor& labels) const;
+  // samples [n, C*H*W]; labels int32 [n] (class-conditional samples) or undefined. With
+  // bootstrap replicates, each metric's interval as <metric>_lo and <metric>_hi
+  // (metric_intervals.h; FD's redraws are of the samples, the test set being fixed).
+  std::map<std::string, double> score(const Tensor& samples, const Tensor& labels,
+                                      const BootstrapOptions& boot = {.replicates = 0}) const;
   // The reference rows: n training images, and n draws of a Gaussian fitted to them.
   std::vector<SummaryRow> reference_rows(const Tensor& train_images, const Tensor& train_labels,
                                          int64_t n, Generator rng) const;

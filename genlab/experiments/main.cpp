@@ -102,7 +102,7 @@ std::string suggest_command(const std::string& word) {
 struct Args {
   std::string config, resume, sort, run, sampler, section, emit, device, output = "report.html";
   std::vector<std::string> overrides, runs, settings;
-  bool resolved = false, csv = false, multirun = false, reference = false, overwrite = false,
+  bool resolved = false, csv = false, over_seeds = false, multirun = false, reference = false, overwrite = false,
        smoke = false;
   std::string command_line;
   int threads = -1;
@@ -167,6 +167,8 @@ void add_readers(CLI::App& app, Args& a) {
   a.compare_cmd->add_option("runs", a.runs, "run files (.h5), or their folders")->required()->check(CLI::ExistingPath);
   a.compare_cmd->add_flag("--csv", a.csv, "CSV instead of an aligned table");
   a.compare_cmd->add_option("--sort", a.sort, "sort rows by this number column (ascending)");
+  a.compare_cmd->add_flag("--over-seeds", a.over_seeds,
+                          "pool runs that differ only in their seed: each variant's mean and 95% interval over the seeds");
   a.compare_cmd->footer(
       "Columns: each run's family, data, process and seed, the config keys that differ between "
       "the runs, then per variant: steps (- for rk45, which chooses its own), nfe, wall_s, and "
@@ -174,7 +176,10 @@ void add_readers(CLI::App& app, Args& a) {
       "(energy distance). The last two are unbiased estimates, so they can be slightly negative "
       "when the distributions agree to within the estimate's noise. rk45_distance: the rms "
       "distance of the variant's first 1000 samples to an rk45 solution (rtol 1e-6) from the "
-      "same noise, i.e. its discretization error alone; - marks a value not computed. Runs without variants "
+      "same noise, i.e. its discretization error alone; - marks a value not computed. Each metric "
+      "shows its interval as value ±half-width (evaluate.bootstrap, evaluate.confidence; in CSV the "
+      "columns <metric>_lo and <metric>_hi), and lines under the table say which variants it cannot "
+      "tell from the best. Runs without variants "
       "(autoregressive, VAE) show their /test results: nll_nats, neg_elbo_nats, bits_per_dim.");
   a.report_cmd = app.add_subcommand(
       "report", "One self-contained HTML page of run files: error against NFE, samples, curves, config");
@@ -263,7 +268,7 @@ int dispatch(Args& a) {
     return 0;
   }
   if (*a.compare_cmd) {
-    std::cout << genlab::compare_runs(a.runs, a.csv, a.sort);
+    std::cout << genlab::compare_runs(a.runs, a.csv, a.sort, a.over_seeds);
     return 0;
   }
   if (*a.report_cmd) {

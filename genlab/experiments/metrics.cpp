@@ -40,6 +40,21 @@ double dist2(const double* x, const double* y, int64_t d) {
   return s;
 }
 
+// The median pairwise distance of the pooled sets, over at most 1000 points of each (1
+// when that is 0).
+double median_bandwidth(const Points& a, const Points& b) {
+  std::vector<const double*> pool;
+  for (int64_t i = 0; i < std::min<int64_t>(a.n, 1000); ++i) pool.push_back(a.row(i));
+  for (int64_t i = 0; i < std::min<int64_t>(b.n, 1000); ++i) pool.push_back(b.row(i));
+  std::vector<double> d;
+  for (size_t i = 0; i < pool.size(); ++i)
+    for (size_t j = i + 1; j < pool.size(); ++j) d.push_back(dist2(pool[i], pool[j], a.d));
+  if (d.empty()) return 1.0;
+  std::nth_element(d.begin(), d.begin() + d.size() / 2, d.end());
+  const double h = std::sqrt(d[d.size() / 2]);
+  return h > 0 ? h : 1.0;
+}
+
 // Sum over pairs (i in a, j in b, i != j when `same`) of fn(|a_i - b_j|^2), in parallel.
 template <class Fn>
 double pair_sum(const Points& a, const Points& b, bool same, Fn fn) {
@@ -57,6 +72,8 @@ double pair_sum(const Points& a, const Points& b, bool same, Fn fn) {
   return total;
 }
 
+}  // namespace
+
 // 1-D W2^2 between sorted samples, over the finer of the two quantile grids.
 double w2_squared_sorted(const std::vector<double>& a, const std::vector<double>& b) {
   const size_t m = std::max(a.size(), b.size());
@@ -70,27 +87,33 @@ double w2_squared_sorted(const std::vector<double>& a, const std::vector<double>
   return s / m;
 }
 
-}  // namespace
+std::vector<double> sliced_wasserstein_directions(int directions, int64_t dims, uint64_t seed) {
+  const auto g = Generator(seed).derive("sliced_wasserstein").normal({directions, dims}).to_vector();
+  std::vector<double> u(g.begin(), g.end());
+  for (int k = 0; k < directions; ++k) {
+    double norm = 0;
+    for (int64_t j = 0; j < dims; ++j) norm += u[k * dims + j] * u[k * dims + j];
+    norm = std::sqrt(norm);
+    for (int64_t j = 0; j < dims; ++j) u[k * dims + j] /= norm;
+  }
+  return u;
+}
 
 double sliced_wasserstein(const Tensor& a_in, const Tensor& b_in, int directions, uint64_t seed) {
   const Points a = host(a_in), b = host(b_in);
   check_pair(a, b, 1);
   if (directions < 1) throw std::invalid_argument("sliced_wasserstein: directions must be >= 1");
-  const auto dirs =
-      Generator(seed).derive("sliced_wasserstein").normal({directions, a.d}).to_vector();
+  const auto dirs = sliced_wasserstein_directions(directions, a.d, seed);
   std::vector<double> per_direction(directions);
   parallel_for(directions, (a.n + b.n) * 20, [&](int64_t begin, int64_t end) {
     std::vector<double> pa(a.n), pb(b.n);
     for (int64_t k = begin; k < end; ++k) {
-      const float* u = dirs.data() + k * a.d;
-      double norm = 0;
-      for (int64_t j = 0; j < a.d; ++j) norm += double(u[j]) * u[j];
-      norm = std::sqrt(norm);
+      const double* u = dirs.data() + k * a.d;
       auto project = [&](const Points& p, std::vector<double>& out) {
         for (int64_t i = 0; i < p.n; ++i) {
           double s = 0;
           for (int64_t j = 0; j < p.d; ++j) s += p.row(i)[j] * u[j];
-          out[i] = s / norm;
+          out[i] = s;
         }
         std::sort(out.begin(), out.end());
       };
@@ -104,22 +127,16 @@ double sliced_wasserstein(const Tensor& a_in, const Tensor& b_in, int directions
   return std::sqrt(total / directions);
 }
 
+double mmd_median_bandwidth(const Tensor& a_in, const Tensor& b_in) {
+  const Points a = host(a_in), b = host(b_in);
+  check_pair(a, b, 1);
+  return median_bandwidth(a, b);
+}
+
 double mmd_rbf(const Tensor& a_in, const Tensor& b_in, double bandwidth) {
   const Points a = host(a_in), b = host(b_in);
   check_pair(a, b, 2);
-  double h = bandwidth;
-  if (h <= 0) {
-    // Median pairwise distance of the pooled sets, over at most 1000 points of each.
-    std::vector<const double*> pool;
-    for (int64_t i = 0; i < std::min<int64_t>(a.n, 1000); ++i) pool.push_back(a.row(i));
-    for (int64_t i = 0; i < std::min<int64_t>(b.n, 1000); ++i) pool.push_back(b.row(i));
-    std::vector<double> d;
-    for (size_t i = 0; i < pool.size(); ++i)
-      for (size_t j = i + 1; j < pool.size(); ++j) d.push_back(dist2(pool[i], pool[j], a.d));
-    std::nth_element(d.begin(), d.begin() + d.size() / 2, d.end());
-    h = std::sqrt(d[d.size() / 2]);
-    if (!(h > 0)) h = 1.0;
-  }
+  const double h = bandwidth > 0 ? bandwidth : median_bandwidth(a, b);
   const double inv = 1.0 / (2.0 * h * h);
   auto k = [inv](double r2) { return std::exp(-r2 * inv); };
   const double kaa = pair_sum(a, a, true, k) / (double(a.n) * (a.n - 1));

@@ -159,6 +159,7 @@ VariantContext make_variant_context(const SamplingTarget& target, const Experime
   ctx.noise = ctx.sampling.derive("init").normal_rows({c.evaluate.samples, data.dims()}, 0);
   if (is_continuous_image_data(c.data)) ctx.image = {data.channels(), data.height(), data.width()};
   ctx.image_metrics = make_image_metrics(c, data);
+  ctx.bootstrap = {.replicates = c.evaluate.bootstrap, .confidence = c.evaluate.confidence, .seed = c.seed};
   if (!c.evaluate.rk45_reference) return ctx;
   // The discretization error's reference, for every target (a trained network as well as
   // an exact mixture): rk45 at rtol = atol = 1e-6 from the first kRk45ReferenceSamples of
@@ -216,7 +217,11 @@ SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFi
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   SummaryRow row;
   row.text = {{"name", v.name}, {"sampler", v.sampler}, {"grid", v.grid.kind}};
-  row.numbers = distribution_metrics(r.x, ctx.reference);
+  const BootstrapOptions& boot = ctx.bootstrap;
+  row.numbers = distribution_metrics_with_intervals(r.x, ctx.reference, boot);
+  auto add_interval = [&row](const std::string& metric, const Interval& iv) {
+    row.numbers[metric + "_lo"] = iv.lo, row.numbers[metric + "_hi"] = iv.hi;
+  };
   // An adaptive sampler has no step count of its own: its NFE says what it took.
   row.numbers["steps"] = sampler_is_adaptive(v.sampler) ? std::nan("") : v.steps;
   row.numbers["nfe"] = static_cast<double>(r.nfe),
@@ -230,14 +235,34 @@ SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFi
   if (ctx.rk45_reference.defined() && (classes == 0 || unguided)) {
     const Tensor d = slice(r.x, 0, 0, ctx.rk45_reference.size(0)) - ctx.rk45_reference;
     row.numbers["rk45_distance"] = std::sqrt(mean(square(d)).item());
+    // Over the reference's rows: the root of the redrawn rows' mean squared distance. None
+    // for an SDE sampler, whose distance to the ODE's solution measures nothing to compare.
+    if (boot.replicates >= 2 && !stochastic) {
+      const auto per_row = sum(square(d), {1}).to_vector();
+      const double dims = static_cast<double>(d.size(1));
+      add_interval("rk45_distance", row_statistic_interval(d.size(0), row.numbers["rk45_distance"], [&](const RowCounts& c) {
+        double s = 0;
+        for (size_t i = 0; i < per_row.size(); ++i) s += c[i] * double(per_row[i]);
+        return std::sqrt(s / (dims * static_cast<double>(per_row.size())));
+      }, boot, 4));
+    }
   }
   if (classes > 0) row.numbers["guidance"] = v.guidance;
   if (ctx.image_metrics)  // class accuracy of unconditional samples (w = 0) would mean nothing
-    for (const auto& [k, val] : ctx.image_metrics->score(r.x, v.guidance != 0.0 ? labels : Tensor()))
+    for (const auto& [k, val] : ctx.image_metrics->score(r.x, v.guidance != 0.0 ? labels : Tensor(), boot))
       row.numbers[k] = val;
   if (const GaussianMixture* exact = ctx.target.exact) {
     const Tensor sig = Tensor::full({r.x.size(0)}, 1e-3f);
-    row.numbers["exact_log_density"] = mean(exact->log_density(r.x, sig)).item();
+    const Tensor log_density = exact->log_density(r.x, sig);
+    row.numbers["exact_log_density"] = mean(log_density).item();
+    if (boot.replicates >= 2) {
+      const auto per_row = log_density.to_vector();
+      add_interval("exact_log_density", row_statistic_interval(r.x.size(0), row.numbers["exact_log_density"], [&](const RowCounts& c) {
+        double s = 0;
+        for (size_t i = 0; i < per_row.size(); ++i) s += c[i] * double(per_row[i]);
+        return s / static_cast<double>(per_row.size());
+      }, boot, 5));
+    }
   }
   std::map<std::string, std::string> attrs{{"sampler", v.sampler},
                                            {"steps", std::to_string(v.steps)},

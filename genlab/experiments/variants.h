@@ -20,6 +20,7 @@
 #include "genlab/experiments/data/datasets.h"
 #include "genlab/experiments/families/family.h"
 #include "genlab/experiments/image_metrics.h"
+#include "genlab/experiments/metric_intervals.h"
 #include "genlab/experiments/run_file.h"
 #include "genlab/samplers/process.h"
 #include "genlab/samplers/guidance.h"
@@ -44,6 +45,9 @@ struct VariantContext {
   Generator sampling = Generator(0);
   std::vector<int64_t> image;                   // C, H, W of image data; empty for vectors
   std::shared_ptr<const ImageMetrics> image_metrics;  // null: no image metrics
+  // The metrics' intervals. One seed for every variant: each redraws the same rows of
+  // the shared noise and reference, so the variants' intervals are alike in kind.
+  BootstrapOptions bootstrap;
   std::ostream* out = nullptr;  // progress lines of long variants (progress.h); null: none
 };
 
@@ -70,7 +74,9 @@ VariantContext make_variant_context(const SamplingTarget& target, const Experime
                                     const Dataset& data, const Generator& root,
                                     std::ostream* out = nullptr);
 
-// Samples one variant from the shared noise, writes /variants/<name>, returns its row.
+// Samples one variant from the shared noise, writes /variants/<name>, returns its row:
+// the metrics and, with ctx.bootstrap's replicates, each one's interval as <metric>_lo
+// and <metric>_hi.
 // Under data parallelism (comm of several ranks) a fixed-step sampler's samples are split
 // across the ranks (rows in rank order, each row's noise its own) and gathered in order,
 // so the samples and the row are bitwise those of one process; an adaptive sampler, whose

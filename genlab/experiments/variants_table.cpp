@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/metric_comparison.h"
 
 namespace genlab {
 namespace {
@@ -74,7 +75,7 @@ std::vector<SummaryRow> run_rows(const std::string& path,
 
 }  // namespace
 
-std::string compare_runs(const std::vector<std::string>& paths, bool csv, const std::string& sort) {
+std::string compare_runs(const std::vector<std::string>& paths, bool csv, const std::string& sort, bool over_seeds) {
   std::vector<std::map<std::string, std::string>> configs;
   for (const auto& p : paths) {
     const auto attrs = RunFile::open(p).attrs();
@@ -101,6 +102,7 @@ std::string compare_runs(const std::vector<std::string>& paths, bool csv, const 
   std::vector<SummaryRow> all;
   for (size_t i = 0; i < paths.size(); ++i)
     for (auto& row : run_rows(paths[i], configs[i], swept)) all.push_back(row);
+  if (over_seeds) all = aggregate_over_seeds(all);
   return format_variants_table(all, csv, sort);
 }
 
@@ -139,10 +141,28 @@ std::string format_variants_table(const std::vector<SummaryRow>& rows_in, bool c
   std::set<std::string> present;
   for (const auto& r : rows)
     for (const auto& [k, v] : r.numbers) present.insert(k);
-  for (const char* k : {"steps", "guidance", "nfe", "nfe_budget", "wall_s", "fd", "class_accuracy",
+  for (const char* k : {"seeds", "steps", "guidance", "nfe", "nfe_budget", "wall_s", "fd", "class_accuracy",
                         "sliced_wasserstein", "mmd", "energy", "exact_log_density", "rk45_distance"})
     if (present.erase(k)) num_cols.push_back(k);
   num_cols.insert(num_cols.end(), present.begin(), present.end());
+  // A metric's interval: in CSV its own two columns after the metric; in text folded into
+  // the metric's cell as "value ±half-width" (the intervals are symmetric).
+  const auto is_bound = [&](const std::string& k) {
+    for (const char* tail : {"_lo", "_hi"})
+      if (k.size() > 3 && k.compare(k.size() - 3, 3, tail) == 0 &&
+          std::find(num_cols.begin(), num_cols.end(), k.substr(0, k.size() - 3)) != num_cols.end())
+        return true;
+    return false;
+  };
+  std::vector<std::string> ordered;
+  for (const auto& k : num_cols) {
+    if (is_bound(k)) continue;
+    ordered.push_back(k);
+    if (csv)
+      for (const char* tail : {"_lo", "_hi"})
+        if (std::find(num_cols.begin(), num_cols.end(), k + tail) != num_cols.end()) ordered.push_back(k + tail);
+  }
+  num_cols = ordered;
   std::vector<std::string> header;
   if (!run_label.empty() || rows.empty() || rows[0].text.count("run")) header.push_back("run");
   header.insert(header.end(), text_cols.begin(), text_cols.end());
@@ -157,9 +177,12 @@ std::string format_variants_table(const std::vector<SummaryRow>& rows_in, bool c
         line.push_back(csv ? "" : "-");
       else if (h == "run")
         line.push_back(run_label);
-      else if (r.numbers.count(h))
-        line.push_back(csv ? (std::isnan(r.numbers.at(h)) ? "" : full_precision(r.numbers.at(h)))
-                           : fmt(r.numbers.at(h)));
+      else if (r.numbers.count(h) && csv)
+        line.push_back(std::isnan(r.numbers.at(h)) ? "" : full_precision(r.numbers.at(h)));
+      else if (r.numbers.count(h)) {
+        const double half = interval_half_width(r, h);
+        line.push_back(fmt(r.numbers.at(h)) + (std::isfinite(half) ? " ±" + fmt(half) : std::string()));
+      }
       else
         line.push_back(csv ? "" : "-");
     }
@@ -187,6 +210,19 @@ std::string format_variants_table(const std::vector<SummaryRow>& rows_in, bool c
     for (size_t i = 0; i < line.size(); ++i)
       out << (i ? "  " : "") << std::left << std::setw(width[i]) << line[i];
     out << "\n";
+  }
+  // Under the table: which variants each metric tells apart from its best.
+  const auto verdicts = compare_to_best(rows);
+  if (!verdicts.empty()) {
+    // Variants by name; by "run: name" when the rows come from several runs.
+    std::set<std::string> runs;
+    for (const auto& r : rows) runs.insert(r.text.count("run") ? r.text.at("run") : run_label);
+    std::vector<std::string> label;
+    for (const auto& r : rows) {
+      const std::string name = r.text.count("name") ? r.text.at("name") : "-";
+      label.push_back(runs.size() < 2 ? name : (r.text.count("run") ? r.text.at("run") : run_label) + ": " + name);
+    }
+    out << "\n" << describe_verdicts(rows, verdicts, label);
   }
   return out.str();
 }

@@ -225,3 +225,31 @@ def load_runs(paths):
             table.insert(i, column, value)
         frames.append(table)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+# Whether a larger value of a metric is better (+1) or a smaller one (-1); the C++ side's
+# better_direction (genlab/experiments/metric_comparison.h).
+_BETTER = {"class_accuracy": 1, "sliced_wasserstein": -1, "mmd": -1,
+           "energy": -1, "fd": -1, "rk45_distance": -1}
+
+
+def compare_to_best(variants, metric):
+    """Which rows of a variants table `metric` tells apart from its best, by their intervals.
+
+    Returns a DataFrame (name, value, half_width, verdict) with verdict "best", "tied" (the
+    difference lies within sqrt(h_best^2 + h^2), the interval of the difference) or
+    "apart", in the table's order; None when fewer than two rows have the metric and its
+    interval (<metric>_lo, <metric>_hi) or the metric's better direction is unknown. The
+    same verdicts as the lines under `genlab compare`'s table."""
+    if metric not in _BETTER or metric + "_lo" not in variants or metric + "_hi" not in variants:
+        return None
+    rows = variants[variants[metric].notna() & variants[metric + "_lo"].notna()]
+    if len(rows) < 2:
+        return None
+    value = rows[metric].astype(float)
+    half = (rows[metric + "_hi"].astype(float) - rows[metric + "_lo"].astype(float)) / 2
+    best = (value * _BETTER[metric]).idxmax()
+    tied = (value - value[best]).abs() <= (half ** 2 + half[best] ** 2) ** 0.5
+    verdict = ["best" if i == best else "tied" if tied[i] else "apart" for i in rows.index]
+    return pd.DataFrame({"name": rows["name"].values, "value": value.values, "half_width": half.values,
+                         "verdict": verdict})

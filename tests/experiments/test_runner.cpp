@@ -375,7 +375,11 @@ TEST_CASE("a run that fails is marked failed with its error, and compare reads t
                  log);
   const std::string table = compare_runs({path, ok}, false, "nfe");
   CHECK_THAT(table, Catch::Matchers::StartsWith("run"));
-  CHECK(std::count(table.begin(), table.end(), '\n') == 1 + 3);
+  // The header, three variants, then (after a blank line) one verdict per metric with
+  // intervals in at least two rows.
+  const std::string rows_part = table.substr(0, table.find("\n\n") + 1);
+  CHECK(std::count(rows_part.begin(), rows_part.end(), '\n') == 1 + 3);
+  CHECK_THAT(table, Catch::Matchers::Contains("\nsliced_wasserstein: best "));
   const std::string csv = compare_runs({path, ok}, true);
   // The runs' identity and the swept key as columns, then the variant's.
   CHECK_THAT(csv, Catch::Matchers::StartsWith(

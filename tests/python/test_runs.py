@@ -54,8 +54,32 @@ def main():
     assert len(sweep) == 2 * 42 and sweep["path"].nunique() == 2, sweep
     assert set(sweep["rk45_distance"].notna()) == {True}
     assert set(sweep["seed"]) == {1, 2} and set(sweep["family"]) == {"analytic"}
+    check_intervals(run, path, sweep)
     print("python reader: ok")
     check_command_line(path, path2)
+
+
+def check_intervals(run, path, sweep):
+    """Every variant metric has its interval around it, and the reader's verdicts are the
+    command line's."""
+    for metric in ("sliced_wasserstein", "mmd", "energy", "rk45_distance"):
+        v = run.variants
+        assert (v[metric + "_lo"] <= v[metric]).all() and (v[metric] <= v[metric + "_hi"]).all(), metric
+        assert (v[metric + "_hi"] > v[metric + "_lo"]).all(), metric
+    assert (sweep["exact_log_density_lo"] < sweep["exact_log_density_hi"]).all()
+    verdict = genlab.compare_to_best(run.variants, "rk45_distance")
+    assert list(verdict["verdict"]).count("best") == 1 and len(verdict) == 2, verdict
+    assert genlab.compare_to_best(run.variants, "wall_s") is None  # no interval, no direction
+    table = subprocess.run([genlab.genlab_binary(), "compare", path], capture_output=True, text=True,
+                           check=True).stdout
+    best = verdict[verdict["verdict"] == "best"].iloc[0]["name"]
+    line = [l for l in table.splitlines() if l.startswith("rk45_distance: ")][0]
+    assert line.startswith(f"rk45_distance: best {best} "), (line, verdict)
+    for r in verdict.itertuples():
+        if r.verdict == "tied":
+            assert r.name in line.split("not distinguishable from it:")[1], (line, verdict)
+        if r.verdict == "apart":
+            assert "not distinguishable" not in line, (line, verdict)
 
 
 def check_command_line(path, path2):

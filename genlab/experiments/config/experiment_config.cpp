@@ -118,10 +118,15 @@ void fields(V& v, EvaluateConfig& e) {
   v.field("rk45_reference", e.rk45_reference,
           "each variant's rk45_distance: an rk45 solution (rtol = atol = 1e-6) from the first "
           "1000 of the shared noise (costly for image models)");
+  v.field("bootstrap", e.bootstrap,
+          "bootstrap replicates of each variant metric's interval (<metric>_lo, <metric>_hi); 0: none",
+          between(0, 100000));
+  v.field("confidence", e.confidence, "the two-sided confidence of those intervals", between(0.5, 0.999));
   v.field("classifier", e.classifier,
           "gray-level images: the classifier of fd and class_accuracy: auto (the committed "
           "Fashion-MNIST classifier, for 1x28x28 images), none, or a classifier file",
           non_empty());
+  v.check(e.bootstrap != 1, "bootstrap", "one replicate has no spread: 0 (no intervals) or at least 2");
   // One evaluation denoises samples x eval_steps rows; past 1e9 it runs for hours.
   v.check(static_cast<double>(e.samples) * e.eval_steps <= 1e9, "eval_steps",
           "samples x eval_steps must be at most 1e9 denoiser rows per evaluation");

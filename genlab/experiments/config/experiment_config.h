@@ -56,6 +56,10 @@ struct EvaluateConfig {
   std::string likelihood_trace = "hutchinson";  // exact | hutchinson
   int likelihood_probes = 1;                    // hutchinson: probes per evaluation
   bool rk45_reference = true;   // each variant's distance to an rk45 solution from its noise
+  // Each variant metric's interval: bootstrap replicates (0: none) and their confidence
+  // (genlab/experiments/metric_intervals.h).
+  int bootstrap = 200;
+  double confidence = 0.95;
   // Gray-level images: the classifier of the image metrics (FD, class accuracy): auto
   // (the committed Fashion-MNIST one, for 1x28x28 images), none, or a classifier file.
   std::string classifier = "auto";

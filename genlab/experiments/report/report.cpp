@@ -13,6 +13,7 @@
 
 #include "genlab/core/ops.h"
 #include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/metric_comparison.h"
 #include "genlab/experiments/report/png.h"
 #include "genlab/experiments/report/svg_chart.h"
 #include "genlab/experiments/run_file.h"
@@ -36,6 +37,8 @@ pre { background: #f7f7f7; padding: 10px; font-size: 12px; overflow-x: auto; }
 tr.reference td { color: #777; font-style: italic; }
 summary { cursor: pointer; color: #1f5fa0; font-size: 12px; }
 .meta { color: #555; font-size: 13px; }
+.ci { color: #888; font-size: 11px; }
+.verdicts { font-size: 12px; color: #333; }
 </style>
 )";
 
@@ -141,6 +144,8 @@ std::vector<ChartSeries> error_series(const RunView& run, const std::string& met
     if (!lines.count(label)) order.push_back(label), lines[label].label = label;
     lines[label].x.push_back(number(row, "nfe"));
     lines[label].y.push_back(number(row, metric));
+    lines[label].lo.push_back(number(row, metric + "_lo"));
+    lines[label].hi.push_back(number(row, metric + "_hi"));
   }
   std::vector<ChartSeries> out;
   for (const auto& label : order) {
@@ -150,7 +155,8 @@ std::vector<ChartSeries> error_series(const RunView& run, const std::string& met
     for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
     std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return s.x[a] < s.x[b]; });
     ChartSeries sorted{s.label, {}, {}};
-    for (size_t i : idx) sorted.x.push_back(s.x[i]), sorted.y.push_back(s.y[i]);
+    for (size_t i : idx)
+      sorted.x.push_back(s.x[i]), sorted.y.push_back(s.y[i]), sorted.lo.push_back(s.lo[i]), sorted.hi.push_back(s.hi[i]);
     out.push_back(sorted);
   }
   return out;
@@ -261,39 +267,85 @@ std::string overlay_charts(const std::vector<RunView>& runs) {
   return out;
 }
 
-std::string variants_table(const RunView& run) {
+// A table of variant rows (and grey reference rows after them): a metric's interval
+// beside it as "±half-width" (its _lo/_hi columns not shown on their own), the best
+// value of each metric with intervals in bold, and under the table which variants each
+// metric cannot tell from the best (metric_comparison.h).
+std::string rows_table(const std::vector<SummaryRow>& variants, const std::vector<SummaryRow>& reference,
+                       const std::vector<std::string>& text_cols) {
   std::set<std::string> numeric;
-  for (const auto& r : run.variants)
+  for (const auto& r : variants)
     for (const auto& [k, v] : r.numbers) numeric.insert(k);
-  const std::vector<std::string> first{"steps", "nfe", "nfe_budget", "rk45_distance", "sliced_wasserstein", "mmd",
+  auto is_bound = [&](const std::string& c) {
+    return c.size() > 3 && (c.compare(c.size() - 3, 3, "_lo") == 0 || c.compare(c.size() - 3, 3, "_hi") == 0) &&
+           numeric.count(c.substr(0, c.size() - 3));
+  };
+  const std::vector<std::string> first{"seeds", "steps", "nfe", "nfe_budget", "rk45_distance", "sliced_wasserstein", "mmd",
                                        "energy", "fd", "class_accuracy", "guidance", "wall_s"};
   std::vector<std::string> cols;
   for (const auto& c : first)
     if (numeric.count(c)) cols.push_back(c);
   for (const auto& c : numeric)
-    if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
+    if (std::find(cols.begin(), cols.end(), c) == cols.end() && !is_bound(c)) cols.push_back(c);
+  const auto verdicts = compare_to_best(variants);
+  std::map<std::string, size_t> best;
+  for (const auto& v : verdicts) best[v.metric] = v.best;
   std::ostringstream s;
-  s << "<table><tr><th>variant</th><th>sampler</th><th>grid</th>";
+  s << "<table><tr>";
+  for (const auto& c : text_cols) s << "<th>" << html_escape(c == "name" ? "variant" : c) << "</th>";
   for (const auto& c : cols) s << "<th>" << html_escape(c) << "</th>";
   s << "</tr>\n";
   // An image run's reference rows close the table, in grey: where a perfect model (the
   // training set) and a bad one (a pixel Gaussian) score.
-  std::vector<SummaryRow> rows = run.variants;
-  rows.insert(rows.end(), run.reference.begin(), run.reference.end());
+  std::vector<SummaryRow> rows = variants;
+  rows.insert(rows.end(), reference.begin(), reference.end());
   for (size_t i = 0; i < rows.size(); ++i) {
     const SummaryRow& r = rows[i];
-    auto text = [&](const char* k) { return html_escape(r.text.count(k) ? r.text.at(k) : ""); };
-    s << (i < run.variants.size() ? "<tr>" : "<tr class=\"reference\">") << "<td class=\"text\">"
-      << text("name") << "</td><td class=\"text\">" << text("sampler") << "</td><td class=\"text\">"
-      << text("grid") << "</td>";
+    s << (i < variants.size() ? "<tr>" : "<tr class=\"reference\">");
+    for (const auto& c : text_cols) s << "<td class=\"text\">" << html_escape(r.text.count(c) ? r.text.at(c) : "") << "</td>";
     for (const auto& c : cols) {
-      const double v = number(r, c);
-      s << "<td>" << (std::isfinite(v) ? format_number(v) : "-") << "</td>";
+      const double v = number(r, c), half = interval_half_width(r, c);
+      const bool bold = best.count(c) && best.at(c) == i;
+      s << "<td>" << (bold ? "<b>" : "") << (std::isfinite(v) ? format_number(v) : "-") << (bold ? "</b>" : "");
+      if (std::isfinite(half)) s << "<span class=\"ci\"> &plusmn;" << format_number(half) << "</span>";
+      s << "</td>";
     }
     s << "</tr>\n";
   }
   s << "</table>\n";
+  if (!verdicts.empty()) {
+    std::vector<std::string> label;
+    for (const auto& r : variants) label.push_back(r.text.count("name") ? r.text.at("name") : "-");
+    s << "<p class=\"verdicts\">Each value &plusmn; its interval's half-width; bold: the best of a metric.<br>\n";
+    std::istringstream lines(describe_verdicts(variants, verdicts, label));
+    for (std::string line; std::getline(lines, line);) s << html_escape(line) << "<br>\n";
+    s << "</p>\n";
+  }
   return s.str();
+}
+
+std::string variants_table(const RunView& run) {
+  return rows_table(run.variants, run.reference, {"name", "sampler", "grid"});
+}
+
+// Runs that differ only in their seed: each variant pooled over the seeds (the mean and
+// its 95% Student-t interval), when the report has such runs.
+std::string seeds_section(const std::vector<RunView>& runs, const RunLabels& labels) {
+  if (runs.size() < 2 || labels.differing.rfind("seed ", 0) != 0 || labels.differing.find(';') != std::string::npos)
+    return "";
+  std::vector<SummaryRow> all;
+  for (const auto& r : runs)
+    for (SummaryRow row : r.variants) {
+      row.text["run"] = r.path;
+      const auto flat = flatten_config(r.config_yaml);
+      row.text["seed"] = flat.count("seed") ? flat.at("seed") : "-";
+      all.push_back(row);
+    }
+  if (all.empty()) return "";
+  return "<h2>Across seeds</h2>\n<p class=\"meta\">" + std::to_string(runs.size()) +
+         " runs that differ only in their seed: each variant's mean over the seeds, &plusmn; the half-width of "
+         "its 95% Student-t interval.</p>\n" +
+         rows_table(aggregate_over_seeds(all), {}, {"name", "sampler", "grid", "seed"});
 }
 
 // A variant's sample grid (10 images a row): its first rows, large enough to see each
@@ -436,6 +488,7 @@ std::string render_report(const std::vector<std::string>& run_paths) {
   const std::string overview = overlay_charts(runs);
   if (!overview.empty()) html << "<h2>Error against NFE</h2>\n<div class=\"row\">\n" << overview << "</div>\n";
   const RunLabels labels = run_labels(runs);
+  html << seeds_section(runs, labels);
   for (size_t i = 0; i < runs.size(); ++i) {
     const RunView& r = runs[i];
     html << "<h2>" << html_escape(r.name)

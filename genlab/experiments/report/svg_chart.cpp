@@ -99,10 +99,14 @@ Axis make_axis(const std::vector<ChartSeries>& series, bool x, bool log) {
   Axis a{log, 0, 1};
   for (const auto& s : series)
     for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
-      const double v = x ? s.x[i] : s.y[i];
-      if (!a.usable(v)) continue;
-      const double u = log ? std::log10(v) : v;
-      lo = std::min(lo, u), hi = std::max(hi, u);
+      std::vector<double> values{x ? s.x[i] : s.y[i]};
+      // The error bars count in the y range where drawn.
+      if (!x && a.usable(s.y[i]) && i < s.lo.size() && i < s.hi.size()) values.push_back(s.lo[i]), values.push_back(s.hi[i]);
+      for (const double v : values) {
+        if (!a.usable(v)) continue;
+        const double u = log ? std::log10(v) : v;
+        lo = std::min(lo, u), hi = std::max(hi, u);
+      }
     }
   if (!std::isfinite(lo)) return {log, 0, 1};
   // A nearly flat series still gets a readable span with ticks: 0.3 decades on a log
@@ -182,6 +186,16 @@ std::string line_chart_svg(const std::vector<ChartSeries>& series, const ChartOp
     if (points.empty()) continue;
     s << "<polyline class=\"series\" data-label=\"" << html_escape(sr.label) << "\" points=\"" << points
       << "\" fill=\"none\" stroke=\"" << color << "\" stroke-width=\"1.6\"" << dash << "/>\n";
+    for (size_t i = 0; i < sr.x.size() && i < sr.y.size() && i < sr.lo.size() && i < sr.hi.size(); ++i) {
+      if (!usable(sr.x[i], sr.y[i]) || !std::isfinite(sr.lo[i]) || !std::isfinite(sr.hi[i])) continue;
+      const double bottom_value = ay.log ? std::pow(10.0, ay.lo) : ay.lo;
+      const double px = ax.map(sr.x[i], x0, x1);
+      const double plo = ay.map(ay.usable(sr.lo[i]) ? std::max(sr.lo[i], bottom_value) : bottom_value, y0, y1);
+      const double phi = ay.usable(sr.hi[i]) ? ay.map(sr.hi[i], y0, y1) : plo;
+      s << "<path class=\"error-bar\" d=\"M" << num(px) << "," << num(plo) << "V" << num(phi) << "M" << num(px - 3)
+        << "," << num(plo) << "h6M" << num(px - 3) << "," << num(phi) << "h6\" stroke=\"" << color
+        << "\" stroke-width=\"1\" opacity=\"0.7\"/>\n";
+    }
     const std::string tip = sr.label + (o.marker_labels.size() > static_cast<size_t>(sr.marker)
                                             ? " (" + o.marker_labels[sr.marker] + ")" : "");
     for (size_t i = 0; i < sr.x.size() && i < sr.y.size(); ++i)

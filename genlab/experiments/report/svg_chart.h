@@ -19,6 +19,9 @@ struct ChartSeries {
   // label share one legend entry.
   int color = -1;
   int marker = 0;
+  // Error bars: each point's interval [lo, hi] (empty: none; a non-finite bound draws no
+  // bar; on a log axis a bound <= 0 ends at the axis).
+  std::vector<double> lo{}, hi{};
 };
 
 // A horizontal line across the chart (a reference level, e.g. the training set's FD).
