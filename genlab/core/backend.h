@@ -38,6 +38,17 @@ class OutOfMemory : public std::bad_alloc {
 // Physical memory of this machine in bytes (0 if unknown).
 size_t physical_memory_bytes();
 
+// What this process may use at most: the smallest of the machine's memory, its cgroup's
+// limit (v2 memory.max, v1 memory.limit_in_bytes: what Slurm's --mem and containers set)
+// and RLIMIT_AS / RLIMIT_DATA, with where it comes from ("the cgroup limit /sys/...").
+struct MemoryLimit {
+  size_t bytes = 0;  // 0: unknown
+  std::string source;
+};
+MemoryLimit memory_limit();
+// MemAvailable of /proc/meminfo (what other programs leave), 0 if unknown.
+size_t available_memory_bytes();
+
 enum class UnaryOp {
   neg, exp, log, log1p, expm1, sqrt, abs, square, sin, cos, tanh, sigmoid, relu, silu, gelu,
   gelu_tanh, softplus, log_sigmoid, sign, floor, reciprocal,

@@ -27,6 +27,11 @@ struct RunnerState {
 
 void save_checkpoint(RunFile& file, const RunnerState& runner, const TrainingState& family);
 bool has_checkpoint(const RunFile& file);
+// A checkpoint's fingerprint (its attribute `checksum`): written with it and recomputed
+// when it is loaded, so a value changed on disk is refused instead of resumed. Over the
+// attributes (sorted, `checksum` left out) and every tensor's float32 values.
+std::string checkpoint_checksum(const std::map<std::string, std::map<std::string, Tensor>>& tensors,
+                                const std::map<std::string, std::string>& attrs);
 // `groups`: the tensor groups to read (a fresh family's save() names them).
 RunnerState load_checkpoint(const RunFile& file, TrainingState& family);
 // The runner's part of a loaded checkpoint (it travels in the family state's attributes);

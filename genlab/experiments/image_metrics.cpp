@@ -2,6 +2,7 @@
 
 #include "genlab/core/eigen_dense.h"
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <sstream>
 #include <stdexcept>
@@ -86,11 +87,26 @@ std::unique_ptr<ImageClassifier> load_image_classifier(const std::string& path) 
   ImageClassifierOptions o;
   o.image = split_ints(path, "image", need("image"));
   o.channels = split_ints(path, "channels", need("channels"));
-  o.features = std::stoll(need("features"));
-  o.classes = std::stoll(need("classes"));
+  auto count = [&](const std::string& key) {
+    const auto v = split_ints(path, key, need(key));
+    if (v.size() != 1 || v[0] < 1) throw std::runtime_error(path + ": attribute '" + key + "' is not a positive integer");
+    return v[0];
+  };
+  o.features = count("features");
+  o.classes = count("classes");
+  if (o.image.size() != 3) throw std::runtime_error(path + ": attribute 'image' is not channels,height,width");
   Generator init(0);
   auto net = std::make_unique<ImageClassifier>(o, init);
-  net->load_state_dict(f.read_tensors("weights"));
+  const auto weights = f.read_tensors("weights");
+  for (const auto& [name, t] : weights)
+    for (const float v : t.to_vector())
+      if (!std::isfinite(v)) throw std::runtime_error(path + ": /weights/" + name + " holds a non-finite value");
+  try {
+    net->load_state_dict(weights);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": its /weights do not fit the classifier its attributes describe (" +
+                             e.what() + ")");
+  }
   return net;
 }
 

@@ -33,7 +33,11 @@ std::unique_ptr<RunDenoiser> load_denoiser(const std::string& run_path) {
     const RunFile file = RunFile::open(path);
     if (!file.exists("/model/ema"))
       throw std::runtime_error(path + ": no /model/ema (did training finish?)");
-    d->family_->load_sampling_weights(file.read_tensors("model/ema"));
+    try {
+      d->family_->load_sampling_weights(file.read_tensors("model/ema"));
+    } catch (const std::exception& e) {
+      throw std::runtime_error(path + ": /model/ema does not fit the model its config describes (" + e.what() + ")");
+    }
   }
   const auto target = d->family_->sampling_target();
   if (!target)

@@ -101,6 +101,7 @@ std::string suggest_command(const std::string& word) {
 // Every subcommand's arguments, filled by CLI11.
 struct Args {
   std::string config, resume, sort, run, sampler, section, emit, device, output = "report.html";
+  std::string slurm_time, slurm_mem, slurm_partition;
   std::vector<std::string> overrides, runs, settings;
   bool resolved = false, csv = false, over_seeds = false, multirun = false, reference = false, overwrite = false,
        smoke = false;
@@ -125,6 +126,9 @@ void add_run_and_validate(CLI::App& app, Args& a) {
                         "with --multirun: write a cluster job script instead of running "
                         "(slurm: an array job, one task per point, beside the sweep's index)")
       ->check(CLI::IsMember({"slurm"}));
+  a.run_cmd->add_option("--slurm-time", a.slurm_time, "--emit slurm: #SBATCH --time (e.g. 2:00:00)");
+  a.run_cmd->add_option("--slurm-mem", a.slurm_mem, "--emit slurm: #SBATCH --mem (e.g. 16G)");
+  a.run_cmd->add_option("--slurm-partition", a.slurm_partition, "--emit slurm: #SBATCH --partition");
   a.run_cmd->add_option("--resume", a.resume,
                         "continue this run (RUN.h5, its folder or a `latest` link) from its "
                         "checkpoint, with its stored config; overrides change it (a larger "
@@ -185,6 +189,8 @@ void add_readers(CLI::App& app, Args& a) {
       "report", "One self-contained HTML page of run files: error against NFE, samples, curves, config");
   a.report_cmd->add_option("runs", a.runs, "run files (.h5), or their folders")->required()->check(CLI::ExistingPath);
   a.report_cmd->add_option("-o,--output", a.output, "the HTML file to write")->capture_default_str();
+  a.report_cmd->add_flag("--overwrite", a.overwrite,
+                         "replace an existing output that is not a genlab report (a run file given is never replaced)");
   a.list_cmd = app.add_subcommand("list", "What a config can name, with options and defaults");
   a.list_cmd->add_option("what", a.list_what, "samplers, grids, datasets or families")
       ->required()
@@ -233,6 +239,8 @@ int dispatch(Args& a) {
   if (!a.resume.empty()) a.resume = genlab::resolve_run_path(a.resume);
   if (!a.run.empty()) a.run = genlab::resolve_run_path(a.run);
   for (auto& r : a.runs) r = genlab::resolve_run_path(r);
+  if (*a.run_cmd && a.emit != "slurm" && !(a.slurm_time + a.slurm_mem + a.slurm_partition).empty())
+    throw genlab::ConfigError("--slurm-time, --slurm-mem and --slurm-partition go with --emit slurm");
   if (*a.run_cmd && a.multirun) {
     if (!a.resume.empty()) throw genlab::ConfigError("--multirun and --resume do not combine");
     if (a.config.empty()) throw genlab::ConfigError("--multirun needs a config file");
@@ -241,6 +249,7 @@ int dispatch(Args& a) {
       a.overrides.insert(a.overrides.begin(), quick.begin(), quick.end());
     }
     genlab::SweepOptions o{.overwrite = a.overwrite, .command_line = a.command_line, .emit = a.emit};
+    o.slurm_time = a.slurm_time, o.slurm_mem = a.slurm_mem, o.slurm_partition = a.slurm_partition;
     std::error_code ec;
     const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);  // the script runs this binary
     if (!ec) o.genlab_binary = self.string();
@@ -272,13 +281,9 @@ int dispatch(Args& a) {
     return 0;
   }
   if (*a.report_cmd) {
-    const std::string html = genlab::render_report(a.runs);
-    std::ofstream out(a.output, std::ios::binary);
-    out << html;
-    out.close();
-    if (!out) throw std::runtime_error("report: cannot write " + a.output);
+    const size_t bytes = genlab::write_report(a.runs, a.output, a.overwrite);
     std::cout << a.output << ": " << a.runs.size() << " run" << (a.runs.size() > 1 ? "s" : "") << ", "
-              << html.size() / 1024 << " KiB\n";
+              << bytes / 1024 << " KiB\n";
     return 0;
   }
   if (*a.list_cmd) {

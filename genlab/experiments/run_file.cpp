@@ -1,6 +1,9 @@
 #include "genlab/experiments/run_file.h"
 
+#include <fcntl.h>
 #include <hdf5.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -9,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <stdexcept>
 
@@ -28,6 +32,12 @@ class Handle {
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;
   hid_t get() const { return id_; }
+  // Closes now; the status says whether HDF5 could (closing a file writes its metadata).
+  herr_t close() {
+    const herr_t status = id_ >= 0 ? close_(id_) : 0;
+    id_ = -1;
+    return status;
+  }
 
  private:
   hid_t id_;
@@ -59,13 +69,16 @@ void check(herr_t status, const std::string& what) {
 }
 
 // `what` names the kind of file in errors ("run file", "HDF5 data file").
-Handle open_file(const std::string& path, bool write, const std::string& what = "run file") {
+// `shown`: the name errors give the file (a staged copy's errors name the run file).
+Handle open_file(const std::string& path, bool write, const std::string& what = "run file",
+                 const std::string& shown = "") {
   quiet();
+  const std::string name = shown.empty() ? path : shown;
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw std::runtime_error(path + ": no such " + what);
+  if (!std::filesystem::exists(path, ec)) throw std::runtime_error(name + ": no such " + what);
   errno = 0;  // so that check() reports this operation's system error, not an older one
   return Handle(H5Fopen(path.c_str(), write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose,
-                path + ": cannot open as an HDF5 " + what);
+                name + ": cannot open as an HDF5 " + what);
 }
 
 bool link_exists(hid_t loc, const std::string& path) {
@@ -212,17 +225,213 @@ Tensor read_hdf5_array(const std::string& file, const std::string& dataset) {
   return read_array(file, dataset, "data file");
 }
 
+namespace {
+
+// Room a write must leave beyond its own bytes: HDF5's metadata and block allocations.
+constexpr uintmax_t kWriteMargin = 1 << 20;
+
+uintmax_t file_size_or_zero(const std::string& path) {
+  std::error_code ec;
+  const uintmax_t n = std::filesystem::file_size(path, ec);
+  return ec ? 0 : n;
+}
+
+std::string mib(uintmax_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+  return buf;
+}
+
+// Refuses (DiskFull, before anything is written) when the file system of `path` has less
+// than `need` bytes free for this user.
+void ensure_room(const std::string& path, uintmax_t need, const std::string& what) {
+  struct statvfs fs {};
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  if (statvfs(dir.empty() ? "." : dir.c_str(), &fs) != 0) return;  // unknown: let the write tell
+  const uintmax_t free_bytes = static_cast<uintmax_t>(fs.f_bavail) * fs.f_frsize;
+  if (free_bytes >= need) return;
+  throw DiskFull(path + ": the disk is nearly full: " + mib(free_bytes) + " free, and " + what + " needs " +
+                 mib(need) + "; nothing of it was written and the file is as it was. Free some space, then "
+                 "continue (genlab run --resume " + path + ")");
+}
+
+// Writes the file's data and its directory entry to the disk.
+void sync_path(const std::string& path, bool directory) {
+  const int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+  if (fd < 0) return;
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  // Directories on some file systems do not support fsync; a data file must.
+  if (rc != 0 && !directory) throw std::runtime_error(path + ": cannot sync to disk (" + std::strerror(err) + ")");
+}
+
+std::string parent_dir(const std::string& path) {
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  return dir.empty() ? "." : dir;
+}
+
+// A write's file: HDF5 closes every object of it when the file is closed, so closing it
+// is the end of all writing to it (nothing reaches it after it is published).
+Handle open_for_write(const std::string& path, const std::string& shown) {
+  quiet();
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "file access property list");
+  H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
+  errno = 0;
+  return Handle(H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get()), H5Fclose, shown + ": cannot open as an HDF5 run file");
+}
+
+}  // namespace
+
+// One write: opened on the batch's copy when a batch is open, else in a batch of its own
+// that commit() publishes. Destroyed without commit (an exception): the write is undone.
+class RunFile::Session {
+ public:
+  explicit Session(RunFile& f, int64_t estimate_bytes = 0) : f_(f), own_(f.staging_.empty()) {
+    if (own_) f_.begin_batch(estimate_bytes);
+    try {
+      file_ = std::make_unique<Handle>(open_for_write(f_.staging_, f_.path_));
+    } catch (...) {
+      if (own_) f_.end_batch(false);
+      throw;
+    }
+  }
+  ~Session() {
+    if (done_) return;
+    file_.reset();
+    if (own_) f_.end_batch(false);
+  }
+  Handle& file() { return *file_; }
+  void commit() {
+    errno = 0;
+    const herr_t closed = file_->close();
+    done_ = true;
+    if (closed < 0) {
+      const int err = errno;
+      if (own_) f_.end_batch(false);
+      throw std::runtime_error(f_.path_ + ": cannot write to the file" +
+                               (err ? " (" + std::string(std::strerror(err)) + ")" : std::string()) +
+                               "; it is as it was before this write");
+    }
+    if (own_) f_.end_batch(true);
+  }
+
+ private:
+  RunFile& f_;
+  bool own_;
+  bool done_ = false;
+  std::unique_ptr<Handle> file_;
+};
+
+namespace {
+
+// The file a name stands for: a symlink's target (written through, never replaced by a
+// file), a relative name as it is.
+std::string real_file(const std::string& path) {
+  std::error_code ec;
+  const std::filesystem::path real = std::filesystem::canonical(path, ec);
+  return ec ? path : real.string();
+}
+
+}  // namespace
+
+void RunFile::begin_batch(int64_t estimate_bytes) {
+  target_ = real_file(path_);
+  const std::string tmp = staging_path(target_);
+  const uintmax_t size = file_size_or_zero(target_);
+  // A copy of the file, the write, its margin, and (unless this is that write) the room to
+  // record a failure afterwards: another copy.
+  const uintmax_t need = size + static_cast<uintmax_t>(std::max<int64_t>(estimate_bytes, 0)) + kWriteMargin +
+                         (last_write_ ? 0 : size + kWriteMargin);
+  ensure_room(target_, need, last_write_ ? "recording the failure" : "the next write");
+  std::error_code ec;
+  std::filesystem::copy_file(target_, tmp, std::filesystem::copy_options::overwrite_existing, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    throw std::runtime_error(path_ + ": cannot copy the run file for a write (" + ec.message() +
+                             "); it is as it was before this write");
+  }
+  staging_ = tmp;
+}
+
+void RunFile::end_batch(bool publish) {
+  const std::string tmp = staging_;
+  staging_.clear();
+  std::error_code ec;
+  if (!publish) {
+    std::filesystem::remove(tmp, ec);
+    return;
+  }
+  try {
+    sync_path(tmp, false);
+  } catch (...) {
+    std::filesystem::remove(tmp, ec);
+    throw;
+  }
+  if (std::rename(tmp.c_str(), target_.c_str()) != 0) {
+    const int err = errno;
+    std::filesystem::remove(tmp, ec);
+    throw std::runtime_error(path_ + ": cannot replace the run file with its written copy (" +
+                             std::strerror(err) + "); it is as it was before this write");
+  }
+  sync_path(parent_dir(target_), true);
+}
+
+void RunFile::batch(const std::function<void()>& writes, int64_t estimate_bytes) {
+  if (discard_ || !staging_.empty()) {  // a rank that writes nothing, or a nested batch
+    writes();
+    return;
+  }
+  begin_batch(estimate_bytes);
+  try {
+    writes();
+  } catch (...) {
+    end_batch(false);
+    throw;
+  }
+  end_batch(true);
+}
+
+void RunFile::record_failure(const std::string& message) {
+  if (discard_) return;
+  last_write_ = true;
+  try {
+    batch([&] {
+      set_attr("error", message);
+      set_status("failed");
+    });
+  } catch (...) {
+    last_write_ = false;
+    throw;
+  }
+  last_write_ = false;
+}
+
 RunFile RunFile::create(const std::string& path, const std::map<std::string, std::string>& attrs,
                         const std::string& config_yaml) {
   quiet();
-  {
-    Handle f(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
+  // Made beside and published by rename, as every write: a file of this name (an
+  // --overwrite) stays until the new one is complete.
+  const std::string tmp = staging_path(path);
+  ensure_room(path, 2 * kWriteMargin + config_yaml.size(), "creating the run file");
+  try {
+    Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "file access property list");
+    H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
+    Handle f(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose,
              path + ": cannot create the run file (does its folder exist and is it writable?)");
     for (const auto& [k, v] : attrs) write_string_attr(f.get(), k, v);
     write_string_attr(f.get(), "config_yaml", config_yaml);
     write_string_attr(f.get(), "status", "running");
-    check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path + ": flush");
+    check(f.close(), path + ": cannot write the new run file");
+    sync_path(tmp, false);
+    if (std::rename(tmp.c_str(), path.c_str()) != 0)
+      throw std::runtime_error(path + ": cannot create the run file (" + std::string(std::strerror(errno)) + ")");
+  } catch (...) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    throw;
   }
+  sync_path(parent_dir(path), true);
   return RunFile(path);
 }
 
@@ -239,24 +448,28 @@ RunFile RunFile::open(const std::string& path) {
 
 void RunFile::set_attr(const std::string& name, const std::string& value) {
   if (discard_) return;  // a rank other than 0 (issue 16)
-  Handle f = open_file(path_, true);
+  Session w(*this);
+  Handle& f = w.file();
   write_string_attr(f.get(), name, value);
+  w.commit();
 }
 
 void RunFile::set_attr(const std::string& name, int64_t value) {
   if (discard_) return;  // a rank other than 0 (issue 16)
-  Handle f = open_file(path_, true);
+  Session w(*this);
+  Handle& f = w.file();
   if (H5Aexists(f.get(), name.c_str()) > 0) H5Adelete(f.get(), name.c_str());
   Handle space(H5Screate(H5S_SCALAR), H5Sclose, "dataspace");
   Handle a(H5Acreate2(f.get(), name.c_str(), H5T_NATIVE_INT64, space.get(), H5P_DEFAULT,
                       H5P_DEFAULT),
            H5Aclose, path_ + ": cannot create attribute " + name);
   check(H5Awrite(a.get(), H5T_NATIVE_INT64, &value), path_ + ": cannot write attribute " + name);
+  w.commit();
 }
 
 std::map<std::string, std::string> RunFile::attrs() const {
   if (discard_) return {};
-  Handle f = open_file(path_, false);
+  Handle f = open_file(current(), false, "run file", path_);
   AttrCollect m;
   hsize_t idx = 0;
   H5Aiterate2(f.get(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect_attr, &m);
@@ -266,22 +479,24 @@ std::map<std::string, std::string> RunFile::attrs() const {
 
 bool RunFile::exists(const std::string& object_path) const {
   if (discard_) return {};
-  Handle f = open_file(path_, false);
+  Handle f = open_file(current(), false, "run file", path_);
   return link_exists(f.get(), object_path);
 }
 
 void RunFile::set_group_attrs(const std::string& group_name,
                               const std::map<std::string, std::string>& attrs) {
   if (discard_) return;  // a rank other than 0 (issue 16)
-  Handle f = open_file(path_, true);
+  Session w(*this);
+  Handle& f = w.file();
   Handle g = group(f.get(), "/" + group_name, path_);
   for (const auto& [k, v] : attrs) write_string_attr(g.get(), k, v);
   check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": cannot write to the file");
+  w.commit();
 }
 
 std::map<std::string, std::string> RunFile::group_attrs(const std::string& group_name) const {
   if (discard_) return {};
-  Handle f = open_file(path_, false);
+  Handle f = open_file(current(), false, "run file", path_);
   AttrCollect m;
   if (!link_exists(f.get(), "/" + group_name)) return m.values;
   Handle g(H5Gopen2(f.get(), ("/" + group_name).c_str(), H5P_DEFAULT), H5Gclose,
@@ -295,10 +510,12 @@ std::map<std::string, std::string> RunFile::group_attrs(const std::string& group
 void RunFile::remove(const std::string& object_path) {
   if (discard_) return;  // a rank other than 0 (issue 16)
   if (!exists("/" + object_path)) return;
-  Handle f = open_file(path_, true);
+  Session w(*this);
+  Handle& f = w.file();
   check(H5Ldelete(f.get(), ("/" + object_path).c_str(), H5P_DEFAULT),
         path_ + ": cannot delete /" + object_path);
   check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": cannot write to the file");
+  w.commit();
 }
 
 void RunFile::truncate_after_step(const std::string& group_name, double max_step) {
@@ -308,7 +525,8 @@ void RunFile::truncate_after_step(const std::string& group_name, double max_step
   if (it == cols.end()) return;
   hsize_t keep = 0;
   while (keep < it->second.size() && it->second[keep] <= max_step) ++keep;
-  Handle f = open_file(path_, true);
+  Session w(*this);
+  Handle& f = w.file();
   Handle g(H5Gopen2(f.get(), ("/" + group_name).c_str(), H5P_DEFAULT), H5Gclose,
            "group " + group_name);
   for (const auto& [col, values] : cols) {
@@ -317,11 +535,13 @@ void RunFile::truncate_after_step(const std::string& group_name, double max_step
     check(H5Dset_extent(d.get(), size), path_ + ": cannot truncate /" + group_name + "/" + col);
   }
   check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": cannot write to the file");
+  w.commit();
 }
 
 void RunFile::append(const std::string& group_name, const std::map<std::string, double>& row) {
   if (discard_) return;  // a rank other than 0 (issue 16)
-  Handle f = open_file(path_, true);
+  Session w(*this);
+  Handle& f = w.file();
   Handle g = group(f.get(), "/" + group_name, path_);
   for (const auto& [col, value] : row) {
     if (H5Lexists(g.get(), col.c_str(), H5P_DEFAULT) <= 0) {
@@ -350,12 +570,13 @@ void RunFile::append(const std::string& group_name, const std::map<std::string, 
           path_ + ": cannot append to /" + group_name + "/" + col);
   }
   check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": cannot write to the file");
+  w.commit();
 }
 
 std::map<std::string, std::vector<double>> RunFile::read_columns(
     const std::string& group_name) const {
   if (discard_) return {};
-  Handle f = open_file(path_, false);
+  Handle f = open_file(current(), false, "run file", path_);
   std::map<std::string, std::vector<double>> out;
   if (!link_exists(f.get(), "/" + group_name)) return out;
   Handle g(H5Gopen2(f.get(), ("/" + group_name).c_str(), H5P_DEFAULT), H5Gclose,
@@ -386,7 +607,10 @@ std::map<std::string, std::vector<double>> RunFile::read_columns(
 void RunFile::write_tensors(const std::string& group_name,
                             const std::map<std::string, Tensor>& tensors) {
   if (discard_) return;  // a rank other than 0 (issue 16)
-  Handle f = open_file(path_, true);
+  int64_t bytes = 0;
+  for (const auto& [name, t] : tensors) bytes += 4 * t.numel();
+  Session w(*this, bytes);
+  Handle& f = w.file();
   Handle g = group(f.get(), "/" + group_name, path_);
   for (const auto& [name, t] : tensors) {
     std::vector<hsize_t> dims(t.shape().begin(), t.shape().end());
@@ -423,13 +647,14 @@ void RunFile::write_tensors(const std::string& group_name,
           "write " + name);
   }
   check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": cannot write to the file");
+  w.commit();
 }
 
 std::map<std::string, Tensor> RunFile::read_tensors(const std::string& group_name) const {
   if (discard_) return {};
   std::vector<std::string> datasets;
   {
-    Handle f = open_file(path_, false);
+    Handle f = open_file(current(), false, "run file", path_);
     Handle g(H5Gopen2(f.get(), ("/" + group_name).c_str(), H5P_DEFAULT), H5Gclose,
              path_ + ": no group /" + group_name);
     for (const auto& name : children(g.get())) {
@@ -441,18 +666,25 @@ std::map<std::string, Tensor> RunFile::read_tensors(const std::string& group_nam
   }
   std::map<std::string, Tensor> out;
   for (const auto& name : datasets)
-    out[name] = read_array(path_, "/" + group_name + "/" + name, "run file");
+    out[name] = read_array(current(), "/" + group_name + "/" + name, "run file");
   return out;
 }
 
 void RunFile::write_variant(const std::string& name, const Tensor& samples,
                             const std::map<std::string, std::string>& attrs) {
   if (discard_) return;  // a rank other than 0 (issue 16)
+  batch([&] { write_variant_parts(name, samples, attrs); }, 4 * samples.numel());
+}
+
+void RunFile::write_variant_parts(const std::string& name, const Tensor& samples,
+                                  const std::map<std::string, std::string>& attrs) {
   write_tensors("variants/" + name, {{"samples", samples}});
-  Handle f = open_file(path_, true);
+  Session w(*this);
+  Handle& f = w.file();
   Handle g(H5Gopen2(f.get(), ("/variants/" + name).c_str(), H5P_DEFAULT), H5Gclose,
            "variant " + name);
   for (const auto& [k, v] : attrs) write_string_attr(g.get(), k, v);
+  w.commit();
 }
 
 void RunFile::write_image(const std::string& group_name, const std::string& name,
@@ -461,7 +693,8 @@ void RunFile::write_image(const std::string& group_name, const std::string& name
   if (static_cast<int64_t>(pixels.size()) != height * width)
     throw std::invalid_argument("write_image: " + std::to_string(pixels.size()) + " pixels for " +
                                 std::to_string(height) + "x" + std::to_string(width));
-  Handle f = open_file(path_, true);
+  Session w(*this);
+  Handle& f = w.file();
   Handle g = group(f.get(), "/" + group_name, path_);
   if (H5Lexists(g.get(), name.c_str(), H5P_DEFAULT) > 0) H5Ldelete(g.get(), name.c_str(), H5P_DEFAULT);
   const hsize_t dims[2] = {static_cast<hsize_t>(height), static_cast<hsize_t>(width)};
@@ -474,6 +707,7 @@ void RunFile::write_image(const std::string& group_name, const std::string& name
   write_string_attr(d.get(), "CLASS", "IMAGE");
   write_string_attr(d.get(), "IMAGE_VERSION", "1.2");
   write_string_attr(d.get(), "IMAGE_SUBCLASS", "IMAGE_GRAYSCALE");
+  w.commit();
 }
 
 Tensor RunFile::read_samples(const std::string& variant) const {
@@ -524,7 +758,8 @@ void RunFile::write_table(const std::string& group_name, const std::string& name
       p += sizeof(double);
     }
   }
-  Handle f = open_file(path_, true);
+  Session w(*this);
+  Handle& f = w.file();
   Handle g = group(f.get(), "/" + group_name, path_);
   if (H5Lexists(g.get(), name.c_str(), H5P_DEFAULT) > 0) H5Ldelete(g.get(), name.c_str(), H5P_DEFAULT);
   const hsize_t dims[1] = {rows.size()};
@@ -536,11 +771,12 @@ void RunFile::write_table(const std::string& group_name, const std::string& name
     check(H5Dwrite(d.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()),
           "write summary");
   check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), path_ + ": cannot write to the file");
+  w.commit();
 }
 
 std::vector<SummaryRow> RunFile::read_table(const std::string& dataset) const {
   if (discard_) return {};
-  Handle f = open_file(path_, false);
+  Handle f = open_file(current(), false, "run file", path_);
   std::vector<SummaryRow> rows;
   if (!link_exists(f.get(), "/" + dataset)) return rows;
   Handle d(H5Dopen2(f.get(), ("/" + dataset).c_str(), H5P_DEFAULT), H5Dclose, dataset);

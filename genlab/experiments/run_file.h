@@ -1,6 +1,10 @@
-// The HDF5 run file (docs/DESIGN.md contract 3), written in flushed steps: every write opens
-// the file, writes, and closes it, so between writes the file on disk is complete and any
-// reader (h5py, `genlab info`) can open it while the run goes on. The root attribute
+// The HDF5 run file (docs/DESIGN.md contract 3), never changed in place: every write (or a
+// batch of writes) goes to a copy beside it, `<path>.writing`, which replaces the file by
+// rename once it is written, closed and synced. So the file on disk is always a complete
+// file that some write left (a kill, a full disk or a failed write mid-way leaves it as it
+// was), and any reader (h5py, `genlab info`) can open it while the run goes on. A write
+// that would leave less free space than a copy of the file needs to record a failure is
+// refused before it starts (DiskFull), and record_failure() can then still say `failed`. The root attribute
 // `status` is "running" from creation and becomes "completed", "failed" or "interrupted"
 // at the end; a run killed outright (SIGKILL) stays "running", which readers report as
 // not completed.
@@ -12,8 +16,11 @@
 //   f.set_status("completed");
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -33,6 +40,12 @@ const std::set<std::string>& integer_columns();
 // One numeric dataset of any HDF5 file (not only run files), as float32, e.g. user data;
 // errors name the file (as a data file) and the dataset.
 Tensor read_hdf5_array(const std::string& file, const std::string& dataset);
+
+// A write refused because the disk is nearly full; nothing of it was written.
+class DiskFull : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 class RunFile {
  public:
@@ -81,6 +94,17 @@ class RunFile {
                    const std::vector<SummaryRow>& rows);
   std::vector<SummaryRow> read_table(const std::string& dataset) const;
 
+  // Several writes published as one: the file changes by all of them or, when one fails
+  // (or the process dies), by none. Nested batches join the outer one. `estimate_bytes`:
+  // about how much the writes add, for the free-space check.
+  void batch(const std::function<void()>& writes, int64_t estimate_bytes = 0);
+  // Records a failure: `error` and status `failed` in one write, which needs only the room
+  // of a copy of the file, the room every other write leaves free.
+  void record_failure(const std::string& message);
+  // The staged copy's name, `<path>.writing`: a leftover of a killed writer is removed by
+  // the next writer (under the run's lock, run_lock.h).
+  static std::string staging_path(const std::string& path) { return path + ".writing"; }
+
   bool exists(const std::string& object_path) const;
   // Deletes /<object_path> (a group and all below it, or a dataset) if present.
   void remove(const std::string& object_path);
@@ -93,7 +117,18 @@ class RunFile {
 
  private:
   explicit RunFile(std::string path) : path_(std::move(path)) {}
+  class Session;  // one write: to the open batch's copy, or to a copy of its own
+  friend class Session;
+  // The file reads and writes go to: the staged copy during a batch, else the file.
+  const std::string& current() const { return staging_.empty() ? path_ : staging_; }
+  void begin_batch(int64_t estimate_bytes);
+  void write_variant_parts(const std::string& name, const Tensor& samples,
+                           const std::map<std::string, std::string>& attrs);
+  void end_batch(bool publish);
   std::string path_;
+  std::string staging_;        // during a batch: the copy being written
+  std::string target_;         // during a batch: the real file it replaces (symlinks resolved)
+  bool last_write_ = false;    // record_failure(): may use the room kept for it
   bool discard_ = false;
 };
 

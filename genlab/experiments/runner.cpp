@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <deque>
+#include <filesystem>
 #include <cmath>
 #include <iomanip>
 #include <iostream>
@@ -170,6 +173,10 @@ void train(Run& r, bool resuming) {
     std::string packed;
     if (comm.rank() == 0) {
       s = load_checkpoint(r.file, state);
+      if (s.step > r.total_steps)
+        throw std::runtime_error(r.file.path() + ": the checkpoint is at step " + std::to_string(s.step) +
+                                 ", past the run's " + std::to_string(r.total_steps) +
+                                 " steps; the checkpoint is damaged and cannot be resumed");
       for (const auto& [group, tensors] : state.tensors)
         for (const auto& [name, t] : tensors)
           for (const float v : t.to_vector())
@@ -186,7 +193,12 @@ void train(Run& r, bool resuming) {
         s = runner_state_of(state, "the checkpoint sent by rank 0");
       }
     }
-    r.family->load(state);
+    try {
+      r.family->load(state);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(r.file.path() + ": its checkpoint of step " + std::to_string(s.step) +
+                               " does not fit this model (" + e.what() + ")");
+    }
     data_rng.set_state(s.data), noise_rng.set_state(s.noise);
     r.file.truncate_after_step("train", static_cast<double>(s.step));
     r.file.truncate_after_step("eval", static_cast<double>(std::min(s.step, r.total_steps - 1)));
@@ -203,6 +215,7 @@ void train(Run& r, bool resuming) {
     if (!r.file.discarding()) save_checkpoint(r.file, s, r.family->save());
     checkpointed = step;
   };
+  std::deque<double> recent;  // the last steps' losses, for the divergence rule
   for (int64_t step = first; step <= r.total_steps; ++step) {
     if (stop_agreed(comm)) {
       // Ctrl-C: the steps done so far are not lost; --resume continues from here.
@@ -237,6 +250,25 @@ void train(Run& r, bool resuming) {
                             " is the last with finite weights"
                       : std::string("before any checkpoint")) +
           "); lower train.lr, set train.grad_clip, or check the data");
+    // A loss that explodes but stays finite (1e15) is divergence too: against the median
+    // of the recent steps (a median: single hard batches do not move it).
+    if (t.divergence > 0) {
+      if (recent.size() >= 20) {
+        std::vector<double> sorted(recent.begin(), recent.end());
+        std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+        const double median = sorted[sorted.size() / 2];
+        if (median > 0 && st.loss > t.divergence * median)
+          throw std::runtime_error(
+              "step " + std::to_string(step) + ": the loss is " + format_number(st.loss) + ", " +
+              format_number(st.loss / median) + " times the median of the last " + std::to_string(recent.size()) +
+              " steps (" + format_number(median) + "): training diverged (" +
+              (s.step > 0 ? "the checkpoint of step " + std::to_string(s.step) + " is the last before it"
+                          : std::string("before any checkpoint")) +
+              "); lower train.lr, set train.grad_clip, or raise train.divergence (0: off)");
+      }
+      recent.push_back(st.loss);
+      if (recent.size() > 200) recent.pop_front();
+    }
     s.window_loss += st.loss, s.window_grad += st.grad_norm, ++s.window;
     if (step % t.log_every == 0 || step == r.total_steps) {
       std::map<std::string, double> row{{"step", double(step)},
@@ -301,8 +333,11 @@ std::vector<SummaryRow> finish(Run& r) {
     }
     r.phase = "sampling variant '" + v.name + "' (evaluate.samples " +
               std::to_string(r.c.evaluate.samples) + ")";
-    rows.push_back(run_variant(ctx, v, r.file, *r.comm));
-    r.file.write_summary(rows);
+    // The variant and its summary row in one write: neither without the other.
+    r.file.batch([&] {
+      rows.push_back(run_variant(ctx, v, r.file, *r.comm));
+      r.file.write_summary(rows);
+    });
     const auto& n = rows.back().numbers;
     r.out << "variant " << rows.size() << "/" << count << " " << v.name << ": "
           << static_cast<int64_t>(n.at("nfe")) << " NFE in " << format_duration(n.at("wall_s"));
@@ -351,12 +386,42 @@ void clear_results(RunFile& file, std::ostream& out) {
     file.remove(group);
 }
 
+// Every rank of a data-parallel run must run the same config: ranks that differ deadlock
+// (different train.steps) or die inside a collective (a different width). Before anything
+// collective, the ranks compare their resolved configs and every rank stops, naming the
+// keys that differ, when they do.
+void check_same_config(const ExperimentConfig& c, const RunOptions& options, const Communicator& comm) {
+  if (comm.size() == 1) return;
+  const std::string mine = to_yaml(c) + "\nresume: " + options.resume + "\n";
+  const auto all = comm.allgather(mine);
+  std::string differ;
+  for (size_t r = 1; r < all.size(); ++r) {
+    if (all[r] == all[0]) continue;
+    for (const auto& ch : config_changes(all[0], all[r]))
+      differ += "  rank " + std::to_string(r) + ": " + ch.key + ": " + ch.given + " (rank 0: " + ch.stored + ")\n";
+    if (all[r].substr(all[r].rfind("\nresume: ")) != all[0].substr(all[0].rfind("\nresume: ")))
+      differ += "  rank " + std::to_string(r) + ": --resume differs from rank 0's\n";
+  }
+  if (!differ.empty())
+    throw ConfigError("the " + std::to_string(comm.size()) +
+                      " ranks of this data-parallel run were given different configs; every rank must run "
+                      "the same one:\n" + differ);
+}
+
+// Whether runs/<name>/latest is genlab's link to this run's folder (a user's file of that
+// name is left alone, and the run does not point at it).
+bool latest_is(const ExperimentConfig& c, const std::string& run_path) {
+  std::error_code ec;
+  const std::filesystem::path latest = std::filesystem::path(c.output.folder) / c.name / "latest";
+  return std::filesystem::is_symlink(latest, ec) &&
+         std::filesystem::read_symlink(latest, ec) == std::filesystem::path(run_path).parent_path().filename();
+}
+
 // The run file says it failed, and why; a failure to say so must not hide the first error.
 void fail_run(RunLog* log, RunFile& file, const std::string& message) {
   if (log) log->error(message);
   try {
-    file.set_attr("error", message);
-    file.set_status("failed");
+    file.record_failure(message);
   } catch (...) {
   }
 }
@@ -381,6 +446,7 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
   const DefaultDevice device_scope(device.device);
   const Communicator& comm = options.comm ? *options.comm : world();
   const bool writer = comm.rank() == 0;  // rank 0 alone writes files and the console
+  check_same_config(c, options, comm);
   const bool resuming = !options.resume.empty();
   // Everything that can fail early, before any file is touched.
   const Generator root(c.seed);
@@ -389,6 +455,7 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
   try {
     data = make_dataset(c.data, c.seed);
     family = find_family(c.model.family).make({c, *data, root, &comm});
+    check_image_classifier(c, *data);
   } catch (const OutOfMemory& e) {
     throw OutOfMemory(std::string("building the ") + (data ? "model" : "data") + ": " + e.what() +
                           memory_hint(c, e.shape(), data ? data->dims() : 0),
@@ -428,12 +495,19 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
     throw;
   }
   RunFile& file = *opened;
-  file.set_attr("world_size", static_cast<int64_t>(comm.size()));
-  file.set_attr("device", device.str());
-  file.set_attr("device_name", backend(device.device).describe());
-  if (family->trainable()) {  // the model's size, for `genlab info` and notebooks
-    file.set_attr("parameters", family->parameter_count());
-    file.set_attr("trainable_parameters", family->trainable_parameter_count());
+  try {
+    file.batch([&] {
+      file.set_attr("world_size", static_cast<int64_t>(comm.size()));
+      file.set_attr("device", device.str());
+      file.set_attr("device_name", backend(device.device).describe());
+      if (family->trainable()) {  // the model's size, for `genlab info` and notebooks
+        file.set_attr("parameters", family->parameter_count());
+        file.set_attr("trainable_parameters", family->trainable_parameter_count());
+      }
+    });
+  } catch (const std::exception& e) {
+    fail_run(log.get(), file, e.what());
+    throw;
   }
   const StopSignalGuard stop_guard;
   if (writer) StopSignalGuard::set_resume_hint("continue with: " + resume_command(file.path()) + "\n");
@@ -470,7 +544,7 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
     }
     out << "run file: " << file.path() << " (" << summary.status << ")\n";
     if (summary.status == "interrupted") out << "continue with: " << resume_command(file.path()) << "\n";
-    if (c.output.path.empty() && !resuming)
+    if (c.output.path.empty() && !resuming && latest_is(c, file.path()))
       out << "latest run of '" << c.name << "': " << c.output.folder << "/" << c.name
           << "/latest/run.h5\n";
     return summary;
@@ -517,14 +591,21 @@ SummaryRow add_variant(const std::string& path, const std::string& sampler,
   if (family->trainable()) {
     if (!file.exists("/model/ema"))
       throw std::runtime_error(path + ": no /model/ema to sample from (did training finish?)");
-    family->load_sampling_weights(file.read_tensors("model/ema"));
+    try {
+      family->load_sampling_weights(file.read_tensors("model/ema"));
+    } catch (const std::exception& e) {
+      throw std::runtime_error(path + ": /model/ema does not fit the model its config describes (" + e.what() + ")");
+    }
   }
   const auto target = family->sampling_target();
   if (!target)
     throw std::runtime_error(path + ": the " + c.model.family + " family has no sampler variants");
   const VariantContext ctx = make_variant_context(*target, c, *data, root);
-  rows.push_back(run_variant(ctx, v, file));
-  file.write_summary(rows);
+  // One write: a failure (a full disk, Ctrl-C) leaves the run exactly as it was.
+  file.batch([&] {
+    rows.push_back(run_variant(ctx, v, file));
+    file.write_summary(rows);
+  });
   out << format_variants_table({rows.back()});
   return rows.back();
 }

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/slurm_script.h"
 #include "genlab/experiments/config/yaml_section.h"
 #include "genlab/experiments/runner.h"
 
@@ -113,13 +114,6 @@ SweepLayout lay_out(const ExperimentConfig& base, size_t points, bool overwrite)
 
 namespace {
 
-// A word for a POSIX shell, in single quotes.
-std::string shell_quoted(const std::string& s) {
-  std::string q = "'";
-  for (const char ch : s) q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-  return q + "'";
-}
-
 void write_index_row(std::ofstream& idx, const std::filesystem::path& index_dir, const std::string& file,
                      const std::vector<std::string>& point) {
   idx << std::filesystem::relative(file, index_dir.empty() ? "." : index_dir).string();
@@ -127,43 +121,31 @@ void write_index_row(std::ofstream& idx, const std::filesystem::path& index_dir,
   idx << "\n" << std::flush;
 }
 
-// The Slurm array job: task i runs point i into its file. Paths are absolute, so the
-// script runs from anywhere.
-std::string slurm_script(const std::string& config_path, const std::vector<std::vector<std::string>>& points,
-                         const std::vector<ExperimentConfig>& configs, const SweepLayout& layout,
-                         const std::string& script, const SweepOptions& options) {
+// The Slurm array job (slurm_script.h): task i runs point i into its file. Paths are
+// absolute, so the script runs from anywhere.
+std::string sweep_slurm_script(const std::string& config_path, const std::vector<std::vector<std::string>>& points,
+                               const std::vector<ExperimentConfig>& configs, const SweepLayout& layout,
+                               const std::string& script, const SweepOptions& options) {
   namespace fs = std::filesystem;
-  int threads = 1;
-  for (const auto& c : configs) threads = std::max(threads, c.threads);
-  const fs::path dir = fs::absolute(fs::path(layout.index)).parent_path();
-  std::ostringstream s;
-  s << "#!/bin/bash\n"
-    << "# genlab sweep of " << config_path << ": " << points.size() << " points, one Slurm array task each.\n"
-    << "# Submit with: sbatch " << fs::absolute(script).string() << "\n"
-    << "# Index (the run file of each point and its overrides): " << fs::absolute(layout.index).string() << "\n"
-    << "# Written by: " << options.command_line << "\n"
-    << "#SBATCH --job-name=genlab-" << configs[0].name << "\n"
-    << "#SBATCH --array=0-" << points.size() - 1 << "\n"
-    << "#SBATCH --ntasks=1\n"
-    << "#SBATCH --cpus-per-task=" << threads
-    << (threads == 1 && configs[0].threads == 0 ? "  # threads: 0 (auto) in the config; raise for GEMM-heavy models" : "")
-    << "\n"
-    << "#SBATCH --output=" << (dir / "slurm-%A_%a.out").string() << "\n"
-    << "set -euo pipefail\n"
-    << "export OMP_NUM_THREADS=\"${SLURM_CPUS_PER_TASK:-1}\"\n"
-    << "cd " << shell_quoted(fs::current_path().string()) << "\n"
-    << "case \"${SLURM_ARRAY_TASK_ID}\" in\n";
-  for (size_t i = 0; i < points.size(); ++i) {
-    s << "  " << i << ") exec " << shell_quoted(options.genlab_binary) << " run "
-      << shell_quoted(fs::absolute(config_path).string());
-    for (const auto& o : points[i])  // the point's own output.path replaces a swept one
-      if (o.rfind("output.path=", 0) != 0) s << " " << shell_quoted(o);
-    s << " " << shell_quoted("output.path=" + fs::absolute(layout.files[i]).string()) << " ;;\n";
+  SlurmJob job;
+  for (const auto& c : configs) job.threads = std::max(job.threads, c.threads);
+  job.auto_threads = configs[0].threads == 0;
+  job.config_path = fs::absolute(config_path).string();
+  job.script = fs::absolute(script).string();
+  job.index = fs::absolute(layout.index).string();
+  job.command_line = options.command_line;
+  job.name = configs[0].name;
+  job.log_dir = fs::absolute(fs::path(layout.index)).parent_path().string();
+  job.workdir = fs::current_path().string();
+  job.binary = options.genlab_binary;
+  job.points = points;
+  for (const auto& f : layout.files) job.files.push_back(fs::absolute(f).string());
+  job.time = options.slurm_time, job.mem = options.slurm_mem, job.partition = options.slurm_partition;
+  try {
+    return slurm_script(job);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(e.what());
   }
-  s << "  *) echo \"genlab sweep: no point ${SLURM_ARRAY_TASK_ID} (0-" << points.size() - 1
-    << ")\" >&2; exit 2 ;;\n"
-    << "esac\n";
-  return s.str();
 }
 
 // The layout as one message (rank 0 creates it; the others learn it).
@@ -203,10 +185,12 @@ std::string run_sweep(const std::string& config_path, const std::vector<std::str
     const std::string script =
         layout.index.substr(0, layout.index.size() - std::string("index.tsv").size()) + "sweep.slurm";
     if (comm.rank() == 0) {
+      // The script first: a value it cannot take is refused before anything is written.
+      const std::string text = sweep_slurm_script(config_path, points, configs, layout, script, options);
       std::ofstream idx(layout.index);
       for (size_t i = 0; i < points.size(); ++i) write_index_row(idx, index_dir, layout.files[i], points[i]);
       std::ofstream f(script);
-      f << slurm_script(config_path, points, configs, layout, script, options);
+      f << text;
       f.close();
       if (!idx || !f) throw std::runtime_error(script + ": cannot write the Slurm script or its index");
       std::filesystem::permissions(script, std::filesystem::perms::owner_exec, std::filesystem::perm_options::add);

@@ -29,6 +29,8 @@ struct SweepOptions {
   const Communicator* comm = nullptr;  // null: world()
   std::string emit{};                  // "slurm": write the array job script instead of running
   std::string genlab_binary = "genlab";  // what the script runs (main: this executable)
+  // --emit slurm: optional #SBATCH --time, --mem and --partition (slurm_script.h).
+  std::string slurm_time{}, slurm_mem{}, slurm_partition{};
 };
 
 // Runs every point; returns the index file's path (with emit: the script's). Each point's

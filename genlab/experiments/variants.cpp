@@ -95,19 +95,46 @@ Tensor variant_labels(const SamplerVariant& v, int64_t n, int64_t classes) {
   return Tensor::from_indices(l, {n});
 }
 
-std::shared_ptr<const ImageMetrics> make_image_metrics(const ExperimentConfig& c, const Dataset& data) {
-  if (!is_continuous_image_data(c.data) || c.evaluate.classifier == "none") return nullptr;
+namespace {
+
+// The classifier file of a run's image metrics, or "" for none (no image data, `none`,
+// no test set, or `auto` on images other than 1x28x28).
+std::string image_classifier_path(const ExperimentConfig& c, const Dataset& data) {
+  if (!is_continuous_image_data(c.data) || c.evaluate.classifier == "none") return "";
   const Tensor test = data.test();
-  if (!test.defined() || test.size(0) < 2) return nullptr;  // no test set to compare with
-  std::string path = c.evaluate.classifier;
-  if (path == "auto") {
-    if (data.channels() != 1 || data.height() != 28 || data.width() != 28) return nullptr;
-    path = default_image_classifier_path();
-  }
+  if (!test.defined() || test.size(0) < 2) return "";  // no test set to compare with
+  if (c.evaluate.classifier != "auto") return c.evaluate.classifier;
+  if (data.channels() != 1 || data.height() != 28 || data.width() != 28) return "";
+  return default_image_classifier_path();
+}
+
+}  // namespace
+
+std::shared_ptr<const ImageMetrics> make_image_metrics(const ExperimentConfig& c, const Dataset& data) {
+  const std::string path = image_classifier_path(c, data);
+  if (path.empty()) return nullptr;
   try {
-    return std::make_shared<ImageMetrics>(load_image_classifier(path), test, data.test_labels());
+    return std::make_shared<ImageMetrics>(load_image_classifier(path), data.test(), data.test_labels());
   } catch (const std::exception& e) {
     throw ConfigError(std::string("evaluate.classifier: ") + e.what());
+  }
+}
+
+void check_image_classifier(const ExperimentConfig& c, const Dataset& data) {
+  const std::string path = image_classifier_path(c, data);
+  if (path.empty()) return;
+  try {
+    const auto net = load_image_classifier(path);
+    const std::vector<int64_t> image{data.channels(), data.height(), data.width()};
+    if (net->options().image != image)
+      throw std::runtime_error(path + ": the classifier takes " + std::to_string(net->options().image.at(0)) + "x" +
+                               std::to_string(net->options().image.at(1)) + "x" +
+                               std::to_string(net->options().image.at(2)) + " images; the data's are " +
+                               std::to_string(image[0]) + "x" + std::to_string(image[1]) + "x" +
+                               std::to_string(image[2]));
+  } catch (const std::exception& e) {
+    throw ConfigError(std::string("evaluate.classifier: ") + e.what() +
+                      " (found before training; evaluate.classifier: none runs without the image metrics)");
   }
 }
 
@@ -172,12 +199,22 @@ VariantContext make_variant_context(const SamplingTarget& target, const Experime
     const SamplerVariant all_labels;  // labels: all
     labeled = std::make_unique<LabeledDenoiser>(*target.denoiser, variant_labels(all_labels, n_ref, classes));
   }
-  const auto rk45 = make_sampler("rk45", {{"rtol", 1e-6}, {"atol", 1e-6}});
-  ctx.rk45_reference =
-      sample_watched(out, "rk45 reference (" + std::to_string(n_ref) + " samples)", "rk45", *rk45,
-                     labeled ? *labeled : *target.denoiser, *ctx.process,
-                     make_time_grid(*ctx.process, {.steps = 2}), slice(ctx.noise, 0, 0, n_ref))
-          .x;
+  // A step budget: a well-trained model's ODE takes tens to hundreds of steps; a diverged
+  // one can take millions, for minutes to hours of nothing useful.
+  constexpr int64_t kReferenceMaxSteps = 20000;
+  const auto rk45 = make_sampler("rk45", {{"rtol", 1e-6}, {"atol", 1e-6}, {"max_steps", double(kReferenceMaxSteps)}});
+  try {
+    ctx.rk45_reference =
+        sample_watched(out, "rk45 reference (" + std::to_string(n_ref) + " samples)", "rk45", *rk45,
+                       labeled ? *labeled : *target.denoiser, *ctx.process,
+                       make_time_grid(*ctx.process, {.steps = 2}), slice(ctx.noise, 0, 0, n_ref))
+            .x;
+  } catch (const std::runtime_error& e) {
+    if (std::string(e.what()).find("more than") == std::string::npos) throw;
+    throw std::runtime_error("the rk45 reference took more than " + std::to_string(kReferenceMaxSteps) +
+                             " steps for a sample: the model's ODE is that stiff (did training diverge? see its "
+                             "loss curve); evaluate.rk45_reference: false samples the variants without it");
+  }
   return ctx;
 }
 

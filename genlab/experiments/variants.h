@@ -64,6 +64,10 @@ Tensor variant_labels(const SamplerVariant& v, int64_t n, int64_t classes);
 
 // The image metrics of a run on gray-level images (evaluate.classifier), or null.
 std::shared_ptr<const ImageMetrics> make_image_metrics(const ExperimentConfig& c, const Dataset& data);
+// The same classifier loaded and checked against the data's image shape (ConfigError
+// naming evaluate.classifier): what a run checks before it trains, so that a bad file is
+// not found after hours of training.
+void check_image_classifier(const ExperimentConfig& c, const Dataset& data);
 
 // Up to 100 images [n, C*H*W] in [-1, 1] as one 8-bit grid, 10 per row (channels side by side).
 std::vector<uint8_t> image_grid(const Tensor& x, const std::vector<int64_t>& image,

@@ -9,9 +9,9 @@
     compare_to_best(run.variants, "sliced_wasserstein") # best, tied, apart by the intervals
 """
 from .cli import GenlabError, genlab, genlab_binary, list_runs, report, run, sample
-from .runs import Run, compare_to_best, load_run, load_runs
+from .runs import Run, RunFileError, compare_to_best, load_run, load_runs
 
 __version__ = "0.1.0"  # the same as `genlab --version` and python/pyproject.toml
 
-__all__ = ["Run", "load_run", "load_runs", "compare_to_best", "list_runs", "sample", "report", "run", "genlab",
+__all__ = ["Run", "RunFileError", "load_run", "load_runs", "compare_to_best", "list_runs", "sample", "report", "run", "genlab",
            "genlab_binary", "GenlabError", "__version__"]

@@ -17,7 +17,7 @@ import subprocess
 
 import pandas as pd
 
-from .runs import Run
+from .runs import Run, RunFileError
 
 
 class GenlabError(RuntimeError):
@@ -63,7 +63,7 @@ def list_runs(folder="runs"):
             continue
         try:
             r = Run(path)
-        except (OSError, KeyError):
+        except (OSError, KeyError, RunFileError):
             continue
         if "config_yaml" not in r.attrs:
             continue

@@ -52,14 +52,35 @@ def _table(f, key):
     return _integers(table)
 
 
+class RunFileError(ValueError):
+    """A file that is not a readable genlab run file: the message names the file and what
+    is wrong with it (missing, not HDF5, not a run file, a damaged part)."""
+
+
 class Run:
     """One run file: config (dict), attrs (dict), train / eval / variants (DataFrames),
     samples(name) (ndarray), likelihood and test (DataFrames, when evaluated), images(),
-    estimators (the VAE estimator study, a DataFrame)."""
+    estimators (the VAE estimator study, a DataFrame). A file that cannot be read as one
+    raises RunFileError naming the file and the problem."""
 
     def __init__(self, path):
         self.path = os.fspath(path)
+        if not os.path.exists(self.path):
+            raise RunFileError(f"{self.path}: no such run file")
+        try:
+            self._read()
+        except RunFileError:
+            raise
+        except OSError as e:
+            raise RunFileError(f"{self.path}: not a readable HDF5 file ({e})") from e
+        except (KeyError, ValueError, TypeError, yaml.YAMLError) as e:
+            raise RunFileError(f"{self.path}: not a genlab run file, or a damaged one "
+                               f"({type(e).__name__}: {e})") from e
+
+    def _read(self):
         with h5py.File(self.path, "r") as f:
+            if "config_yaml" not in f.attrs:
+                raise RunFileError(f"{self.path}: no config_yaml attribute: not a genlab run file")
             self.attrs = {k: _text(v) for k, v in f.attrs.items()}
             self.config = yaml.safe_load(self.attrs.get("config_yaml", "")) or {}
             self.train = _columns(f, "train")

@@ -23,4 +23,12 @@ if "$mpiexec" "$@" -np 2 "$build/genlab" run configs/quickstart.yaml $small trai
   echo "FAIL: a batch of 1 on 2 ranks ran"; exit 1
 fi
 grep -q 'train.batch_size 1 is smaller than the 2 ranks' "$dir/bad.txt" || { cat "$dir/bad.txt"; echo "FAIL: message"; exit 1; }
+# Ranks given different configs (here train.steps by rank): every rank stops at once with a
+# message naming the key, instead of a deadlock.
+if "$mpiexec" "$@" -np 2 bash -c 'exec "$0" run configs/quickstart.yaml '"$small"' "output.path=$1" \
+     train.steps=$((60 + ${OMPI_COMM_WORLD_RANK:-${PMI_RANK:-0}} * 20))' "$build/genlab" "$dir/differ.h5" \
+     > "$dir/differ.txt" 2>&1; then
+  echo "FAIL: ranks with different configs ran"; exit 1
+fi
+grep -q 'rank 1: train.steps: 80 (rank 0: 60)' "$dir/differ.txt" || { cat "$dir/differ.txt"; echo "FAIL: differing keys"; exit 1; }
 echo "mpirun genlab: ok"

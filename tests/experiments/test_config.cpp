@@ -295,6 +295,9 @@ TEST_CASE("config text that YAML would accept wrongly is refused, with its locat
   // Invalid UTF-8, including an overlong encoding of '/'.
   CHECK_THAT(error_of("name: a\xC0\xAF" "b\n"), Contains("bad.yaml:1:8: invalid UTF-8"));
   CHECK_THAT(error_of("name: \xff\n"), Contains("invalid UTF-8"));
+  // UTF-16, with and without a byte-order mark, is named as such.
+  CHECK_THAT(error_of(std::string("\xff\xfen\0a\0m\0e\0", 10)), Contains("UTF-16 or UTF-32") && Contains("iconv"));
+  CHECK_THAT(error_of(std::string("n\0a\0m\0e\0:\0", 10)), Contains("UTF-16 or UTF-32"));
   CHECK(parse_experiment_config("name: caf\xC3\xA9\n", "ok.yaml").name == "caf\xC3\xA9");
   // Overrides: an empty value, an empty key piece, an index too large for any list.
   CHECK_THAT(error_of(kGood, {"train.steps="}), Contains("override 'train.steps=': empty value"));

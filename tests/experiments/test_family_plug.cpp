@@ -57,6 +57,7 @@ class DiagonalGaussian : public Module, public Denoiser {
 };
 
 int64_t g_crash_at_step = -1;  // > 0: train_step throws there (a crash mid-run)
+int64_t g_spike_at_step = -1;  // > 0: train_step reports a finite but exploded loss (1e15) there
 
 class GaussianFitFamily final : public Family {
  public:
@@ -72,6 +73,7 @@ class GaussianFitFamily final : public Family {
     const Tensor loss = model_.nll(batch.x);
     loss.backward();
     adam_.step();
+    if (steps_ == g_spike_at_step) return {1e15, grad_norm(model_.parameters())};
     return {loss.item(), grad_norm(model_.parameters())};
   }
   NamedTensorMap weights() const override { return model_.state_dict(); }
@@ -211,4 +213,22 @@ TEST_CASE("a family defined in a test plugs into run, sample, compare and resume
   const auto resumed = RunFile::open(crashed).read_tensors("model");
   for (const auto& [name, t] : w) CHECK(max(abs(t - resumed.at(name)), {}).item() == 0.0f);
   CHECK(RunFile::open(crashed).read_columns("train") .at("loss") == f.read_columns("train").at("loss"));
+}
+
+TEST_CASE("a loss that explodes but stays finite stops the run (train.divergence)", "[runner][family][safety]") {
+  register_gaussian_fit();
+  std::ostringstream log;
+  const std::string path = temp_path("spike.h5"), off = temp_path("spike_off.h5");
+  g_spike_at_step = 150;
+  CHECK_THROWS_WITH(run_experiment(parse_experiment_config(kPlug, "plug.yaml", {"output.path=" + path}), log),
+                    Catch::Matchers::Contains("step 150: the loss is 1.000e+15") &&
+                        Catch::Matchers::Contains("times the median of the last") &&
+                        Catch::Matchers::Contains("checkpoint of step 100"));
+  const RunFile f = RunFile::open(path);
+  CHECK(f.attrs().at("status") == "failed");
+  CHECK(f.group_attrs("checkpoint").at("step") == "100");
+  // train.divergence: 0 turns the rule off: the same run completes.
+  CHECK(run_experiment(parse_experiment_config(kPlug, "plug.yaml", {"output.path=" + off, "train.divergence=0"}), log)
+            .status == "completed");
+  g_spike_at_step = -1;
 }

@@ -78,6 +78,11 @@ TEST_CASE("IDX reader: good raw and gzip files, truncated, wrong magic", "[data]
   CHECK_THROWS_WITH(read_idx(dir + "/overflow"), Contains("overflow"));
   write_gz(dir + "/short.gz", idx_bytes({4}, 2));
   CHECK_THROWS_WITH(read_idx(dir + "/short.gz"), Contains("truncated"));
+  // A float IDX file (element type 0x0D) is named by its code in hexadecimal.
+  std::vector<uint8_t> floats = idx_bytes({2}, 8);
+  floats[2] = 0x0D;
+  write_raw(dir + "/floats", floats);
+  CHECK_THROWS_WITH(read_idx(dir + "/floats"), Contains("IDX element type 0x0D is not supported"));
   auto bad = idx_bytes({3}, 3);
   bad[0] = 0x1f;
   write_raw(dir + "/magic", bad);

@@ -24,6 +24,7 @@
 #include "genlab/experiments/runner.h"
 #include "genlab/samplers/sampler.h"
 #include "genlab/samplers/time_grid.h"
+#include "tests/experiments/child_runs.h"
 #include "tests/experiments/temp_paths.h"
 
 extern char** environ;
@@ -51,17 +52,7 @@ struct Child {
 Child spawn_genlab(const std::vector<std::string>& args, const std::string& tag) {
   Child c;
   c.out = temp_path(tag + ".stdout"), c.err = temp_path(tag + ".stderr");
-  std::vector<std::string> all{GENLAB_BINARY};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, c.out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, c.err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  REQUIRE(posix_spawn(&c.pid, GENLAB_BINARY, &actions, nullptr, argv.data(), environ) == 0);
-  posix_spawn_file_actions_destroy(&actions);
+  c.pid = genlab::testing::spawn_genlab_process(args, c.out, c.err);
   return c;
 }
 

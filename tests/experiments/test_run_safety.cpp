@@ -12,16 +12,21 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 #include <thread>
 
+#include "genlab/core/ops.h"
 #include "genlab/core/rng.h"
+#include "genlab/experiments/checkpoint.h"
 #include "genlab/experiments/config/experiment_config.h"
 #include "genlab/experiments/run_lock.h"
+#include "genlab/experiments/run_status.h"
 #include "genlab/experiments/runner.h"
+#include "tests/experiments/child_runs.h"
 
 using namespace genlab;
 using Catch::Matchers::Contains;
@@ -59,19 +64,9 @@ std::string error_of(const std::function<void()>& f) {
 
 // `genlab run CFG ARGS` as a child process (output to /dev/null).
 pid_t spawn_run(const std::string& cfg, const std::vector<std::string>& extra) {
-  std::vector<std::string> args{GENLAB_BINARY, "run", cfg};
+  std::vector<std::string> args{"run", cfg};
   args.insert(args.end(), extra.begin(), extra.end());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  REQUIRE(posix_spawn(&pid, GENLAB_BINARY, &actions, nullptr, argv.data(), environ) == 0);
-  posix_spawn_file_actions_destroy(&actions);
-  return pid;
+  return genlab::testing::spawn_genlab_process(args);
 }
 
 // Waits until the child's run file has a checkpoint (it is then writing).
@@ -171,6 +166,167 @@ TEST_CASE("a second writer fails at once on the lock, a stale lock is reported",
   CHECK_NOTHROW(RunLock(path, RunLock::Stale::take_over, &notice));
   CHECK_THAT(notice.str(), Contains("taking over the stale lock of pid " + std::to_string(child)));
   CHECK(lock_holder(path).empty());  // released when the lock went out of scope
+}
+
+TEST_CASE("the lock knows the file by every name: a symlink, ./name, dir/../name", "[runner][safety][lock]") {
+  const fs::path dir = fresh_dir("lock_names");
+  const std::string cfg = (dir / "small.yaml").string(), path = (dir / "live.h5").string();
+  std::ofstream(cfg) << kSmall;
+  const pid_t child = spawn_run(cfg, {"train.steps=100000000", "output.path=" + path});
+  wait_for_checkpoint(path);
+  fs::create_symlink(path, dir / "link.h5");
+  fs::create_directories(dir / "sub");
+  std::ostringstream log;
+  const std::string busy = "is being written by pid " + std::to_string(child);
+  for (const std::string& name : {(dir / "link.h5").string(), (dir / "." / "live.h5").string(),
+                                  (dir / "sub" / ".." / "live.h5").string()}) {
+    INFO(name);
+    CHECK_THAT(error_of([&] { run_experiment(small({"output.path=" + name}), log, name); }), Contains(busy));
+    CHECK_THAT(error_of([&] { add_variant(name, "euler", {"steps=3"}, log); }), Contains(busy));
+  }
+  kill(child, SIGKILL);
+  int status = 0;
+  waitpid(child, &status, 0);
+  // Written through the symlink, the link stays a link and the file behind it changes.
+  {
+    std::ostringstream notice;
+    const RunLock take(path, RunLock::Stale::take_over, &notice);
+  }
+  RunFile through = RunFile::open((dir / "link.h5").string());
+  through.set_attr("note", "through the link");
+  CHECK(fs::is_symlink(dir / "link.h5"));
+  CHECK(RunFile::open(path).attrs().at("note") == "through the link");
+}
+
+TEST_CASE("locks that guard nothing do not block: garbage, no run file, a reused pid", "[runner][safety][lock]") {
+  const fs::path dir = fresh_dir("lock_orphans");
+  const std::string path = (dir / "r.h5").string();
+  std::ostringstream log;
+  // An empty lock, and one of garbage: replaced, with a note; the run goes on.
+  for (const std::string& text : {std::string(), std::string("\x01garbage\n")}) {
+    std::ofstream(path + ".lock") << text;
+    std::ostringstream notice;
+    CHECK_NOTHROW(RunLock(path, RunLock::Stale::refuse, &notice));
+    CHECK_THAT(notice.str(), Contains("it names no writer"));
+  }
+  // A stale lock (a pid that is gone) with no run file beside it: replaced.
+  std::ofstream(path + ".lock") << host_name() << " 999999999 2026-01-01T00:00:00Z\n";
+  {
+    std::ostringstream notice;
+    CHECK_NOTHROW(RunLock(path, RunLock::Stale::refuse, &notice));
+    CHECK_THAT(notice.str(), Contains("no run file beside it"));
+  }
+  // A live pid that is another process than the writer (pid 1 did not start at tick 7):
+  // stale, not "being written", so --resume takes it over.
+  run_experiment(small({"output.path=" + path, "train.steps=20"}), log);
+  std::ofstream(path + ".lock") << host_name() << " 1 2026-01-01T00:00:00Z 7\n";
+  const std::string refused = error_of([&] { RunLock lock(path, RunLock::Stale::refuse); });
+  CHECK_THAT(refused, Contains("has a stale lock"));
+  CHECK_THAT(refused, !Contains("being written"));
+  std::ostringstream notice;
+  CHECK_NOTHROW(RunLock(path, RunLock::Stale::take_over, &notice));
+  CHECK_THAT(notice.str(), Contains("taking over the stale lock of pid 1"));
+}
+
+TEST_CASE("resuming a finished run takes new evaluation keys and variants, keeping its weights",
+          "[runner][safety][resume]") {
+  const fs::path dir = fresh_dir("resume_eval");
+  const std::string path = (dir / "r.h5").string();
+  std::ostringstream log;
+  run_experiment(small({"output.path=" + path}), log);
+  const auto weights = RunFile::open(path).read_tensors("model/ema");
+  const auto summary = run_experiment(
+      small({"output.path=" + path, "evaluate.samples=120", "samplers=[{sampler: heun, steps: 3}]"}), log, path);
+  CHECK(summary.status == "completed");
+  const RunFile f = RunFile::open(path);
+  const auto rows = f.read_summary();
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].text.at("name") == "heun-3");
+  CHECK(f.read_samples("heun-3").size(0) == 120);
+  for (const auto& [name, t] : f.read_tensors("model/ema")) CHECK(max(abs(t - weights.at(name)), {}).item() == 0.0f);
+  CHECK_THAT(f.attrs().at("resume_changes"), Contains("evaluate.samples"));
+  // Without any change there is still nothing to do.
+  CHECK_THAT(error_of([&] {
+               run_experiment(small({"output.path=" + path, "evaluate.samples=120",
+                                     "samplers=[{sampler: heun, steps: 3}]"}), log, path);
+             }),
+             Contains("nothing to resume"));
+}
+
+TEST_CASE("a damaged checkpoint is refused, naming what: a flipped bit, a step out of range", "[runner][safety][resume]") {
+  const fs::path dir = fresh_dir("checkpoint_damage");
+  std::ostringstream log;
+  auto killed_run = [&](const std::string& name) {
+    const std::string path = (dir / name).string();
+    // A run that stopped after its checkpoint at step 20 (its status says failed).
+    run_experiment(small({"output.path=" + path, "train.steps=20"}), log);
+    RunFile f = RunFile::open(path);
+    f.set_status("failed");
+    return path;
+  };
+  auto resume_error = [&](const std::string& path) {
+    return error_of([&] { run_experiment(small({"output.path=" + path, "train.steps=40"}), log, path); });
+  };
+  // Untouched, it resumes.
+  const std::string fine = killed_run("fine.h5");
+  CHECK(run_experiment(small({"output.path=" + fine, "train.steps=40"}), log, fine).status == "completed");
+  // One value of the saved parameters changed by its last bit.
+  const std::string flipped = killed_run("flipped.h5");
+  {
+    RunFile f = RunFile::open(flipped);
+    const std::string slot = "checkpoint/" + f.group_attrs("checkpoint").at("latest") + "/params";
+    auto params = f.read_tensors(slot);
+    auto& [name, t] = *params.begin();
+    auto v = t.to_vector();
+    uint32_t bits = 0;
+    std::memcpy(&bits, &v[0], 4);
+    bits ^= 1u;
+    std::memcpy(&v[0], &bits, 4);
+    f.write_tensors(slot, {{name, Tensor::from_vector(v, t.shape())}});
+  }
+  CHECK_THAT(resume_error(flipped), Contains("checksum does not match"));
+  // A step of -5, of 999 (past the run), one that is not /checkpoint:step, and text; each
+  // with its checksum made right, so that the step's own checks must catch it.
+  for (const std::string step : {"-5", "999", "10", "x7"}) {
+    INFO(step);
+    const std::string path = killed_run("step" + step + ".h5");
+    RunFile f = RunFile::open(path);
+    const std::string slot = "checkpoint/" + f.group_attrs("checkpoint").at("latest");
+    auto attrs = f.group_attrs(slot);
+    attrs["step"] = step;
+    std::map<std::string, std::map<std::string, Tensor>> tensors;
+    for (const char* group : {"params", "ema", "optimizer"})
+      if (f.exists("/" + slot + "/" + group)) tensors[group] = f.read_tensors(slot + "/" + group);
+    attrs["checksum"] = checkpoint_checksum(tensors, attrs);
+    f.set_group_attrs(slot, attrs);
+    if (step == "999") f.set_group_attrs("checkpoint", {{"step", "999"}});
+    const std::string e = resume_error(path);
+    CHECK_THAT(e, Contains(path));
+    CHECK_THAT(e, !Contains("checksum"));
+    CHECK((e.find("not a count") != std::string::npos || e.find("past the run") != std::string::npos ||
+           e.find("is not /checkpoint:step") != std::string::npos));
+  }
+}
+
+TEST_CASE("a process memory limit (ulimit -d, as a cgroup or Slurm --mem sets one) is refused in words",
+          "[runner][safety][memory]") {
+  // Under a 1 GB data limit a batch whose activations need more stops with OutOfMemory
+  // naming the limit, exit 1 and a run file that says so, instead of a kill.
+  const fs::path dir = fresh_dir("memory_limit");
+  const std::string cfg = (dir / "small.yaml").string(), path = (dir / "m.h5").string(),
+                    out = (dir / "out.txt").string();
+  std::ofstream(cfg) << kSmall;
+  const std::string command = "ulimit -d 1000000; exec '" + std::string(GENLAB_BINARY) + "' run '" + cfg +
+                              "' output.path='" + path + "' train.batch_size=16000000 model.net.width=64 > '" +
+                              out + "' 2>&1";
+  const int status = std::system(("bash -c \"" + command + "\"").c_str());
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  std::ifstream in(out);
+  const std::string said((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK_THAT(said, Contains("out of memory while training"));
+  CHECK_THAT(said, Contains("RLIMIT_DATA"));
+  CHECK_THAT(RunFile::open(path).attrs().at("error"), Contains("RLIMIT_DATA"));
 }
 
 TEST_CASE("resume names the keys that differ, extends a finished run, allows new threads",

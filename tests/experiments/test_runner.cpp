@@ -21,6 +21,7 @@
 #include "genlab/experiments/data/datasets.h"
 #include "genlab/experiments/families/registry.h"
 #include "genlab/experiments/runner.h"
+#include "tests/experiments/child_runs.h"
 #include "tests/experiments/temp_paths.h"
 #include "genlab/experiments/sweep.h"
 #include "genlab/experiments/thread_choice.h"
@@ -216,21 +217,7 @@ int64_t run_and_kill(const std::string& cfg, const std::vector<std::string>& ove
   return seen;
 }
 
-void check_same_run(const std::string& ref, const std::string& resumed) {
-  const RunFile a = RunFile::open(ref), b = RunFile::open(resumed);
-  for (const char* group : {"model", "model/ema"}) {
-    const auto ta = a.read_tensors(group), tb = b.read_tensors(group);
-    REQUIRE(ta.size() == tb.size());
-    for (const auto& [name, t] : ta) {
-      INFO(group << "/" << name);
-      CHECK(max(abs(t - tb.at(name)), {}).item() == 0.0f);
-    }
-  }
-  const auto ca = a.read_columns("train"), cb = b.read_columns("train");
-  CHECK(ca.at("step") == cb.at("step"));
-  CHECK(ca.at("loss") == cb.at("loss"));
-  CHECK(b.attrs().at("status") == "completed");
-}
+using genlab::testing::check_same_run;
 
 std::string write_config(const std::string& name, const std::string& yaml) {
   const std::string cfg = temp_path(name);

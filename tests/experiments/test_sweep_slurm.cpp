@@ -3,12 +3,14 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/slurm_script.h"
 #include "genlab/experiments/sweep.h"
 #include "tests/experiments/temp_paths.h"
 
@@ -73,4 +75,74 @@ TEST_CASE("a sweep with --emit slurm writes an array job script, one task per po
   o.emit = "pbs";
   CHECK_THROWS_WITH(run_sweep(cfg, {"train.lr=1e-3,2e-3", "output.path=" + temp_path("x.h5")}, log, o),
                     Contains("slurm"));
+}
+
+TEST_CASE("the Slurm script: hostile strings stay data, never commands or lines", "[sweep][slurm][safety]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "genlab_tests" / "slurm_hostile";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string canary = (dir / "CANARY").string();
+  const std::vector<std::string> hostile{
+      "a\ntouch " + canary + "\n",     "$(touch " + canary + ")",     "`touch " + canary + "`",
+      "'; touch " + canary + "; '",    "\"; touch " + canary + "; \"", "x\\\n$(touch " + canary + ")",
+      std::string("tab\tcr\rbell\x07") + "esc\x1b[1m", "", "' '"};
+  // The tasks cd into a folder with a hostile name, and run a fake genlab that writes its
+  // arguments, NUL-separated, to a file.
+  const fs::path work = dir / "work $(touch CANARY) `x` 'q' \"d\"\nnl";
+  fs::create_directories(work);
+  const std::string fake = (dir / "fake genlab").string(), args_out = (dir / "args").string();
+  std::ofstream(fake) << "#!/bin/bash\nprintf '%s\\0' \"$@\" > '" << args_out << "'\n";
+  fs::permissions(fake, fs::perms::owner_all);
+  SlurmJob job;
+  job.config_path = hostile[0];
+  job.script = hostile[1];
+  job.index = hostile[2];
+  job.command_line = hostile[3] + hostile[6];
+  job.name = hostile[4] + "name";
+  job.log_dir = dir.string();
+  job.workdir = work.string();
+  job.binary = fake;
+  for (const auto& h : hostile) {
+    job.points.push_back({"name=" + h, h, "output.path=ignored"});
+    job.files.push_back((dir / ("out " + h)).string());
+  }
+  job.time = "1-02:00:00", job.mem = "16G", job.partition = "gpu_a100";
+  const std::string text = slurm_script(job);
+  // Exactly the lines genlab meant: 17 fixed (with the three optional directives), one per
+  // point, and the two closing ones; every comment line one line.
+  CHECK(std::count(text.begin(), text.end(), '\n') == static_cast<long>(17 + hostile.size() + 2));
+  for (const char ch : text) CHECK((ch == '\n' || static_cast<unsigned char>(ch) >= 0x20));
+  CHECK_THAT(text, Contains("#SBATCH --job-name=genlab-___touch_"));
+  CHECK_THAT(text, Contains("#SBATCH --time=1-02:00:00\n#SBATCH --mem=16G\n#SBATCH --partition=gpu_a100\n"));
+  const std::string script = (dir / "job.slurm").string();
+  std::ofstream(script) << text;
+  REQUIRE(std::system(("bash -n '" + script + "'").c_str()) == 0);
+  for (size_t i = 0; i < hostile.size(); ++i) {
+    INFO("point " << i);
+    fs::remove(args_out);
+    REQUIRE(std::system(("SLURM_ARRAY_TASK_ID=" + std::to_string(i) + " bash '" + script + "'").c_str()) == 0);
+    const std::string got = read(args_out);
+    std::vector<std::string> args;
+    for (size_t at = 0; at < got.size();) {
+      const size_t end = got.find('\0', at);
+      args.push_back(got.substr(at, end - at));
+      at = end + 1;
+    }
+    const std::vector<std::string> expected{"run", hostile[0], "name=" + hostile[i], hostile[i],
+                                            "output.path=" + job.files[i]};
+    CHECK(args == expected);
+  }
+  CHECK(!fs::exists(canary));
+  CHECK(!fs::exists(work / "CANARY"));
+  // What a directive cannot take is refused, naming it.
+  SlurmJob bad = job;
+  bad.log_dir = "/tmp/a\nb";
+  CHECK_THROWS_WITH(slurm_script(bad), Contains("control character"));
+  bad = job, bad.time = "2h; rm -rf";
+  CHECK_THROWS_WITH(slurm_script(bad), Contains("--slurm-time"));
+  bad = job, bad.mem = "G16";
+  CHECK_THROWS_WITH(slurm_script(bad), Contains("--slurm-mem"));
+  bad = job, bad.partition = "a b";
+  CHECK_THROWS_WITH(slurm_script(bad), Contains("--slurm-partition"));
 }

@@ -45,20 +45,20 @@ GENLAB_RUN="$out/tiny.h5" jupyter-nbconvert --to notebook --execute \
   || { cat "$out/nbconvert.log"; exit 1; }
 "$build/genlab" run "$root/configs/made_fmnist.yaml" output.path="$out/made.h5" train.epochs=0 train.steps=40 \
   train.eval_every_epochs=0 train.eval_every=20 train.checkpoint_every_epochs=0 train.checkpoint_every=20 train.log_every=20 data.downsample=true data.validation=500 model.hidden=[32] \
-  model.samples=9 > "$out/made.log"
+  model.samples=9 > "$out/made.out"
 GENLAB_RUN="$out/made.h5" jupyter-nbconvert --to notebook --execute \
   --ExecutePreprocessor.timeout=300 --output-dir "$out" "$root/notebooks/autoregressive_samples.ipynb" > "$out/nbconvert2.log" 2>&1 \
   || { cat "$out/nbconvert2.log"; exit 1; }
 "$build/genlab" run "$root/configs/vae_fmnist.yaml" output.path="$out/vae.h5" train.epochs=0 train.steps=40 \
   train.eval_every_epochs=0 train.eval_every=20 train.checkpoint_every_epochs=0 train.checkpoint_every=20 train.log_every=20 data.downsample=true data.validation=500 model.hidden=32 \
   model.samples=9 model.reconstructions=4 model.iwae_k=20 model.iwae_examples=50 \
-  model.estimator_study.repeats=10 model.estimator_study.reference_samples=100 > "$out/vae.log"
+  model.estimator_study.repeats=10 model.estimator_study.reference_samples=100 > "$out/vae.out"
 GENLAB_RUN="$out/vae.h5" jupyter-nbconvert --to notebook --execute \
   --ExecutePreprocessor.timeout=300 --output-dir "$out" "$root/notebooks/vae.ipynb" > "$out/nbconvert3.log" 2>&1 \
   || { cat "$out/nbconvert3.log"; exit 1; }
 # compare_samplers also reads an analytic run (no training curve), under another name.
 "$build/genlab" run "$root/configs/samplers_analytic.yaml" output.path="$out/analytic.h5" \
-  evaluate.samples=300 > "$out/analytic.log"
+  evaluate.samples=300 > "$out/analytic.out"
 GENLAB_RUN="$out/analytic.h5" jupyter-nbconvert --to notebook --execute \
   --ExecutePreprocessor.timeout=300 --output-dir "$out" --output compare_samplers_analytic \
   "$root/notebooks/compare_samplers.ipynb" > "$out/nbconvert4.log" 2>&1 \
@@ -68,7 +68,7 @@ GENLAB_RUN="$out/analytic.h5" jupyter-nbconvert --to notebook --execute \
   train.batch_size=8 train.warmup_steps=2 train.log_every=2 train.checkpoint_every=2 model.net.channels=4 \
   'model.net.channel_mult=[1, 2]' model.net.norm_groups=2 model.net.embedding_dim=8 evaluate.samples=40 \
   evaluate.likelihood_samples=2 \
-  'samplers=[{sampler: euler, steps: 2}, {name: w2, sampler: euler, steps: 2, guidance: 2}]' > "$out/edm_fmnist.log"
+  'samplers=[{sampler: euler, steps: 2}, {name: w2, sampler: euler, steps: 2, guidance: 2}]' > "$out/edm_fmnist.out"
 GENLAB_RUN="$out/edm_fmnist.h5" jupyter-nbconvert --to notebook --execute \
   --ExecutePreprocessor.timeout=300 --output-dir "$out" "$root/notebooks/image_diffusion.ipynb" > "$out/nbconvert5.log" 2>&1 \
   || { cat "$out/nbconvert5.log"; exit 1; }

@@ -55,8 +55,32 @@ def main():
     assert set(sweep["rk45_distance"].notna()) == {True}
     assert set(sweep["seed"]) == {1, 2} and set(sweep["family"]) == {"analytic"}
     check_intervals(run, path, sweep)
+    check_errors(os.path.dirname(path))
     print("python reader: ok")
     check_command_line(path, path2)
+
+
+def check_errors(folder):
+    """What is not a run file raises genlab.RunFileError naming the file and the problem."""
+    cases = {"missing.h5": None, "text.h5": b"not hdf5", "other.h5": "h5"}
+    folder = os.path.join(folder, "not_runs")  # apart from the runs that list_runs reads
+    os.makedirs(folder, exist_ok=True)
+    for name, content in cases.items():
+        p = os.path.join(folder, name)
+        if content == "h5":
+            import h5py
+            with h5py.File(p, "w") as f:
+                f["x"] = [1, 2]
+        elif content is not None:
+            with open(p, "wb") as f:
+                f.write(content)
+        try:
+            load_run(p)
+            raise AssertionError(f"{name}: no error")
+        except genlab.RunFileError as e:
+            assert p in str(e), e
+            assert isinstance(e, ValueError)
+    print("reader errors: ok")
 
 
 def check_intervals(run, path, sweep):

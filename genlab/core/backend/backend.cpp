@@ -1,12 +1,15 @@
 #include "genlab/core/backend.h"
 
 #include <dlfcn.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "genlab/core/eigen.h"
@@ -152,6 +155,71 @@ bool cuda_available() {
 size_t physical_memory_bytes() {
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
   return pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) : 0;
+}
+
+namespace {
+
+// A number in a file (cgroup limits); 0 for "max", a missing file or anything else.
+size_t number_in(const std::string& path) {
+  std::ifstream in(path);
+  std::string text;
+  if (!(in >> text) || text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return 0;
+  return static_cast<size_t>(std::strtoull(text.c_str(), nullptr, 10));
+}
+
+// The memory limit of this process's cgroup (v2 memory.max, or v1 memory.limit_in_bytes),
+// 0 when there is none.
+size_t cgroup_limit(std::string& source) {
+  std::ifstream in("/proc/self/cgroup");
+  size_t best = 0;
+  for (std::string line; std::getline(in, line);) {
+    // "0::/path" (v2) or "N:memory:/path" / "N:cpu,memory:/path" (v1)
+    const auto a = line.find(':'), b = line.find(':', a + 1);
+    if (a == std::string::npos || b == std::string::npos) continue;
+    const std::string controllers = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
+    size_t limit = 0;
+    std::string file;
+    if (controllers.empty()) {
+      file = "/sys/fs/cgroup" + path + "/memory.max";
+    } else if (("," + controllers + ",").find(",memory,") != std::string::npos) {
+      file = "/sys/fs/cgroup/memory" + path + "/memory.limit_in_bytes";
+    } else {
+      continue;
+    }
+    limit = number_in(file);
+    // v1 says "no limit" with a huge number (PAGE_COUNTER_MAX pages).
+    if (limit > 0 && limit < (size_t{1} << 60) && (best == 0 || limit < best)) best = limit, source = "the cgroup limit " + file;
+  }
+  return best;
+}
+
+}  // namespace
+
+MemoryLimit memory_limit() {
+  static const MemoryLimit limit = [] {
+    MemoryLimit m{physical_memory_bytes(), "this machine's memory"};
+    auto lower = [&m](size_t bytes, const std::string& source) {
+      if (bytes > 0 && (m.bytes == 0 || bytes < m.bytes)) m = {bytes, source};
+    };
+    std::string cgroup;
+    lower(cgroup_limit(cgroup), cgroup);
+    for (const auto& [resource, name] : {std::pair{RLIMIT_AS, "RLIMIT_AS (ulimit -v)"}, std::pair{RLIMIT_DATA, "RLIMIT_DATA (ulimit -d)"}}) {
+      rlimit r{};
+      if (getrlimit(resource, &r) == 0 && r.rlim_cur != RLIM_INFINITY) lower(static_cast<size_t>(r.rlim_cur), name);
+    }
+    return m;
+  }();
+  return limit;
+}
+
+size_t available_memory_bytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  size_t kib = 0;
+  std::string unit;
+  while (in >> key >> kib >> unit)
+    if (key == "MemAvailable:") return kib * 1024;
+  return 0;
 }
 
 void set_num_threads(int n) {

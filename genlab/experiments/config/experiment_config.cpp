@@ -56,6 +56,9 @@ void fields(V& v, TrainConfig& t) {
           "EMA decay of the sampling weights, after a warm-up min(decay, (1 + n) / (10 + n))",
           between(0, 1, "[)"));
   v.field("grad_clip", t.grad_clip, "gradient-norm clipping", at_least(0).with_note("0: off"));
+  v.field("divergence", t.divergence,
+          "stop when a step's loss exceeds this multiple of the median loss of the last 200 steps",
+          at_least(0).with_note("0: off"));
   v.field("log_every", t.log_every, "steps per /train row (losses averaged over them)",
           at_least(1));
   v.field("eval_every", t.eval_every, "steps between evaluations",
@@ -291,6 +294,8 @@ template <class V>
 void fields(V& v, ExperimentConfig& c) {
   v.field("name", c.name, "the experiment's name", non_empty());
   v.check(c.name.find('/') == std::string::npos, "name", "must not contain '/'");
+  // The name is a folder under output.folder: "." and ".." would put runs beside or above it.
+  v.check(c.name != "." && c.name != "..", "name", "must not be '.' or '..' (it names the runs' folder)");
   v.field("seed", c.seed, "fixes every random stream of the run");
   v.field("threads", c.threads, "OpenMP threads", between(0, 1024).with_note("0: auto, by the work of a step and the free cores"));
   v.field("device", c.device, "where tensors live and ops run: cpu, cuda or cuda:N (the GPU of that index)",

@@ -40,6 +40,9 @@ struct TrainConfig {
   int64_t warmup_steps = 0;
   double ema_decay = 0.999;
   double grad_clip = 0.0;
+  // Divergence: a step's loss above this multiple of the median of the last 200 steps'
+  // stops the run (0: off). A loss that explodes and stays finite is caught too.
+  double divergence = 1000.0;
   int64_t log_every = 100;
   int64_t eval_every = 500;        // steps; 0: only at the end
   int64_t eval_every_epochs = 0;   // > 0: instead of eval_every

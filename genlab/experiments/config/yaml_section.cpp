@@ -208,6 +208,14 @@ YamlSource YamlSource::parse(const std::string& text, const std::string& name,
                              const std::vector<std::string>& overrides) {
   YamlSource src;
   src.file_ = name;
+  // UTF-16 and UTF-32 (a byte-order mark, or zero bytes between ASCII letters: what some
+  // Windows editors save) are named as such, with what to do.
+  const bool bom16 = text.size() >= 2 && ((text[0] == '\xff' && text[1] == '\xfe') || (text[0] == '\xfe' && text[1] == '\xff'));
+  const bool zeros = text.size() >= 4 && (text[1] == '\0' || text[0] == '\0') && text.find('\0') < 4;
+  if (bom16 || zeros)
+    throw ConfigError(name + ": the file is UTF-16 or UTF-32 text (" +
+                      (bom16 ? std::string("a byte-order mark") : std::string("zero bytes between characters")) +
+                      "); genlab reads UTF-8: save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)");
   if (const size_t bad = invalid_utf8_at(text); bad != std::string::npos)
     throw ConfigError(name + ":" + line_col(text, bad) + ": invalid UTF-8 (byte offset " +
                       std::to_string(bad) + ")");

@@ -8,10 +8,12 @@ namespace genlab {
 
 BatchStream::BatchStream(const Dataset& data, int64_t batch_size, bool drop_last, Generator stream)
     : data_(data), batch_size_(batch_size), drop_last_(drop_last), stream_(stream) {
-  if (finite() && drop_last_ && batch_size_ > data_.size())
-    throw std::invalid_argument("train.batch_size (" + std::to_string(batch_size_) +
-                                ") exceeds the " + std::to_string(data_.size()) +
-                                " training examples, and drop_last drops every batch");
+  // A batch larger than the data set would be cut to the set, silently: refused.
+  if (finite() && batch_size_ > data_.size())
+    throw std::invalid_argument("train.batch_size (" + std::to_string(batch_size_) + ") exceeds the " +
+                                std::to_string(data_.size()) + " training examples" +
+                                (drop_last_ ? ", and drop_last drops every batch" : ": every batch would be the whole set") +
+                                "; lower train.batch_size");
 }
 
 int64_t BatchStream::batches_per_epoch() const {

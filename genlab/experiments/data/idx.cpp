@@ -1,5 +1,7 @@
 #include "genlab/experiments/data/idx.h"
 
+#include <cstdio>
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -38,8 +40,13 @@ IdxArray read_idx(const std::string& path) {
     throw std::runtime_error(
         path + ": wrong magic number (not an IDX file: it must start with two zero bytes)");
   if (magic[2] != 0x08)
-    throw std::runtime_error(path + ": unsupported IDX element type 0x" + std::to_string(magic[2]) +
-                             " (only 0x08, unsigned byte)");
+  {
+    char code[8];
+    std::snprintf(code, sizeof code, "0x%02X", static_cast<unsigned>(magic[2]));
+    // IDX's codes: 0x08 unsigned byte, 0x09 signed byte, 0x0B short, 0x0C int, 0x0D float, 0x0E double.
+    throw std::runtime_error(path + ": IDX element type " + code +
+                             " is not supported: genlab reads unsigned bytes (0x08), as the MNIST files hold");
+  }
   const int rank = magic[3];
   if (rank < 1 || rank > 4)
     throw std::runtime_error(path + ": wrong magic number (" + std::to_string(rank) +

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -505,6 +507,47 @@ std::string render_report(const std::vector<std::string>& run_paths) {
   }
   html << "</body>\n</html>\n";
   return html.str();
+}
+
+namespace {
+
+// Whether an existing file is a page genlab wrote (its title says so, near the top).
+bool is_genlab_report(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string head(512, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<size_t>(in.gcount()));
+  return head.find("<title>genlab report") != std::string::npos;
+}
+
+}  // namespace
+
+size_t write_report(const std::vector<std::string>& run_paths, const std::string& output, bool overwrite) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (const auto& run : run_paths)
+    if (fs::exists(output, ec) && fs::equivalent(output, run, ec))
+      throw std::runtime_error("report: -o " + output + " is the run file " + run +
+                               " itself; nothing was written (choose another output, e.g. report.html)");
+  if (fs::exists(output, ec) && !overwrite && !is_genlab_report(output))
+    throw std::runtime_error("report: " + output + " exists and is not a report genlab wrote; nothing was "
+                             "written (choose another output, or --overwrite to replace it)");
+  const std::string html = render_report(run_paths);
+  const std::string tmp = output + ".writing";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << html;
+    out.close();
+    if (!out) {
+      fs::remove(tmp, ec);
+      throw std::runtime_error("report: cannot write " + output + " (is its folder there, writable, with room?)");
+    }
+  }
+  if (std::rename(tmp.c_str(), output.c_str()) != 0) {
+    fs::remove(tmp, ec);
+    throw std::runtime_error("report: cannot write " + output);
+  }
+  return html.size();
 }
 
 }  // namespace genlab

@@ -15,4 +15,9 @@ namespace genlab {
 // Throws std::runtime_error naming the file for one that is not a readable run file.
 std::string render_report(const std::vector<std::string>& run_paths);
 
+// Writes the report to `output` (whole, by rename: never half a page). Refuses an output
+// that is one of the runs (by identity, not name), and an existing file that is not a
+// report genlab wrote unless `overwrite`. Returns the page's size in bytes.
+size_t write_report(const std::vector<std::string>& run_paths, const std::string& output, bool overwrite);
+
 }  // namespace genlab

@@ -38,10 +38,18 @@ std::string gib(size_t bytes) {
   return text;
 }
 
-std::string describe_request(size_t bytes, size_t held, size_t machine) {
+std::string describe_request(size_t bytes, size_t held, size_t limit, const std::string& source) {
   return "a tensor of " + std::to_string(bytes / sizeof(float)) + " floats (" + gib(bytes) +
          "), with " + gib(held) + " already held by tensors, does not fit in memory" +
-         (machine > 0 ? " (this machine has " + gib(machine) + ")" : "");
+         (limit > 0 ? " (" + source + ": " + gib(limit) + ")" : "");
+}
+
+// The bytes tensors may hold: the process's memory limit less what the process needs
+// besides its tensors (libraries, the data set, buffers): a tenth, at least 256 MiB.
+size_t tensor_budget(const MemoryLimit& m) {
+  if (m.bytes == 0) return 0;
+  const size_t reserve = std::max<size_t>(size_t{256} << 20, m.bytes / 10);
+  return m.bytes > reserve ? m.bytes - reserve : m.bytes / 2;
 }
 
 using Array = Eigen::Array<float, Eigen::Dynamic, 1>;
@@ -209,13 +217,24 @@ class CpuBackend final : public Backend {
     // More than the machine holds, counting the tensors already held: refused here, before
     // the kernel's overcommit lets it through and the OOM killer ends the process later
     // without a word. The cache is given back first: it may be what stands in the way.
-    const size_t machine = physical_memory_bytes();
+    // The limit is the smallest of the machine, its cgroup (Slurm --mem, a container) and
+    // the rlimits; a large request also checks what other programs leave free now.
+    static const MemoryLimit limit = memory_limit();
+    static const size_t budget = tensor_budget(limit);
     std::lock_guard<std::mutex> lock(mutex_);
-    if (machine > 0 && held_bytes_ + rounded > machine) release_cache();
-    if (machine > 0 && held_bytes_ + rounded > machine)
-      throw OutOfMemory(describe_request(bytes, held_bytes_, machine));
+    if (budget > 0 && held_bytes_ + rounded > budget) release_cache();
+    if (budget > 0 && held_bytes_ + rounded > budget)
+      throw OutOfMemory(describe_request(bytes, held_bytes_, limit.bytes, limit.source));
+    if (rounded >= (size_t{256} << 20)) {
+      const size_t available = available_memory_bytes();
+      if (available > 0 && rounded > available + cached_bytes_) {
+        release_cache();
+        if (rounded > available_memory_bytes())
+          throw OutOfMemory(describe_request(bytes, held_bytes_, available, "memory available now (MemAvailable)"));
+      }
+    }
     void* p = std::aligned_alloc(64, rounded);
-    if (!p) throw OutOfMemory(describe_request(bytes, held_bytes_, machine));
+    if (!p) throw OutOfMemory(describe_request(bytes, held_bytes_, limit.bytes, limit.source));
     held_bytes_ += rounded;
     note_in_use(rounded);
     return p;
@@ -535,7 +554,7 @@ class CpuBackend final : public Backend {
   // past the limit come back as fresh pages, and first-touch page faults took a fifth of
   // the step (perf). The OOM guard in allocate() releases the cache before refusing.
   static size_t max_cached_bytes() {
-    static const size_t limit = std::max<size_t>(size_t{2} << 30, physical_memory_bytes() / 4);
+    static const size_t limit = std::max<size_t>(size_t{2} << 30, memory_limit().bytes / 4);
     return limit;
   }
   static size_t round_up(size_t bytes) { return std::max<size_t>(64, (bytes + 63) / 64 * 64); }
