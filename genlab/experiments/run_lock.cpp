@@ -97,13 +97,15 @@ LockHolder parse_lock_text(const std::string& text) {
   h.host = tokens[0];
   h.pid = std::stol(tokens[1]);
   if (h.pid <= 0) return LockHolder{};
-  if (tokens.size() > 2 && printable(tokens[2])) h.since = tokens[2];
+  // The fields keep their places: an unreadable time ("-" when written without one) is
+  // empty, and the start time stays the fourth field.
+  if (tokens.size() > 2 && printable(tokens[2]) && tokens[2] != "-") h.since = tokens[2];
   if (tokens.size() > 3 && digits(tokens[3], 20)) h.started = tokens[3];
   return h;
 }
 
 std::string lock_text(const LockHolder& h) {
-  std::string s = h.host + " " + std::to_string(h.pid) + " " + h.since;
+  std::string s = h.host + " " + std::to_string(h.pid) + " " + (h.since.empty() ? std::string("-") : h.since);
   if (!h.started.empty()) s += " " + h.started;
   return s + "\n";
 }

@@ -209,6 +209,14 @@ TEST_CASE("locks that guard nothing do not block: garbage, no run file, a reused
     CHECK_NOTHROW(RunLock(path, RunLock::Stale::refuse, &notice));
     CHECK_THAT(notice.str(), Contains("it names no writer"));
   }
+  // The parser keeps the fields in their places (fuzz/fuzz_lock.cpp found an unreadable
+  // time that moved the start time into it on the way back).
+  const LockHolder odd = parse_lock_text(std::string("vm 345 \xff\x7f\xff 1"));
+  CHECK(odd.readable());
+  CHECK(odd.since.empty());
+  CHECK(odd.started == "1");
+  const LockHolder back = parse_lock_text(lock_text(odd));
+  CHECK((back.host == odd.host && back.pid == odd.pid && back.since == odd.since && back.started == odd.started));
   // A stale lock (a pid that is gone) with no run file beside it: replaced.
   std::ofstream(path + ".lock") << host_name() << " 999999999 2026-01-01T00:00:00Z\n";
   {
