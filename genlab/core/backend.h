@@ -46,6 +46,13 @@ struct MemoryLimit {
   std::string source;
 };
 MemoryLimit memory_limit();
+// The memory limit of a process's cgroup from the text of its /proc/<pid>/cgroup and
+// /proc/<pid>/mountinfo (v2, v1 and hybrid mounts found there), reading the limit files
+// below `fs_root` ("" for this machine's; tests pass a folder): the smallest of v2
+// memory.max or v1 memory.limit_in_bytes from its cgroup up to the hierarchy's mounted
+// root. 0 when there is none; `source` names the file.
+size_t cgroup_memory_limit(const std::string& proc_cgroup, const std::string& mountinfo,
+                           const std::string& fs_root, std::string& source);
 // MemAvailable of /proc/meminfo (what other programs leave), 0 if unknown.
 size_t available_memory_bytes();
 

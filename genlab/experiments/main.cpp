@@ -37,6 +37,7 @@ std::string last_row(const genlab::RunFile& f, const std::string& group) {
 int cmd_info(const std::string& path) {
   const genlab::RunFile f = genlab::RunFile::open(path);
   const auto attrs = f.attrs();
+  const std::string config_yaml = genlab::RunFile::config_yaml(attrs, path);
   const std::string status = genlab::effective_status(attrs);
   std::cout << path << "\n  status: " << status << "\n";
   for (const char* k : {"name", "created_utc", "resumed_utc", "git_commit", "git_dirty", "host",
@@ -46,8 +47,8 @@ int cmd_info(const std::string& path) {
       std::cout << "  " << k << ": " << attrs.at(k) << "\n";
   if (const std::string holder = genlab::lock_holder(path); !holder.empty())
     std::cout << "  lock: " << holder << "\n";
-  if (attrs.count("config_yaml")) {
-    const auto c = genlab::flatten_config(attrs.at("config_yaml"));
+  {
+    const auto c = genlab::flatten_config(config_yaml);
     std::cout << "  model: " << (c.count("model.family") ? c.at("model.family") : "?")
               << (c.count("model.process") ? " (" + c.at("model.process") + ")" : "")
               << ", data: " << (c.count("data.name") ? c.at("data.name") : "?") << "\n";

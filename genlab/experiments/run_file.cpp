@@ -68,6 +68,36 @@ void check(herr_t status, const std::string& what) {
   throw std::runtime_error(what + (err ? " (" + std::string(std::strerror(err)) + ")" : ""));
 }
 
+// Why HDF5 could not open `path`, in the words of what the file is: HDF5's own answer
+// ("unable to open file") says nothing a user can act on.
+std::string why_not_hdf5(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return "it is a folder";
+  if (::access(path.c_str(), R_OK) != 0) return std::string("cannot read it (") + std::strerror(errno) + ")";
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size == 0) return "it is empty (0 bytes)";
+  std::string head(512, '\0');
+  {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return std::string("cannot read it (") + std::strerror(errno) + ")";
+    head.resize(std::fread(head.data(), 1, head.size(), f));
+    std::fclose(f);
+  }
+  const std::string size_text = ec ? "" : ", " + std::to_string(size) + " bytes";
+  if (head.rfind("\x89HDF\r\n\x1a\n", 0) == 0)
+    return "it starts as an HDF5 file but HDF5 cannot read it: cut short or damaged" + size_text;
+  const bool text = std::all_of(head.begin(), head.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u >= 0x20 || c == '\n' || c == '\r' || c == '\t';
+  });
+  if (!text) return "it is not an HDF5 file" + size_text;
+  const std::string ext = std::filesystem::path(path).extension().string();
+  if (ext == ".yaml" || ext == ".yml" || head.find(':') != std::string::npos)
+    return "it is a text file (a config? `genlab run CONFIG` reads configs; info, compare, report and "
+           "sample read the run file a run writes)";
+  return "it is a text file, not HDF5";
+}
+
 // `what` names the kind of file in errors ("run file", "HDF5 data file").
 // `shown`: the name errors give the file (a staged copy's errors name the run file).
 Handle open_file(const std::string& path, bool write, const std::string& what = "run file",
@@ -77,8 +107,9 @@ Handle open_file(const std::string& path, bool write, const std::string& what = 
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw std::runtime_error(name + ": no such " + what);
   errno = 0;  // so that check() reports this operation's system error, not an older one
-  return Handle(H5Fopen(path.c_str(), write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose,
-                name + ": cannot open as an HDF5 " + what);
+  const hid_t id = H5Fopen(path.c_str(), write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (id < 0) throw std::runtime_error(name + ": cannot open as an HDF5 " + what + ": " + why_not_hdf5(path));
+  return Handle(id, H5Fclose, name);
 }
 
 bool link_exists(hid_t loc, const std::string& path) {
@@ -465,6 +496,14 @@ void RunFile::set_attr(const std::string& name, int64_t value) {
            H5Aclose, path_ + ": cannot create attribute " + name);
   check(H5Awrite(a.get(), H5T_NATIVE_INT64, &value), path_ + ": cannot write attribute " + name);
   w.commit();
+}
+
+std::string RunFile::config_yaml(const std::map<std::string, std::string>& attrs, const std::string& path) {
+  const auto it = attrs.find("config_yaml");
+  if (it == attrs.end())
+    throw std::runtime_error(path + ": an HDF5 file without a stored config (root attribute config_yaml): not a "
+                             "run file that `genlab run` wrote");
+  return it->second;
 }
 
 std::map<std::string, std::string> RunFile::attrs() const {

@@ -65,6 +65,9 @@ class RunFile {
   // as its decimal text.
   void set_attr(const std::string& name, int64_t value);
   std::map<std::string, std::string> attrs() const;
+  // The resolved config every run file holds (`config_yaml`); a file without it is some
+  // other HDF5 file, and the error says so.
+  static std::string config_yaml(const std::map<std::string, std::string>& attrs, const std::string& path);
   void set_status(const std::string& status) { set_attr("status", status); }
 
   // Appends one row to the 1-D datasets /<group>/<column> (created on first use; every

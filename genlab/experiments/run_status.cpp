@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "genlab/core/device.h"
+#include "genlab/core/distributed/communicator.h"
 #include "genlab/core/parallel.h"
 #include "genlab/experiments/checkpoint.h"
 #include "genlab/experiments/run_log.h"
@@ -31,6 +32,7 @@ std::atomic<size_t> g_resume_hint_size{0};
 
 // Async-signal-safe: only write(2) and _exit.
 void on_stop_signal(int) {
+  note_stop_signal();  // a rank waiting for a partner that died stops waiting (communicator.h)
   if (g_stop.exchange(true)) {
     static const char now[] = "\ngenlab: second signal: stopping now, without a new checkpoint\n";
     [[maybe_unused]] ssize_t w = write(STDERR_FILENO, now, sizeof now - 1);
@@ -181,9 +183,7 @@ std::string resolve_run_path(const std::string& path) {
 
 ExperimentConfig stored_config(const std::string& run_path, const std::vector<std::string>& overrides) {
   const auto attrs = RunFile::open(run_path).attrs();
-  if (!attrs.count("config_yaml"))
-    throw std::runtime_error(run_path + ": no stored config (config_yaml); not a genlab run file?");
-  return parse_experiment_config(attrs.at("config_yaml"), run_path + " (stored config)", overrides);
+  return parse_experiment_config(RunFile::config_yaml(attrs, run_path), run_path + " (stored config)", overrides);
 }
 
 RunFile create_run_file(const ExperimentConfig& c, const std::string& path,
@@ -233,12 +233,11 @@ RunFile open_for_resume(const std::string& path, const ExperimentConfig& c, std:
                         int world_size) {
   RunFile file = RunFile::open(path);
   const auto attrs = file.attrs();
-  if (!attrs.count("config_yaml"))
-    throw std::runtime_error(path + ": no config_yaml attribute (not a genlab run file?)");
+  const std::string stored_yaml = RunFile::config_yaml(attrs, path);
   ExperimentConfig given = c;
   given.output.path = path;
   const std::string given_yaml = to_yaml(given);
-  const ExperimentConfig stored = parse_experiment_config(attrs.at("config_yaml"), path + " (stored config)");
+  const ExperimentConfig stored = parse_experiment_config(stored_yaml, path + " (stored config)");
   // The stored config re-resolved: keys a later genlab added (with their defaults) are
   // then no difference, so a run file written before them still resumes.
   ExperimentConfig stored_here = stored;
@@ -335,6 +334,7 @@ std::string effective_status(const std::map<std::string, std::string>& attrs) {
 
 StopSignalGuard::StopSignalGuard() {
   g_stop = false;
+  note_stop_signal(false);
   previous_int_ = std::signal(SIGINT, on_stop_signal);
   previous_term_ = std::signal(SIGTERM, on_stop_signal);
 }

@@ -566,10 +566,8 @@ SummaryRow add_variant(const std::string& path, const std::string& sampler,
   const RunLock lock(path, RunLock::Stale::refuse);  // before reading: a writer may be mid-write
   RunFile file = RunFile::open(path);
   const auto attrs = file.attrs();
-  if (!attrs.count("config_yaml"))
-    throw std::runtime_error(path + ": no config_yaml attribute (not a genlab run file?)");
   const ExperimentConfig c =
-      parse_experiment_config(attrs.at("config_yaml"), path + " (stored config)");
+      parse_experiment_config(RunFile::config_yaml(attrs, path), path + " (stored config)");
   const SamplerVariant v = parse_sampler_variant(sampler, settings, c);
   // Run files hold host values, so a run trained on one device samples on another.
   const DeviceSpec device = open_device(device_override.empty() ? c.device : device_override);

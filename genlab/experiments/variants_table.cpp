@@ -79,9 +79,9 @@ std::string compare_runs(const std::vector<std::string>& paths, bool csv, const 
   std::vector<std::map<std::string, std::string>> configs;
   for (const auto& p : paths) {
     const auto attrs = RunFile::open(p).attrs();
+    const std::string yaml = RunFile::config_yaml(attrs, p);
     try {
-      configs.push_back(attrs.count("config_yaml") ? flatten_config(attrs.at("config_yaml"))
-                                                   : std::map<std::string, std::string>{});
+      configs.push_back(flatten_config(yaml));
     } catch (const std::exception&) {
       throw std::runtime_error(p + ": its stored config_yaml is not readable YAML");
     }

@@ -31,4 +31,35 @@ if "$mpiexec" "$@" -np 2 bash -c 'exec "$0" run configs/quickstart.yaml '"$small
   echo "FAIL: ranks with different configs ran"; exit 1
 fi
 grep -q 'rank 1: train.steps: 80 (rank 0: 60)' "$dir/differ.txt" || { cat "$dir/differ.txt"; echo "FAIL: differing keys"; exit 1; }
+# A rank killed mid-run (SIGKILL, as the OOM killer does): its partner stops waiting for it,
+# records the failure naming the dead rank and releases the lock before mpirun's SIGKILL;
+# `--resume` then completes the run.
+"$mpiexec" "$@" -np 2 "$build/genlab" run configs/quickstart.yaml train.steps=4000 train.log_every=500 \
+  train.eval_every=0 train.checkpoint_every=500 evaluate.samples=300 threads=1 "output.path=$dir/killed.h5" \
+  > "$dir/killed.txt" 2>&1 &
+launcher=$!
+victim=""
+for _ in $(seq 600); do  # past the second checkpoint, rank 1 is killed
+  last=$("$build/genlab" info "$dir/killed.h5" 2>/dev/null | sed -n 's/.*\/train: .* last step \([0-9]*\),.*/\1/p' || true)
+  if [ "${last:-0}" -ge 1000 ]; then
+    for p in $(pgrep -f "output.path=$dir/killed.h5" || true); do
+      if tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=1\|PMIX_RANK=1\|PMI_RANK=1'; then
+        victim=$p
+      fi
+    done
+    [ -n "$victim" ] && break
+  fi
+  sleep 0.1
+done
+[ -n "$victim" ] || { cat "$dir/killed.txt"; echo "FAIL: no rank 1 to kill"; exit 1; }
+kill -9 "$victim"
+wait "$launcher" || true
+"$build/genlab" info "$dir/killed.h5" > "$dir/killed_info.txt" || true
+grep -q 'status: failed' "$dir/killed_info.txt" || { cat "$dir/killed.txt" "$dir/killed_info.txt"; echo "FAIL: not failed"; exit 1; }
+grep -q "error: rank 1 (pid $victim) ended while rank 0 waited for it" "$dir/killed_info.txt" ||
+  { cat "$dir/killed_info.txt"; echo "FAIL: the failure does not name the dead rank"; exit 1; }
+[ ! -e "$dir/killed.h5.lock" ] || { echo "FAIL: the lock was left behind"; exit 1; }
+"$mpiexec" "$@" -np 2 "$build/genlab" run --resume "$dir/killed.h5" > "$dir/resumed.txt" 2>&1 ||
+  { cat "$dir/resumed.txt"; echo "FAIL: --resume after a killed rank"; exit 1; }
+"$build/genlab" info "$dir/killed.h5" | grep -q 'status: completed' || { echo "FAIL: the resumed run did not complete"; exit 1; }
 echo "mpirun genlab: ok"

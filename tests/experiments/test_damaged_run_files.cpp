@@ -143,3 +143,58 @@ TEST_CASE("genlab info on a damaged run file exits 1 with the error, not a crash
   CHECK(WEXITSTATUS(status) == 1);
   CHECK_THAT(out, Contains("genlab: error: " + p + ": /: attribute 'seed' holds 3 values"));
 }
+
+namespace {
+
+// `genlab ARGS`, its exit code and what it printed.
+std::pair<int, std::string> genlab_says(const std::string& args) {
+  FILE* pipe = popen((std::string(GENLAB_BINARY) + " " + args + " 2>&1").c_str(), "r");
+  if (!pipe) return {-1, ""};
+  std::string out;
+  char buf[256];
+  while (fgets(buf, sizeof buf, pipe)) out += buf;
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+}  // namespace
+
+TEST_CASE("a file that is not a run file: every reader says what it is instead", "[run_file][damaged]") {
+  const auto dir = std::filesystem::temp_directory_path() / "genlab_tests" / "not_run_files";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& bytes) {
+    const std::string p = (dir / name).string();
+    FILE* f = std::fopen(p.c_str(), "wb");
+    std::fwrite(bytes.data(), 1, bytes.size(), f);
+    std::fclose(f);
+    return p;
+  };
+  // A real run file cut short keeps HDF5's signature.
+  const std::string whole = fresh("whole.h5");
+  std::string head(2048, '\0');
+  {
+    FILE* f = std::fopen(whole.c_str(), "rb");
+    head.resize(std::fread(head.data(), 1, head.size(), f));
+    std::fclose(f);
+  }
+  const std::string plain = (dir / "plain.h5").string();
+  H5Fclose(H5Fcreate(plain.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {write("empty.h5", ""), "it is empty (0 bytes)"},
+      {write("config.yaml", "name: x\nseed: 0\n"), "it is a text file (a config?"},
+      {write("notes.h5", "just some words\n"), "it is a text file, not HDF5"},
+      {write("noise.h5", std::string("\x01\x02\x00\xff\xfe binary", 12)), "it is not an HDF5 file, 12 bytes"},
+      {write("cut.h5", head), "it starts as an HDF5 file but HDF5 cannot read it: cut short or damaged"},
+      {plain, "an HDF5 file without a stored config (root attribute config_yaml): not a run file that `genlab run` wrote"},
+  };
+  for (const auto& [path, says] : cases)
+    for (const std::string& command : std::vector<std::string>{"info", "compare", "report -o " + (dir / "r.html").string(),
+                                      "sample --sampler euler", "run --resume"}) {
+      INFO(command << " " << path);
+      const auto [code, out] = genlab_says(command + " " + path);
+      CHECK(code == 1);
+      CHECK_THAT(out, Contains("genlab: error: " + path + ": ") && Contains(says));
+      CHECK_FALSE(std::filesystem::exists(dir / "r.html"));
+    }
+}

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -335,6 +336,69 @@ TEST_CASE("a process memory limit (ulimit -d, as a cgroup or Slurm --mem sets on
   CHECK_THAT(said, Contains("out of memory while training"));
   CHECK_THAT(said, Contains("RLIMIT_DATA"));
   CHECK_THAT(RunFile::open(path).attrs().at("error"), Contains("RLIMIT_DATA"));
+}
+
+namespace {
+
+// A memory cgroup of `bytes` this test may put a process in: v1's memory controller or a
+// v2 tree that delegates memory; "" where neither can be made (no root, read-only /sys).
+std::string make_memory_cgroup(size_t bytes) {
+  const std::string name = "genlab_test_" + std::to_string(getpid());
+  std::ifstream mounts("/proc/self/mountinfo");
+  for (std::string line; std::getline(mounts, line);) {
+    std::istringstream words(line);
+    std::vector<std::string> w;
+    for (std::string x; words >> x;) w.push_back(x);
+    const auto dash = std::find(w.begin(), w.end(), "-");
+    if (w.size() < 5 || dash == w.end() || dash + 3 >= w.end()) continue;
+    const bool v1 = *(dash + 1) == "cgroup" && ("," + *(dash + 3) + ",").find(",memory,") != std::string::npos;
+    const bool v2 = *(dash + 1) == "cgroup2";
+    if (!v1 && !v2) continue;
+    if (v2) {  // the root must hand the memory controller down
+      std::ifstream control(w[4] + "/cgroup.subtree_control");
+      std::string on;
+      std::getline(control, on);
+      if (on.find("memory") == std::string::npos) continue;
+    }
+    const fs::path dir = fs::path(w[4]) / name;
+    std::error_code ec;
+    fs::create_directory(dir, ec);
+    if (ec) continue;
+    std::ofstream(dir / (v1 ? "memory.limit_in_bytes" : "memory.max")) << bytes << "\n";
+    if (fs::exists(dir / "cgroup.procs")) return dir.string();
+    fs::remove(dir, ec);
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("a cgroup memory limit (Slurm --mem, a container) is refused in words before the kernel kills",
+          "[runner][safety][memory]") {
+  const std::string cgroup = make_memory_cgroup(size_t{1} << 30);
+  if (cgroup.empty()) {
+    WARN("skipped: no memory cgroup can be made here (needs root and a writable /sys/fs/cgroup)");
+    return;
+  }
+  const fs::path dir = fresh_dir("cgroup_limit");
+  const std::string cfg = (dir / "small.yaml").string(), path = (dir / "m.h5").string(),
+                    out = (dir / "out.txt").string();
+  std::ofstream(cfg) << kSmall;
+  // The shell joins the cgroup, then becomes genlab (bounded in time should the limit be
+  // missed: the run would otherwise train for many minutes).
+  const std::string command = "echo \\$\\$ > '" + cgroup + "/cgroup.procs' && exec timeout 300 '" +
+                              std::string(GENLAB_BINARY) + "' run '" + cfg + "' output.path='" + path +
+                              "' train.steps=3 train.batch_size=16000000 model.net.width=64 > '" + out + "' 2>&1";
+  const int status = std::system(("bash -c \"" + command + "\"").c_str());
+  std::error_code ec;
+  fs::remove(cgroup, ec);  // empty again once the child has ended
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  std::ifstream in(out);
+  const std::string said((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK_THAT(said, Contains("out of memory while training"));
+  CHECK_THAT(said, Contains("the cgroup limit " + cgroup));
+  CHECK_THAT(RunFile::open(path).attrs().at("error"), Contains("the cgroup limit"));
 }
 
 TEST_CASE("resume names the keys that differ, extends a finished run, allows new threads",

@@ -4,8 +4,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -167,31 +170,78 @@ size_t number_in(const std::string& path) {
   return static_cast<size_t>(std::strtoull(text.c_str(), nullptr, 10));
 }
 
-// The memory limit of this process's cgroup (v2 memory.max, or v1 memory.limit_in_bytes),
-// 0 when there is none.
-size_t cgroup_limit(std::string& source) {
-  std::ifstream in("/proc/self/cgroup");
+std::string text_of(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// A cgroup file system mounted here: where, which part of its hierarchy (`root`), and
+// whether it is v2 or v1's memory controller.
+struct CgroupMount {
+  std::string root, point;
+  bool v2 = false;
+};
+
+// The memory cgroup mounts of a /proc/<pid>/mountinfo text: "id parent dev ROOT POINT
+// options [optional fields] - FSTYPE source SUPEROPTIONS".
+std::vector<CgroupMount> cgroup_mounts(const std::string& mountinfo) {
+  std::vector<CgroupMount> mounts;
+  std::istringstream lines(mountinfo);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::vector<std::string> w;
+    for (std::string x; words >> x;) w.push_back(x);
+    const auto dash = std::find(w.begin(), w.end(), "-");
+    if (w.size() < 5 || dash == w.end() || dash + 1 == w.end()) continue;
+    const std::string type = *(dash + 1), super = dash + 3 < w.end() ? *(dash + 3) : "";
+    if (type == "cgroup2")
+      mounts.push_back({w[3], w[4], true});
+    else if (type == "cgroup" && ("," + super + ",").find(",memory,") != std::string::npos)
+      mounts.push_back({w[3], w[4], false});
+  }
+  return mounts;
+}
+
+}  // namespace
+
+size_t cgroup_memory_limit(const std::string& proc_cgroup, const std::string& mountinfo,
+                           const std::string& fs_root, std::string& source) {
+  const std::vector<CgroupMount> mounts = cgroup_mounts(mountinfo);
   size_t best = 0;
-  for (std::string line; std::getline(in, line);) {
+  std::istringstream lines(proc_cgroup);
+  for (std::string line; std::getline(lines, line);) {
     // "0::/path" (v2) or "N:memory:/path" / "N:cpu,memory:/path" (v1)
     const auto a = line.find(':'), b = line.find(':', a + 1);
     if (a == std::string::npos || b == std::string::npos) continue;
     const std::string controllers = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
-    size_t limit = 0;
-    std::string file;
-    if (controllers.empty()) {
-      file = "/sys/fs/cgroup" + path + "/memory.max";
-    } else if (("," + controllers + ",").find(",memory,") != std::string::npos) {
-      file = "/sys/fs/cgroup/memory" + path + "/memory.limit_in_bytes";
-    } else {
-      continue;
+    const bool v2 = controllers.empty();
+    if (!v2 && ("," + controllers + ",").find(",memory,") == std::string::npos) continue;
+    for (const auto& m : mounts) {
+      if (m.v2 != v2) continue;
+      // The cgroup's folder under the mount point: its path less the mounted root (inside
+      // a container's cgroup namespace the path is already relative to it).
+      std::string rel = path;
+      if (m.root != "/" && rel.rfind(m.root, 0) == 0) rel = rel.substr(m.root.size());
+      if (rel.empty() || rel[0] != '/') rel = "/" + rel;
+      const std::string leaf = v2 ? "/memory.max" : "/memory.limit_in_bytes";
+      // The smallest limit from the cgroup up to the mount's root: a parent's limit (a
+      // Slurm job's, with the process in a step below it) binds the child too.
+      std::vector<std::string> dirs;  // the cgroup, its parents, "" (the mount's root)
+      for (std::string d = rel; !d.empty() && d != "/"; d = d.substr(0, d.rfind('/'))) dirs.push_back(d);
+      dirs.push_back("");
+      for (const auto& dir : dirs) {
+        const std::string file = fs_root + m.point + dir + leaf;
+        const size_t limit = number_in(file);
+        // v1 says "no limit" with a huge number (PAGE_COUNTER_MAX pages).
+        if (limit > 0 && limit < (size_t{1} << 60) && (best == 0 || limit < best))
+          best = limit, source = "the cgroup limit " + file.substr(fs_root.size());
+      }
     }
-    limit = number_in(file);
-    // v1 says "no limit" with a huge number (PAGE_COUNTER_MAX pages).
-    if (limit > 0 && limit < (size_t{1} << 60) && (best == 0 || limit < best)) best = limit, source = "the cgroup limit " + file;
   }
   return best;
 }
+
+namespace {
 
 }  // namespace
 
@@ -202,7 +252,8 @@ MemoryLimit memory_limit() {
       if (bytes > 0 && (m.bytes == 0 || bytes < m.bytes)) m = {bytes, source};
     };
     std::string cgroup;
-    lower(cgroup_limit(cgroup), cgroup);
+    lower(cgroup_memory_limit(text_of("/proc/self/cgroup"), text_of("/proc/self/mountinfo"), "", cgroup),
+          cgroup);
     for (const auto& [resource, name] : {std::pair{RLIMIT_AS, "RLIMIT_AS (ulimit -v)"}, std::pair{RLIMIT_DATA, "RLIMIT_DATA (ulimit -d)"}}) {
       rlimit r{};
       if (getrlimit(resource, &r) == 0 && r.rlim_cur != RLIM_INFINITY) lower(static_cast<size_t>(r.rlim_cur), name);

@@ -1,12 +1,16 @@
 #include "genlab/core/distributed/communicator.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
 
 namespace genlab {
 namespace {
+
+std::atomic<bool> g_stop_signal{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "note_stop_signal() runs in a signal handler");
 
 class SingleProcess final : public Communicator {
  public:
@@ -22,6 +26,9 @@ class SingleProcess final : public Communicator {
 };
 
 }  // namespace
+
+void note_stop_signal(bool noted) { g_stop_signal.store(noted); }
+bool stop_signal_noted() { return g_stop_signal.load(); }
 
 const Communicator& single_process() {
   static const SingleProcess single;

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,24 @@ class Communicator {
   // the others wait in a collective would otherwise hang the job).
   [[noreturn]] virtual void abort(int code) const = 0;
 };
+
+// A collective abandoned because a partner rank is gone: a launcher that saw one rank die
+// (Open MPI's mpirun) sends the others SIGTERM and, a second later, SIGKILL, while they
+// wait in a collective that can no longer complete. Once a stop signal was noted
+// (note_stop_signal()), a waiting rank checks its partners: a partner process on this
+// host that is gone, or a wait of more than half a second when a partner runs on another
+// host, ends the wait with this error, so that the run can record its failure and release
+// its lock before the SIGKILL. A graceful stop (every rank signalled, every rank alive, as
+// Slurm's scancel does) completes its collectives as usual.
+class PartnerLost : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Called from a SIGINT/SIGTERM handler (async-signal-safe: one lock-free atomic store);
+// `false` when a new run arms its handler.
+void note_stop_signal(bool noted = true);
+bool stop_signal_noted();
 
 // One process: the collectives are identities.
 const Communicator& single_process();

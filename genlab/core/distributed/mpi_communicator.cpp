@@ -5,10 +5,16 @@
 #define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstdlib>
+#include <fstream>
 #include <stdexcept>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "genlab/core/distributed/communicator.h"
@@ -20,11 +26,40 @@ void check(int code, const char* what) {
   if (code != MPI_SUCCESS) throw std::runtime_error(std::string("MPI: ") + what + " failed");
 }
 
+std::string this_host() {
+  char buf[256] = {0};
+  gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+// Whether process `pid` of this host has ended: gone, or a zombie its launcher has not
+// reaped yet (kill(pid, 0) succeeds on those).
+bool process_gone(long pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!stat || !std::getline(stat, line)) return true;
+  const size_t close = line.rfind(')');  // the name in parentheses may hold spaces
+  if (close == std::string::npos || close + 2 >= line.size()) return false;
+  const char state = line[close + 2];
+  return state == 'Z' || state == 'X';
+}
+
 class MpiWorld final : public Communicator {
  public:
   MpiWorld() {
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
+    // Who the partners are, for the liveness check after a stop signal (PartnerLost).
+    const std::string me = this_host() + "\n" + std::to_string(static_cast<long>(getpid()));
+    const std::vector<std::string> all = allgather(me);
+    for (int r = 0; r < size_; ++r) {
+      if (r == rank_) continue;
+      const size_t cut = all[r].rfind('\n');
+      if (all[r].substr(0, cut) == this_host())
+        local_partners_.push_back({r, std::atol(all[r].c_str() + cut + 1)});
+      else
+        remote_partner_ = true;
+    }
   }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
@@ -35,11 +70,14 @@ class MpiWorld final : public Communicator {
 
   void broadcast(std::string& bytes, int root) const override {
     long long n = static_cast<long long>(bytes.size());
-    check(MPI_Bcast(&n, 1, MPI_LONG_LONG, root, MPI_COMM_WORLD), "MPI_Bcast");
+    MPI_Request req;
+    check(MPI_Ibcast(&n, 1, MPI_LONG_LONG, root, MPI_COMM_WORLD, &req), "MPI_Ibcast");
+    wait(req, "MPI_Ibcast");
     bytes.resize(static_cast<size_t>(n));
     for (long long at = 0; at < n; at += INT_MAX) {
       const int part = static_cast<int>(std::min<long long>(INT_MAX, n - at));
-      check(MPI_Bcast(bytes.data() + at, part, MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast");
+      check(MPI_Ibcast(bytes.data() + at, part, MPI_BYTE, root, MPI_COMM_WORLD, &req), "MPI_Ibcast");
+      wait(req, "MPI_Ibcast");
     }
   }
 
@@ -48,7 +86,9 @@ class MpiWorld final : public Communicator {
       throw std::runtime_error("MPI allgather: more than 2 GiB from one rank");
     const int mine = static_cast<int>(bytes.size());
     std::vector<int> counts(static_cast<size_t>(size_)), offsets(static_cast<size_t>(size_));
-    check(MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD), "MPI_Allgather");
+    MPI_Request req;
+    check(MPI_Iallgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD, &req), "MPI_Iallgather");
+    wait(req, "MPI_Iallgather");
     long long total = 0;
     for (int r = 0; r < size_; ++r) {
       offsets[r] = static_cast<int>(total);
@@ -56,15 +96,20 @@ class MpiWorld final : public Communicator {
     }
     if (total > INT_MAX) throw std::runtime_error("MPI allgather: more than 2 GiB in all");
     std::string all(static_cast<size_t>(total), '\0');
-    check(MPI_Allgatherv(bytes.data(), mine, MPI_BYTE, all.data(), counts.data(), offsets.data(),
-                         MPI_BYTE, MPI_COMM_WORLD),
-          "MPI_Allgatherv");
+    check(MPI_Iallgatherv(bytes.data(), mine, MPI_BYTE, all.data(), counts.data(), offsets.data(),
+                          MPI_BYTE, MPI_COMM_WORLD, &req),
+          "MPI_Iallgatherv");
+    wait(req, "MPI_Iallgatherv");
     std::vector<std::string> out;
     for (int r = 0; r < size_; ++r) out.push_back(all.substr(offsets[r], counts[r]));
     return out;
   }
 
-  void barrier() const override { check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier"); }
+  void barrier() const override {
+    MPI_Request req;
+    check(MPI_Ibarrier(MPI_COMM_WORLD, &req), "MPI_Ibarrier");
+    wait(req, "MPI_Ibarrier");
+  }
   [[noreturn]] void abort(int code) const override {
     MPI_Abort(MPI_COMM_WORLD, code);
     std::exit(code);
@@ -93,18 +138,56 @@ class MpiWorld final : public Communicator {
     std::vector<T> pieces(static_cast<size_t>(mine) * static_cast<size_t>(size_));
     std::vector<int> recv_counts(static_cast<size_t>(size_), mine), recv_offsets(static_cast<size_t>(size_));
     for (int r = 0; r < size_; ++r) recv_offsets[r] = r * mine;
-    check(MPI_Alltoallv(data, counts.data(), offsets.data(), type, pieces.data(), recv_counts.data(),
-                        recv_offsets.data(), type, MPI_COMM_WORLD),
-          "MPI_Alltoallv");
+    MPI_Request req;
+    check(MPI_Ialltoallv(data, counts.data(), offsets.data(), type, pieces.data(), recv_counts.data(),
+                         recv_offsets.data(), type, MPI_COMM_WORLD, &req),
+          "MPI_Ialltoallv");
+    wait(req, "MPI_Ialltoallv");
     std::vector<T> sum(pieces.begin(), pieces.begin() + mine);
     for (int r = 1; r < size_; ++r) {
       const T* p = pieces.data() + static_cast<size_t>(r) * static_cast<size_t>(mine);
       for (int i = 0; i < mine; ++i) sum[i] += p[i];
     }
-    check(MPI_Allgatherv(sum.data(), mine, type, data, counts.data(), offsets.data(), type, MPI_COMM_WORLD),
-          "MPI_Allgatherv");
+    check(MPI_Iallgatherv(sum.data(), mine, type, data, counts.data(), offsets.data(), type, MPI_COMM_WORLD, &req),
+          "MPI_Iallgatherv");
+    wait(req, "MPI_Iallgatherv");
   }
+
+  // Completes a nonblocking collective (each is started nonblocking so that a rank whose
+  // partner died can stop waiting: PartnerLost in communicator.h). Polling MPI_Test is
+  // what a blocking call does inside the library too.
+  void wait(MPI_Request& req, const char* what) const {
+    using Clock = std::chrono::steady_clock;
+    int done = 0;
+    Clock::time_point stop_seen{}, last_look{};
+    for (long polls = 0;; ++polls) {
+      check(MPI_Test(&req, &done, MPI_STATUS_IGNORE), what);
+      if (done) return;
+      if (polls > 1000) std::this_thread::yield();  // a long wait: leave the core to others
+      if (!stop_signal_noted()) continue;
+      const auto now = Clock::now();
+      if (stop_seen == Clock::time_point{}) stop_seen = now;
+      if (now - last_look < std::chrono::milliseconds(5)) continue;
+      last_look = now;
+      for (const auto& [rank, pid] : local_partners_)
+        if (process_gone(pid))
+          throw PartnerLost("rank " + std::to_string(rank) + " (pid " + std::to_string(pid) +
+                            ") ended while rank " + std::to_string(rank_) + " waited for it in " + what +
+                            "; the job is being stopped");
+      if (remote_partner_ && now - stop_seen > std::chrono::milliseconds(500))
+        throw PartnerLost("stopped by a signal while rank " + std::to_string(rank_) + " waited " + "in " + what +
+                          " for ranks on other hosts, which did not answer within 0.5 s; the job is being "
+                          "stopped");
+    }
+  }
+
   int rank_ = 0, size_ = 1;
+  struct Partner {
+    int rank;
+    long pid;
+  };
+  std::vector<Partner> local_partners_;  // ranks on this host
+  bool remote_partner_ = false;          // a rank on another host
 };
 
 // The environment an MPI launcher gives its processes (Open MPI, PMIx, PMI-1/2 of MPICH,

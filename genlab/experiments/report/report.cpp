@@ -57,19 +57,12 @@ struct RunView {
 RunView load(const std::string& path) {
   RunView v;
   v.path = path;
-  const RunFile f = [&] {
-    try {
-      return RunFile::open(path);
-    } catch (const std::exception& e) {
-      throw std::runtime_error("report: " + path + ": not a readable run file (" + e.what() + ")");
-    }
-  }();
+  const RunFile f = RunFile::open(path);
   const auto attrs = f.attrs();
   auto attr = [&](const char* k) { return attrs.count(k) ? attrs.at(k) : std::string(); };
   v.name = attr("name"), v.status = attr("status"), v.created = attr("created_utc");
   v.resumed = attr("resumed_utc");
-  v.commit = attr("git_commit"), v.config_yaml = attr("config_yaml");
-  if (v.config_yaml.empty()) throw std::runtime_error("report: " + path + ": no config_yaml attribute (not a genlab run file)");
+  v.commit = attr("git_commit"), v.config_yaml = RunFile::config_yaml(attrs, path);
   try {
     const auto flat = flatten_config(v.config_yaml);
     if (flat.count("model.process")) v.process = flat.at("model.process");
