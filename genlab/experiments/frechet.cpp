@@ -12,23 +12,6 @@ namespace {
 using Matrix = Eigen::MatrixXd;
 using Vector = Eigen::VectorXd;
 
-void moments(const Tensor& t, std::vector<double>& mu, std::vector<double>& cov) {
-  if (t.dim() != 2 || t.size(0) < 2)
-    throw std::invalid_argument("frechet distance: features must be [n >= 2, d], got " +
-                                shape_str(t.shape()));
-  const int64_t n = t.size(0), d = t.size(1);
-  const auto v = t.to_vector();
-  Matrix x(n, d);
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < d; ++j) x(i, j) = v[i * d + j];
-  const Vector m = x.colwise().mean();
-  x.rowwise() -= m.transpose();
-  const Matrix c = (x.transpose() * x) / static_cast<double>(n - 1);
-  mu.assign(m.data(), m.data() + d);
-  cov.resize(static_cast<size_t>(d * d));
-  Eigen::Map<Matrix>(cov.data(), d, d) = c;  // symmetric: the layout does not matter
-}
-
 // The symmetric square root of a symmetric positive semi-definite matrix.
 Matrix sqrt_psd(const Matrix& a) {
   Eigen::SelfAdjointEigenSolver<Matrix> es(a);
@@ -54,11 +37,34 @@ double frechet_distance(const std::vector<double>& mu_a, const std::vector<doubl
   return (ma - mb).squaredNorm() + ca.trace() + cb.trace() - 2.0 * tr_sqrt;
 }
 
+FeatureMoments feature_moments(const Tensor& rows, const std::vector<int32_t>& counts) {
+  if (rows.dim() != 2 || rows.size(0) < 2)
+    throw std::invalid_argument("frechet distance: features must be [n >= 2, d], got " +
+                                shape_str(rows.shape()));
+  const int64_t n = rows.size(0), d = rows.size(1);
+  if (!counts.empty() && static_cast<int64_t>(counts.size()) != n)
+    throw std::invalid_argument("frechet distance: " + std::to_string(counts.size()) + " counts for " +
+                                std::to_string(n) + " rows");
+  const auto v = rows.to_vector();
+  Matrix x(n, d);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < d; ++j) x(i, j) = v[i * d + j];
+  Vector w = Vector::Ones(n);
+  for (size_t i = 0; i < counts.size(); ++i) w(static_cast<int64_t>(i)) = counts[i];
+  const double total = w.sum();
+  const Vector m = x.transpose() * w / total;
+  x.rowwise() -= m.transpose();
+  const Matrix c = x.transpose() * w.asDiagonal() * x / (total - 1.0);
+  FeatureMoments out;
+  out.mean.assign(m.data(), m.data() + d);
+  out.cov.resize(static_cast<size_t>(d * d));
+  Eigen::Map<Matrix>(out.cov.data(), d, d) = c;  // symmetric: the layout does not matter
+  return out;
+}
+
 double frechet_distance(const Tensor& a, const Tensor& b) {
-  std::vector<double> ma, ca, mb, cb;
-  moments(a, ma, ca);
-  moments(b, mb, cb);
-  return frechet_distance(ma, ca, mb, cb);
+  const FeatureMoments ma = feature_moments(a), mb = feature_moments(b);
+  return frechet_distance(ma.mean, ma.cov, mb.mean, mb.cov);
 }
 
 }  // namespace genlab

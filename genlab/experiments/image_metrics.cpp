@@ -135,32 +135,11 @@ namespace {
 // the weighted mean and unbiased covariance of the redrawn rows against the test moments.
 std::vector<double> frechet_replicates(const Tensor& features, const Tensor& test_features,
                                        const std::vector<RowCounts>& counts) {
-  using Matrix = Eigen::MatrixXd;
-  auto host = [](const Tensor& t) {
-    const auto v = t.to_vector();
-    Matrix m(t.size(0), t.size(1));
-    for (int64_t i = 0; i < m.rows(); ++i)
-      for (int64_t j = 0; j < m.cols(); ++j) m(i, j) = v[i * m.cols() + j];
-    return m;
-  };
-  const Matrix f = host(features), t = host(test_features);
-  const int64_t n = f.rows(), d = f.cols();
-  auto moments = [d](const Matrix& x, const Eigen::VectorXd& w, std::vector<double>& mu, std::vector<double>& cov) {
-    const double total = w.sum();
-    const Eigen::VectorXd m = x.transpose() * w / total;
-    const Matrix centered = x.rowwise() - m.transpose();
-    const Matrix c = centered.transpose() * w.asDiagonal() * centered / (total - 1.0);
-    mu.assign(m.data(), m.data() + d);
-    cov.assign(c.data(), c.data() + d * d);
-  };
-  std::vector<double> mt, ct, mu, cov;
-  moments(t, Eigen::VectorXd::Ones(t.rows()), mt, ct);
+  const FeatureMoments test = feature_moments(test_features);
   std::vector<double> out;
   for (const auto& c : counts) {
-    Eigen::VectorXd w(n);
-    for (int64_t i = 0; i < n; ++i) w(i) = c[i];
-    moments(f, w, mu, cov);
-    out.push_back(frechet_distance(mu, cov, mt, ct));
+    const FeatureMoments redrawn = feature_moments(features, c);
+    out.push_back(frechet_distance(redrawn.mean, redrawn.cov, test.mean, test.cov));
   }
   return out;
 }

@@ -15,7 +15,7 @@ bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
-bool is_interval_column(const std::string& k) { return ends_with(k, "_lo") || ends_with(k, "_hi"); }
+bool is_interval_column(const std::string& k) { return !interval_metric(k).empty(); }
 
 double number(const SummaryRow& r, const std::string& k) {
   const auto it = r.numbers.find(k);
@@ -23,6 +23,11 @@ double number(const SummaryRow& r, const std::string& k) {
 }
 
 }  // namespace
+
+std::string interval_metric(const std::string& column) {
+  if (column.size() <= 3 || !(ends_with(column, "_lo") || ends_with(column, "_hi"))) return "";
+  return column.substr(0, column.size() - 3);
+}
 
 double interval_half_width(const SummaryRow& row, const std::string& metric) {
   return 0.5 * (number(row, metric + "_hi") - number(row, metric + "_lo"));

@@ -14,6 +14,9 @@
 
 namespace genlab {
 
+// The metric whose interval bound a column is ("mmd" for "mmd_lo" and "mmd_hi"), or "".
+std::string interval_metric(const std::string& column);
+
 // The interval's half-width of a row's metric (<metric>_hi - <metric>_lo) / 2; NaN when
 // the row has none.
 double interval_half_width(const SummaryRow& row, const std::string& metric);

@@ -227,10 +227,45 @@ const std::set<std::string>& integer_columns() {
 
 namespace {
 
-Tensor read_array(const std::string& file, const std::string& dataset, const std::string& what) {
+// "y [100, 2], labels [100]": the datasets of a file (the first 12), for the error that
+// names a missing one.
+std::string dataset_list(hid_t file) {
+  struct Found {
+    std::vector<std::string> names;
+    int more = 0;
+  } found;
+  H5Lvisit(file, H5_INDEX_NAME, H5_ITER_INC,
+           [](hid_t group, const char* name, const H5L_info_t*, void* data) -> herr_t {
+             auto& f = *static_cast<Found*>(data);
+             const hid_t d = H5Dopen2(group, name, H5P_DEFAULT);
+             if (d < 0) return 0;  // a group
+             std::string shape;
+             const hid_t space = H5Dget_space(d);
+             const int rank = H5Sget_simple_extent_ndims(space);
+             std::vector<hsize_t> dims(static_cast<size_t>(std::max(rank, 0)));
+             if (rank > 0) H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+             for (size_t i = 0; i < dims.size(); ++i) shape += (i ? ", " : "") + std::to_string(dims[i]);
+             H5Sclose(space);
+             H5Dclose(d);
+             if (f.names.size() < 12)
+               f.names.push_back(std::string(name) + " [" + shape + "]");
+             else
+               ++f.more;
+             return 0;
+           },
+           &found);
+  if (found.names.empty()) return "no datasets";
+  std::string out;
+  for (const auto& n : found.names) out += (out.empty() ? "" : ", ") + n;
+  return out + (found.more ? " and " + std::to_string(found.more) + " more" : "");
+}
+
+Tensor read_array(const std::string& file, const std::string& dataset, const std::string& what,
+                  const std::string& key = "") {
   Handle f = open_file(file, false, what);
   if (!link_exists(f.get(), dataset))
-    throw std::runtime_error(file + ": no dataset '" + dataset + "'");
+    throw std::runtime_error(file + ": no dataset '" + dataset + "'" + (key.empty() ? "" : " (" + key + ")") +
+                             "; it holds " + dataset_list(f.get()));
   Handle d(H5Dopen2(f.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose,
            file + ": '" + dataset + "' is not a dataset");
   Handle space(H5Dget_space(d.get()), H5Sclose, "dataspace");
@@ -252,8 +287,8 @@ Tensor read_array(const std::string& file, const std::string& dataset, const std
 
 }  // namespace
 
-Tensor read_hdf5_array(const std::string& file, const std::string& dataset) {
-  return read_array(file, dataset, "data file");
+Tensor read_hdf5_array(const std::string& file, const std::string& dataset, const std::string& key) {
+  return read_array(file, dataset, "data file", key);
 }
 
 namespace {
@@ -302,14 +337,21 @@ std::string parent_dir(const std::string& path) {
   return dir.empty() ? "." : dir;
 }
 
-// A write's file: HDF5 closes every object of it when the file is closed, so closing it
-// is the end of all writing to it (nothing reaches it after it is published).
-Handle open_for_write(const std::string& path, const std::string& shown) {
-  quiet();
+// A written file's access list: HDF5 closes every object of the file when the file is
+// closed, so closing it is the end of all writing to it (nothing reaches it after it is
+// published).
+Handle closes_everything() {
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "file access property list");
   H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
+  return fapl;
+}
+
+// A write's file, the staged copy.
+Handle open_for_write(const std::string& path, const std::string& shown) {
+  quiet();
   errno = 0;
-  return Handle(H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get()), H5Fclose, shown + ": cannot open as an HDF5 run file");
+  return Handle(H5Fopen(path.c_str(), H5F_ACC_RDWR, closes_everything().get()), H5Fclose,
+                shown + ": cannot open as an HDF5 run file");
 }
 
 }  // namespace
@@ -446,9 +488,7 @@ RunFile RunFile::create(const std::string& path, const std::map<std::string, std
   const std::string tmp = staging_path(path);
   ensure_room(path, 2 * kWriteMargin + config_yaml.size(), "creating the run file");
   try {
-    Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "file access property list");
-    H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
-    Handle f(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose,
+    Handle f(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, closes_everything().get()), H5Fclose,
              path + ": cannot create the run file (does its folder exist and is it writable?)");
     for (const auto& [k, v] : attrs) write_string_attr(f.get(), k, v);
     write_string_attr(f.get(), "config_yaml", config_yaml);

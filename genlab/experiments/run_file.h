@@ -38,8 +38,9 @@ struct SummaryRow {
 const std::set<std::string>& integer_columns();
 
 // One numeric dataset of any HDF5 file (not only run files), as float32, e.g. user data;
-// errors name the file (as a data file) and the dataset.
-Tensor read_hdf5_array(const std::string& file, const std::string& dataset);
+// errors name the file (as a data file), the dataset, the config key that named it
+// (`key`, when one did) and, for a missing one, the datasets the file holds.
+Tensor read_hdf5_array(const std::string& file, const std::string& dataset, const std::string& key = "");
 
 // A write refused because the disk is nearly full; nothing of it was written.
 class DiskFull : public std::runtime_error {

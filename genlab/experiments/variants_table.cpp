@@ -148,11 +148,8 @@ std::string format_variants_table(const std::vector<SummaryRow>& rows_in, bool c
   // A metric's interval: in CSV its own two columns after the metric; in text folded into
   // the metric's cell as "value ±half-width" (the intervals are symmetric).
   const auto is_bound = [&](const std::string& k) {
-    for (const char* tail : {"_lo", "_hi"})
-      if (k.size() > 3 && k.compare(k.size() - 3, 3, tail) == 0 &&
-          std::find(num_cols.begin(), num_cols.end(), k.substr(0, k.size() - 3)) != num_cols.end())
-        return true;
-    return false;
+    const std::string metric = interval_metric(k);
+    return !metric.empty() && std::find(num_cols.begin(), num_cols.end(), metric) != num_cols.end();
   };
   std::vector<std::string> ordered;
   for (const auto& k : num_cols) {

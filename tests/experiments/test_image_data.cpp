@@ -197,6 +197,7 @@ TEST_CASE("user image data from an HDF5 dataset", "[data]") {
   CHECK(d.dims() == 16);
   CHECK(d.train_size() == 20);
   CHECK(d.validation_size() == 10);
+  // A missing dataset: the key that named it and what the file holds instead.
   CHECK_THROWS_WITH(load_image_data({.source = "hdf5", .path = path, .hdf5_dataset = "nope"}),
-                    Contains("no dataset"));
+                    Contains(path + ": no dataset 'nope' (data.hdf5_dataset); it holds data/images [30, 4, 4]"));
 }

@@ -129,6 +129,18 @@ TEST_CASE("Frechet distance matches its closed form and is rotation invariant", 
   const Tensor x = rng.normal({4000, 3}), y = rng.normal({4000, 3});
   CHECK(frechet_distance(x, y) < 0.02);
   CHECK(frechet_distance(x, y + 1.0f) == Approx(3.0).margin(0.1));
+  // Counted rows (a bootstrap redraw) have the moments of the rows repeated that often.
+  const Tensor r = rng.normal({5, 2});
+  const std::vector<int32_t> counts{0, 3, 1, 0, 2};
+  const auto rv = r.to_vector();
+  std::vector<float> repeated;
+  for (size_t i = 0; i < counts.size(); ++i)
+    for (int k = 0; k < counts[i]; ++k) repeated.insert(repeated.end(), rv.begin() + 2 * i, rv.begin() + 2 * i + 2);
+  const FeatureMoments weighted = feature_moments(r, counts),
+                       copies = feature_moments(Tensor::from_vector(repeated, {6, 2}));
+  for (size_t i = 0; i < 2; ++i) CHECK(weighted.mean[i] == Approx(copies.mean[i]).epsilon(1e-12));
+  for (size_t i = 0; i < 4; ++i) CHECK(weighted.cov[i] == Approx(copies.cov[i]).epsilon(1e-12));
+  CHECK_THROWS_WITH(feature_moments(r, {1, 2}), Catch::Contains("2 counts for 5 rows"));
 }
 
 TEST_CASE("the committed Fashion-MNIST classifier is at least 90% accurate on the test set",

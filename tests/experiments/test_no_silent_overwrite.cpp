@@ -91,6 +91,13 @@ TEST_CASE("a run's log never replaces a user's file or another run's log", "[run
   replace.overwrite = true;
   CHECK(run_experiment(parse_experiment_config(kAnalytic, "f.yaml", {"output.path=" + a}), out, replace).status ==
         "completed");
+  // An empty file of the log's name (`genlab run ... > e.log` makes it before the run
+  // starts) holds nothing to lose: the run writes its log there.
+  const std::string e = (dir / "e.h5").string(), e_log = (dir / "e.log").string();
+  std::ofstream(e_log).close();
+  CHECK(run_experiment(parse_experiment_config(kAnalytic, "f.yaml", {"output.path=" + e}), out).status ==
+        "completed");
+  CHECK_THAT(text_of(e_log), Contains("-> " + e));
 }
 
 TEST_CASE("a user's `latest` stays, and a name cannot leave the runs folder", "[runner][safety]") {

@@ -99,7 +99,7 @@ void keep_classes(const std::vector<int64_t>& classes, int64_t dims, std::vector
 
 std::vector<float> read_hdf5(const std::string& path, const std::string& name,
                              std::vector<int64_t>& dims) {
-  const Tensor t = read_hdf5_array(path, name);
+  const Tensor t = read_hdf5_array(path, name, "data.hdf5_dataset");
   dims.assign(t.shape().begin(), t.shape().end());
   if (dims.size() < 2 || dims.size() > 4)
     throw std::runtime_error(path + ": '" + name + "' must be [N, D], [N, H, W] or [N, C, H, W]");

@@ -271,10 +271,7 @@ std::string rows_table(const std::vector<SummaryRow>& variants, const std::vecto
   std::set<std::string> numeric;
   for (const auto& r : variants)
     for (const auto& [k, v] : r.numbers) numeric.insert(k);
-  auto is_bound = [&](const std::string& c) {
-    return c.size() > 3 && (c.compare(c.size() - 3, 3, "_lo") == 0 || c.compare(c.size() - 3, 3, "_hi") == 0) &&
-           numeric.count(c.substr(0, c.size() - 3));
-  };
+  auto is_bound = [&](const std::string& c) { return numeric.count(interval_metric(c)) > 0; };
   const std::vector<std::string> first{"seeds", "steps", "nfe", "nfe_budget", "rk45_distance", "sliced_wasserstein", "mmd",
                                        "energy", "fd", "class_accuracy", "guidance", "wall_s"};
   std::vector<std::string> cols;
