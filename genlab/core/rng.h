@@ -73,4 +73,17 @@ class Generator {
   BatchShard shard_;
 };
 
+// A generator's batch shard for one scope (a training step): set on entry, cleared on
+// exit however the scope ends, so a step that throws leaves no shard behind.
+class BatchShardScope {
+ public:
+  BatchShardScope(Generator& g, const Generator::BatchShard& shard) : g_(g) { g_.set_batch_shard(shard); }
+  ~BatchShardScope() { g_.set_batch_shard({}); }
+  BatchShardScope(const BatchShardScope&) = delete;
+  BatchShardScope& operator=(const BatchShardScope&) = delete;
+
+ private:
+  Generator& g_;
+};
+
 }  // namespace genlab

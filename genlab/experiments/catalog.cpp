@@ -5,6 +5,7 @@
 
 #include "genlab/experiments/config/experiment_config.h"
 #include "genlab/experiments/data/datasets.h"
+#include "genlab/experiments/families/family.h"
 #include "genlab/experiments/families/registry.h"
 #include "genlab/samplers/process.h"
 #include "genlab/samplers/sampler.h"

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "genlab/experiments/data/datasets.h"
+#include "genlab/experiments/families/family.h"
 #include "genlab/experiments/families/registry.h"
 #include "genlab/experiments/run_status.h"
 

@@ -9,9 +9,9 @@
 #include <cstdint>
 #include <string>
 
-#include "genlab/experiments/config/experiment_config.h"
-
 namespace genlab {
+
+struct SamplerVariant;  // experiment_config.h, which uses these functions to resolve `nfe:`
 
 struct StepsForBudget {
   int steps = 0;     // 0: even one step costs more than the budget

@@ -21,6 +21,7 @@
 #include "genlab/core/parallel.h"
 #include "genlab/experiments/checkpoint.h"
 #include "genlab/experiments/data/batches.h"
+#include "genlab/experiments/families/family.h"
 #include "genlab/experiments/families/registry.h"
 #include "genlab/experiments/memory_hint.h"
 #include "genlab/experiments/progress.h"
@@ -154,6 +155,121 @@ Batch rank_rows(const Batch& global, const Communicator& comm, int64_t step) {
   return b;
 }
 
+// The training state of the run's checkpoint, loaded into the family and the streams:
+// rank 0 reads it and sends it to the other ranks, whatever the number of ranks that wrote
+// it (the global batch does not depend on it). Rows written after it are dropped.
+RunnerState resume_from_checkpoint(Run& r, Generator& data_rng, Generator& noise_rng) {
+  const Communicator& comm = *r.comm;
+  RunnerState s;
+  TrainingState state = r.family->save();  // names the groups to read
+  std::string packed;
+  if (comm.rank() == 0) {
+    s = load_checkpoint(r.file, state);
+    if (s.step > r.total_steps)
+      throw std::runtime_error(r.file.path() + ": the checkpoint is at step " + std::to_string(s.step) +
+                               ", past the run's " + std::to_string(r.total_steps) +
+                               " steps; the checkpoint is damaged and cannot be resumed");
+    for (const auto& [group, tensors] : state.tensors)
+      for (const auto& [name, t] : tensors)
+        for (const float v : t.to_vector())
+          if (!std::isfinite(v))
+            throw std::runtime_error(r.file.path() + ": the checkpoint of step " + std::to_string(s.step) +
+                                     " holds a non-finite value in " + group + "/" + name +
+                                     "; it cannot be resumed");
+    if (comm.size() > 1) packed = pack_training_state(state);
+  }
+  if (comm.size() > 1) {
+    comm.broadcast(packed, 0);
+    if (comm.rank() != 0) {
+      state = unpack_training_state(packed);
+      s = runner_state_of(state, "the checkpoint sent by rank 0");
+    }
+  }
+  try {
+    r.family->load(state);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(r.file.path() + ": its checkpoint of step " + std::to_string(s.step) +
+                             " does not fit this model (" + e.what() + ")");
+  }
+  data_rng.set_state(s.data), noise_rng.set_state(s.noise);
+  r.file.truncate_after_step("train", static_cast<double>(s.step));
+  r.file.truncate_after_step("eval", static_cast<double>(std::min(s.step, r.total_steps - 1)));
+  r.out << "resuming from the checkpoint at step " << s.step << "\n";
+  return s;
+}
+
+// One optimizer step of the family on step `step`'s batch. Under data parallelism every
+// rank draws the same global batch and takes its rows, and the noise stream draws for the
+// global batch too (Generator::set_batch_shard).
+Family::Step take_step(Run& r, BatchStream& batches, int64_t step, Generator& data_rng, Generator& noise_rng,
+                       float lr) {
+  const Communicator& comm = *r.comm;
+  if (comm.size() == 1) return r.family->train_step(batches.batch(step - 1, data_rng), noise_rng, lr);
+  const Batch share = rank_rows(batches.batch(step - 1, data_rng), comm, step);
+  const BatchShardScope shard(noise_rng, {.first = row_share(share.global_rows, comm.rank(), comm.size()).first,
+                                          .rows = share.x.size(0),
+                                          .global_rows = share.global_rows});
+  return r.family->train_step(share, noise_rng, lr);
+}
+
+// Stops a run whose training diverged: a non-finite loss or gradient norm, or a loss that
+// explodes but stays finite (1e15), against the median of the recent steps (a median:
+// single hard batches do not move it). The error names the last good checkpoint.
+class DivergenceWatch {
+ public:
+  explicit DivergenceWatch(double multiple) : multiple_(multiple) {}
+  void check(int64_t step, const Family::Step& st, int64_t last_checkpoint) {
+    const std::string where =
+        last_checkpoint > 0 ? "the checkpoint of step " + std::to_string(last_checkpoint) : std::string();
+    if (!std::isfinite(st.loss) || !std::isfinite(st.grad_norm))
+      throw std::runtime_error(
+          "step " + std::to_string(step) + ": the " +
+          (std::isfinite(st.loss) ? "gradient norm is " + format_number(st.grad_norm)
+                                  : "loss is " + format_number(st.loss)) +
+          ": training diverged (" + (where.empty() ? "before any checkpoint" : where + " is the last with finite weights") +
+          "); lower train.lr, set train.grad_clip, or check the data");
+    if (multiple_ <= 0) return;
+    if (recent_.size() >= 20) {
+      std::vector<double> sorted(recent_.begin(), recent_.end());
+      std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+      const double median = sorted[sorted.size() / 2];
+      if (median > 0 && st.loss > multiple_ * median)
+        throw std::runtime_error(
+            "step " + std::to_string(step) + ": the loss is " + format_number(st.loss) + ", " +
+            format_number(st.loss / median) + " times the median of the last " + std::to_string(recent_.size()) +
+            " steps (" + format_number(median) + "): training diverged (" +
+            (where.empty() ? "before any checkpoint" : where + " is the last before it") +
+            "); lower train.lr, set train.grad_clip, or raise train.divergence (0: off)");
+    }
+    recent_.push_back(st.loss);
+    if (recent_.size() > 200) recent_.pop_front();
+  }
+
+ private:
+  double multiple_;
+  std::deque<double> recent_;  // the last steps' losses
+};
+
+// The step's loss and gradient norm into the log window; every log_every steps (and at
+// the end) the window's means become a /train row and a progress line.
+void log_step(Run& r, RunnerState& s, const BatchStream& batches, StepPrinter& printer, int64_t step,
+              const Family::Step& st, float lr, double wall_s) {
+  s.window_loss += st.loss, s.window_grad += st.grad_norm, ++s.window;
+  if (step % r.c.train.log_every != 0 && step != r.total_steps) {
+    printer.after(step, st.loss, false);
+    return;
+  }
+  std::map<std::string, double> row{{"step", double(step)},
+                                    {"loss", s.window_loss / s.window},
+                                    {"lr", lr},
+                                    {"grad_norm", s.window_grad / s.window},
+                                    {"wall_s", wall_s}};
+  if (batches.finite()) row["epoch"] = double(batches.epoch_of(step - 1));  // 0-based
+  r.file.append("train", row);
+  printer.after(step, s.window_loss / s.window, true);
+  s.window_loss = s.window_grad = 0, s.window = 0;
+}
+
 // The training loop, from the checkpoint when resuming.
 void train(Run& r, bool resuming) {
   const TrainConfig& t = r.c.train;
@@ -164,46 +280,8 @@ void train(Run& r, bool resuming) {
                              .warmup_steps = t.warmup_steps,
                              .total_steps = r.total_steps});
   Generator data_rng = r.root.derive("data"), noise_rng = r.root.derive("noise");
-  RunnerState s;
   const Communicator& comm = *r.comm;
-  if (resuming) {
-    TrainingState state = r.family->save();  // names the groups to read
-    // Rank 0 reads the checkpoint and sends it to the other ranks, whatever the number of
-    // ranks that wrote it: the global batch does not depend on it.
-    std::string packed;
-    if (comm.rank() == 0) {
-      s = load_checkpoint(r.file, state);
-      if (s.step > r.total_steps)
-        throw std::runtime_error(r.file.path() + ": the checkpoint is at step " + std::to_string(s.step) +
-                                 ", past the run's " + std::to_string(r.total_steps) +
-                                 " steps; the checkpoint is damaged and cannot be resumed");
-      for (const auto& [group, tensors] : state.tensors)
-        for (const auto& [name, t] : tensors)
-          for (const float v : t.to_vector())
-            if (!std::isfinite(v))
-              throw std::runtime_error(r.file.path() + ": the checkpoint of step " +
-                                       std::to_string(s.step) + " holds a non-finite value in " +
-                                       group + "/" + name + "; it cannot be resumed");
-      if (comm.size() > 1) packed = pack_training_state(state);
-    }
-    if (comm.size() > 1) {
-      comm.broadcast(packed, 0);
-      if (comm.rank() != 0) {
-        state = unpack_training_state(packed);
-        s = runner_state_of(state, "the checkpoint sent by rank 0");
-      }
-    }
-    try {
-      r.family->load(state);
-    } catch (const std::exception& e) {
-      throw std::runtime_error(r.file.path() + ": its checkpoint of step " + std::to_string(s.step) +
-                               " does not fit this model (" + e.what() + ")");
-    }
-    data_rng.set_state(s.data), noise_rng.set_state(s.noise);
-    r.file.truncate_after_step("train", static_cast<double>(s.step));
-    r.file.truncate_after_step("eval", static_cast<double>(std::min(s.step, r.total_steps - 1)));
-    r.out << "resuming from the checkpoint at step " << s.step << "\n";
-  }
+  RunnerState s = resuming ? resume_from_checkpoint(r, data_rng, noise_rng) : RunnerState{};
   const int64_t first = s.step + 1;
   const double wall_offset = s.wall_s;
   const auto start = Clock::now();
@@ -215,7 +293,7 @@ void train(Run& r, bool resuming) {
     if (!r.file.discarding()) save_checkpoint(r.file, s, r.family->save());
     checkpointed = step;
   };
-  std::deque<double> recent;  // the last steps' losses, for the divergence rule
+  DivergenceWatch divergence(t.divergence);
   for (int64_t step = first; step <= r.total_steps; ++step) {
     if (stop_agreed(comm)) {
       // Ctrl-C: the steps done so far are not lost; --resume continues from here.
@@ -227,70 +305,16 @@ void train(Run& r, bool resuming) {
       break;
     }
     const float lr = schedule.lr_at(step - 1);
-    Family::Step st;
-    if (comm.size() == 1) {
-      st = r.family->train_step(batches.batch(step - 1, data_rng), noise_rng, lr);
-    } else {
-      // Every rank draws the same global batch and takes its rows; the noise stream draws
-      // for the global batch too (Generator::set_batch_shard).
-      const Batch share = rank_rows(batches.batch(step - 1, data_rng), comm, step);
-      noise_rng.set_batch_shard({.first = row_share(share.global_rows, comm.rank(), comm.size()).first,
-                                 .rows = share.x.size(0),
-                                 .global_rows = share.global_rows});
-      st = r.family->train_step(share, noise_rng, lr);
-      noise_rng.set_batch_shard({});
-    }
-    if (!std::isfinite(st.loss) || !std::isfinite(st.grad_norm))
-      throw std::runtime_error(
-          "step " + std::to_string(step) + ": the " +
-          (std::isfinite(st.loss) ? "gradient norm is " + format_number(st.grad_norm)
-                                  : "loss is " + format_number(st.loss)) +
-          ": training diverged (" +
-          (s.step > 0 ? "the checkpoint of step " + std::to_string(s.step) +
-                            " is the last with finite weights"
-                      : std::string("before any checkpoint")) +
-          "); lower train.lr, set train.grad_clip, or check the data");
-    // A loss that explodes but stays finite (1e15) is divergence too: against the median
-    // of the recent steps (a median: single hard batches do not move it).
-    if (t.divergence > 0) {
-      if (recent.size() >= 20) {
-        std::vector<double> sorted(recent.begin(), recent.end());
-        std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
-        const double median = sorted[sorted.size() / 2];
-        if (median > 0 && st.loss > t.divergence * median)
-          throw std::runtime_error(
-              "step " + std::to_string(step) + ": the loss is " + format_number(st.loss) + ", " +
-              format_number(st.loss / median) + " times the median of the last " + std::to_string(recent.size()) +
-              " steps (" + format_number(median) + "): training diverged (" +
-              (s.step > 0 ? "the checkpoint of step " + std::to_string(s.step) + " is the last before it"
-                          : std::string("before any checkpoint")) +
-              "); lower train.lr, set train.grad_clip, or raise train.divergence (0: off)");
-      }
-      recent.push_back(st.loss);
-      if (recent.size() > 200) recent.pop_front();
-    }
-    s.window_loss += st.loss, s.window_grad += st.grad_norm, ++s.window;
-    if (step % t.log_every == 0 || step == r.total_steps) {
-      std::map<std::string, double> row{{"step", double(step)},
-                                        {"loss", s.window_loss / s.window},
-                                        {"lr", lr},
-                                        {"grad_norm", s.window_grad / s.window},
-                                        {"wall_s", wall_offset + since(start)}};
-      if (batches.finite()) row["epoch"] = double(batches.epoch_of(step - 1));  // 0-based
-      r.file.append("train", row);
-      printer.after(step, s.window_loss / s.window, true);
-      s.window_loss = s.window_grad = 0, s.window = 0;
-    } else {
-      printer.after(step, st.loss, false);
-    }
+    const Family::Step st = take_step(r, batches, step, data_rng, noise_rng, lr);
+    divergence.check(step, st, s.step);
+    log_step(r, s, batches, printer, step, st, lr, wall_offset + since(start));
     if (r.eval_every > 0 && step % r.eval_every == 0 && step != r.total_steps) {
       const auto row = r.evaluate(step);
       r.out << "eval step " << step << ": " << describe_eval(row) << "\n";
     }
     if (comm.size() > 1 && (step == r.total_steps ||
                             (t.replica_check_every > 0 && step % t.replica_check_every == 0)))
-      check_replicas_agree(comm, hash_training_state(r.family->save()),
-                           "step " + std::to_string(step));
+      check_replicas_agree(comm, hash_training_state(r.family->save()), "step " + std::to_string(step));
     if (step == r.total_steps || (r.checkpoint_every > 0 && step % r.checkpoint_every == 0)) {
       checkpoint(step);
       if (step == kill_after_checkpoint()) raise(SIGKILL);  // tests: a kill at an exact point
@@ -426,6 +450,66 @@ void fail_run(RunLog* log, RunFile& file, const std::string& message) {
   }
 }
 
+// The run's data and family, and every check that can fail before a file is touched.
+struct DataAndFamily {
+  std::unique_ptr<Dataset> data;
+  std::unique_ptr<Family> family;
+};
+DataAndFamily build_data_and_family(const ExperimentConfig& c, const Generator& root, const Communicator& comm) {
+  DataAndFamily b;
+  try {
+    b.data = make_dataset(c.data, c.seed);
+    b.family = find_family(c.model.family).make({c, *b.data, root, &comm});
+    check_image_classifier(c, *b.data);
+  } catch (const OutOfMemory& e) {
+    throw OutOfMemory(std::string("building the ") + (b.data ? "model" : "data") + ": " + e.what() +
+                          memory_hint(c, e.shape(), b.data ? b.data->dims() : 0),
+                      e.shape());
+  }
+  if (comm.size() > 1 && b.family->trainable() && c.train.batch_size < comm.size())
+    throw ConfigError("train.batch_size " + std::to_string(c.train.batch_size) +
+                      " is smaller than the " + std::to_string(comm.size()) +
+                      " ranks of this data-parallel run: it is the global batch, shared by them");
+  return b;
+}
+
+// Training (for a trainable family) and the finish (results, sampler variants) of a run
+// whose file is open; the summary's status and the final table on the console.
+RunSummary train_and_finish(Run& r, bool resuming) {
+  const ExperimentConfig& c = r.c;
+  RunSummary summary{r.file.path(), "completed", {}};
+  if (resuming && r.comm->rank() == 0) clear_results(r.file, r.out);
+  if (r.family->sampling_target()) r.sample_eval = std::make_unique<SampleEvaluator>(c, *r.data, r.root, &r.out);
+  r.out << "genlab run '" << c.name << "': " << r.family->describe() << " on " << c.data.name;
+  if (r.family->trainable()) {
+    r.phase = "training (train.batch_size " + std::to_string(c.train.batch_size) + " and the model's size)";
+    r.out << ", batches of " << c.train.batch_size << " -> " << r.file.path() << "\n";
+    train(r, resuming);
+  } else {
+    r.out << " -> " << r.file.path() << "\n";
+  }
+  if (r.status == "completed") {
+    r.phase = "finishing";
+    try {
+      summary.variants = finish(r);
+    } catch (const RunInterrupted&) {  // Ctrl-C inside a variant: the rows done are kept
+      r.status = "interrupted";
+    }
+  }
+  summary.status = r.status;
+  r.file.set_status(summary.status);
+  if (!summary.variants.empty()) {
+    std::vector<SummaryRow> shown = summary.variants;
+    shown.insert(shown.end(), r.reference_rows.begin(), r.reference_rows.end());
+    r.out << "\n" << format_variants_table(shown);
+  }
+  r.out << "run file: " << r.file.path() << " (" << summary.status << ")\n";
+  if (summary.status == "interrupted") r.out << "continue with: " << resume_command(r.file.path()) << "\n";
+  if (c.output.path.empty() && !resuming && latest_is(c, r.file.path()))
+    r.out << "latest run of '" << c.name << "': " << c.output.folder << "/" << c.name << "/latest/run.h5\n";
+  return summary;
+}
+
 }  // namespace
 
 DeviceSpec open_device(const std::string& device) {
@@ -450,21 +534,7 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
   const bool resuming = !options.resume.empty();
   // Everything that can fail early, before any file is touched.
   const Generator root(c.seed);
-  std::unique_ptr<Dataset> data;
-  std::unique_ptr<Family> family;
-  try {
-    data = make_dataset(c.data, c.seed);
-    family = find_family(c.model.family).make({c, *data, root, &comm});
-    check_image_classifier(c, *data);
-  } catch (const OutOfMemory& e) {
-    throw OutOfMemory(std::string("building the ") + (data ? "model" : "data") + ": " + e.what() +
-                          memory_hint(c, e.shape(), data ? data->dims() : 0),
-                      e.shape());
-  }
-  if (comm.size() > 1 && family->trainable() && c.train.batch_size < comm.size())
-    throw ConfigError("train.batch_size " + std::to_string(c.train.batch_size) +
-                      " is smaller than the " + std::to_string(comm.size()) +
-                      " ranks of this data-parallel run: it is the global batch, shared by them");
+  auto [data, family] = build_data_and_family(c, root, comm);
   const std::string threads_line = set_threads(c, *family, comm.size());
   std::string path;
   if (writer) path = resuming ? options.resume : place_new_run(c, options.overwrite);
@@ -513,41 +583,8 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
   if (writer) StopSignalGuard::set_resume_hint("continue with: " + resume_command(file.path()) + "\n");
   Run r{c, file, out, root, std::move(data), std::move(family), nullptr};
   r.comm = &comm;
-  RunSummary summary{file.path(), "completed", {}};
   try {
-    if (resuming && writer) clear_results(file, out);
-    if (r.family->sampling_target())
-      r.sample_eval = std::make_unique<SampleEvaluator>(c, *r.data, r.root, &out);
-    out << "genlab run '" << c.name << "': " << r.family->describe() << " on " << c.data.name;
-    if (r.family->trainable()) {
-      r.phase = "training (train.batch_size " + std::to_string(c.train.batch_size) +
-                " and the model's size)";
-      out << ", batches of " << c.train.batch_size << " -> " << file.path() << "\n";
-      train(r, resuming);
-    } else {
-      out << " -> " << file.path() << "\n";
-    }
-    if (r.status == "completed") {
-      r.phase = "finishing";
-      try {
-        summary.variants = finish(r);
-      } catch (const RunInterrupted&) {  // Ctrl-C inside a variant: the rows done are kept
-        r.status = "interrupted";
-      }
-    }
-    summary.status = r.status;
-    file.set_status(summary.status);
-    if (!summary.variants.empty()) {
-      std::vector<SummaryRow> shown = summary.variants;
-      shown.insert(shown.end(), r.reference_rows.begin(), r.reference_rows.end());
-      out << "\n" << format_variants_table(shown);
-    }
-    out << "run file: " << file.path() << " (" << summary.status << ")\n";
-    if (summary.status == "interrupted") out << "continue with: " << resume_command(file.path()) << "\n";
-    if (c.output.path.empty() && !resuming && latest_is(c, file.path()))
-      out << "latest run of '" << c.name << "': " << c.output.folder << "/" << c.name
-          << "/latest/run.h5\n";
-    return summary;
+    return train_and_finish(r, resuming);
   } catch (const std::bad_alloc& e) {
     const auto* oom = dynamic_cast<const OutOfMemory*>(&e);
     const std::string message = "out of memory while " + r.phase + ": " + e.what() +

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "genlab/experiments/data/datasets.h"
+#include "genlab/experiments/families/family.h"
 #include "genlab/experiments/families/registry.h"
 
 namespace genlab {

@@ -162,6 +162,61 @@ SweepLayout unpack_layout(const std::string& s) {
   return l;
 }
 
+// The array job's script beside the index: <folder>/sweep.slurm, or <stem>_sweep.slurm
+// for an output.path.
+std::string slurm_script_path(const SweepLayout& layout) {
+  return layout.index.substr(0, layout.index.size() - std::string("index.tsv").size()) + "sweep.slurm";
+}
+
+// --emit slurm (rank 0): the array job's script and the index of the points it will run.
+std::string emit_slurm(const std::string& config_path, const std::vector<std::vector<std::string>>& points,
+                       const std::vector<ExperimentConfig>& configs, const SweepLayout& layout,
+                       const SweepOptions& options, std::ostream& out) {
+  const std::filesystem::path index_dir = std::filesystem::path(layout.index).parent_path();
+  const std::string script = slurm_script_path(layout);
+  // The script first: a value it cannot take is refused before anything is written.
+  const std::string text = sweep_slurm_script(config_path, points, configs, layout, script, options);
+  std::ofstream idx(layout.index);
+  for (size_t i = 0; i < points.size(); ++i) write_index_row(idx, index_dir, layout.files[i], points[i]);
+  std::ofstream f(script);
+  f << text;
+  f.close();
+  if (!idx || !f) throw std::runtime_error(script + ": cannot write the Slurm script or its index");
+  std::filesystem::permissions(script, std::filesystem::perms::owner_exec, std::filesystem::perm_options::add);
+  out << "Slurm array job of " << points.size() << " points: " << script << " (submit with: sbatch " << script
+      << ")\nsweep index: " << layout.index << "\n";
+  return script;
+}
+
+// Several ranks: every rank's "i status" lines gathered; rank 0 writes the index of the
+// completed points, and every rank throws, naming the others, when one did not complete.
+void gather_sweep_statuses(const Communicator& comm, const std::string& statuses, const SweepLayout& layout,
+                           const std::vector<std::vector<std::string>>& points) {
+  const std::filesystem::path index_dir = std::filesystem::path(layout.index).parent_path();
+  std::vector<std::string> status(points.size(), "not run");
+  for (const auto& part : comm.allgather(statuses)) {
+    std::istringstream in(part);
+    for (std::string line; std::getline(in, line);) {
+      const auto sp = line.find(' ');
+      status[std::stoul(line.substr(0, sp))] = line.substr(sp + 1);
+    }
+  }
+  std::string failed;
+  std::ofstream idx;
+  if (comm.rank() == 0) idx.open(layout.index);
+  for (size_t i = 0; i < points.size(); ++i) {
+    if (status[i] == "completed") {
+      if (comm.rank() == 0) write_index_row(idx, index_dir, layout.files[i], points[i]);
+    } else {
+      failed += "\n  point " + std::to_string(i + 1) + " (rank " + std::to_string(i % comm.size()) + "): " + status[i];
+    }
+  }
+  if (comm.rank() == 0 && !idx) throw std::runtime_error(layout.index + ": cannot write the sweep index");
+  if (!failed.empty())
+    throw std::runtime_error("sweep over " + std::to_string(comm.size()) + " ranks: not every point completed (the "
+                             "index lists those that did):" + failed);
+}
+
 }  // namespace
 
 std::string run_sweep(const std::string& config_path, const std::vector<std::string>& overrides,
@@ -179,26 +234,9 @@ std::string run_sweep(const std::string& config_path, const std::vector<std::str
   comm.broadcast(packed, 0);
   const SweepLayout layout = unpack_layout(packed);
   const std::filesystem::path index_dir = std::filesystem::path(layout.index).parent_path();
-
-  if (options.emit == "slurm") {
-    // Beside the index: <folder>/sweep.slurm, or <stem>_sweep.slurm for an output.path.
-    const std::string script =
-        layout.index.substr(0, layout.index.size() - std::string("index.tsv").size()) + "sweep.slurm";
-    if (comm.rank() == 0) {
-      // The script first: a value it cannot take is refused before anything is written.
-      const std::string text = sweep_slurm_script(config_path, points, configs, layout, script, options);
-      std::ofstream idx(layout.index);
-      for (size_t i = 0; i < points.size(); ++i) write_index_row(idx, index_dir, layout.files[i], points[i]);
-      std::ofstream f(script);
-      f << text;
-      f.close();
-      if (!idx || !f) throw std::runtime_error(script + ": cannot write the Slurm script or its index");
-      std::filesystem::permissions(script, std::filesystem::perms::owner_exec, std::filesystem::perm_options::add);
-      out << "Slurm array job of " << points.size() << " points: " << script << " (submit with: sbatch "
-          << script << ")\nsweep index: " << layout.index << "\n";
-    }
-    return script;
-  }
+  if (options.emit == "slurm")
+    return comm.rank() == 0 ? emit_slurm(config_path, points, configs, layout, options, out)
+                            : slurm_script_path(layout);
 
   // Point i runs on rank i mod K, as one process; rank 0 prints its own points' progress.
   std::ostringstream silent;
@@ -237,30 +275,7 @@ std::string run_sweep(const std::string& config_path, const std::vector<std::str
       if (ch == '\n') ch = ' ';
     statuses += std::to_string(i) + " " + status + "\n";
   }
-  if (comm.size() > 1) {
-    std::vector<std::string> status(configs.size(), "not run");
-    for (const auto& part : comm.allgather(statuses)) {
-      std::istringstream in(part);
-      for (std::string line; std::getline(in, line);) {
-        const auto sp = line.find(' ');
-        status[std::stoul(line.substr(0, sp))] = line.substr(sp + 1);
-      }
-    }
-    std::string failed;
-    if (comm.rank() == 0) idx.open(layout.index);
-    for (size_t i = 0; i < configs.size(); ++i) {
-      if (status[i] == "completed") {
-        if (comm.rank() == 0) write_index_row(idx, index_dir, layout.files[i], points[i]);
-      } else {
-        failed += "\n  point " + std::to_string(i + 1) + " (rank " + std::to_string(i % comm.size()) +
-                  "): " + status[i];
-      }
-    }
-    if (comm.rank() == 0 && !idx) throw std::runtime_error(layout.index + ": cannot write the sweep index");
-    if (!failed.empty())
-      throw std::runtime_error("sweep over " + std::to_string(comm.size()) + " ranks: not every point completed (the "
-                               "index lists those that did):" + failed);
-  }
+  if (comm.size() > 1) gather_sweep_statuses(comm, statuses, layout, points);
   mine << "sweep index: " << layout.index << "\n";
   return layout.index;
 }

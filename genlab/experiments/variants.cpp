@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <functional>
 
 #include "genlab/core/ops.h"
 #include "genlab/experiments/metrics.h"
@@ -218,25 +219,35 @@ VariantContext make_variant_context(const SamplingTarget& target, const Experime
   return ctx;
 }
 
-SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFile& file,
-                       const Communicator& comm) {
+namespace {
+
+// A variant's samples from the context's noise, split over the ranks for a fixed-step
+// sampler (each rank then gathers), and whether its sampler is stochastic.
+struct VariantSamples {
+  SampleResult result;
+  Tensor labels;  // the classes sampled (a conditional model), else undefined
+  bool stochastic = false;
+  double wall_s = 0;
+};
+VariantSamples draw_variant_samples(const VariantContext& ctx, const SamplerVariant& v, const Communicator& comm) {
   GridOptions grid = v.grid;
   grid.steps = v.steps;
   const int64_t classes = ctx.target.denoiser->num_classes();
-  const Tensor labels = variant_labels(v, ctx.noise.size(0), classes);
+  VariantSamples out;
+  out.labels = variant_labels(v, ctx.noise.size(0), classes);
   // Whether to split must not depend on the rank (each rank then gathers), only on the run.
   const bool split = comm.size() > 1 && !sampler_is_adaptive(v.sampler);
   const RowShare mine = sample_share(ctx.noise.size(0), comm, split);
   std::unique_ptr<Denoiser> guided;
   if (classes > 0)
-    guided = std::make_unique<GuidedDenoiser>(*ctx.target.denoiser, rows_of(labels, mine), variant_guidance(v));
+    guided = std::make_unique<GuidedDenoiser>(*ctx.target.denoiser, rows_of(out.labels, mine), variant_guidance(v));
   const auto t0 = std::chrono::steady_clock::now();
   const SamplerSettings settings{.final_step = parse_final_step(v.final_step),
                                  .precision = parse_precision(v.precision),
                                  .noise = parse_noise_kind(v.noise)};
   const auto sampler = make_sampler(v.sampler, v.options, settings);
-  const bool stochastic = sampler->stochastic();
-  SampleResult r;
+  out.stochastic = sampler->stochastic();
+  SampleResult& r = out.result;
   if (mine.count > 0)
     r = sample_watched(ctx.out, "variant " + v.name, v.sampler, *sampler,
                        guided ? *guided : *ctx.target.denoiser, *ctx.process,
@@ -250,19 +261,37 @@ SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFi
     comm.allreduce_sum(&nfe, 1);
     r.nfe = static_cast<int64_t>(nfe);
   }
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+// The bootstrap interval (row_statistic_interval) of a statistic of the rows' sum of a
+// per-row value: `of_sum` maps a redrawn sum to the statistic.
+Interval row_sum_interval(const std::vector<float>& per_row, double estimate, const BootstrapOptions& boot,
+                          uint64_t salt, const std::function<double(double)>& of_sum) {
+  return row_statistic_interval(static_cast<int64_t>(per_row.size()), estimate, [&](const RowCounts& c) {
+    double s = 0;
+    for (size_t i = 0; i < per_row.size(); ++i) s += c[i] * double(per_row[i]);
+    return of_sum(s);
+  }, boot, salt);
+}
+
+// The variant's row of /variants/summary: its metrics with their intervals, steps, NFE
+// and wall-clock.
+SummaryRow variant_row(const VariantContext& ctx, const SamplerVariant& v, const VariantSamples& samples) {
+  const Tensor& x = samples.result.x;
+  const int64_t classes = ctx.target.denoiser->num_classes();
   SummaryRow row;
   row.text = {{"name", v.name}, {"sampler", v.sampler}, {"grid", v.grid.kind}};
   const BootstrapOptions& boot = ctx.bootstrap;
-  row.numbers = distribution_metrics_with_intervals(r.x, ctx.reference, boot);
+  row.numbers = distribution_metrics_with_intervals(x, ctx.reference, boot);
   auto add_interval = [&row](const std::string& metric, const Interval& iv) {
     row.numbers[metric + "_lo"] = iv.lo, row.numbers[metric + "_hi"] = iv.hi;
   };
   // An adaptive sampler has no step count of its own: its NFE says what it took.
   row.numbers["steps"] = sampler_is_adaptive(v.sampler) ? std::nan("") : v.steps;
-  row.numbers["nfe"] = static_cast<double>(r.nfe),
-  row.numbers["wall_s"] = wall;
+  row.numbers["nfe"] = static_cast<double>(samples.result.nfe);
+  row.numbers["wall_s"] = samples.wall_s;
   // An NFE budget beside the NFE it bought: a sampler whose counts skip the budget
   // (heun: odd counts) shows the shortfall in the table.
   if (v.nfe > 0) row.numbers["nfe_budget"] = static_cast<double>(v.nfe);
@@ -270,37 +299,34 @@ SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFi
   // guidance, not the sampler.
   const bool unguided = v.guidance == 1.0 && v.labels == "all";
   if (ctx.rk45_reference.defined() && (classes == 0 || unguided)) {
-    const Tensor d = slice(r.x, 0, 0, ctx.rk45_reference.size(0)) - ctx.rk45_reference;
+    const Tensor d = slice(x, 0, 0, ctx.rk45_reference.size(0)) - ctx.rk45_reference;
     row.numbers["rk45_distance"] = std::sqrt(mean(square(d)).item());
     // Over the reference's rows: the root of the redrawn rows' mean squared distance. None
     // for an SDE sampler, whose distance to the ODE's solution measures nothing to compare.
-    if (boot.replicates >= 2 && !stochastic) {
-      const auto per_row = sum(square(d), {1}).to_vector();
-      const double dims = static_cast<double>(d.size(1));
-      add_interval("rk45_distance", row_statistic_interval(d.size(0), row.numbers["rk45_distance"], [&](const RowCounts& c) {
-        double s = 0;
-        for (size_t i = 0; i < per_row.size(); ++i) s += c[i] * double(per_row[i]);
-        return std::sqrt(s / (dims * static_cast<double>(per_row.size())));
-      }, boot, 4));
+    if (boot.replicates >= 2 && !samples.stochastic) {
+      const double values = static_cast<double>(d.size(1)) * static_cast<double>(d.size(0));
+      add_interval("rk45_distance", row_sum_interval(sum(square(d), {1}).to_vector(), row.numbers["rk45_distance"],
+                                                     boot, 4, [values](double s) { return std::sqrt(s / values); }));
     }
   }
   if (classes > 0) row.numbers["guidance"] = v.guidance;
   if (ctx.image_metrics)  // class accuracy of unconditional samples (w = 0) would mean nothing
-    for (const auto& [k, val] : ctx.image_metrics->score(r.x, v.guidance != 0.0 ? labels : Tensor(), boot))
+    for (const auto& [k, val] : ctx.image_metrics->score(x, v.guidance != 0.0 ? samples.labels : Tensor(), boot))
       row.numbers[k] = val;
   if (const GaussianMixture* exact = ctx.target.exact) {
-    const Tensor sig = Tensor::full({r.x.size(0)}, 1e-3f);
-    const Tensor log_density = exact->log_density(r.x, sig);
+    const Tensor log_density = exact->log_density(x, Tensor::full({x.size(0)}, 1e-3f));
     row.numbers["exact_log_density"] = mean(log_density).item();
     if (boot.replicates >= 2) {
-      const auto per_row = log_density.to_vector();
-      add_interval("exact_log_density", row_statistic_interval(r.x.size(0), row.numbers["exact_log_density"], [&](const RowCounts& c) {
-        double s = 0;
-        for (size_t i = 0; i < per_row.size(); ++i) s += c[i] * double(per_row[i]);
-        return s / static_cast<double>(per_row.size());
-      }, boot, 5));
+      const double rows = static_cast<double>(x.size(0));
+      add_interval("exact_log_density", row_sum_interval(log_density.to_vector(), row.numbers["exact_log_density"],
+                                                         boot, 5, [rows](double s) { return s / rows; }));
     }
   }
+  return row;
+}
+
+// The attributes /variants/<name> carries: the variant's settings, as its config said them.
+std::map<std::string, std::string> variant_attrs(const SamplerVariant& v, bool stochastic, int64_t classes) {
   std::map<std::string, std::string> attrs{{"sampler", v.sampler},
                                            {"steps", std::to_string(v.steps)},
                                            {"grid", v.grid.kind},
@@ -319,17 +345,28 @@ SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFi
       attrs["guidance_interval"] = std::to_string(v.guidance_interval[0]) + "," +
                                    std::to_string(v.guidance_interval[1]);
   }
+  return attrs;
+}
+
+}  // namespace
+
+SummaryRow run_variant(const VariantContext& ctx, const SamplerVariant& v, RunFile& file,
+                       const Communicator& comm) {
+  const VariantSamples samples = draw_variant_samples(ctx, v, comm);
+  const SummaryRow row = variant_row(ctx, v, samples);
+  const Tensor& x = samples.result.x;
+  const auto attrs = variant_attrs(v, samples.stochastic, ctx.target.denoiser->num_classes());
   if (ctx.image.empty()) {
-    file.write_variant(v.name, r.x, attrs);
+    file.write_variant(v.name, x, attrs);
     return row;
   }
   // Images: samples [n, C, H, W], a picture of the first 100, and their labels.
-  const int64_t n = r.x.size(0);
-  file.write_variant(v.name, reshape(r.x, {n, ctx.image[0], ctx.image[1], ctx.image[2]}), attrs);
+  const int64_t n = x.size(0);
+  file.write_variant(v.name, reshape(x, {n, ctx.image[0], ctx.image[1], ctx.image[2]}), attrs);
   int64_t h = 0, w = 0;
-  const auto grid_pixels = image_grid(r.x, ctx.image, h, w);
+  const auto grid_pixels = image_grid(x, ctx.image, h, w);
   file.write_image("variants/" + v.name, "grid", grid_pixels, h, w);
-  if (labels.defined()) file.write_tensors("variants/" + v.name, {{"labels", labels.to_float()}});
+  if (samples.labels.defined()) file.write_tensors("variants/" + v.name, {{"labels", samples.labels.to_float()}});
   return row;
 }
 

@@ -106,60 +106,108 @@ std::string compare_runs(const std::vector<std::string>& paths, bool csv, const 
   return format_variants_table(all, csv, sort);
 }
 
-std::string format_variants_table(const std::vector<SummaryRow>& rows_in, bool csv,
-                                  const std::string& sort, const std::string& run_label) {
-  std::vector<SummaryRow> rows = rows_in;
+namespace {
+
+// The rows sorted by a number column (stably; rows without it last).
+void sort_rows(std::vector<SummaryRow>& rows, const std::string& sort) {
   std::set<std::string> numeric;
   for (const auto& r : rows)
     for (const auto& [k, v] : r.numbers) numeric.insert(k);
-  if (!sort.empty() && !numeric.count(sort)) {
+  if (!numeric.count(sort)) {
     std::string names;
     for (const auto& n : numeric) names += (names.empty() ? "" : ", ") + n;
     throw std::invalid_argument("--sort: no number column '" + sort + "' (columns: " + names + ")");
   }
-  if (!sort.empty())
-    std::stable_sort(rows.begin(), rows.end(), [&](const SummaryRow& a, const SummaryRow& b) {
-      const auto ia = a.numbers.find(sort), ib = b.numbers.find(sort);
-      const double va = ia == a.numbers.end() ? INFINITY : ia->second;
-      const double vb = ib == b.numbers.end() ? INFINITY : ib->second;
-      return va < vb;
-    });
-  // Text columns: the run's identity, the swept keys (any others), then the variant's.
-  std::set<std::string> text_present;
-  for (const auto& r : rows)
-    for (const auto& [k, v] : r.text) text_present.insert(k);
-  std::vector<std::string> text_cols;
+  std::stable_sort(rows.begin(), rows.end(), [&](const SummaryRow& a, const SummaryRow& b) {
+    const auto ia = a.numbers.find(sort), ib = b.numbers.find(sort);
+    const double va = ia == a.numbers.end() ? INFINITY : ia->second;
+    const double vb = ib == b.numbers.end() ? INFINITY : ib->second;
+    return va < vb;
+  });
+}
+
+// Text columns: the run's identity, the swept keys (any others), then the variant's.
+std::vector<std::string> text_columns(const std::set<std::string>& present) {
+  std::vector<std::string> cols;
   for (const char* k : {"family", "data", "process", "seed"})
-    if (text_present.count(k)) text_cols.push_back(k);
-  for (const auto& k : text_present)
-    if (k != "run" && k != "name" && k != "sampler" && k != "grid" && k != "family" &&
-        k != "data" && k != "process" && k != "seed")
-      text_cols.push_back(k);
-  for (const char* k : {"name", "sampler", "grid"}) text_cols.push_back(k);
-  // Known columns first, in a reading order; any others after, by name.
-  std::vector<std::string> num_cols;
+    if (present.count(k)) cols.push_back(k);
+  for (const auto& k : present)
+    if (k != "run" && k != "name" && k != "sampler" && k != "grid" && k != "family" && k != "data" &&
+        k != "process" && k != "seed")
+      cols.push_back(k);
+  for (const char* k : {"name", "sampler", "grid"}) cols.push_back(k);
+  return cols;
+}
+
+// Number columns: known ones first, in a reading order, any others after by name. A
+// metric's interval: in CSV its own two columns after the metric; in text folded into the
+// metric's cell as "value ±half-width" (the intervals are symmetric).
+std::vector<std::string> number_columns(const std::vector<SummaryRow>& rows, bool csv) {
+  std::vector<std::string> cols;
   std::set<std::string> present;
   for (const auto& r : rows)
     for (const auto& [k, v] : r.numbers) present.insert(k);
   for (const char* k : {"seeds", "steps", "guidance", "nfe", "nfe_budget", "wall_s", "fd", "class_accuracy",
                         "sliced_wasserstein", "mmd", "energy", "exact_log_density", "rk45_distance"})
-    if (present.erase(k)) num_cols.push_back(k);
-  num_cols.insert(num_cols.end(), present.begin(), present.end());
-  // A metric's interval: in CSV its own two columns after the metric; in text folded into
-  // the metric's cell as "value ±half-width" (the intervals are symmetric).
-  const auto is_bound = [&](const std::string& k) {
-    const std::string metric = interval_metric(k);
-    return !metric.empty() && std::find(num_cols.begin(), num_cols.end(), metric) != num_cols.end();
-  };
+    if (present.erase(k)) cols.push_back(k);
+  cols.insert(cols.end(), present.begin(), present.end());
+  const auto has = [&](const std::string& k) { return std::find(cols.begin(), cols.end(), k) != cols.end(); };
   std::vector<std::string> ordered;
-  for (const auto& k : num_cols) {
-    if (is_bound(k)) continue;
+  for (const auto& k : cols) {
+    const std::string metric = interval_metric(k);
+    if (!metric.empty() && has(metric)) continue;  // a bound: placed after its metric, or folded
     ordered.push_back(k);
     if (csv)
       for (const char* tail : {"_lo", "_hi"})
-        if (std::find(num_cols.begin(), num_cols.end(), k + tail) != num_cols.end()) ordered.push_back(k + tail);
+        if (has(k + tail)) ordered.push_back(k + tail);
   }
-  num_cols = ordered;
+  return ordered;
+}
+
+// Columns padded to their widest cell, two spaces apart.
+std::string aligned(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& cells) {
+  std::vector<size_t> width(header.size());
+  for (size_t i = 0; i < header.size(); ++i) {
+    width[i] = header[i].size();
+    for (const auto& line : cells) width[i] = std::max(width[i], line[i].size());
+  }
+  std::ostringstream out;
+  auto put = [&](const std::vector<std::string>& line) {
+    for (size_t i = 0; i < line.size(); ++i) out << (i ? "  " : "") << std::left << std::setw(width[i]) << line[i];
+    out << "\n";
+  };
+  put(header);
+  for (const auto& line : cells) put(line);
+  return out.str();
+}
+
+// Under the table: which variants each metric tells apart from its best, by name, or by
+// "run: name" when the rows come from several runs.
+std::string verdict_lines(const std::vector<SummaryRow>& rows, const std::string& run_label) {
+  const auto verdicts = compare_to_best(rows);
+  if (verdicts.empty()) return "";
+  std::set<std::string> runs;
+  for (const auto& r : rows) runs.insert(r.text.count("run") ? r.text.at("run") : run_label);
+  std::vector<std::string> label;
+  for (const auto& r : rows) {
+    const std::string name = r.text.count("name") ? r.text.at("name") : "-";
+    label.push_back(runs.size() < 2 ? name : (r.text.count("run") ? r.text.at("run") : run_label) + ": " + name);
+  }
+  std::string lines = "\n";
+  lines += describe_verdicts(rows, verdicts, label);
+  return lines;
+}
+
+}  // namespace
+
+std::string format_variants_table(const std::vector<SummaryRow>& rows_in, bool csv,
+                                  const std::string& sort, const std::string& run_label) {
+  std::vector<SummaryRow> rows = rows_in;
+  if (!sort.empty()) sort_rows(rows, sort);
+  std::set<std::string> text_present;
+  for (const auto& r : rows)
+    for (const auto& [k, v] : r.text) text_present.insert(k);
+  const std::vector<std::string> text_cols = text_columns(text_present), num_cols = number_columns(rows, csv);
   std::vector<std::string> header;
   if (!run_label.empty() || rows.empty() || rows[0].text.count("run")) header.push_back("run");
   header.insert(header.end(), text_cols.begin(), text_cols.end());
@@ -179,47 +227,18 @@ std::string format_variants_table(const std::vector<SummaryRow>& rows_in, bool c
       else if (r.numbers.count(h)) {
         const double half = interval_half_width(r, h);
         line.push_back(fmt(r.numbers.at(h)) + (std::isfinite(half) ? " ±" + fmt(half) : std::string()));
-      }
-      else
+      } else
         line.push_back(csv ? "" : "-");
     }
     cells.push_back(line);
   }
+  if (!csv) return aligned(header, cells) + verdict_lines(rows, run_label);
   std::ostringstream out;
-  if (csv) {
-    for (size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << csv_cell(header[i]);
-    out << "\r\n";
-    for (const auto& line : cells) {
-      for (size_t i = 0; i < line.size(); ++i) out << (i ? "," : "") << csv_cell(line[i]);
-      out << "\r\n";
-    }
-    return out.str();
-  }
-  std::vector<size_t> width(header.size());
-  for (size_t i = 0; i < header.size(); ++i) {
-    width[i] = header[i].size();
-    for (const auto& line : cells) width[i] = std::max(width[i], line[i].size());
-  }
-  for (size_t i = 0; i < header.size(); ++i)
-    out << (i ? "  " : "") << std::left << std::setw(width[i]) << header[i];
-  out << "\n";
+  for (size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << csv_cell(header[i]);
+  out << "\r\n";
   for (const auto& line : cells) {
-    for (size_t i = 0; i < line.size(); ++i)
-      out << (i ? "  " : "") << std::left << std::setw(width[i]) << line[i];
-    out << "\n";
-  }
-  // Under the table: which variants each metric tells apart from its best.
-  const auto verdicts = compare_to_best(rows);
-  if (!verdicts.empty()) {
-    // Variants by name; by "run: name" when the rows come from several runs.
-    std::set<std::string> runs;
-    for (const auto& r : rows) runs.insert(r.text.count("run") ? r.text.at("run") : run_label);
-    std::vector<std::string> label;
-    for (const auto& r : rows) {
-      const std::string name = r.text.count("name") ? r.text.at("name") : "-";
-      label.push_back(runs.size() < 2 ? name : (r.text.count("run") ? r.text.at("run") : run_label) + ": " + name);
-    }
-    out << "\n" << describe_verdicts(rows, verdicts, label);
+    for (size_t i = 0; i < line.size(); ++i) out << (i ? "," : "") << csv_cell(line[i]);
+    out << "\r\n";
   }
   return out.str();
 }

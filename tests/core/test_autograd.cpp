@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "genlab/core/autograd.h"
+#include "genlab/core/batched_eval.h"
 #include "genlab/core/ops.h"
 #include "genlab/core/rng.h"
 
@@ -90,4 +91,24 @@ TEST_CASE("grad reports unused inputs and non-scalar roots", "[autograd]") {
   CHECK_THROWS_WITH(grad({y}, {z}), Contains("not used"));
   CHECK(grad({y}, {z}, {}, false, true)[0].to_vector() == std::vector<float>{0, 0});
   CHECK_THROWS_WITH(grad({x * 2.0f}, {x}), Contains("not a scalar"));
+}
+
+TEST_CASE("sum_over_batches covers every row once, in order, without a graph", "[autograd]") {
+  std::vector<std::pair<int64_t, int64_t>> seen;
+  std::vector<int64_t> done;
+  Tensor w = Tensor::ones({1}).requires_grad_();
+  const double total = sum_over_batches(
+      10, 4,
+      [&](int64_t begin, int64_t end) {
+        seen.emplace_back(begin, end);
+        CHECK_FALSE((w * 2.0f).requires_grad());  // no graph while evaluating
+        return static_cast<double>(end - begin) * 0.5;
+      },
+      [&](int64_t rows) { done.push_back(rows); });
+  CHECK(total == 5.0);
+  CHECK(seen == std::vector<std::pair<int64_t, int64_t>>{{0, 4}, {4, 8}, {8, 10}});
+  CHECK(done == std::vector<int64_t>{4, 8, 10});
+  CHECK((w * 2.0f).requires_grad());  // gradients back on afterwards
+  CHECK(sum_over_batches(0, 4, [](int64_t, int64_t) { return 1.0; }) == 0.0);
+  CHECK_THROWS_WITH(sum_over_batches(3, 0, [](int64_t, int64_t) { return 1.0; }), Catch::Contains("batch 0"));
 }

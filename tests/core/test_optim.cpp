@@ -9,6 +9,8 @@
 #include "genlab/core/optim/ema.h"
 #include "genlab/core/optim/optimizer.h"
 #include "genlab/core/optim/schedule.h"
+#include "genlab/core/optim/train_step.h"
+#include "genlab/core/rng.h"
 
 using namespace genlab;
 using Catch::Matchers::Contains;
@@ -177,4 +179,47 @@ TEST_CASE("gradient clipping scales to the max norm", "[optim]") {
   CHECK(a.grad().at(0) == Approx(0.6).epsilon(1e-5));
   CHECK(clip_grad_norm({a, b}, 10.0f) == Approx(1.0).epsilon(1e-5));  // below: unchanged
   CHECK(b.grad().at(0) == Approx(0.8).epsilon(1e-5));
+}
+
+TEST_CASE("TrainStep is the hand-written step: backward, clip, update, at the given rate", "[optim]") {
+  // The loss of compute_grad(), as a function of p.
+  auto loss_of = [](const Tensor& p) {
+    const Tensor t = Tensor::from_vector(kT, {2, 3}), c = Tensor::from_vector(kC, {2, 3});
+    return sum(c * square(p - t)) + sum(pow(p, 4.0f)) * 0.1f;
+  };
+  for (const float clip : {0.0f, 1.0f}) {
+    Tensor by_hand = Tensor::from_vector(kP0, {2, 3}).requires_grad_();
+    Tensor by_step = Tensor::from_vector(kP0, {2, 3}).requires_grad_();
+    Adam adam(NamedTensors{{"p", by_hand}}, AdamOptions{.lr = 0.5f});
+    TrainStep step(std::make_unique<Adam>(NamedTensors{{"p", by_step}}, AdamOptions{.lr = 0.5f}), {by_step},
+                   {.grad_clip = clip});
+    for (int i = 0; i < 5; ++i) {
+      const float lr = 0.01f * static_cast<float>(i + 1);
+      adam.set_lr(lr);
+      adam.zero_grad();
+      const Tensor loss = loss_of(by_hand);
+      loss.backward();
+      const float norm = clip > 0 ? clip_grad_norm({by_hand}, clip) : grad_norm({by_hand});
+      adam.step();
+      const TrainStep::Result r = step.run(loss_of(by_step), ShardedStep{}, lr, {2.5, -1.0});
+      INFO("clip " << clip << ", step " << i);
+      CHECK(r.loss == loss.item());
+      CHECK(r.grad_norm == norm);
+      CHECK(r.means == std::vector<double>{2.5, -1.0});  // one process: the means as given
+      CHECK(by_step.to_vector() == by_hand.to_vector());  // bitwise
+      CHECK(step.optimizer().lr() == lr);
+    }
+    if (clip > 0) CHECK(step.optimizer().steps_taken() == 5);
+  }
+}
+
+TEST_CASE("a batch shard lasts one scope, also when the scope throws", "[optim][rng]") {
+  Generator g(3);
+  try {
+    const BatchShardScope shard(g, {.first = 2, .rows = 2, .global_rows = 4});
+    CHECK(g.batch_shard().rows == 2);
+    throw std::runtime_error("a failing step");
+  } catch (const std::runtime_error&) {
+  }
+  CHECK(g.batch_shard().rows == 0);
 }

@@ -10,6 +10,7 @@
 #include "genlab/core/nn/module.h"
 #include "genlab/core/ops.h"
 #include "genlab/core/optim/optimizer.h"
+#include "genlab/experiments/families/family.h"
 #include "genlab/experiments/families/registry.h"
 #include "genlab/experiments/runner.h"
 #include "tests/experiments/temp_paths.h"

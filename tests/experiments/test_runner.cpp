@@ -19,6 +19,7 @@
 #include "genlab/experiments/config/experiment_config.h"
 #include "genlab/experiments/data/batches.h"
 #include "genlab/experiments/data/datasets.h"
+#include "genlab/experiments/families/family.h"
 #include "genlab/experiments/families/registry.h"
 #include "genlab/experiments/runner.h"
 #include "tests/experiments/child_runs.h"
@@ -121,13 +122,23 @@ TEST_CASE("runner: the analytic family gets exact metrics and no training", "[ru
 TEST_CASE("runner: Ctrl-C leaves a readable file marked interrupted", "[runner]") {
   const std::string path = temp_path("interrupted.h5");
   std::ostringstream log;
-  std::thread interrupter([] {
+  std::filesystem::remove(path);
+  // The signal once the run file exists and training is under way (on a loaded machine
+  // a fixed delay could land before the run arms its handler, and kill the test).
+  std::thread interrupter([&path] {
+    for (int i = 0; i < 6000 && !std::filesystem::exists(path); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     std::raise(SIGINT);
   });
-  const auto summary = run_experiment(
-      parse_experiment_config(kTiny, "tiny.yaml", {"output.path=" + path, "train.steps=10000000"}),
-      log);
+  RunSummary summary;
+  try {
+    summary = run_experiment(
+        parse_experiment_config(kTiny, "tiny.yaml", {"output.path=" + path, "train.steps=10000000"}), log);
+  } catch (...) {
+    interrupter.join();
+    throw;
+  }
   interrupter.join();
   CHECK(summary.status == "interrupted");
   const RunFile f = RunFile::open(path);

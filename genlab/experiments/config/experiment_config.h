@@ -15,15 +15,11 @@
 #include <vector>
 
 #include "genlab/experiments/config/schema.h"
+#include "genlab/experiments/data/data_config.h"
 #include "genlab/samplers/sampler.h"
 #include "genlab/samplers/time_grid.h"
 
 namespace genlab {
-
-struct DataConfig {
-  std::string name = "moons";  // one of dataset_names() (genlab/experiments/data/datasets.h)
-  AnyOptions options;          // the data set's own keys (images: ImageDataOptions, ...)
-};
 
 struct ModelConfig {
   std::string family = "diffusion";  // one of family_names() (genlab/experiments/families/registry.h)

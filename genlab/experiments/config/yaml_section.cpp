@@ -202,12 +202,9 @@ std::vector<std::string> split_key_path(const std::string& path, const std::stri
   }
 }
 
-}  // namespace
-
-YamlSource YamlSource::parse(const std::string& text, const std::string& name,
-                             const std::vector<std::string>& overrides) {
-  YamlSource src;
-  src.file_ = name;
+// Text that is not UTF-8 YAML of one document: UTF-16/32, invalid UTF-8, an unclosed
+// quote, a second document. Refused before yaml-cpp reads it, with the place.
+void refuse_unreadable_text(const std::string& text, const std::string& name) {
   // UTF-16 and UTF-32 (a byte-order mark, or zero bytes between ASCII letters: what some
   // Windows editors save) are named as such, with what to do.
   const bool bom16 = text.size() >= 2 && ((text[0] == '\xff' && text[1] == '\xfe') || (text[0] == '\xfe' && text[1] == '\xff'));
@@ -226,6 +223,89 @@ YamlSource YamlSource::parse(const std::string& text, const std::string& name,
   if (const std::string at = second_document(text); !at.empty())
     throw ConfigError(name + ":" + at +
                       ": a second YAML document (after --- or ...); a config is one document");
+}
+
+// Whether text yaml-cpp read as nothing holds anything besides comments, blanks and
+// document markers (then it is not a config; an empty file is an empty one).
+bool has_content(const std::string& text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '#') {
+      i = text.find('\n', i);
+      if (i == std::string::npos) return false;
+    } else if (text.compare(i, 3, "---") == 0 || text.compare(i, 3, "...") == 0) {
+      i += 2;  // a document marker
+    } else if (!std::isspace(static_cast<unsigned char>(text[i]))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// One `key.path=value` override written into the document: mappings are created on the
+// way, a number indexes a list (samplers.0.steps=32). Returns the path as errors spell it
+// (samplers[0].steps).
+std::string apply_override(YAML::Node& root, const std::string& text_override) {
+  const auto eq = text_override.find('=');
+  if (eq == std::string::npos || eq == 0) throw ConfigError("override '" + text_override + "': expected key.path=value");
+  const std::string path = text_override.substr(0, eq), value = text_override.substr(eq + 1);
+  if (value.find_first_not_of(" \t") == std::string::npos)
+    throw ConfigError("override '" + text_override + "': empty value (give one; to use the default, leave the key out)");
+  if (const size_t bad = invalid_utf8_at(text_override); bad != std::string::npos)
+    throw ConfigError("override '" + text_override + "': invalid UTF-8");
+  YAML::Node parsed;
+  try {
+    parsed = YAML::Load(value);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError("override '" + text_override + "': the value is not valid YAML: " + e.msg);
+  }
+  const std::vector<std::string> keys = split_key_path(path, text_override);
+  auto is_index = [](const std::string& k) {
+    return !k.empty() && k.size() <= 9 && k.find_first_not_of("0123456789") == std::string::npos;
+  };
+  std::string canonical;
+  // (yaml-cpp's Node::operator= writes into the node; reset() rebinds the handle.)
+  YAML::Node node;
+  node.reset(root);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const std::string& k = keys[i];
+    if (k.empty()) throw ConfigError("override '" + text_override + "': empty key in the path");
+    const bool last = i + 1 == keys.size();
+    if (node.IsSequence()) {
+      if (!is_index(k) || std::stoul(k) >= node.size())
+        throw ConfigError("override '" + text_override + "': " + canonical + " is a list of " +
+                          std::to_string(node.size()) + "; '" + k + "' is not an index into it");
+      canonical += "[" + k + "]";
+      if (last) {
+        node[std::stoul(k)] = parsed;
+        break;
+      }
+      YAML::Node next = node[std::stoul(k)];
+      node.reset(next);
+      continue;
+    }
+    if (!node.IsMap()) throw ConfigError("override '" + text_override + "': " + canonical + " is not a section");
+    canonical += (canonical.empty() ? "" : ".") + k;
+    if (last) {
+      node[k] = parsed;
+      break;
+    }
+    YAML::Node next = node[k];
+    if (!next.IsDefined() || next.IsNull()) {
+      node[k] = YAML::Node(YAML::NodeType::Map);
+      next.reset(node[k]);
+    }
+    node.reset(next);
+  }
+  return canonical;
+}
+
+}  // namespace
+
+YamlSource YamlSource::parse(const std::string& text, const std::string& name,
+                             const std::vector<std::string>& overrides) {
+  YamlSource src;
+  src.file_ = name;
+  refuse_unreadable_text(text, name);
   try {
     src.root_ = YAML::Load(text);  // not LoadAll: yaml-cpp 0.7's LoadAll can loop forever
   } catch (const YAML::ParserException& e) {
@@ -238,82 +318,11 @@ YamlSource YamlSource::parse(const std::string& text, const std::string& name,
   int64_t budget = 100000;
   refuse_duplicate_keys(src.root_, name, "", budget);
   if (src.root_.IsNull()) {
-    // Empty (or only comments) is an empty config; text that yaml-cpp read as nothing is
-    // not a config.
-    bool content = false;
-    for (size_t i = 0; i < text.size() && !content; ++i) {
-      if (text[i] == '#') {
-        i = text.find('\n', i);
-        if (i == std::string::npos) break;
-      } else if (text.compare(i, 3, "---") == 0 || text.compare(i, 3, "...") == 0) {
-        i += 2;  // a document marker
-      } else if (!std::isspace(static_cast<unsigned char>(text[i]))) {
-        content = true;
-      }
-    }
-    if (content) throw ConfigError(name + ": not a YAML mapping of sections (key: value lines)");
+    if (has_content(text)) throw ConfigError(name + ": not a YAML mapping of sections (key: value lines)");
     src.root_ = YAML::Node(YAML::NodeType::Map);
   }
   if (!src.root_.IsMap()) throw ConfigError(name + ": the config must be a mapping of sections");
-  for (const auto& text_override : overrides) {
-    const auto eq = text_override.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw ConfigError("override '" + text_override + "': expected key.path=value");
-    const std::string path = text_override.substr(0, eq), value = text_override.substr(eq + 1);
-    if (value.find_first_not_of(" \t") == std::string::npos)
-      throw ConfigError("override '" + text_override +
-                        "': empty value (give one; to use the default, leave the key out)");
-    if (const size_t bad = invalid_utf8_at(text_override); bad != std::string::npos)
-      throw ConfigError("override '" + text_override + "': invalid UTF-8");
-    YAML::Node parsed;
-    try {
-      parsed = YAML::Load(value);
-    } catch (const YAML::ParserException& e) {
-      throw ConfigError("override '" + text_override + "': the value is not valid YAML: " + e.msg);
-    }
-    // Walk (creating mappings) to the parent of the last key; a number indexes a list
-    // (samplers.0.steps=32).
-    const std::vector<std::string> keys = split_key_path(path, text_override);
-    auto is_index = [](const std::string& k) {
-      return !k.empty() && k.size() <= 9 && k.find_first_not_of("0123456789") == std::string::npos;
-    };
-    std::string canonical;  // the path as errors spell it: samplers[0].steps
-    // (yaml-cpp's Node::operator= writes into the node; reset() rebinds the handle.)
-    YAML::Node node;
-    node.reset(src.root_);
-    for (size_t i = 0; i < keys.size(); ++i) {
-      const std::string& k = keys[i];
-      if (k.empty()) throw ConfigError("override '" + text_override + "': empty key in the path");
-      const bool last = i + 1 == keys.size();
-      if (node.IsSequence()) {
-        if (!is_index(k) || std::stoul(k) >= node.size())
-          throw ConfigError("override '" + text_override + "': " + canonical + " is a list of " +
-                            std::to_string(node.size()) + "; '" + k + "' is not an index into it");
-        canonical += "[" + k + "]";
-        if (last) {
-          node[std::stoul(k)] = parsed;
-          break;
-        }
-        YAML::Node next = node[std::stoul(k)];
-        node.reset(next);
-        continue;
-      }
-      if (!node.IsMap())
-        throw ConfigError("override '" + text_override + "': " + canonical + " is not a section");
-      canonical += (canonical.empty() ? "" : ".") + k;
-      if (last) {
-        node[k] = parsed;
-        break;
-      }
-      YAML::Node next = node[k];
-      if (!next.IsDefined() || next.IsNull()) {
-        node[k] = YAML::Node(YAML::NodeType::Map);
-        next.reset(node[k]);
-      }
-      node.reset(next);
-    }
-    src.overrides_[canonical] = text_override;
-  }
+  for (const auto& text_override : overrides) src.overrides_[apply_override(src.root_, text_override)] = text_override;
   return src;
 }
 

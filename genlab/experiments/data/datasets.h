@@ -4,7 +4,7 @@
 // datasets.cpp names a data set, its options struct (whose fields() are the `data:` keys
 // beside `name`) and its factory: a new data set is one class and one row.
 //
-//   DataConfig d = ...;                          // read from `data:` (experiment_config.h)
+//   DataConfig d = ...;                          // read from `data:` (data_config.h)
 //   auto data = make_dataset(d, seed);
 //   Tensor batch = data->draw(512, rng);         // [512, data->dims()]
 #pragma once
@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "genlab/core/rng.h"
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/data/data_config.h"
 #include "genlab/models/analytic/gaussian_mixture.h"
 
 namespace genlab {

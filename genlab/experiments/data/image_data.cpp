@@ -119,6 +119,56 @@ std::vector<float> read_hdf5(const std::string& path, const std::string& name,
   return v;
 }
 
+// Images as read, before down-sampling, class selection and the validation split.
+struct RawImages {
+  std::vector<float> train, test;
+  std::vector<int32_t> train_labels, test_labels;
+  int64_t n_train = 0, n_test = 0, channels = 1, height = 1, width = 1;
+};
+
+// Fashion-MNIST's four IDX files in `dir`, gray levels in [0, 1].
+RawImages read_fashion_mnist(const std::string& dir) {
+  RawImages r;
+  const IdxArray tr = images_with_labels(dir, "train-images-idx3-ubyte", "train-labels-idx1-ubyte", r.train_labels);
+  const IdxArray te = images_with_labels(dir, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", r.test_labels);
+  r.height = tr.dims[1], r.width = tr.dims[2];
+  if (te.dims[1] != tr.dims[1] || te.dims[2] != tr.dims[2])
+    throw std::runtime_error(dir + ": the test images are " + std::to_string(te.dims[1]) + "x" +
+                             std::to_string(te.dims[2]) + ", the training images " + std::to_string(tr.dims[1]) +
+                             "x" + std::to_string(tr.dims[2]));
+  r.n_train = tr.dims[0], r.n_test = te.dims[0];
+  r.train = to_unit(tr.data), r.test = to_unit(te.data);
+  return r;
+}
+
+// A user's HDF5 file: data.hdf5_dataset, and optionally <name>_test, <name>_labels and
+// <name>_test_labels beside it.
+RawImages read_hdf5_images(const ImageDataOptions& o) {
+  RawImages r;
+  std::vector<int64_t> dims;
+  r.train = read_hdf5(o.path, o.hdf5_dataset, dims);
+  r.n_train = dims[0];
+  r.channels = dims.size() == 4 ? dims[1] : 1;
+  r.height = dims.size() >= 3 ? dims[dims.size() - 2] : 1;
+  r.width = dims.back();
+  std::vector<int64_t> test_dims;
+  try {
+    r.test = read_hdf5(o.path, o.hdf5_dataset + "_test", test_dims);
+    r.n_test = test_dims[0];
+  } catch (const std::runtime_error&) {  // no test set given: none
+  }
+  if (r.n_test && std::vector<int64_t>(test_dims.begin() + 1, test_dims.end()) !=
+                      std::vector<int64_t>(dims.begin() + 1, dims.end()))
+    throw std::invalid_argument(o.path + ": '" + o.hdf5_dataset + "_test' has examples of another shape than '" +
+                                o.hdf5_dataset + "'");
+  r.train_labels = read_hdf5_labels(o.path, o.hdf5_dataset + "_labels", r.n_train);
+  if (r.n_test) r.test_labels = read_hdf5_labels(o.path, o.hdf5_dataset + "_test_labels", r.n_test);
+  if (!r.train_labels.empty() && r.n_test && r.test_labels.empty())
+    throw std::invalid_argument(o.path + ": '" + o.hdf5_dataset + "_labels' is given but '" + o.hdf5_dataset +
+                                "_test_labels' is not; label both sets or neither");
+  return r;
+}
+
 }  // namespace
 
 ImageData load_image_data(const ImageDataOptions& o) {
@@ -128,51 +178,19 @@ ImageData load_image_data(const ImageDataOptions& o) {
   if (o.held_out_binarize != "threshold" && o.held_out_binarize != "sample")
     throw std::invalid_argument("image data: unknown held_out_binarize '" + o.held_out_binarize +
                                 "' (allowed: threshold, sample)");
+  if (o.source != "fashion_mnist" && o.source != "hdf5")
+    throw std::invalid_argument("image data: unknown source '" + o.source + "' (allowed: fashion_mnist, hdf5)");
+  RawImages raw = o.source == "fashion_mnist" ? read_fashion_mnist(o.path.empty() ? kFashionMnistDir : o.path)
+                                              : read_hdf5_images(o);
   ImageData d;
   d.o_ = o;
-  std::vector<float> train, test;
-  std::vector<int32_t> train_labels, test_labels;
-  int64_t n_train = 0, n_test = 0;
-  if (o.source == "fashion_mnist") {
-    const std::string dir = o.path.empty() ? kFashionMnistDir : o.path;
-    const IdxArray tr = images_with_labels(dir, "train-images-idx3-ubyte",
-                                           "train-labels-idx1-ubyte", train_labels);
-    const IdxArray te = images_with_labels(dir, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
-                                           test_labels);
-    d.height_ = tr.dims[1], d.width_ = tr.dims[2];
-    if (te.dims[1] != tr.dims[1] || te.dims[2] != tr.dims[2])
-      throw std::runtime_error(dir + ": the test images are " + std::to_string(te.dims[1]) + "x" +
-                               std::to_string(te.dims[2]) + ", the training images " +
-                               std::to_string(tr.dims[1]) + "x" + std::to_string(tr.dims[2]));
-    n_train = tr.dims[0], n_test = te.dims[0];
-    train = to_unit(tr.data), test = to_unit(te.data);
-  } else if (o.source == "hdf5") {
-    std::vector<int64_t> dims;
-    train = read_hdf5(o.path, o.hdf5_dataset, dims);
-    n_train = dims[0];
-    d.channels_ = dims.size() == 4 ? dims[1] : 1;
-    d.height_ = dims.size() >= 3 ? dims[dims.size() - 2] : 1;
-    d.width_ = dims.back();
-    std::vector<int64_t> test_dims;
-    try {
-      test = read_hdf5(o.path, o.hdf5_dataset + "_test", test_dims);
-      n_test = test_dims[0];
-    } catch (const std::runtime_error&) {  // no test set given: none
-    }
-    if (n_test && std::vector<int64_t>(test_dims.begin() + 1, test_dims.end()) !=
-                      std::vector<int64_t>(dims.begin() + 1, dims.end()))
-      throw std::invalid_argument(o.path + ": '" + o.hdf5_dataset +
-                                  "_test' has examples of another shape than '" +
-                                  o.hdf5_dataset + "'");
-    train_labels = read_hdf5_labels(o.path, o.hdf5_dataset + "_labels", n_train);
-    if (n_test) test_labels = read_hdf5_labels(o.path, o.hdf5_dataset + "_test_labels", n_test);
-    if (!train_labels.empty() && n_test && test_labels.empty())
-      throw std::invalid_argument(o.path + ": '" + o.hdf5_dataset + "_labels' is given but '" +
-                                  o.hdf5_dataset + "_test_labels' is not; label both sets or neither");
-  } else {
-    throw std::invalid_argument("image data: unknown source '" + o.source +
-                                "' (allowed: fashion_mnist, hdf5)");
-  }
+  std::vector<float>& train = raw.train;
+  std::vector<float>& test = raw.test;
+  std::vector<int32_t>& train_labels = raw.train_labels;
+  std::vector<int32_t>& test_labels = raw.test_labels;
+  int64_t& n_train = raw.n_train;
+  int64_t& n_test = raw.n_test;
+  d.channels_ = raw.channels, d.height_ = raw.height, d.width_ = raw.width;
   if (o.downsample) {
     if (d.height_ < 2) throw std::invalid_argument("image data: cannot down-sample 1-D data");
     if (d.height_ % 2 || d.width_ % 2)

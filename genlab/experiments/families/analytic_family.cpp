@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "genlab/experiments/families/family.h"
 #include "genlab/experiments/families/registry.h"
 
 namespace genlab {

@@ -5,8 +5,10 @@
 #include <stdexcept>
 
 #include "genlab/core/autograd.h"
+#include "genlab/core/batched_eval.h"
 #include "genlab/core/ops.h"
 #include "genlab/core/optim/optimizer.h"
+#include "genlab/experiments/families/family.h"
 #include "genlab/experiments/families/registry.h"
 #include "genlab/experiments/progress.h"
 #include "genlab/experiments/smoke.h"
@@ -21,7 +23,6 @@ class AutoregressiveFamily final : public Family {
  public:
   explicit AutoregressiveFamily(const FamilyContext& c)
       : a_(c.options<AutoregressiveFamilyOptions>()),
-        grad_clip_(static_cast<float>(c.config.train.grad_clip)),
         sampling_(c.stream("samples")) {
     comm_ = &c.communicator();
     const int64_t d = c.data.dims();
@@ -52,13 +53,9 @@ class AutoregressiveFamily final : public Family {
       transformer_->add_lora({a_.lora.rank, static_cast<float>(a_.lora.alpha)}, a_.lora.targets, lora_init);
     }
     const NamedTensors params = model_->trainable_parameters();
-    const AdamOptions adam{.lr = static_cast<float>(c.config.train.lr),
-                           .weight_decay = static_cast<float>(a_.weight_decay),
-                           .no_decay = no_decay_parameters(params)};
-    if (a_.weight_decay > 0)
-      adam_ = std::make_unique<AdamW>(params, adam);
-    else
-      adam_ = std::make_unique<Adam>(params, adam);
+    step_ = std::make_unique<TrainStep>(c.train_step(
+        params, {.weight_decay = static_cast<float>(a_.weight_decay), .no_decay = no_decay_parameters(params)},
+        a_.weight_decay > 0));
   }
 
   int64_t parameter_count() const override { return model_->num_parameters(); }
@@ -83,18 +80,9 @@ class AutoregressiveFamily final : public Family {
     if (made_ && made_->num_masks() > 1)
       made_->use_mask(static_cast<int>(steps_ % made_->num_masks()));
     ++steps_;
-    adam_->set_lr(lr);
-    const ShardedStep dp = sharded_step(*comm_, b);
-    const Tensor loss = dp.weigh(-mean(model_->training_log_prob(batch, noise)));  // nats per example
-    adam_->zero_grad();
-    loss.backward();
-    std::vector<Tensor> trainable;
-    for (const auto& [_, p] : model_->trainable_parameters()) trainable.push_back(p);
-    std::vector<double> global_loss{loss.item()};
-    dp.reduce(trainable, global_loss);
-    const float norm = grad_clip_ > 0 ? clip_grad_norm(trainable, grad_clip_) : grad_norm(trainable);
-    adam_->step();
-    return {static_cast<double>(static_cast<float>(global_loss[0])), norm};
+    const auto r = step_->run(-mean(model_->training_log_prob(batch, noise)),  // nats per example
+                              sharded_step(*comm_, b), lr);
+    return {static_cast<double>(static_cast<float>(r.loss)), r.grad_norm};
   }
 
   // No weight averaging in this family: /model/ema holds the same weights.
@@ -102,16 +90,14 @@ class AutoregressiveFamily final : public Family {
   void load_sampling_weights(const NamedTensorMap& w) override { model_->load_state_dict(w); }
 
   TrainingState save() const override {
-    return {{{"params", model_->state_dict()},
-             {"optimizer", flatten_optimizer_state(adam_->state_dict())}},
-            {{"optimizer_step", std::to_string(adam_->state_dict().step)},
-             {"family_steps", std::to_string(steps_)}}};
+    TrainingState s{{{"params", model_->state_dict()}}, {{"family_steps", std::to_string(steps_)}}};
+    save_optimizer(step_->optimizer(), s);
+    return s;
   }
   void load(const TrainingState& s) override {
     model_->load_state_dict(state_group(s, "params"));
-    adam_->load_state_dict(unflatten_optimizer_state(state_group(s, "optimizer"),
-                                                     std::stoll(state_attr(s, "optimizer_step"))));
-    steps_ = std::stoll(state_attr(s, "family_steps"));
+    load_optimizer(step_->optimizer(), s);
+    steps_ = state_count(s, "family_steps");
   }
 
   std::map<std::string, double> evaluate(const Dataset& data) override {
@@ -179,29 +165,27 @@ class AutoregressiveFamily final : public Family {
   // Mean NLL in nats, in batches, no-grad; MADE averages `ensemble` mask sets as a mixture.
   // `out`: progress lines as `what` (a Transformer's pass over 10,000 test images is long).
   double mean_nll(const Tensor& x, std::ostream* out = nullptr, const std::string& what = "") {
-    NoGradGuard no_grad;
     const int keep = made_ ? made_->current_mask() : 0;
-    double total = 0;
-    const int64_t n = x.size(0), bs = 1000;
+    const int64_t n = x.size(0);
     std::ostringstream quiet;
     Progress line(out ? *out : quiet, what, static_cast<double>(n), "image");
-    for (int64_t i = 0; i < n; i += bs) {
-      const Tensor b = slice(x, 0, i, std::min(n, i + bs));
-      const Tensor ll = made_ ? made_->ensemble_log_prob(b, a_.ensemble) : model_->log_prob(b);
-      total -= sum(ll).item();
-      line.update(static_cast<double>(std::min(n, i + bs)));
-    }
+    const double total = sum_over_batches(
+        n, 1000,
+        [&](int64_t begin, int64_t end) {
+          const Tensor b = slice(x, 0, begin, end);
+          return -sum(made_ ? made_->ensemble_log_prob(b, a_.ensemble) : model_->log_prob(b)).item();
+        },
+        [&](int64_t done) { line.update(static_cast<double>(done)); });
     if (made_) made_->use_mask(keep);
     return total / n;
   }
 
   AutoregressiveFamilyOptions a_;
-  float grad_clip_;
   Generator sampling_;
   std::unique_ptr<AutoregressiveModel> model_;
   MADE* made_ = nullptr;
   Transformer* transformer_ = nullptr;
-  std::unique_ptr<Adam> adam_;
+  std::unique_ptr<TrainStep> step_;
   int64_t steps_ = 0;
 };
 

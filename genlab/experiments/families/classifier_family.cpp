@@ -4,8 +4,10 @@
 #include <sstream>
 
 #include "genlab/core/autograd.h"
+#include "genlab/core/batched_eval.h"
 #include "genlab/core/ops.h"
 #include "genlab/core/optim/optimizer.h"
+#include "genlab/experiments/families/family.h"
 #include "genlab/experiments/families/registry.h"
 #include "genlab/experiments/image_metrics.h"
 
@@ -15,40 +17,30 @@ namespace {
 class ClassifierFamily final : public Family {
  public:
   ClassifierFamily(const FamilyContext& c, const ImageClassifierOptions& o)
-      : config_yaml_(to_yaml(c.config)), grad_clip_(static_cast<float>(c.config.train.grad_clip)) {
+      : config_yaml_(to_yaml(c.config)) {
     comm_ = &c.communicator();
     Generator init = c.stream("init");
     net_ = std::make_unique<ImageClassifier>(o, init);
-    adam_ = std::make_unique<Adam>(net_->named_parameters(),
-                                   AdamOptions{.lr = static_cast<float>(c.config.train.lr)});
+    step_ = std::make_unique<TrainStep>(c.train_step(net_->named_parameters()));
   }
   int64_t parameter_count() const override { return net_->num_parameters(); }
   std::string describe() const override {
     return "image classifier (" + std::to_string(net_->num_parameters()) + " parameters)";
   }
   Step train_step(const Batch& b, Generator&, float lr) override {
-    adam_->set_lr(lr);
-    const ShardedStep dp = sharded_step(*comm_, b);
-    const Tensor loss = dp.weigh(net_->loss(b.x, b.labels));
-    adam_->zero_grad();
-    loss.backward();
-    std::vector<double> global_loss{loss.item()};
-    dp.reduce(net_->parameters(), global_loss);
-    const float norm = grad_clip_ > 0 ? clip_grad_norm(net_->parameters(), grad_clip_)
-                                      : grad_norm(net_->parameters());
-    adam_->step();
-    return {static_cast<double>(static_cast<float>(global_loss[0])), norm};
+    const auto r = step_->run(net_->loss(b.x, b.labels), sharded_step(*comm_, b), lr);
+    return {static_cast<double>(static_cast<float>(r.loss)), r.grad_norm};
   }
   NamedTensorMap weights() const override { return net_->state_dict(); }
   void load_sampling_weights(const NamedTensorMap& w) override { net_->load_state_dict(w); }
   TrainingState save() const override {
-    return {{{"params", net_->state_dict()}, {"optimizer", flatten_optimizer_state(adam_->state_dict())}},
-            {{"optimizer_step", std::to_string(adam_->state_dict().step)}}};
+    TrainingState s{{{"params", net_->state_dict()}}, {}};
+    save_optimizer(step_->optimizer(), s);
+    return s;
   }
   void load(const TrainingState& s) override {
     net_->load_state_dict(state_group(s, "params"));
-    adam_->load_state_dict(unflatten_optimizer_state(state_group(s, "optimizer"),
-                                                     std::stoll(state_attr(s, "optimizer_step"))));
+    load_optimizer(step_->optimizer(), s);
   }
   std::map<std::string, double> evaluate(const Dataset& data) override {
     const Tensor v = data.validation();
@@ -72,25 +64,19 @@ class ClassifierFamily final : public Family {
  private:
   const Communicator* comm_ = &single_process();  // data parallelism (issue 16)
   double accuracy(const Tensor& x, const Tensor& labels) const {
-    const NoGradGuard no_grad;
-    int64_t hit = 0;
-    for (int64_t i = 0; i < x.size(0); i += 1000) {
-      const int64_t end = std::min<int64_t>(x.size(0), i + 1000);
-      const auto p = net_->predict(slice(x, 0, i, end)).to_index_vector();
-      const auto l = slice_labels(labels, i, end);
-      for (size_t k = 0; k < p.size(); ++k) hit += p[k] == l[k];
-    }
-    return static_cast<double>(hit) / static_cast<double>(x.size(0));
-  }
-  static std::vector<int32_t> slice_labels(const Tensor& labels, int64_t begin, int64_t end) {
     const auto all = labels.to_index_vector();
-    return std::vector<int32_t>(all.begin() + begin, all.begin() + end);
+    const double hits = sum_over_batches(x.size(0), 1000, [&](int64_t begin, int64_t end) {
+      const auto p = net_->predict(slice(x, 0, begin, end)).to_index_vector();
+      int64_t hit = 0;
+      for (size_t k = 0; k < p.size(); ++k) hit += p[k] == all[static_cast<size_t>(begin) + k];
+      return static_cast<double>(hit);
+    });
+    return hits / static_cast<double>(x.size(0));
   }
 
   std::string config_yaml_;
-  float grad_clip_;
   std::unique_ptr<ImageClassifier> net_;
-  std::unique_ptr<Adam> adam_;
+  std::unique_ptr<TrainStep> step_;
 };
 
 }  // namespace

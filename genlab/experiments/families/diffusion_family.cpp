@@ -1,5 +1,6 @@
 #include "genlab/experiments/families/diffusion_family.h"
 
+#include "genlab/experiments/families/family.h"
 #include "genlab/experiments/families/registry.h"
 #include "genlab/models/diffusion/trainer.h"
 #include "genlab/samplers/process.h"
@@ -58,17 +59,15 @@ class DiffusionFamily final : public Family {
     loaded_averaged_ = true;
   }
   TrainingState save() const override {
-    return {{{"params", model_.state_dict()},
-             {"ema", trainer_.ema().shadow()},
-             {"optimizer", flatten_optimizer_state(trainer_.optimizer().state_dict())}},
-            {{"optimizer_step", std::to_string(trainer_.optimizer().state_dict().step)},
-             {"ema_updates", std::to_string(trainer_.ema().updates())}}};
+    TrainingState s{{{"params", model_.state_dict()}, {"ema", trainer_.ema().shadow()}},
+                    {{"ema_updates", std::to_string(trainer_.ema().updates())}}};
+    save_optimizer(trainer_.optimizer(), s);
+    return s;
   }
   void load(const TrainingState& s) override {
     model_.load_state_dict(state_group(s, "params"));
-    trainer_.ema().load(state_group(s, "ema"), std::stoll(state_attr(s, "ema_updates")));
-    trainer_.optimizer().load_state_dict(unflatten_optimizer_state(
-        state_group(s, "optimizer"), std::stoll(state_attr(s, "optimizer_step"))));
+    trainer_.ema().load(state_group(s, "ema"), state_count(s, "ema_updates"));
+    load_optimizer(trainer_.optimizer(), s);
   }
   std::optional<SamplingTarget> sampling_target() override {
     return SamplingTarget{.denoiser = averaged(),

@@ -2,6 +2,7 @@
 // checkpoint, and checked access to a TrainingState.
 #include "genlab/experiments/families/family.h"
 
+#include <charconv>
 #include <stdexcept>
 
 namespace genlab {
@@ -19,6 +20,19 @@ Generator FamilyContext::stream(const std::string& name) const {
   return root.derive(name);
 }
 
+TrainStep FamilyContext::train_step(const NamedTensors& trainable, AdamOptions adam, bool decoupled) const {
+  adam.lr = static_cast<float>(config.train.lr);
+  std::vector<Tensor> tensors;
+  for (const auto& [name, t] : trainable) tensors.push_back(t);
+  std::unique_ptr<Optimizer> optimizer;
+  if (decoupled)
+    optimizer = std::make_unique<AdamW>(trainable, adam);
+  else
+    optimizer = std::make_unique<Adam>(trainable, adam);
+  return TrainStep(std::move(optimizer), std::move(tensors),
+                   {.grad_clip = static_cast<float>(config.train.grad_clip)});
+}
+
 NamedTensorMap flatten_optimizer_state(const OptimizerState& state) {
   NamedTensorMap flat;
   for (const auto& [param, named] : state.slots)
@@ -34,6 +48,26 @@ OptimizerState unflatten_optimizer_state(const NamedTensorMap& flat, int64_t ste
     state.slots[key.substr(0, bar)][key.substr(bar + 1)] = t;
   }
   return state;
+}
+
+void save_optimizer(const Optimizer& optimizer, TrainingState& state) {
+  const OptimizerState o = optimizer.state_dict();
+  state.tensors["optimizer"] = flatten_optimizer_state(o);
+  state.attrs["optimizer_step"] = std::to_string(o.step);
+}
+
+void load_optimizer(Optimizer& optimizer, const TrainingState& state) {
+  optimizer.load_state_dict(unflatten_optimizer_state(state_group(state, "optimizer"),
+                                                      state_count(state, "optimizer_step")));
+}
+
+int64_t state_count(const TrainingState& s, const std::string& name) {
+  const std::string& text = state_attr(s, name);
+  int64_t n = -1;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n < 0)
+    throw std::runtime_error("checkpoint: attribute '" + name + "' is '" + text + "', not a count");
+  return n;
 }
 
 const std::string& state_attr(const TrainingState& s, const std::string& name) {

@@ -18,6 +18,7 @@
 
 #include "genlab/core/distributed/data_parallel.h"
 #include "genlab/core/optim/optimizer.h"
+#include "genlab/core/optim/train_step.h"
 #include "genlab/core/rng.h"
 #include "genlab/experiments/config/experiment_config.h"
 #include "genlab/experiments/data/datasets.h"
@@ -62,6 +63,9 @@ struct FamilyContext {
   const Options& options() const {
     return config.model.options.as<Options>();
   }
+  // The family's TrainStep over `trainable`: train.lr and train.grad_clip from the config,
+  // Adam with `adam`'s other settings (AdamW, decoupled weight decay, when `decoupled`).
+  TrainStep train_step(const NamedTensors& trainable, AdamOptions adam = {}, bool decoupled = false) const;
 };
 
 class Family {
@@ -80,11 +84,11 @@ class Family {
   struct Step {
     double loss = 0, grad_norm = 0;
   };
-  // One optimizer step. Under data parallelism the batch is this rank's rows of the
-  // global batch (batch.global_rows), the noise stream draws for the global batch and
-  // hands back this rank's rows (Generator::set_batch_shard), and the step must sum its
-  // gradients over the ranks before clipping (ShardedStep, sharded_step()); the loss it
-  // returns is the global batch's.
+  // One optimizer step: the family's loss on the batch through its TrainStep
+  // (FamilyContext::train_step), which sums the gradients over the ranks. Under data
+  // parallelism the batch is this rank's rows of the global batch (batch.global_rows,
+  // sharded_step() tells the TrainStep), the noise stream draws for the global batch and
+  // hands back this rank's rows; the loss returned is the global batch's.
   virtual Step train_step(const Batch& batch, Generator& noise, float lr) = 0;
 
   virtual NamedTensorMap weights() const = 0;  // -> /model
@@ -114,9 +118,15 @@ const std::vector<std::string>& runner_stream_names();
 // Optimizer state as one flat group of the checkpoint ("<param>|<slot>" -> tensor), and back.
 NamedTensorMap flatten_optimizer_state(const OptimizerState& state);
 OptimizerState unflatten_optimizer_state(const NamedTensorMap& flat, int64_t step);
+// The optimizer's part of every family's checkpoint: the group "optimizer" and the
+// attribute "optimizer_step".
+void save_optimizer(const Optimizer& optimizer, TrainingState& state);
+void load_optimizer(Optimizer& optimizer, const TrainingState& state);
 
 // A state attribute, with an error naming it when a checkpoint lacks it.
 const std::string& state_attr(const TrainingState& s, const std::string& name);
+// One that counts (steps, updates): a whole number >= 0, or an error naming it.
+int64_t state_count(const TrainingState& s, const std::string& name);
 
 // The data-parallel side of one train step on `batch` (one process: a no-op ShardedStep).
 inline ShardedStep sharded_step(const Communicator& comm, const Batch& batch) {

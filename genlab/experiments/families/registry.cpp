@@ -1,3 +1,4 @@
+#include "genlab/experiments/families/family.h"
 #include "genlab/experiments/families/registry.h"
 
 #include <stdexcept>

@@ -6,6 +6,7 @@
 //
 //   register_family({.name = "gaussian", .doc = "...", .defaults = AnyOptions::of(MyOptions{}),
 //                    .make = [](const FamilyContext& c) { return std::make_unique<MyFamily>(c); }});
+// (a family's own file includes family.h, which defines Family and FamilyContext)
 #pragma once
 
 #include <functional>
@@ -13,9 +14,14 @@
 #include <string>
 #include <vector>
 
-#include "genlab/experiments/families/family.h"
+#include "genlab/experiments/config/schema.h"
 
 namespace genlab {
+
+// The registry names what a family is made from; it needs neither definition, so the
+// config (which reads the rows' options) does not depend on family.h and its config.
+class Family;
+struct FamilyContext;
 
 struct FamilySpec {
   std::string name, doc;

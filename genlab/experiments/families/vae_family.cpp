@@ -6,7 +6,9 @@
 
 #include "genlab/core/autograd.h"
 #include "genlab/core/ops.h"
+#include "genlab/core/batched_eval.h"
 #include "genlab/core/optim/optimizer.h"
+#include "genlab/experiments/families/family.h"
 #include "genlab/experiments/families/registry.h"
 #include "genlab/experiments/progress.h"
 #include "genlab/experiments/smoke.h"
@@ -34,9 +36,8 @@ class VAEFamily final : public Family {
   VAEFamily(const FamilyContext& c, Generator init)
       : v_(c.options<VAEFamilyOptions>()),
         context_(c),
-        grad_clip_(static_cast<float>(c.config.train.grad_clip)),
         vae_(with_dims(v_.vae, c.data.dims()), init),
-        adam_(vae_.named_parameters(), AdamOptions{.lr = static_cast<float>(c.config.train.lr)}),
+        step_(c.train_step(vae_.named_parameters())),
         estimator_(parse_estimator(v_.estimator)),
         baseline_(v_.baseline_decay) {
     comm_ = &c.communicator();
@@ -58,21 +59,13 @@ class VAEFamily final : public Family {
                              .baseline = baseline_.value(),
                              .samples = 1};
     const auto terms = vae_.objective(batch, o, noise);
-    const ShardedStep dp = sharded_step(*comm_, b);
-    adam_.set_lr(lr);
-    adam_.zero_grad();
-    dp.weigh(terms.loss).backward();
-    // The global batch's means: reconstruction, KL, and REINFORCE's mean f.
-    std::vector<double> means{dp.weigh(mean(terms.reconstruction).item()),
-                              dp.weigh(mean(terms.kl).item()), dp.weigh(terms.mean_f)};
-    dp.reduce(vae_.parameters(), means);
-    const float norm = grad_clip_ > 0 ? clip_grad_norm(vae_.parameters(), grad_clip_)
-                                      : grad_norm(vae_.parameters());
-    adam_.step();
-    if (estimator_ == Estimator::reinforce_baseline) baseline_.update(means[2]);
+    // Reported as the global batch's means: reconstruction, KL, and REINFORCE's mean f.
+    const auto r = step_.run(terms.loss, sharded_step(*comm_, b), lr,
+                             {mean(terms.reconstruction).item(), mean(terms.kl).item(), terms.mean_f});
+    if (estimator_ == Estimator::reinforce_baseline) baseline_.update(r.means[2]);
     ++steps_;
     // The loss column is the negative ELBO (beta = 1), whatever the training weights.
-    return {-(means[0] - means[1]), norm};
+    return {-(r.means[0] - r.means[1]), r.grad_norm};
   }
 
   // No weight averaging in this family: /model/ema holds the same weights.
@@ -83,18 +76,17 @@ class VAEFamily final : public Family {
     std::ostringstream b;
     b.precision(17);
     b << baseline_.value();
-    return {{{"params", vae_.state_dict()},
-             {"optimizer", flatten_optimizer_state(adam_.state_dict())}},
-            {{"optimizer_step", std::to_string(adam_.state_dict().step)},
-             {"family_steps", std::to_string(steps_)},
-             {"baseline", b.str()},
-             {"baseline_started", baseline_.started() ? "1" : "0"}}};
+    TrainingState s{{{"params", vae_.state_dict()}},
+                    {{"family_steps", std::to_string(steps_)},
+                     {"baseline", b.str()},
+                     {"baseline_started", baseline_.started() ? "1" : "0"}}};
+    save_optimizer(step_.optimizer(), s);
+    return s;
   }
   void load(const TrainingState& s) override {
     vae_.load_state_dict(state_group(s, "params"));
-    adam_.load_state_dict(unflatten_optimizer_state(state_group(s, "optimizer"),
-                                                    std::stoll(state_attr(s, "optimizer_step"))));
-    steps_ = std::stoll(state_attr(s, "family_steps"));
+    load_optimizer(step_.optimizer(), s);
+    steps_ = state_count(s, "family_steps");
     baseline_.load(std::stod(state_attr(s, "baseline")), state_attr(s, "baseline_started") == "1");
   }
 
@@ -153,15 +145,12 @@ class VAEFamily final : public Family {
   template <class Fn>
   double mean_in_batches(const Tensor& x, Fn&& per_example, std::ostream* out = nullptr,
                          const std::string& what = "", int64_t bs = 500) {
-    NoGradGuard no_grad;
-    double total = 0;
     const int64_t n = x.size(0);
     std::ostringstream quiet;
     Progress line(out ? *out : quiet, what, static_cast<double>(n), "example");
-    for (int64_t i = 0; i < n; i += bs) {
-      total += sum(per_example(slice(x, 0, i, std::min(n, i + bs)))).item();
-      line.update(static_cast<double>(std::min(n, i + bs)));
-    }
+    const double total = sum_over_batches(
+        n, bs, [&](int64_t begin, int64_t end) { return sum(per_example(slice(x, 0, begin, end))).item(); },
+        [&](int64_t done) { line.update(static_cast<double>(done)); });
     line.finish(std::to_string(n) + " examples in " + format_duration(line.seconds()));
     return total / n;
   }
@@ -214,9 +203,8 @@ class VAEFamily final : public Family {
 
   VAEFamilyOptions v_;
   FamilyContext context_;
-  float grad_clip_;
   VAE vae_;
-  Adam adam_;
+  TrainStep step_;
   Estimator estimator_;
   MovingAverageBaseline baseline_;
   int64_t steps_ = 0;

@@ -134,82 +134,105 @@ std::string html_escape(const std::string& s) {
   return out;
 }
 
+namespace {
+
+// The plot area of a line chart, its two axes and its frame.
+struct Plot {
+  double x0, x1, y0, y1;
+  Axis ax, ay;
+  bool usable(double x, double y) const { return ax.usable(x) && ay.usable(y); }
+};
+
+// Grid lines with tick labels, the frame, the axis titles and the reference levels.
+void draw_axes(std::ostringstream& s, const Plot& p, const ChartOptions& o) {
+  for (double v : p.ax.ticks()) {
+    const double px = p.ax.map(v, p.x0, p.x1);
+    s << "<line x1=\"" << num(px) << "\" y1=\"" << num(p.y1) << "\" x2=\"" << num(px) << "\" y2=\""
+      << num(p.y0) << "\" stroke=\"#e5e5e5\"/>\n<text x=\"" << num(px) << "\" y=\"" << num(p.y0 + 14)
+      << "\" text-anchor=\"middle\">" << tick_label(v) << "</text>\n";
+  }
+  for (double v : p.ay.ticks()) {
+    const double py = p.ay.map(v, p.y0, p.y1);
+    s << "<line x1=\"" << num(p.x0) << "\" y1=\"" << num(py) << "\" x2=\"" << num(p.x1) << "\" y2=\""
+      << num(py) << "\" stroke=\"#e5e5e5\"/>\n<text x=\"" << num(p.x0 - 4) << "\" y=\""
+      << num(py + 4) << "\" text-anchor=\"end\">" << tick_label(v) << "</text>\n";
+  }
+  s << "<rect x=\"" << num(p.x0) << "\" y=\"" << num(p.y1) << "\" width=\"" << num(p.x1 - p.x0)
+    << "\" height=\"" << num(p.y0 - p.y1) << "\" fill=\"none\" stroke=\"#444\"/>\n";
+  s << "<text x=\"" << num((p.x0 + p.x1) / 2) << "\" y=\"" << num(o.height - 8)
+    << "\" text-anchor=\"middle\">" << html_escape(o.x_label) << (o.log_x ? " (log)" : "") << "</text>\n";
+  s << "<text transform=\"translate(14," << num((p.y0 + p.y1) / 2) << ") rotate(-90)\" text-anchor=\"middle\">"
+    << html_escape(o.y_label) << (o.log_y ? " (log)" : "") << "</text>\n";
+  // Reference levels: dashed grey lines, labelled at their right end.
+  for (const auto& l : o.levels) {
+    if (!p.ay.usable(l.y)) continue;
+    const double py = p.ay.map(l.y, p.y0, p.y1);
+    s << "<line x1=\"" << num(p.x0) << "\" y1=\"" << num(py) << "\" x2=\"" << num(p.x1) << "\" y2=\"" << num(py)
+      << "\" stroke=\"#888\" stroke-dasharray=\"6,4\"/>\n<text x=\"" << num(p.x1 - 4) << "\" y=\""
+      << num(py - 4) << "\" text-anchor=\"end\" fill=\"#555\" font-size=\"10\">" << html_escape(l.label)
+      << " " << tick_label(l.y) << "</text>\n";
+  }
+}
+
+// One series: its line, error bars where it has an interval, and markers with tooltips.
+void draw_series(std::ostringstream& s, const Plot& p, const ChartSeries& sr, const std::string& color,
+                 const std::string& dash, const ChartOptions& o) {
+  std::string points;
+  for (size_t i = 0; i < sr.x.size() && i < sr.y.size(); ++i)
+    if (p.usable(sr.x[i], sr.y[i]))
+      points += num(p.ax.map(sr.x[i], p.x0, p.x1)) + "," + num(p.ay.map(sr.y[i], p.y0, p.y1)) + " ";
+  s << "<polyline class=\"series\" data-label=\"" << html_escape(sr.label) << "\" points=\"" << points
+    << "\" fill=\"none\" stroke=\"" << color << "\" stroke-width=\"1.6\"" << dash << "/>\n";
+  for (size_t i = 0; i < sr.x.size() && i < sr.y.size() && i < sr.lo.size() && i < sr.hi.size(); ++i) {
+    if (!p.usable(sr.x[i], sr.y[i]) || !std::isfinite(sr.lo[i]) || !std::isfinite(sr.hi[i])) continue;
+    const double bottom_value = p.ay.log ? std::pow(10.0, p.ay.lo) : p.ay.lo;
+    const double px = p.ax.map(sr.x[i], p.x0, p.x1);
+    const double plo = p.ay.map(p.ay.usable(sr.lo[i]) ? std::max(sr.lo[i], bottom_value) : bottom_value, p.y0, p.y1);
+    const double phi = p.ay.usable(sr.hi[i]) ? p.ay.map(sr.hi[i], p.y0, p.y1) : plo;
+    s << "<path class=\"error-bar\" d=\"M" << num(px) << "," << num(plo) << "V" << num(phi) << "M" << num(px - 3)
+      << "," << num(plo) << "h6M" << num(px - 3) << "," << num(phi) << "h6\" stroke=\"" << color
+      << "\" stroke-width=\"1\" opacity=\"0.7\"/>\n";
+  }
+  const std::string tip = sr.label + (o.marker_labels.size() > static_cast<size_t>(sr.marker)
+                                          ? " (" + o.marker_labels[sr.marker] + ")" : "");
+  for (size_t i = 0; i < sr.x.size() && i < sr.y.size(); ++i)
+    if (p.usable(sr.x[i], sr.y[i]))
+      s << marker_svg(sr.marker, p.ax.map(sr.x[i], p.x0, p.x1), p.ay.map(sr.y[i], p.y0, p.y1), color) << "><title>"
+        << html_escape(tip) << ": NFE " << tick_label(sr.x[i]) << ", " << sr.y[i] << "</title></"
+        << (sr.marker % 6 == 0 ? "circle" : sr.marker % 6 == 1 ? "rect" : sr.marker % 6 <= 3 ? "polygon" : "path")
+        << ">\n";
+}
+
+}  // namespace
+
 std::string line_chart_svg(const std::vector<ChartSeries>& series, const ChartOptions& o) {
   const double left = 64, right = 330, top = 28, bottom = 44;
-  const double x0 = left, x1 = o.width - right, y0 = o.height - bottom, y1 = top;
   std::vector<ChartSeries> with_levels = series;  // the levels count in the y range
   for (const auto& l : o.levels) with_levels.push_back({l.label, {std::nan("")}, {l.y}});
-  const Axis ax = make_axis(series, true, o.log_x), ay = make_axis(with_levels, false, o.log_y);
-  auto usable = [&](double x, double y) { return ax.usable(x) && ay.usable(y); };
+  const Plot p{left, o.width - right, o.height - bottom, top, make_axis(series, true, o.log_x),
+               make_axis(with_levels, false, o.log_y)};
   std::ostringstream s;
   s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << o.width << "\" height=\"" << o.height
     << "\" font-family=\"sans-serif\" font-size=\"11\">\n";
   s << "<rect x=\"0\" y=\"0\" width=\"" << o.width << "\" height=\"" << o.height << "\" fill=\"white\"/>\n";
   s << "<text x=\"8\" y=\"16\" font-size=\"13\">" << html_escape(o.title) << "</text>\n";
-  for (double v : ax.ticks()) {
-    const double px = ax.map(v, x0, x1);
-    s << "<line x1=\"" << num(px) << "\" y1=\"" << num(y1) << "\" x2=\"" << num(px) << "\" y2=\""
-      << num(y0) << "\" stroke=\"#e5e5e5\"/>\n<text x=\"" << num(px) << "\" y=\"" << num(y0 + 14)
-      << "\" text-anchor=\"middle\">" << tick_label(v) << "</text>\n";
-  }
-  for (double v : ay.ticks()) {
-    const double py = ay.map(v, y0, y1);
-    s << "<line x1=\"" << num(x0) << "\" y1=\"" << num(py) << "\" x2=\"" << num(x1) << "\" y2=\""
-      << num(py) << "\" stroke=\"#e5e5e5\"/>\n<text x=\"" << num(x0 - 4) << "\" y=\""
-      << num(py + 4) << "\" text-anchor=\"end\">" << tick_label(v) << "</text>\n";
-  }
-  s << "<rect x=\"" << num(x0) << "\" y=\"" << num(y1) << "\" width=\"" << num(x1 - x0)
-    << "\" height=\"" << num(y0 - y1) << "\" fill=\"none\" stroke=\"#444\"/>\n";
-  s << "<text x=\"" << num((x0 + x1) / 2) << "\" y=\"" << num(o.height - 8)
-    << "\" text-anchor=\"middle\">" << html_escape(o.x_label) << (o.log_x ? " (log)" : "") << "</text>\n";
-  s << "<text transform=\"translate(14," << num((y0 + y1) / 2) << ") rotate(-90)\" text-anchor=\"middle\">"
-    << html_escape(o.y_label) << (o.log_y ? " (log)" : "") << "</text>\n";
-  // Reference levels: dashed grey lines, labelled at their right end.
-  for (const auto& l : o.levels) {
-    if (!ay.usable(l.y)) continue;
-    const double py = ay.map(l.y, y0, y1);
-    s << "<line x1=\"" << num(x0) << "\" y1=\"" << num(py) << "\" x2=\"" << num(x1) << "\" y2=\"" << num(py)
-      << "\" stroke=\"#888\" stroke-dasharray=\"6,4\"/>\n<text x=\"" << num(x1 - 4) << "\" y=\""
-      << num(py - 4) << "\" text-anchor=\"end\" fill=\"#555\" font-size=\"10\">" << html_escape(l.label)
-      << " " << tick_label(l.y) << "</text>\n";
-  }
+  draw_axes(s, p, o);
   std::vector<std::pair<std::string, std::string>> legend;  // (label, colour), first seen first
   for (size_t k = 0; k < series.size(); ++k) {
     const auto& sr = series[k];
     const std::string color = kPalette[(sr.color >= 0 ? static_cast<size_t>(sr.color) : k) % 10];
     const bool second_round = (sr.color >= 0 ? static_cast<size_t>(sr.color) : k) >= 10;
     const std::string dash = second_round ? " stroke-dasharray=\"5,3\"" : "";
-    std::string points;
-    for (size_t i = 0; i < sr.x.size() && i < sr.y.size(); ++i)
-      if (usable(sr.x[i], sr.y[i]))
-        points += num(ax.map(sr.x[i], x0, x1)) + "," + num(ay.map(sr.y[i], y0, y1)) + " ";
-    if (points.empty()) continue;
-    s << "<polyline class=\"series\" data-label=\"" << html_escape(sr.label) << "\" points=\"" << points
-      << "\" fill=\"none\" stroke=\"" << color << "\" stroke-width=\"1.6\"" << dash << "/>\n";
-    for (size_t i = 0; i < sr.x.size() && i < sr.y.size() && i < sr.lo.size() && i < sr.hi.size(); ++i) {
-      if (!usable(sr.x[i], sr.y[i]) || !std::isfinite(sr.lo[i]) || !std::isfinite(sr.hi[i])) continue;
-      const double bottom_value = ay.log ? std::pow(10.0, ay.lo) : ay.lo;
-      const double px = ax.map(sr.x[i], x0, x1);
-      const double plo = ay.map(ay.usable(sr.lo[i]) ? std::max(sr.lo[i], bottom_value) : bottom_value, y0, y1);
-      const double phi = ay.usable(sr.hi[i]) ? ay.map(sr.hi[i], y0, y1) : plo;
-      s << "<path class=\"error-bar\" d=\"M" << num(px) << "," << num(plo) << "V" << num(phi) << "M" << num(px - 3)
-        << "," << num(plo) << "h6M" << num(px - 3) << "," << num(phi) << "h6\" stroke=\"" << color
-        << "\" stroke-width=\"1\" opacity=\"0.7\"/>\n";
-    }
-    const std::string tip = sr.label + (o.marker_labels.size() > static_cast<size_t>(sr.marker)
-                                            ? " (" + o.marker_labels[sr.marker] + ")" : "");
-    for (size_t i = 0; i < sr.x.size() && i < sr.y.size(); ++i)
-      if (usable(sr.x[i], sr.y[i]))
-        s << marker_svg(sr.marker, ax.map(sr.x[i], x0, x1), ay.map(sr.y[i], y0, y1), color) << "><title>"
-          << html_escape(tip) << ": NFE " << tick_label(sr.x[i]) << ", " << sr.y[i] << "</title></"
-          << (sr.marker % 6 == 0 ? "circle" : sr.marker % 6 == 1 ? "rect" : sr.marker % 6 <= 3 ? "polygon" : "path")
-          << ">\n";
+    bool any = false;
+    for (size_t i = 0; i < sr.x.size() && i < sr.y.size(); ++i) any = any || p.usable(sr.x[i], sr.y[i]);
+    if (!any) continue;
+    draw_series(s, p, sr, color, dash, o);
     if (std::find(legend.begin(), legend.end(), std::pair{sr.label, color}) != legend.end()) continue;
     legend.push_back({sr.label, color});
     const double ly = top + 6 + 13 * static_cast<double>(legend.size() - 1);
-    s << "<line x1=\"" << num(x1 + 10) << "\" y1=\"" << num(ly) << "\" x2=\"" << num(x1 + 26)
+    s << "<line x1=\"" << num(p.x1 + 10) << "\" y1=\"" << num(ly) << "\" x2=\"" << num(p.x1 + 26)
       << "\" y2=\"" << num(ly) << "\" stroke=\"" << color << "\" stroke-width=\"2\"" << dash
-      << "/>\n<text x=\"" << num(x1 + 30) << "\" y=\"" << num(ly + 4) << "\" font-size=\"10\">"
+      << "/>\n<text x=\"" << num(p.x1 + 30) << "\" y=\"" << num(ly + 4) << "\" font-size=\"10\">"
       << html_escape(sr.label.size() > 52 ? sr.label.substr(0, 50) + "..." : sr.label) << "<title>"
       << html_escape(sr.label) << "</title></text>\n";
   }
@@ -217,7 +240,7 @@ std::string line_chart_svg(const std::vector<ChartSeries>& series, const ChartOp
   for (size_t m = 0; m < o.marker_labels.size(); ++m) {
     const double ly = top + 6 + 13 * static_cast<double>(legend.size() + 1 + m);
     const std::string& label = o.marker_labels[m];
-    s << marker_svg(static_cast<int>(m), x1 + 18, ly, "#444") << "/>\n<text x=\"" << num(x1 + 30)
+    s << marker_svg(static_cast<int>(m), p.x1 + 18, ly, "#444") << "/>\n<text x=\"" << num(p.x1 + 30)
       << "\" y=\"" << num(ly + 4) << "\" font-size=\"10\">"
       << html_escape(label.size() > 52 ? label.substr(0, 50) + "..." : label) << "</text>\n";
   }

@@ -1,5 +1,6 @@
-// One training step of a diffusion model: loss, backward, optional gradient clipping,
-// Adam, EMA of the weights. The EMA weights are what samplers should use.
+// One training step of a diffusion model: its loss through the shared TrainStep (backward,
+// gradient sync, clipping, Adam), then the EMA of the weights, which is what samplers
+// should use.
 //
 //   DiffusionTrainer trainer(model, {.adam = {.lr = 1e-3f}, .ema = {.decay = 0.999f}});
 //   for (...) float loss = trainer.step(batch, rng);
@@ -13,6 +14,7 @@
 #include "genlab/core/distributed/data_parallel.h"
 #include "genlab/core/optim/ema.h"
 #include "genlab/core/optim/optimizer.h"
+#include "genlab/core/optim/train_step.h"
 #include "genlab/models/diffusion/diffusion_model.h"
 
 namespace genlab {
@@ -43,15 +45,15 @@ class DiffusionTrainer {
   // A copy of the model holding the EMA weights.
   std::unique_ptr<DiffusionModel> ema_model() const;
 
-  Adam& optimizer() { return adam_; }
-  const Adam& optimizer() const { return adam_; }
+  Optimizer& optimizer() { return step_.optimizer(); }
+  const Optimizer& optimizer() const { return step_.optimizer(); }
   EMA& ema() { return ema_; }
   const EMA& ema() const { return ema_; }
 
  private:
   DiffusionModel& model_;
   DiffusionTrainerOptions o_;
-  Adam adam_;
+  TrainStep step_;
   EMA ema_;
 };
 

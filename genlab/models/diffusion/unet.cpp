@@ -69,7 +69,10 @@ class UNetAttention : public Module {
   std::shared_ptr<Conv2d> qkv_, proj_;
 };
 
-UNet::UNet(const UNetOptions& o, Generator& init) : o_(o) {
+namespace {
+
+// Options a U-Net cannot be built from, refused with what they must be.
+void check_unet_options(const UNetOptions& o) {
   if (o.image.size() != 3 || o.image[0] < 1 || o.image[1] < 1 || o.image[2] < 1)
     throw std::invalid_argument("unet: image must be [channels, height, width]");
   if (o.channels < 1 || o.channel_mult.empty() || o.blocks_per_level < 1 || o.embedding_dim < 2 ||
@@ -81,6 +84,14 @@ UNet::UNet(const UNetOptions& o, Generator& init) : o_(o) {
     throw std::invalid_argument("unet: " + std::to_string(levels) + " levels halve the image " +
                                 std::to_string(levels - 1) + " times; " + std::to_string(o.image[1]) +
                                 "x" + std::to_string(o.image[2]) + " does not divide");
+  if (o.num_classes < 0) throw std::invalid_argument("unet: num_classes must be >= 0");
+}
+
+}  // namespace
+
+UNet::UNet(const UNetOptions& o, Generator& init) : o_(o) {
+  check_unet_options(o);
+  const int64_t levels = static_cast<int64_t>(o.channel_mult.size());
   if (o.embedding == "sinusoidal")
     sinusoidal_ = register_module("embedding", std::make_shared<SinusoidalEmbedding>(
         SinusoidalEmbeddingOptions{.dim = o.embedding_dim, .max_period = o.max_period}));
@@ -90,7 +101,6 @@ UNet::UNet(const UNetOptions& o, Generator& init) : o_(o) {
   else
     throw std::invalid_argument("unet: unknown embedding '" + o.embedding + "' (allowed: sinusoidal, fourier)");
   const int64_t emb = 4 * o.channels;
-  if (o.num_classes < 0) throw std::invalid_argument("unet: num_classes must be >= 0");
   if (o.num_classes > 0)
     label_ = register_module("label", std::make_shared<Embedding>(
         EmbeddingOptions{.num = o.num_classes + 1, .dim = o.embedding_dim}, init));
