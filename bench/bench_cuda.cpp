@@ -86,7 +86,7 @@ int run(int argc, char** argv) {
   if (wanted("mlp")) {
     Generator init(0), data(1), noise(2);
     DiffusionModel model(PreconditioningOptions{.process = "edm", .sigma_data = 0.5},
-                         DenoiserNetOptions{.dims = 2, .width = 256, .depth = 4, .embedding_dim = 64},
+                         DenoiserNetOptions{.dims = 2, .width = 256, .depth = 4, .embedding = {.dim = 64}},
                          init);
     DiffusionTrainer trainer(model, {.adam = {.lr = 1e-3f}, .ema = {.decay = 0.995f}});
     const Tensor x0 = data.normal({4096, 2});
@@ -111,7 +111,7 @@ int run(int argc, char** argv) {
   if (wanted("heun")) {
     Generator init(0);
     DiffusionModel model(PreconditioningOptions{.process = "edm", .sigma_data = 0.5},
-                         DenoiserNetOptions{.dims = 2, .width = 256, .depth = 4, .embedding_dim = 64},
+                         DenoiserNetOptions{.dims = 2, .width = 256, .depth = 4, .embedding = {.dim = 64}},
                          init);
     const auto process = make_process("edm");
     const auto grid = make_time_grid(*process, {.steps = 18});

@@ -39,7 +39,7 @@ Trained train(const std::string& process, const std::string& data_name, int step
   Trained t;
   t.model = std::make_unique<DiffusionModel>(
       PreconditioningOptions{.process = process, .sigma_data = 0.5},
-      DenoiserNetOptions{.dims = 2, .width = 256, .depth = 4, .embedding_dim = 64}, init);
+      DenoiserNetOptions{.dims = 2, .width = 256, .depth = 4, .embedding = {.dim = 64}}, init);
   DiffusionTrainer trainer(*t.model, {.adam = {.lr = 1e-3f}, .ema = {.decay = 0.995f}});
   std::vector<double> rates, losses;
   auto chunk_start = std::chrono::steady_clock::now();

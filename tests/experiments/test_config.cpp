@@ -56,7 +56,7 @@ TEST_CASE("config: defaults, values and overrides", "[config]") {
   const auto& m = c.model.options.as<DiffusionFamilyOptions>();
   CHECK(m.preconditioning.process == "flow");
   CHECK(m.net.width == 32);
-  CHECK(m.net.embedding == "sinusoidal");  // default
+  CHECK(m.net.embedding.kind == "sinusoidal");  // default
   CHECK(c.samplers[0].grid.kind == default_grid_kind("flow"));  // the process's own grid
   CHECK(c.train.steps == 50);
   CHECK(c.train.batch_size == 512);  // default

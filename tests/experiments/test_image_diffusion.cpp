@@ -167,7 +167,7 @@ TEST_CASE("a conditional U-Net: labels change D, no labels is the null class, la
           "[image_diffusion][unet]") {
   Generator init(1);
   UNetOptions u{.image = {1, 8, 8}, .channels = 4, .channel_mult = {1, 2}, .attention_resolutions = {},
-                .norm_groups = 2, .embedding_dim = 8, .num_classes = 3};
+                .norm_groups = 2, .embedding = {.dim = 8}, .num_classes = 3};
   DiffusionModel m({.process = "edm"}, u, init);
   CHECK(m.num_classes() == 3);
   Generator rng(2);

@@ -19,8 +19,7 @@ TEST_CASE("denoiser net variants: shapes, parameters, input gradients", "[diffus
       const DenoiserNet net({.dims = 3,
                              .width = 8,
                              .depth = 2,
-                             .embedding = embedding,
-                             .embedding_dim = 4,
+                             .embedding = {.kind = embedding, .dim = 4},
                              .residual = residual},
                             init);
       const Tensor x = testing::test_input({5, 3}, 2), c = testing::test_input({5}, 3);
@@ -37,7 +36,7 @@ TEST_CASE("denoiser net variants: shapes, parameters, input gradients", "[diffus
       CHECK(r.ok);
     }
   Generator init(1);
-  CHECK_THROWS_WITH(DenoiserNet({.embedding = "learned"}, init),
+  CHECK_THROWS_WITH(DenoiserNet({.embedding = {.kind = "learned"}}, init),
                     Catch::Matchers::Contains("sinusoidal, fourier"));
 }
 
@@ -46,7 +45,7 @@ TEST_CASE("a residual denoiser net trains under the VP preconditioning", "[diffu
   Generator init = root.derive("init"), data = root.derive("data"), noise = root.derive("noise");
   DiffusionModel model(
       {.process = "vp"},
-      {.dims = 2, .width = 64, .depth = 2, .embedding = "fourier", .residual = true}, init);
+      {.dims = 2, .width = 64, .depth = 2, .embedding = {.kind = "fourier"}, .residual = true}, init);
   DiffusionTrainer trainer(model, {.adam = {.lr = 2e-3f},
                                    .ema = {.half_life_samples = 5000, .batch_size = 256},
                                    .grad_clip = 1.0f});

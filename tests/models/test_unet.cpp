@@ -23,7 +23,7 @@ UNetOptions tiny() {
   o.attention_resolutions = {4};
   o.attention_heads = 2;
   o.norm_groups = 2;
-  o.embedding_dim = 8;
+  o.embedding.dim = 8;
   return o;
 }
 
@@ -106,6 +106,6 @@ TEST_CASE("U-Net configuration errors say what is wrong", "[unet]") {
   o.attention_heads = 3;
   CHECK_THROWS_WITH(UNet(o, init), Contains("attention heads"));
   o = tiny();
-  o.embedding = "learned";
+  o.embedding.kind = "learned";
   CHECK_THROWS_WITH(UNet(o, init), Contains("unknown embedding"));
 }

@@ -47,4 +47,18 @@ FourierEmbedding::FourierEmbedding(const FourierEmbeddingOptions& options, Gener
 
 Tensor FourierEmbedding::forward(const Tensor& t) const { return embed(t, freqs_, "FourierEmbedding"); }
 
+const std::vector<std::string>& noise_embedding_kinds() {
+  static const std::vector<std::string> kinds{"sinusoidal", "fourier"};
+  return kinds;
+}
+
+std::shared_ptr<UnaryModule> make_noise_embedding(const NoiseEmbeddingOptions& o, Generator& init,
+                                                  const std::string& who) {
+  if (o.kind == "sinusoidal")
+    return std::make_shared<SinusoidalEmbedding>(SinusoidalEmbeddingOptions{.dim = o.dim, .max_period = o.max_period});
+  if (o.kind == "fourier")
+    return std::make_shared<FourierEmbedding>(FourierEmbeddingOptions{.dim = o.dim, .scale = o.fourier_scale}, init);
+  throw std::invalid_argument(who + ": unknown embedding '" + o.kind + "' (allowed: sinusoidal, fourier)");
+}
+
 }  // namespace genlab

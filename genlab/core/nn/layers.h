@@ -98,10 +98,10 @@ struct LayerNormOptions {
 };
 
 // Normalizes over the last axis: (x - mean) / sqrt(var + eps) * weight + bias.
-class LayerNorm : public Module {
+class LayerNorm : public UnaryModule {
  public:
   explicit LayerNorm(const LayerNormOptions& options);
-  Tensor forward(const Tensor& x) const;
+  Tensor forward(const Tensor& x) const override;
 
  private:
   LayerNormOptions options_;
@@ -115,10 +115,10 @@ struct RMSNormOptions {
 
 // RMSNorm (Zhang & Sennrich 2019, as LLaMA): x / sqrt(mean(x^2) + eps) * weight over the
 // last axis; no centering, no bias.
-class RMSNorm : public Module {
+class RMSNorm : public UnaryModule {
  public:
   explicit RMSNorm(const RMSNormOptions& options);
-  Tensor forward(const Tensor& x) const;
+  Tensor forward(const Tensor& x) const override;
 
  private:
   RMSNormOptions options_;

@@ -68,6 +68,13 @@ class Module {
 };
 
 // Submodules named by position ("0", "1", ...), giving paths such as layers.2.weight.
+// A module of one tensor to one tensor (an embedding, a norm): what a net holds when an
+// option chooses the kind, one member instead of one pointer per kind.
+class UnaryModule : public Module {
+ public:
+  virtual Tensor forward(const Tensor& x) const = 0;
+};
+
 class ModuleList : public Module {
  public:
   template <class M>

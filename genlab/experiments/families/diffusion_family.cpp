@@ -21,8 +21,7 @@ UNetOptions unet_for(const DiffusionNetOptions& n, int64_t classes, const Datase
                       " levels halve the image " + std::to_string(halvings) + " times, and " +
                       std::to_string(u.image[1]) + "x" + std::to_string(u.image[2]) +
                       " images do not divide; use fewer levels");
-  u.embedding = n.embedding, u.embedding_dim = n.embedding_dim;
-  u.fourier_scale = n.fourier_scale, u.max_period = n.max_period;
+  u.embedding = n.embedding;
   u.num_classes = classes;
   return u;
 }

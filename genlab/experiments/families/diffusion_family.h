@@ -29,10 +29,10 @@ struct DiffusionFamilyOptions {
 // The keys both nets share: the noise-level embedding.
 template <class V>
 void embedding_fields(V& v, DenoiserNetOptions& n) {
-  v.field("embedding", n.embedding, "noise-level embedding", one_of(noise_embedding_kinds()));
-  v.field("embedding_dim", n.embedding_dim, "embedding width (even)", between(2, 65536));
-  v.check(n.embedding_dim % 2 == 0, "embedding_dim", "must be even");
-  v.field("fourier_scale", n.fourier_scale, "fourier embedding: frequency scale", above(0));
+  v.field("embedding", n.embedding.kind, "noise-level embedding", one_of(noise_embedding_kinds()));
+  v.field("embedding_dim", n.embedding.dim, "embedding width (even)", between(2, 65536));
+  v.check(n.embedding.dim % 2 == 0, "embedding_dim", "must be even");
+  v.field("fourier_scale", n.embedding.fourier_scale, "fourier embedding: frequency scale", above(0));
 }
 
 template <class V>

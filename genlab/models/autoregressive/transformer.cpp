@@ -32,17 +32,16 @@ int64_t mlp_width(const TransformerOptions& o) {
 }  // namespace
 
 BlockNorm::BlockNorm(const std::string& kind, int64_t dim) {
+  // Registered under its kind's name (layer_norm.weight, rms_norm.weight in checkpoints).
   if (kind == "layernorm")
-    layer_ = register_module("layer_norm", std::make_shared<LayerNorm>(LayerNormOptions{.dim = dim}));
+    norm_ = register_module("layer_norm", std::make_shared<LayerNorm>(LayerNormOptions{.dim = dim}));
   else if (kind == "rmsnorm")
-    rms_ = register_module("rms_norm", std::make_shared<RMSNorm>(RMSNormOptions{.dim = dim}));
+    norm_ = register_module("rms_norm", std::make_shared<RMSNorm>(RMSNormOptions{.dim = dim}));
   else
     throw std::invalid_argument("Transformer: unknown norm '" + kind + "' (allowed: layernorm, rmsnorm)");
 }
 
-Tensor BlockNorm::forward(const Tensor& x) const {
-  return layer_ ? layer_->forward(x) : rms_->forward(x);
-}
+Tensor BlockNorm::forward(const Tensor& x) const { return norm_->forward(x); }
 
 TransformerBlock::TransformerBlock(const TransformerOptions& o, Generator& init) : o_(o) {
   const int64_t w = o.width, hidden = mlp_width(o);

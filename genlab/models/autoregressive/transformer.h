@@ -48,8 +48,7 @@ class BlockNorm : public Module {
   Tensor forward(const Tensor& x) const;
 
  private:
-  std::shared_ptr<LayerNorm> layer_;
-  std::shared_ptr<RMSNorm> rms_;
+  std::shared_ptr<UnaryModule> norm_;  // LayerNorm or RMSNorm
 };
 
 // Keys and values of the positions generated so far, one pair per block: [n, heads,

@@ -6,29 +6,13 @@
 
 namespace genlab {
 
-const std::vector<std::string>& noise_embedding_kinds() {
-  static const std::vector<std::string> kinds{"sinusoidal", "fourier"};
-  return kinds;
-}
-
 DenoiserNet::DenoiserNet(const DenoiserNetOptions& o, Generator& init)
     : o_(o), act_(parse_activation(o.activation)) {
-  if (o.dims < 1 || o.width < 1 || o.depth < 1 || o.embedding_dim < 2 || o.embedding_dim % 2)
+  if (o.dims < 1 || o.width < 1 || o.depth < 1 || o.embedding.dim < 2 || o.embedding.dim % 2)
     throw std::invalid_argument(
         "denoiser net: dims, width, depth >= 1 and an even embedding_dim >= 2 required");
-  if (o.embedding == "sinusoidal")
-    sinusoidal_ = register_module("embedding",
-                                  std::make_shared<SinusoidalEmbedding>(SinusoidalEmbeddingOptions{
-                                      .dim = o.embedding_dim, .max_period = o.max_period}));
-  else if (o.embedding == "fourier")
-    fourier_ = register_module(
-        "embedding",
-        std::make_shared<FourierEmbedding>(
-            FourierEmbeddingOptions{.dim = o.embedding_dim, .scale = o.fourier_scale}, init));
-  else
-    throw std::invalid_argument("unknown embedding '" + o.embedding +
-                                "' (allowed: sinusoidal, fourier)");
-  const int64_t in = o.dims + o.embedding_dim;
+  embedding_ = register_module("embedding", make_noise_embedding(o.embedding, init, "denoiser net"));
+  const int64_t in = o.dims + o.embedding.dim;
   if (!o.residual) {
     mlp_ = register_module("mlp", std::make_shared<MLP>(MLPOptions{.in = in,
                                                                    .out = o.dims,
@@ -49,7 +33,7 @@ DenoiserNet::DenoiserNet(const DenoiserNetOptions& o, Generator& init)
 }
 
 Tensor DenoiserNet::forward(const Tensor& x_in, const Tensor& c_noise) const {
-  const Tensor emb = sinusoidal_ ? sinusoidal_->forward(c_noise) : fourier_->forward(c_noise);
+  const Tensor emb = embedding_->forward(c_noise);
   const Tensor h0 = concat({x_in, emb}, 1);
   if (mlp_) return mlp_->forward(h0);
   Tensor h = input_->forward(h0);

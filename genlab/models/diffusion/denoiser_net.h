@@ -21,15 +21,9 @@ struct DenoiserNetOptions {
   int64_t width = 256;
   int64_t depth = 4;  // hidden layers (plain) or residual blocks (residual)
   std::string activation = "silu";
-  std::string embedding = "sinusoidal";  // sinusoidal | fourier
-  int64_t embedding_dim = 64;
-  float fourier_scale = 16.0f;
-  float max_period = 10000.0f;
+  NoiseEmbeddingOptions embedding = {};  // of c_noise, shared with the U-Net's options
   bool residual = false;
 };
-
-// The `embedding` kinds: sinusoidal, fourier.
-const std::vector<std::string>& noise_embedding_kinds();
 
 class DenoiserNet : public Module {
  public:
@@ -40,8 +34,7 @@ class DenoiserNet : public Module {
  private:
   DenoiserNetOptions o_;
   Activation act_;
-  std::shared_ptr<SinusoidalEmbedding> sinusoidal_;
-  std::shared_ptr<FourierEmbedding> fourier_;
+  std::shared_ptr<UnaryModule> embedding_;
   std::shared_ptr<MLP> mlp_;                // plain
   std::shared_ptr<Linear> input_, output_;  // residual
   std::shared_ptr<ModuleList> blocks_;      // residual: registers the pairs below

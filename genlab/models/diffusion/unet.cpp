@@ -75,8 +75,8 @@ namespace {
 void check_unet_options(const UNetOptions& o) {
   if (o.image.size() != 3 || o.image[0] < 1 || o.image[1] < 1 || o.image[2] < 1)
     throw std::invalid_argument("unet: image must be [channels, height, width]");
-  if (o.channels < 1 || o.channel_mult.empty() || o.blocks_per_level < 1 || o.embedding_dim < 2 ||
-      o.embedding_dim % 2 || o.norm_groups < 1 || o.attention_heads < 1 || !(o.dropout >= 0.0f && o.dropout < 1.0f))
+  if (o.channels < 1 || o.channel_mult.empty() || o.blocks_per_level < 1 || o.embedding.dim < 2 ||
+      o.embedding.dim % 2 || o.norm_groups < 1 || o.attention_heads < 1 || !(o.dropout >= 0.0f && o.dropout < 1.0f))
     throw std::invalid_argument("unet: channels, channel_mult, blocks_per_level, norm_groups, "
                                 "attention_heads >= 1, an even embedding_dim >= 2, dropout in [0, 1)");
   const int64_t levels = static_cast<int64_t>(o.channel_mult.size());
@@ -92,19 +92,12 @@ void check_unet_options(const UNetOptions& o) {
 UNet::UNet(const UNetOptions& o, Generator& init) : o_(o) {
   check_unet_options(o);
   const int64_t levels = static_cast<int64_t>(o.channel_mult.size());
-  if (o.embedding == "sinusoidal")
-    sinusoidal_ = register_module("embedding", std::make_shared<SinusoidalEmbedding>(
-        SinusoidalEmbeddingOptions{.dim = o.embedding_dim, .max_period = o.max_period}));
-  else if (o.embedding == "fourier")
-    fourier_ = register_module("embedding", std::make_shared<FourierEmbedding>(
-        FourierEmbeddingOptions{.dim = o.embedding_dim, .scale = o.fourier_scale}, init));
-  else
-    throw std::invalid_argument("unet: unknown embedding '" + o.embedding + "' (allowed: sinusoidal, fourier)");
+  embedding_ = register_module("embedding", make_noise_embedding(o.embedding, init, "unet"));
   const int64_t emb = 4 * o.channels;
   if (o.num_classes > 0)
     label_ = register_module("label", std::make_shared<Embedding>(
-        EmbeddingOptions{.num = o.num_classes + 1, .dim = o.embedding_dim}, init));
-  embed1_ = register_module("embed1", std::make_shared<Linear>(LinearOptions{o.embedding_dim, emb}, init));
+        EmbeddingOptions{.num = o.num_classes + 1, .dim = o.embedding.dim}, init));
+  embed1_ = register_module("embed1", std::make_shared<Linear>(LinearOptions{o.embedding.dim, emb}, init));
   embed2_ = register_module("embed2", std::make_shared<Linear>(LinearOptions{emb, emb}, init));
   input_ = register_module("input", std::make_shared<Conv2d>(
       Conv2dLayerOptions{.in = o.image[0], .out = o.channels, .kernel = 3, .padding = 1}, init));
@@ -171,7 +164,7 @@ Tensor UNet::forward(const Tensor& x_in, const Tensor& c_noise, const Tensor& la
   if (x_in.numel() != numel(image))
     throw std::invalid_argument("unet: input of shape " + shape_str(x_in.shape()) +
                                 " is not a batch of images " + shape_str(image));
-  Tensor noise = sinusoidal_ ? sinusoidal_->forward(c_noise) : fourier_->forward(c_noise);
+  Tensor noise = embedding_->forward(c_noise);
   if (label_) {
     const Tensor l = labels.defined() ? labels
                                       : Tensor::from_indices(std::vector<int32_t>(x_in.size(0),

@@ -28,10 +28,7 @@ struct UNetOptions {
   int64_t attention_heads = 1;
   int64_t norm_groups = 8;
   float dropout = 0.0f;
-  std::string embedding = "sinusoidal";  // sinusoidal | fourier
-  int64_t embedding_dim = 64;
-  float fourier_scale = 16.0f;
-  float max_period = 10000.0f;
+  NoiseEmbeddingOptions embedding = {};  // of c_noise, shared with the MLP's options
   // > 0: class-conditional. A label's embedding (a table of num_classes + 1 rows, the
   // last the null class) is added to the noise embedding, as in EDM and ADM.
   int64_t num_classes = 0;
@@ -60,8 +57,7 @@ class UNet : public Module {
     bool down = false, up = false;
   };
   UNetOptions o_;
-  std::shared_ptr<SinusoidalEmbedding> sinusoidal_;
-  std::shared_ptr<FourierEmbedding> fourier_;
+  std::shared_ptr<UnaryModule> embedding_;
   std::shared_ptr<Linear> embed1_, embed2_;
   std::shared_ptr<Embedding> label_;  // conditional only
   std::shared_ptr<Conv2d> input_, output_;
