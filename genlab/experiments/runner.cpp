@@ -198,6 +198,24 @@ RunnerState resume_from_checkpoint(Run& r, Generator& data_rng, Generator& noise
   return s;
 }
 
+// A run stopped inside the evaluation of step `step` kept that step's checkpoint but not
+// its /eval row: the resumed run evaluates it first (from the same weights and noise, so
+// the row is the uninterrupted run's). Rank 0 decides, every rank evaluates.
+void evaluate_if_missed(Run& r, int64_t step) {
+  if (r.eval_every <= 0 || step <= 0 || step % r.eval_every != 0 || step == r.total_steps) return;
+  std::string missed = "0";
+  if (r.comm->rank() == 0) {
+    const auto eval = r.file.read_columns("eval");
+    const auto it = eval.find("step");
+    const bool has = it != eval.end() && std::find(it->second.begin(), it->second.end(), double(step)) != it->second.end();
+    missed = has ? "0" : "1";
+  }
+  r.comm->broadcast(missed, 0);
+  if (missed != "1") return;
+  const auto row = r.evaluate(step);
+  r.out << "eval step " << step << " (missed when the run stopped): " << describe_eval(row) << "\n";
+}
+
 // One optimizer step of the family on step `step`'s batch. Under data parallelism every
 // rank draws the same global batch and takes its rows, and the noise stream draws for the
 // global batch too (Generator::set_batch_shard).
@@ -282,6 +300,7 @@ void train(Run& r, bool resuming) {
   Generator data_rng = r.root.derive("data"), noise_rng = r.root.derive("noise");
   const Communicator& comm = *r.comm;
   RunnerState s = resuming ? resume_from_checkpoint(r, data_rng, noise_rng) : RunnerState{};
+  if (resuming) evaluate_if_missed(r, s.step);
   const int64_t first = s.step + 1;
   const double wall_offset = s.wall_s;
   const auto start = Clock::now();
@@ -309,8 +328,18 @@ void train(Run& r, bool resuming) {
     divergence.check(step, st, s.step);
     log_step(r, s, batches, printer, step, st, lr, wall_offset + since(start));
     if (r.eval_every > 0 && step % r.eval_every == 0 && step != r.total_steps) {
-      const auto row = r.evaluate(step);
-      r.out << "eval step " << step << ": " << describe_eval(row) << "\n";
+      try {
+        const auto row = r.evaluate(step);
+        r.out << "eval step " << step << ": " << describe_eval(row) << "\n";
+      } catch (const RunInterrupted&) {
+        // Ctrl-C inside the evaluation's sampling: the step itself is done and is kept.
+        if (step > checkpointed) {
+          checkpoint(step);
+          r.out << "interrupted: checkpoint written at step " << step << "\n";
+        }
+        r.status = "interrupted";
+        break;
+      }
     }
     if (comm.size() > 1 && (step == r.total_steps ||
                             (t.replica_check_every > 0 && step % t.replica_check_every == 0)))

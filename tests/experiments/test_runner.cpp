@@ -146,6 +146,46 @@ TEST_CASE("runner: Ctrl-C leaves a readable file marked interrupted", "[runner]"
   CHECK(f.read_columns("train").at("step").size() >= 1);
 }
 
+TEST_CASE("runner: Ctrl-C inside a periodic evaluation keeps the step, and --resume evaluates it", "[runner]") {
+  // Evaluations of 400 heun steps take nearly all of the run's time, so the signal lands
+  // in one (it stopped the run as failed, "stopped by a signal while sampling", before).
+  const std::string path = temp_path("interrupted_eval.h5"), whole = temp_path("uninterrupted_eval.h5");
+  std::filesystem::remove(path);
+  const std::vector<std::string> o{"train.steps=6", "train.eval_every=2", "train.log_every=1",
+                                   "train.checkpoint_every=1", "evaluate.samples=1000", "evaluate.eval_steps=400"};
+  auto with = [&o](const std::string& out) {
+    auto all = o;
+    all.push_back("output.path=" + out);
+    return parse_experiment_config(kTiny, "tiny.yaml", all);
+  };
+  std::ostringstream log;
+  std::thread interrupter([&path] {
+    for (int i = 0; i < 6000 && !std::filesystem::exists(path); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::raise(SIGINT);
+  });
+  RunSummary stopped;
+  try {
+    stopped = run_experiment(with(path), log);
+  } catch (...) {
+    interrupter.join();
+    throw;
+  }
+  interrupter.join();
+  CHECK(stopped.status == "interrupted");
+  CHECK(RunFile::open(path).attrs().at("status") == "interrupted");
+  RunOptions resume;
+  resume.resume = path;
+  CHECK(run_experiment(with(path), log, resume).status == "completed");
+  std::filesystem::remove(whole);
+  run_experiment(with(whole), log);
+  genlab::testing::check_same_run(whole, path);
+  const auto ea = RunFile::open(whole).read_columns("eval"), eb = RunFile::open(path).read_columns("eval");
+  CHECK(ea.at("step") == eb.at("step"));
+  CHECK(ea.at("sliced_wasserstein") == eb.at("sliced_wasserstein"));
+}
+
 TEST_CASE("genlab sample adds a variant and touches nothing else", "[runner]") {
   const std::string path = temp_path("sample.h5");
   std::ostringstream log;
