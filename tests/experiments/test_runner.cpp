@@ -119,27 +119,37 @@ TEST_CASE("runner: the analytic family gets exact metrics and no training", "[ru
   CHECK_THAT(RunFile::open(path).attrs().at("config_yaml"), Catch::Matchers::Contains("sigma_data: 0"));
 }
 
-TEST_CASE("runner: Ctrl-C leaves a readable file marked interrupted", "[runner]") {
-  const std::string path = temp_path("interrupted.h5");
-  std::ostringstream log;
+namespace {
+
+// Runs `c` (writing c.output.path) and raises SIGINT `after_ms` once the run file exists:
+// on a loaded machine a fixed delay from the start could land before the run arms its
+// handler, and kill the test.
+RunSummary run_with_ctrl_c(const ExperimentConfig& c, int after_ms, std::ostream& log) {
+  const std::string path = c.output.path;
   std::filesystem::remove(path);
-  // The signal once the run file exists and training is under way (on a loaded machine
-  // a fixed delay could land before the run arms its handler, and kill the test).
-  std::thread interrupter([&path] {
+  std::thread interrupter([&path, after_ms] {
     for (int i = 0; i < 6000 && !std::filesystem::exists(path); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::this_thread::sleep_for(std::chrono::milliseconds(after_ms));
     std::raise(SIGINT);
   });
-  RunSummary summary;
   try {
-    summary = run_experiment(
-        parse_experiment_config(kTiny, "tiny.yaml", {"output.path=" + path, "train.steps=10000000"}), log);
+    const RunSummary summary = run_experiment(c, log);
+    interrupter.join();
+    return summary;
   } catch (...) {
     interrupter.join();
     throw;
   }
-  interrupter.join();
+}
+
+}  // namespace
+
+TEST_CASE("runner: Ctrl-C leaves a readable file marked interrupted", "[runner]") {
+  const std::string path = temp_path("interrupted.h5");
+  std::ostringstream log;
+  const RunSummary summary = run_with_ctrl_c(
+      parse_experiment_config(kTiny, "tiny.yaml", {"output.path=" + path, "train.steps=10000000"}), 300, log);
   CHECK(summary.status == "interrupted");
   const RunFile f = RunFile::open(path);
   CHECK(f.attrs().at("status") == "interrupted");
@@ -150,7 +160,6 @@ TEST_CASE("runner: Ctrl-C inside a periodic evaluation keeps the step, and --res
   // Evaluations of 400 heun steps take nearly all of the run's time, so the signal lands
   // in one (it stopped the run as failed, "stopped by a signal while sampling", before).
   const std::string path = temp_path("interrupted_eval.h5"), whole = temp_path("uninterrupted_eval.h5");
-  std::filesystem::remove(path);
   const std::vector<std::string> o{"train.steps=6", "train.eval_every=2", "train.log_every=1",
                                    "train.checkpoint_every=1", "evaluate.samples=1000", "evaluate.eval_steps=400"};
   auto with = [&o](const std::string& out) {
@@ -159,21 +168,7 @@ TEST_CASE("runner: Ctrl-C inside a periodic evaluation keeps the step, and --res
     return parse_experiment_config(kTiny, "tiny.yaml", all);
   };
   std::ostringstream log;
-  std::thread interrupter([&path] {
-    for (int i = 0; i < 6000 && !std::filesystem::exists(path); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    std::raise(SIGINT);
-  });
-  RunSummary stopped;
-  try {
-    stopped = run_experiment(with(path), log);
-  } catch (...) {
-    interrupter.join();
-    throw;
-  }
-  interrupter.join();
-  CHECK(stopped.status == "interrupted");
+  CHECK(run_with_ctrl_c(with(path), 100, log).status == "interrupted");
   CHECK(RunFile::open(path).attrs().at("status") == "interrupted");
   RunOptions resume;
   resume.resume = path;
