@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "genlab/core/options.h"
 #include "genlab/core/autograd.h"
 #include "genlab/core/ops.h"
 #include "genlab/core/optim/optimizer.h"
@@ -59,7 +60,7 @@ int main(int argc, char** argv) {
   const Tensor test = data.test_set();
   Generator init(seed), shuffle(seed + 1), noise(seed + 2);
   VAE vae({.dims = 784,
-           .latent = latent,
+           .latent = value_of<LatentKind>(latent),
            .latent_dim = latent_dim,
            .categories = categories,
            .hidden = hidden,

@@ -15,7 +15,7 @@ namespace genlab {
 namespace {
 
 // "key (default), key (default)" of an options struct, or "none".
-std::string keys_of(const AnyOptions& options) {
+std::string keys_of(const ChosenOptions& options) {
   if (options.empty()) return "none";
   ConfigReference r;
   options.reference(r);

@@ -4,10 +4,10 @@
 // through a denoiser (diffusion, analytic); the run's data set is loaded to build it.
 //
 //   auto model = load_denoiser("runs/quickstart/latest/run.h5");   // a folder works too
-//   auto process = make_process(model->process_name());
-//   auto t = make_time_grid(*process, {.kind = "edm", .steps = 18});
+//   const Process& process = model->process();   // the one it was trained under
+//   auto t = make_time_grid(process, {.kind = "edm", .steps = 18});
 //   Tensor noise = Generator(7).normal({1000, model->dims()});
-//   SampleResult r = make_sampler("heun")->sample(*model, *process, t, noise);
+//   SampleResult r = make_sampler("heun")->sample(*model, process, t, noise);
 #pragma once
 
 #include <memory>
@@ -15,6 +15,7 @@
 
 #include "genlab/experiments/config/experiment_config.h"
 #include "genlab/samplers/denoiser.h"
+#include "genlab/samplers/process.h"
 
 namespace genlab {
 
@@ -29,7 +30,8 @@ class RunDenoiser : public Denoiser {
   int64_t dims() const override;
   int64_t num_classes() const override;
   int evaluations_at(double sigma) const override;
-  const std::string& process_name() const { return process_; }
+  const Process& process() const { return *process_; }
+  std::string process_name() const { return process_->name(); }
   double sigma_data() const { return sigma_data_; }
   const ExperimentConfig& config() const { return config_; }
 
@@ -40,7 +42,7 @@ class RunDenoiser : public Denoiser {
   std::unique_ptr<Dataset> data_;
   std::unique_ptr<Family> family_;
   const Denoiser* denoiser_ = nullptr;
-  std::string process_;
+  std::shared_ptr<const Process> process_;
   double sigma_data_ = 0.5;
 };
 

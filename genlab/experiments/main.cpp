@@ -164,8 +164,7 @@ void add_readers(CLI::App& app, Args& a) {
       ->check(CLI::Range(0, 1024));
   a.sample_cmd->add_option("--device", a.device,
                            "cpu, cuda or cuda:N to sample on (default: the run's `device:`)");
-  a.sample_cmd->add_option("settings", a.settings,
-                           "key=value: name, steps, grid, rho, shift, final_step, precision, noise, guidance, guidance_interval, labels, or a sampler option");
+  a.sample_cmd->add_option("settings", a.settings, "key=value: " + genlab::joined_names(genlab::variant_keys()) + ", or a sampler option");
   a.info_cmd = app.add_subcommand("info", "What a run file holds (exit 1 unless it completed)");
   a.info_cmd->add_option("run", a.run, "run file (.h5), or its folder")->required()->check(CLI::ExistingPath);
   a.compare_cmd = app.add_subcommand("compare", "A table of variants x metrics across run files");

@@ -5,7 +5,7 @@
 
 #include "genlab/core/ops.h"
 #include "genlab/experiments/sampling_progress.h"
-#include "genlab/experiments/variants.h"
+#include "genlab/experiments/config/experiment_config.h"
 #include "genlab/samplers/guidance.h"
 #include "genlab/samplers/process.h"
 #include "genlab/samplers/sampler.h"
@@ -35,7 +35,7 @@ int64_t variant_nfe(const SamplerVariant& v, const std::string& process, int64_t
   const auto p = make_process(process);
   const CostOnly model(classes);
   std::unique_ptr<Denoiser> guided;
-  if (classes > 0) guided = std::make_unique<GuidedDenoiser>(model, Tensor::from_indices({0}, {1}), variant_guidance(v));
+  if (classes > 0) guided = std::make_unique<GuidedDenoiser>(model, Tensor::from_indices({0}, {1}), v.guidance);
   GridOptions grid = v.grid;
   grid.steps = steps;
   const auto sampler = make_sampler(v.sampler, v.options, {.final_step = parse_final_step(v.final_step)});

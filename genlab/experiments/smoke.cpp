@@ -8,11 +8,6 @@
 
 namespace genlab {
 
-void cap_override(std::vector<std::string>& out, const std::string& key, int64_t value, int64_t cap,
-                  bool zero_means_all) {
-  if (value > cap || (zero_means_all && value == 0)) out.push_back(key + "=" + std::to_string(cap));
-}
-
 std::vector<std::string> smoke_overrides(const ExperimentConfig& c) {
   // A run of its own: runs/<name>_smoke/..., never the real experiment's `latest`.
   std::vector<std::string> out{"name=" + c.name + "_smoke", "output.path=\"\""};

@@ -21,10 +21,7 @@ namespace genlab {
 // The overrides of the quick form of `c` (read with the user's own overrides, which the
 // caller appends after these so that they win).
 std::vector<std::string> smoke_overrides(const ExperimentConfig& c);
-
-// "key=cap" as an override when the value is above it (or is 0 and 0 means "all"), else
-// nothing: the helper the data sets' and families' smoke rows use.
-void cap_override(std::vector<std::string>& out, const std::string& key, int64_t value, int64_t cap,
-                  bool zero_means_all = false);
+// (The data sets' and families' smoke rows build theirs with cap_override,
+// config/yaml_section.h.)
 
 }  // namespace genlab

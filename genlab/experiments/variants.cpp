@@ -82,12 +82,6 @@ Generator step_noise_stream(const VariantContext& ctx, const SamplerVariant& v) 
                                     : ctx.sampling.derive("steps").derive(v.name);
 }
 
-GuidanceOptions variant_guidance(const SamplerVariant& v) {
-  GuidanceOptions g{.scale = v.guidance};
-  if (v.guidance_interval.size() == 2) g.sigma_lo = v.guidance_interval[0], g.sigma_hi = v.guidance_interval[1];
-  return g;
-}
-
 Tensor variant_labels(const SamplerVariant& v, int64_t n, int64_t classes) {
   if (classes <= 0) return Tensor();
   std::vector<int32_t> l(static_cast<size_t>(n));
@@ -181,7 +175,7 @@ VariantContext make_variant_context(const SamplingTarget& target, const Experime
   VariantContext ctx;
   ctx.out = out;
   ctx.target = target;
-  ctx.process = make_process(target.process);
+  ctx.process = target.process;
   ctx.reference = reference_data(c, data, root);
   ctx.sampling = root.derive("sampling");
   ctx.noise = ctx.sampling.derive("init").normal_rows({c.evaluate.samples, data.dims()}, 0);
@@ -240,7 +234,7 @@ VariantSamples draw_variant_samples(const VariantContext& ctx, const SamplerVari
   const RowShare mine = sample_share(ctx.noise.size(0), comm, split);
   std::unique_ptr<Denoiser> guided;
   if (classes > 0)
-    guided = std::make_unique<GuidedDenoiser>(*ctx.target.denoiser, rows_of(out.labels, mine), variant_guidance(v));
+    guided = std::make_unique<GuidedDenoiser>(*ctx.target.denoiser, rows_of(out.labels, mine), v.guidance);
   const auto t0 = std::chrono::steady_clock::now();
   const SamplerSettings settings{.final_step = parse_final_step(v.final_step),
                                  .precision = parse_precision(v.precision),
@@ -297,7 +291,7 @@ SummaryRow variant_row(const VariantContext& ctx, const SamplerVariant& v, const
   if (v.nfe > 0) row.numbers["nfe_budget"] = static_cast<double>(v.nfe);
   // The reference solves the unguided ODE: a guided variant's distance would measure the
   // guidance, not the sampler.
-  const bool unguided = v.guidance == 1.0 && v.labels == "all";
+  const bool unguided = v.guidance.scale == 1.0 && v.labels == "all";
   if (ctx.rk45_reference.defined() && (classes == 0 || unguided)) {
     const Tensor d = slice(x, 0, 0, ctx.rk45_reference.size(0)) - ctx.rk45_reference;
     row.numbers["rk45_distance"] = std::sqrt(mean(square(d)).item());
@@ -309,9 +303,9 @@ SummaryRow variant_row(const VariantContext& ctx, const SamplerVariant& v, const
                                                      boot, 4, [values](double s) { return std::sqrt(s / values); }));
     }
   }
-  if (classes > 0) row.numbers["guidance"] = v.guidance;
+  if (classes > 0) row.numbers["guidance"] = v.guidance.scale;
   if (ctx.image_metrics)  // class accuracy of unconditional samples (w = 0) would mean nothing
-    for (const auto& [k, val] : ctx.image_metrics->score(x, v.guidance != 0.0 ? samples.labels : Tensor(), boot))
+    for (const auto& [k, val] : ctx.image_metrics->score(x, v.guidance.scale != 0.0 ? samples.labels : Tensor(), boot))
       row.numbers[k] = val;
   if (const GaussianMixture* exact = ctx.target.exact) {
     const Tensor log_density = exact->log_density(x, Tensor::full({x.size(0)}, 1e-3f));
@@ -337,13 +331,12 @@ std::map<std::string, std::string> variant_attrs(const SamplerVariant& v, bool s
                                            {"noise", v.noise},
                                            // SDE samplers: their rk45_distance measures nothing
                                            {"stochastic", stochastic ? "true" : "false"}};
-  for (const auto& [k, val] : v.options) attrs["option." + k] = sampler_option_text(v.sampler, k, val);
+  for (const auto& [k, text] : option_values(v.options)) attrs["option." + k] = text;
   if (classes > 0) {
-    attrs["guidance"] = std::to_string(v.guidance);
+    attrs["guidance"] = std::to_string(v.guidance.scale);
     attrs["labels"] = v.labels;
-    if (v.guidance_interval.size() == 2)
-      attrs["guidance_interval"] = std::to_string(v.guidance_interval[0]) + "," +
-                                   std::to_string(v.guidance_interval[1]);
+    if (v.guidance.limited())
+      attrs["guidance_interval"] = std::to_string(v.guidance.sigma_lo) + "," + std::to_string(v.guidance.sigma_hi);
   }
   return attrs;
 }
@@ -379,7 +372,7 @@ SampleEvaluator::SampleEvaluator(const ExperimentConfig& c, const Dataset& data,
 
 std::map<std::string, double> SampleEvaluator::operator()(const SamplingTarget& target,
                                                           const Communicator& comm) const {
-  const auto process = make_process(target.process);
+  const auto& process = target.process;
   const auto t = make_time_grid(*process, {.kind = "edm", .steps = eval_steps_});
   const bool split = comm.size() > 1;
   const RowShare mine = sample_share(noise_.size(0), comm, split);

@@ -55,9 +55,6 @@ struct VariantContext {
 // seed, sample row), shared by every variant of the run; else the variant's own stream.
 Generator step_noise_stream(const VariantContext& ctx, const SamplerVariant& v);
 
-// A variant's classifier-free guidance: its scale and sigma interval.
-GuidanceOptions variant_guidance(const SamplerVariant& v);
-
 // The labels of a variant's n samples: "all" (i mod classes) or one class; undefined for
 // an unconditional target.
 Tensor variant_labels(const SamplerVariant& v, int64_t n, int64_t classes);

@@ -31,8 +31,24 @@ struct DpmAdaptiveOptions {
   double h_max = 1.0;
   double pcoeff = 0, icoeff = 1, dcoeff = 0, accept_safety = 0.81;
   double eta = 0, s_noise = 1;
-  int64_t max_attempts = 100000;
+  int64_t max_attempts = 100000;  // not an option: the guard against a stuck sample
+  bool stochastic() const { return eta > 0 && s_noise > 0; }
 };
+template <class V>
+void fields(V& v, DpmAdaptiveOptions& o) {
+  v.field("order", o.order, "the higher of the embedded pair's orders", between(2, 3));
+  v.field("rtol", o.rtol, "relative tolerance of each step's error", above(0));
+  v.field("atol", o.atol, "absolute tolerance of each step's error", above(0));
+  v.field("h_init", o.h_init, "the first step in log sigma", above(0));
+  v.field("h_max", o.h_max, "the largest step in log sigma", above(0));
+  v.field("pcoeff", o.pcoeff, "the step controller's proportional coefficient");
+  v.field("icoeff", o.icoeff, "the step controller's integral coefficient");
+  v.field("dcoeff", o.dcoeff, "the step controller's derivative coefficient");
+  v.field("accept_safety", o.accept_safety, "a step is accepted when its factor is at least this",
+          between(0, 1, "(]"));
+  v.field("eta", o.eta, "fraction of each step's noise drawn fresh (0: the ODE solver)", at_least(0));
+  v.field("s_noise", o.s_noise, "scale of the added noise (1: exact)", at_least(0));
+}
 
 // k-diffusion's PIDStepSizeController: the step in lambda scaled by a PID factor of the
 // inverse errors, limited by 1 + atan(f - 1); a step is accepted when the factor is at
@@ -206,20 +222,9 @@ State dpm_adaptive(PfOde& ode, const std::vector<double>& t, State x, NoiseSourc
   return out;
 }
 
-std::unique_ptr<Sampler> make_dpm_adaptive(const SamplerParams& o, const SamplerSettings& f) {
-  DpmAdaptiveOptions a;
-  a.order = static_cast<int>(o.at("order"));
-  a.rtol = o.at("rtol"), a.atol = o.at("atol"), a.h_init = o.at("h_init"), a.h_max = o.at("h_max");
-  a.pcoeff = o.at("pcoeff"), a.icoeff = o.at("icoeff"), a.dcoeff = o.at("dcoeff");
-  a.accept_safety = o.at("accept_safety"), a.eta = o.at("eta"), a.s_noise = o.at("s_noise");
-  require_sampler_option(o.at("order") == 2 || o.at("order") == 3, "dpm_adaptive", "order must be 2 or 3");
-  require_sampler_option(a.rtol > 0 && a.atol > 0 && a.h_init > 0 && a.h_max > 0, "dpm_adaptive",
-                         "needs rtol > 0, atol > 0, h_init > 0 and h_max > 0");
-  require_sampler_option(a.accept_safety > 0 && a.accept_safety <= 1, "dpm_adaptive",
-                         "needs 0 < accept_safety <= 1");
-  require_sampler_option(a.eta >= 0 && a.s_noise >= 0, "dpm_adaptive", "needs eta >= 0 and s_noise >= 0");
-  const bool stochastic = a.eta > 0 && a.s_noise > 0;
-  return std::make_unique<SteppingSampler<DpmAdaptiveOptions>>("dpm_adaptive", stochastic, dpm_adaptive, a, f,
+std::unique_ptr<Sampler> make_dpm_adaptive(const AnyOptions& options, const SamplerSettings& f) {
+  const auto& a = options.as<DpmAdaptiveOptions>();
+  return std::make_unique<SteppingSampler<DpmAdaptiveOptions>>("dpm_adaptive", a.stochastic(), dpm_adaptive, a, f,
                                                                /*adaptive=*/true);
 }
 
@@ -232,13 +237,14 @@ const std::vector<SamplerEntry>& adaptive_sampler_entries() {
       {.name = "dpm_adaptive",
        .doc = "adaptive DPM-Solver (embedded orders 2/3 in log sigma, PID steps per sample) over the "
               "process's whole sigma range; steps and grid unused",
-       .defaults = {{"order", 3}, {"rtol", 0.05}, {"atol", 0.0078}, {"h_init", 0.05}, {"h_max", 1.0},
-                    {"pcoeff", 0}, {"icoeff", 1}, {"dcoeff", 0}, {"accept_safety", 0.81}, {"eta", 0},
-                    {"s_noise", 1}},
+       .defaults = AnyOptions::of<DpmAdaptiveOptions>(),
        .steps = 2,
        .make = make_dpm_adaptive,
        .adaptive = true,
-       .order = [](const SamplerParams& o) { return o.at("eta") == 0 || o.at("s_noise") == 0 ? o.at("order") : 0.0; },
+       .order = [](const AnyOptions& o) {
+         const auto& a = o.as<DpmAdaptiveOptions>();
+         return a.stochastic() ? 0.0 : a.order;
+       },
        .nfe = adaptive_nfe},
   };
   return rows;

@@ -40,9 +40,15 @@ State dpmpp_2s_ancestral(PfOde& ode, const std::vector<double>& t, State x, Nois
   return x;
 }
 
-struct DpmppSdeOptions {
-  double eta = 1.0, s_noise = 1.0, r = 0.5;
+struct DpmppSdeOptions : AncestralOptions {
+  double r = 0.5;
 };
+template <class V>
+void fields(V& v, DpmppSdeOptions& o) {
+  fields(v, static_cast<AncestralOptions&>(o));
+  v.field("r", o.r, "where the second evaluation sits, as a fraction of the step in log sigma",
+          between(0, 1, "()"));
+}
 
 // DPM-Solver++ (stochastic, k-diffusion's sample_dpmpp_sde): an ancestral first-order move
 // to lambda + r h, a second evaluation there, and an ancestral move to the next sigma with
@@ -85,9 +91,25 @@ State dpmpp_sde(PfOde& ode, const std::vector<double>& t, State x, NoiseSource& 
   return x;
 }
 
+// dpmpp_2m_sde's second-order correction: k-diffusion's midpoint or heun form.
+enum class SecondOrderForm { midpoint, heun };
+const std::vector<std::string>& names_of(SecondOrderForm) {
+  static const std::vector<std::string> names{"midpoint", "heun"};
+  return names;
+}
+
+struct Dpmpp2mSdeOptions : AncestralOptions {
+  SecondOrderForm solver_type = SecondOrderForm::midpoint;
+};
+template <class V>
+void fields(V& v, Dpmpp2mSdeOptions& o) {
+  fields(v, static_cast<AncestralOptions&>(o));
+  v.field("solver_type", o.solver_type, "the second-order correction's form");
+}
+
 struct MultistepSdeOptions {
   double eta = 1.0, s_noise = 1.0;
-  int solver_type = 0;  // dpmpp_2m_sde: 0 midpoint, 1 heun
+  SecondOrderForm solver_type = SecondOrderForm::midpoint;  // dpmpp_2m_sde
   // dpmpp_3m_sde: the factor of phi_3 D2. 2 is Taylor-consistent (third order at eta = 0,
   // docs/MATH.md section 8); 1 is k-diffusion's sample_dpmpp_3m_sde, whose D2 term is half
   // of that and which is second order (measured slopes 2.1-2.4).
@@ -112,7 +134,7 @@ State dpmpp_2m_sde(PfOde& ode, const std::vector<double>& t, State x, NoiseSourc
       next_hat = x_hat * (sig_next / sig * std::exp(-eta_h)) + den * decay;
       if (previous.defined()) {
         const double r = h_previous / h;
-        const double c = o.solver_type == 1 ? (decay / (-h - eta_h) + 1.0) / r : 0.5 * decay / r;
+        const double c = o.solver_type == SecondOrderForm::heun ? (decay / (-h - eta_h) + 1.0) / r : 0.5 * decay / r;
         next_hat = next_hat + (den - previous) * c;
       }
       if (o.eta > 0)
@@ -172,50 +194,36 @@ std::unique_ptr<Sampler> stepping(const char* name, typename SteppingSampler<Opt
   return std::make_unique<SteppingSampler<Options>>(name, stochastic, fn, o, f);
 }
 
-// eta = 0 (or s_noise = 0) leaves an ODE solver: deterministic.
-bool draws_noise(const SamplerParams& o) {
-  return o.at("eta") > 0 && o.at("s_noise") > 0;
+std::unique_ptr<Sampler> make_2s_ancestral(const AnyOptions& options, const SamplerSettings& f) {
+  const auto& o = options.as<AncestralOptions>();
+  return stepping("dpmpp_2s_ancestral", dpmpp_2s_ancestral, o, f, draws_noise(o));
 }
 
-void require_noise_options(const SamplerParams& o, const char* name) {
-  require_sampler_option(o.at("eta") >= 0 && o.at("s_noise") >= 0, name,
-                         "needs eta >= 0 and s_noise >= 0");
+std::unique_ptr<Sampler> make_dpmpp_sde(const AnyOptions& options, const SamplerSettings& f) {
+  const auto& o = options.as<DpmppSdeOptions>();
+  return stepping("dpmpp_sde", dpmpp_sde, o, f, draws_noise(o));
 }
 
-std::unique_ptr<Sampler> make_2s_ancestral(const SamplerParams& o, const SamplerSettings& f) {
-  require_noise_options(o, "dpmpp_2s_ancestral");
-  return stepping("dpmpp_2s_ancestral", dpmpp_2s_ancestral, AncestralOptions{o.at("eta"), o.at("s_noise")}, f,
+std::unique_ptr<Sampler> make_2m_sde(const AnyOptions& options, const SamplerSettings& f) {
+  const auto& o = options.as<Dpmpp2mSdeOptions>();
+  return stepping("dpmpp_2m_sde", dpmpp_2m_sde, MultistepSdeOptions{o.eta, o.s_noise, o.solver_type}, f,
                   draws_noise(o));
 }
 
-std::unique_ptr<Sampler> make_dpmpp_sde(const SamplerParams& o, const SamplerSettings& f) {
-  require_noise_options(o, "dpmpp_sde");
-  require_sampler_option(o.at("r") > 0 && o.at("r") < 1, "dpmpp_sde", "needs 0 < r < 1");
-  return stepping("dpmpp_sde", dpmpp_sde, DpmppSdeOptions{o.at("eta"), o.at("s_noise"), o.at("r")}, f,
+std::unique_ptr<Sampler> make_3m_sde(const AnyOptions& options, const SamplerSettings& f) {
+  const auto& o = options.as<AncestralOptions>();
+  return stepping("dpmpp_3m_sde", dpmpp_3m_sde, MultistepSdeOptions{o.eta, o.s_noise, {}, 2.0}, f,
                   draws_noise(o));
 }
 
-std::unique_ptr<Sampler> make_2m_sde(const SamplerParams& o, const SamplerSettings& f) {
-  require_noise_options(o, "dpmpp_2m_sde");
-  return stepping("dpmpp_2m_sde", dpmpp_2m_sde,
-                  MultistepSdeOptions{o.at("eta"), o.at("s_noise"), static_cast<int>(o.at("solver_type"))}, f,
+std::unique_ptr<Sampler> make_3m_sde_kdiffusion(const AnyOptions& options, const SamplerSettings& f) {
+  const auto& o = options.as<AncestralOptions>();
+  return stepping("dpmpp_3m_sde_kdiffusion", dpmpp_3m_sde, MultistepSdeOptions{o.eta, o.s_noise, {}, 1.0}, f,
                   draws_noise(o));
 }
 
-std::unique_ptr<Sampler> make_3m_sde(const SamplerParams& o, const SamplerSettings& f) {
-  require_noise_options(o, "dpmpp_3m_sde");
-  return stepping("dpmpp_3m_sde", dpmpp_3m_sde, MultistepSdeOptions{o.at("eta"), o.at("s_noise"), 0, 2.0}, f,
-                  draws_noise(o));
-}
-
-std::unique_ptr<Sampler> make_3m_sde_kdiffusion(const SamplerParams& o, const SamplerSettings& f) {
-  require_noise_options(o, "dpmpp_3m_sde_kdiffusion");
-  return stepping("dpmpp_3m_sde_kdiffusion", dpmpp_3m_sde,
-                  MultistepSdeOptions{o.at("eta"), o.at("s_noise"), 0, 1.0}, f, draws_noise(o));
-}
-
-std::unique_ptr<Sampler> make_3m(const SamplerParams&, const SamplerSettings& f) {
-  return stepping("dpmpp_3m", dpmpp_3m_sde, MultistepSdeOptions{0.0, 0.0, 0, 2.0}, f, false);
+std::unique_ptr<Sampler> make_3m(const AnyOptions&, const SamplerSettings& f) {
+  return stepping("dpmpp_3m", dpmpp_3m_sde, MultistepSdeOptions{0.0, 0.0, {}, 2.0}, f, false);
 }
 
 }  // namespace
@@ -223,8 +231,10 @@ std::unique_ptr<Sampler> make_3m(const SamplerParams&, const SamplerSettings& f)
 namespace {
 
 // The deterministic order at eta = 0 (or s_noise = 0); stochastic otherwise.
-std::function<double(const SamplerParams&)> order_at_eta_zero(double p) {
-  return [p](const SamplerParams& o) { return o.at("eta") == 0 || o.at("s_noise") == 0 ? p : 0.0; };
+// (Every such sampler's options derive from AncestralOptions.)
+template <class Options>
+std::function<double(const AnyOptions&)> order_at_eta_zero(double p) {
+  return [p](const AnyOptions& o) { return draws_noise(o.as<Options>()) ? 0.0 : p; };
 }
 
 }  // namespace
@@ -233,36 +243,35 @@ const std::vector<SamplerEntry>& dpm_solver_sampler_entries() {
   static const std::vector<SamplerEntry> rows{
       {.name = "dpmpp_2s_ancestral",
        .doc = "DPM-Solver++(2S) ancestral: a midpoint DPM-Solver++ step to sigma_down, then noise",
-       .defaults = {{"eta", 1.0}, {"s_noise", 1.0}},
+       .defaults = AnyOptions::of<AncestralOptions>(),
        .steps = 50,
        .make = make_2s_ancestral,
        .noise = true,
-       .order = order_at_eta_zero(2),
+       .order = order_at_eta_zero<AncestralOptions>(2),
        .nfe = evaluations_per_step(2)},
       {.name = "dpmpp_sde",
        .doc = "DPM-Solver++ SDE: two ancestral DPM-Solver++ moves per step (k-diffusion's)",
-       .defaults = {{"eta", 1.0}, {"s_noise", 1.0}, {"r", 0.5}},
+       .defaults = AnyOptions::of<DpmppSdeOptions>(),
        .steps = 50,
        .make = make_dpmpp_sde,
        .noise = true,
-       .order = order_at_eta_zero(2),
+       .order = order_at_eta_zero<DpmppSdeOptions>(2),
        .nfe = evaluations_per_step(2)},
       {.name = "dpmpp_2m_sde",
        .doc = "DPM-Solver++(2M) SDE: second-order multistep with exact noise decay",
-       .defaults = {{"eta", 1.0}, {"s_noise", 1.0}, {"solver_type", 0}},
+       .defaults = AnyOptions::of<Dpmpp2mSdeOptions>(),
        .steps = 100,
        .make = make_2m_sde,
        .noise = true,
-       .choices = {{"solver_type", {"midpoint", "heun"}}},
-       .order = order_at_eta_zero(2),
+       .order = order_at_eta_zero<Dpmpp2mSdeOptions>(2),
        .nfe = evaluations_per_step(1)},
       {.name = "dpmpp_3m_sde",
        .doc = "DPM-Solver++(3M) SDE: third-order multistep (at eta = 0) with exact noise decay",
-       .defaults = {{"eta", 1.0}, {"s_noise", 1.0}},
+       .defaults = AnyOptions::of<AncestralOptions>(),
        .steps = 100,
        .make = make_3m_sde,
        .noise = true,
-       .order = order_at_eta_zero(3),
+       .order = order_at_eta_zero<AncestralOptions>(3),
        .nfe = evaluations_per_step(1),
        // Its third-order extrapolation of D through the vp grid's uneven steps in log sigma
        // (1e-2 near sigma_max, ~2 near sigma_min) diverges on the edm and flow processes:
@@ -272,16 +281,16 @@ const std::vector<SamplerEntry>& dpm_solver_sampler_entries() {
        .unstable_grids = {"vp"}},
       {.name = "dpmpp_3m_sde_kdiffusion",
        .doc = "k-diffusion's sample_dpmpp_3m_sde as it is: half the third term, second order at eta = 0",
-       .defaults = {{"eta", 1.0}, {"s_noise", 1.0}},
+       .defaults = AnyOptions::of<AncestralOptions>(),
        .steps = 100,
        .make = make_3m_sde_kdiffusion,
        .noise = true,
-       .order = order_at_eta_zero(2),
+       .order = order_at_eta_zero<AncestralOptions>(2),
        .nfe = evaluations_per_step(1),
        .unstable_grids = {"vp"}},
       {.name = "dpmpp_3m",
        .doc = "DPM-Solver++(3M): the third-order multistep ODE solver (dpmpp_3m_sde at eta = 0)",
-       .defaults = {},
+       .defaults = AnyOptions::of<NoOptions>(),
        .steps = 25,
        .make = make_3m,
        .order = fixed_order(3),

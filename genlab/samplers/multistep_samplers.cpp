@@ -16,6 +16,10 @@ namespace {
 struct LmsOptions {
   int order = 4;
 };
+template <class V>
+void fields(V& v, LmsOptions& o) {
+  v.field("order", o.order, "how many past derivatives each step uses", between(1, 4));
+}
 
 // int_{s[i]}^{s[i+1]} prod_{k != j} (tau - s[i-k]) / (s[i-j] - s[i-k]) dtau: the weight of
 // the derivative at s[i-j] in an Adams-Bashforth step of this order. The integrand is a
@@ -56,12 +60,26 @@ State lms(PfOde& ode, const std::vector<double>& t, State x, NoiseSource&, const
   return x;
 }
 
+// UniPC's B(h): bh1 is h, bh2 is e^h - 1.
+enum class UniPcForm { bh1, bh2 };
+const std::vector<std::string>& names_of(UniPcForm) {
+  static const std::vector<std::string> names{"bh1", "bh2"};
+  return names;
+}
+
 struct UniPcOptions {
   int order = 2;
-  int variant = 1;  // 0: bh1 (B(h) = h), 1: bh2 (B(h) = e^h - 1)
+  UniPcForm solver_type = UniPcForm::bh2;
   bool lower_order_final = true;
   bool corrector = true;
 };
+template <class V>
+void fields(V& v, UniPcOptions& o) {
+  v.field("order", o.order, "the predictor's order", between(1, 3));
+  v.field("solver_type", o.solver_type, "B(h): bh1 (h) or bh2 (e^h - 1)");
+  v.field("lower_order_final", o.lower_order_final, "lower the order over the last steps");
+  v.field("corrector", o.corrector, "the corrector (UniC) after each step");
+}
 
 // Solves the n x n system a z = b (n <= 3) by Gaussian elimination with partial pivoting.
 std::vector<double> solve(std::vector<std::vector<double>> a, std::vector<double> b) {
@@ -110,7 +128,7 @@ State unipc_update(const State& x_hat, const std::deque<History>& hist, double l
   }
   rks.push_back(1.0);
   const double hh = -h, h_phi_1 = std::expm1(hh);
-  const double b_h = o.variant == 0 ? hh : std::expm1(hh);
+  const double b_h = o.solver_type == UniPcForm::bh1 ? hh : std::expm1(hh);
   double h_phi_k = h_phi_1 / hh - 1, factorial = 1;
   std::vector<std::vector<double>> r(order, std::vector<double>(order));
   std::vector<double> b(order);
@@ -169,24 +187,12 @@ State unipc(PfOde& ode, const std::vector<double>& t, State x, NoiseSource&, con
   return x;
 }
 
-std::unique_ptr<Sampler> make_lms(const SamplerParams& o, const SamplerSettings& f) {
-  const double order = o.at("order");
-  require_sampler_option(order >= 1 && order <= 4 && order == std::floor(order), "lms",
-                         "order must be 1, 2, 3 or 4");
-  return std::make_unique<SteppingSampler<LmsOptions>>("lms", false, lms, LmsOptions{static_cast<int>(order)}, f);
+std::unique_ptr<Sampler> make_lms(const AnyOptions& o, const SamplerSettings& f) {
+  return std::make_unique<SteppingSampler<LmsOptions>>("lms", false, lms, o.as<LmsOptions>(), f);
 }
 
-std::unique_ptr<Sampler> make_unipc(const SamplerParams& o, const SamplerSettings& f) {
-  const double order = o.at("order");
-  require_sampler_option(order >= 1 && order <= 3 && order == std::floor(order), "unipc",
-                         "order must be 1, 2 or 3");
-  require_sampler_option(o.at("lower_order_final") == 0 || o.at("lower_order_final") == 1,
-                         "unipc", "lower_order_final must be 0 or 1");
-  require_sampler_option(o.at("corrector") == 0 || o.at("corrector") == 1, "unipc",
-                         "corrector must be 0 or 1");
-  const UniPcOptions u{static_cast<int>(order), static_cast<int>(o.at("solver_type")),
-                       o.at("lower_order_final") == 1, o.at("corrector") == 1};
-  return std::make_unique<SteppingSampler<UniPcOptions>>("unipc", false, unipc, u, f);
+std::unique_ptr<Sampler> make_unipc(const AnyOptions& o, const SamplerSettings& f) {
+  return std::make_unique<SteppingSampler<UniPcOptions>>("unipc", false, unipc, o.as<UniPcOptions>(), f);
 }
 
 }  // namespace
@@ -195,22 +201,21 @@ const std::vector<SamplerEntry>& multistep_sampler_entries() {
   static const std::vector<SamplerEntry> rows{
       {.name = "lms",
        .doc = "linear multistep (Adams-Bashforth in sigma, variable steps), order up to 4",
-       .defaults = {{"order", 4}},
+       .defaults = AnyOptions::of<LmsOptions>(),
        .steps = 25,
        .make = make_lms,
        // Adams-Bashforth in sigma on variable steps: k = 3, 4 measure 2.3-3.0 at 32-64
        // steps (the product test), so 2 is what it keeps.
-       .order = [](const SamplerParams& o) { return std::min(o.at("order"), 2.0); },
+       .order = [](const AnyOptions& o) { return std::min(o.as<LmsOptions>().order, 2) * 1.0; },
        .nfe = evaluations_per_step(1)},
       {.name = "unipc",
        .doc = "UniPC: multistep predictor (UniP) and corrector (UniC) in log sigma, order 1-3",
-       .defaults = {{"order", 2}, {"solver_type", 1}, {"lower_order_final", 1}, {"corrector", 1}},
+       .defaults = AnyOptions::of<UniPcOptions>(),
        .steps = 25,
        .make = make_unipc,
-       .choices = {{"solver_type", {"bh1", "bh2"}}},
        // UniC should raise UniP-p's order by one (Zhao et al. 2023); measured, p = 2 gives
        // 2.5 and p = 3 3.3-3.4 at 32-96 steps, so p is what it keeps.
-       .order = [](const SamplerParams& o) { return o.at("order"); },
+       .order = [](const AnyOptions& o) { return o.as<UniPcOptions>().order * 1.0; },
        .nfe = evaluations_per_step(1)},
   };
   return rows;

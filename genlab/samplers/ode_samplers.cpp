@@ -113,21 +113,30 @@ SamplerEntry plain(const char* name, const char* doc, int steps, SteppingSampler
                    double order, int64_t evaluations) {
   return {.name = name,
           .doc = doc,
-          .defaults = {},
+          .defaults = AnyOptions::of<NoOptions>(),
           .steps = steps,
-          .make = [name, fn](const SamplerParams&, const SamplerSettings& f) -> std::unique_ptr<Sampler> {
+          .make = [name, fn](const AnyOptions&, const SamplerSettings& f) -> std::unique_ptr<Sampler> {
             return std::make_unique<SteppingSampler<NoOptions>>(name, false, fn, NoOptions{}, f);
           },
           .order = fixed_order(order),
           .nfe = evaluations_per_step(evaluations)};
 }
 
-std::unique_ptr<Sampler> make_rk45(const SamplerParams& o, const SamplerSettings& f) {
-  require_sampler_option(o.at("rtol") > 0 && o.at("atol") >= 0 && o.at("max_steps") >= 1, "rk45",
-                         "needs rtol > 0, atol >= 0 and max_steps >= 1");
-  const OdeSolveOptions so{.rtol = o.at("rtol"),
-                           .atol = o.at("atol"),
-                           .max_steps = static_cast<int64_t>(o.at("max_steps"))};
+// rk45's options: Dormand-Prince's tolerances and its step limit per sample.
+struct Rk45Options {
+  double rtol = 1e-5, atol = 1e-5;
+  int64_t max_steps = 100000;
+};
+template <class V>
+void fields(V& v, Rk45Options& o) {
+  v.field("rtol", o.rtol, "relative tolerance of each step's local error", above(0));
+  v.field("atol", o.atol, "absolute tolerance of each step's local error", at_least(0));
+  v.field("max_steps", o.max_steps, "steps per sample before it gives up", at_least(1));
+}
+
+std::unique_ptr<Sampler> make_rk45(const AnyOptions& options, const SamplerSettings& f) {
+  const auto& o = options.as<Rk45Options>();
+  const OdeSolveOptions so{.rtol = o.rtol, .atol = o.atol, .max_steps = o.max_steps};
   return std::make_unique<SteppingSampler<OdeSolveOptions>>("rk45", false, rk45, so, f, /*adaptive=*/true);
 }
 
@@ -143,7 +152,7 @@ const std::vector<SamplerEntry>& ode_sampler_entries() {
       {.name = "rk45",
        .doc = "adaptive Dormand-Prince (double precision, steps per sample) over the process's whole "
               "sigma range: the accuracy reference; steps and grid unused",
-       .defaults = {{"rtol", 1e-5}, {"atol", 1e-5}, {"max_steps", 100000}},
+       .defaults = AnyOptions::of<Rk45Options>(),
        .steps = 2,
        .make = make_rk45,
        .adaptive = true,

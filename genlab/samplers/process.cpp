@@ -24,6 +24,8 @@ class VP final : public Process {
   double sigma_min() const override { return sigma(o_.t_min); }
   double sigma_max() const override { return sigma(o_.t_max); }
 
+  ProcessOptions options() const override { return o_; }
+
  private:
   VPOptions o_;
 };
@@ -38,6 +40,8 @@ class VE final : public Process {
   double sigma_min() const override { return o_.sigma_min; }
   double sigma_max() const override { return o_.sigma_max; }
 
+  ProcessOptions options() const override { return o_; }
+
  private:
   VEOptions o_;
 };
@@ -51,6 +55,8 @@ class EDM final : public Process {
   double t_of_sigma(double sig) const override { return sig; }
   double sigma_min() const override { return o_.sigma_min; }
   double sigma_max() const override { return o_.sigma_max; }
+
+  ProcessOptions options() const override { return o_; }
 
  private:
   EDMOptions o_;
@@ -67,6 +73,8 @@ class Flow final : public Process {
   double t_of_sigma(double sig) const override { return sig / (1.0 + sig); }
   double sigma_min() const override { return sigma(o_.t_min); }
   double sigma_max() const override { return sigma(o_.t_max); }
+
+  ProcessOptions options() const override { return o_; }
 
  private:
   FlowOptions o_;
@@ -117,6 +125,16 @@ std::unique_ptr<Process> make_process(const std::string& name) {
   std::string allowed;
   for (const auto& n : process_names()) allowed += (allowed.empty() ? "" : ", ") + n;
   throw std::invalid_argument("unknown process '" + name + "' (allowed: " + allowed + ")");
+}
+
+std::unique_ptr<Process> make_process(const ProcessOptions& options) {
+  struct Make {
+    std::unique_ptr<Process> operator()(const VPOptions& o) const { return make_vp(o); }
+    std::unique_ptr<Process> operator()(const VEOptions& o) const { return make_ve(o); }
+    std::unique_ptr<Process> operator()(const EDMOptions& o) const { return make_edm(o); }
+    std::unique_ptr<Process> operator()(const FlowOptions& o) const { return make_flow(o); }
+  };
+  return std::visit(Make{}, options);
 }
 
 }  // namespace genlab

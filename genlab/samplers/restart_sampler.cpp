@@ -19,6 +19,16 @@ struct RestartOptions {
   int restart_times = 2, restart_steps = 5;
   double s_noise = 1.0, rho = 7.0;
 };
+template <class V>
+void fields(V& v, RestartOptions& o) {
+  v.field("restart_min", o.restart_min, "the sigma each restart starts from", above(0));
+  v.field("restart_max", o.restart_max, "the sigma forward noise raises it to", above(0));
+  v.field("restart_times", o.restart_times, "restart rounds (0: Heun)", between(0, 100));
+  v.field("restart_steps", o.restart_steps, "Heun steps back down per round", between(1, 10000));
+  v.field("s_noise", o.s_noise, "scale of the added noise (1: exact)", at_least(0));
+  v.field("rho", o.rho, "the EDM grid exponent of the steps back down", above(0));
+  v.check(o.restart_min < o.restart_max, "restart_min", "needs 0 < restart_min < restart_max");
+}
 
 State restart(PfOde& ode, const std::vector<double>& t, State x, NoiseSource& noise,
               const RestartOptions& o) {
@@ -54,20 +64,8 @@ State restart(PfOde& ode, const std::vector<double>& t, State x, NoiseSource& no
   return x;
 }
 
-std::unique_ptr<Sampler> make_restart(const SamplerParams& o, const SamplerSettings& f) {
-  const RestartOptions r{o.at("restart_min"), o.at("restart_max"),
-                         static_cast<int>(o.at("restart_times")), static_cast<int>(o.at("restart_steps")),
-                         o.at("s_noise"), o.at("rho")};
-  require_sampler_option(r.restart_min > 0 && r.restart_min < r.restart_max, "restart",
-                         "needs 0 < restart_min < restart_max");
-  require_sampler_option(o.at("restart_times") >= 0 && o.at("restart_times") <= 100 &&
-                             o.at("restart_times") == r.restart_times,
-                         "restart", "restart_times must be a whole number in [0, 100]");
-  require_sampler_option(o.at("restart_steps") >= 1 && o.at("restart_steps") <= 10000 &&
-                             o.at("restart_steps") == r.restart_steps,
-                         "restart", "restart_steps must be a whole number in [1, 10000]");
-  require_sampler_option(r.s_noise >= 0 && r.rho > 0, "restart", "needs s_noise >= 0 and rho > 0");
-  return std::make_unique<SteppingSampler<RestartOptions>>("restart", true, restart, r, f);
+std::unique_ptr<Sampler> make_restart(const AnyOptions& o, const SamplerSettings& f) {
+  return std::make_unique<SteppingSampler<RestartOptions>>("restart", true, restart, o.as<RestartOptions>(), f);
 }
 
 }  // namespace
@@ -77,15 +75,15 @@ const std::vector<SamplerEntry>& restart_sampler_entries() {
       {.name = "restart",
        .doc = "restart sampling: Heun steps, with rounds of forward noise to restart_max and Heun "
               "back down at restart_min",
-       .defaults = {{"restart_min", 0.1}, {"restart_max", 2.0}, {"restart_times", 2}, {"restart_steps", 5},
-                    {"s_noise", 1.0}, {"rho", 7.0}},
+       .defaults = AnyOptions::of<RestartOptions>(),
        .steps = 18,
        .make = make_restart,
-       .order = [](const SamplerParams& o) { return o.at("restart_times") == 0 ? 2.0 : 0.0; },  // 0: heun
+       .order = [](const AnyOptions& o) { return o.as<RestartOptions>().restart_times == 0 ? 2.0 : 0.0; },  // 0: heun
        // Heun's, plus two per restart step, when the grid has a point below restart_max
        // (the usual case; with none, 2 steps - 1).
-       .nfe = [](int64_t n, const SamplerParams& o) {
-         return 2 * (n - 1) + 1 + 2 * static_cast<int64_t>(o.at("restart_times") * o.at("restart_steps"));
+       .nfe = [](int64_t n, const AnyOptions& options) {
+         const auto& o = options.as<RestartOptions>();
+         return 2 * (n - 1) + 1 + 2 * static_cast<int64_t>(o.restart_times) * o.restart_steps;
        }},
   };
   return rows;

@@ -1,8 +1,5 @@
 #include "genlab/samplers/sampler.h"
 
-#include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <stdexcept>
 
 #include "genlab/samplers/sampler_registry.h"
@@ -31,26 +28,14 @@ const SamplerEntry& find(const std::string& name) {
   throw std::invalid_argument("unknown sampler '" + name + "' (allowed: " + allowed + ")");
 }
 
-// Defaults overridden by params; an unknown key is an error naming the allowed ones.
-SamplerParams resolve(const SamplerEntry& e, const SamplerParams& params) {
-  SamplerParams out = e.defaults;
-  for (const auto& [key, value] : params) {
-    if (!out.count(key)) {
-      std::string allowed;
-      for (const auto& [k, v] : e.defaults) allowed += (allowed.empty() ? "" : ", ") + k;
-      throw std::invalid_argument("sampler '" + e.name + "' has no option '" + key +
-                                  "' (allowed: " + (allowed.empty() ? "none" : allowed) + ")");
-    }
-    out[key] = value;
-  }
-  return out;
+std::string owner(const std::string& name) {
+  std::string s = "sampler '";
+  s += name;
+  s += "'";
+  return s;
 }
 
 }  // namespace
-
-void require_sampler_option(bool ok, const std::string& sampler, const std::string& what) {
-  if (!ok) throw std::invalid_argument("sampler '" + sampler + "': " + what);
-}
 
 const std::vector<std::string>& final_step_names() {
   static const std::vector<std::string> names{"denoise", "euler"};
@@ -83,8 +68,13 @@ const std::vector<std::string>& sampler_names() {
   return names;
 }
 
-SamplerParams sampler_defaults(const std::string& name) {
+AnyOptions sampler_defaults(const std::string& name) {
   return find(name).defaults;
+}
+AnyOptions sampler_options(const std::string& name, const SamplerParams& params) {
+  AnyOptions o = find(name).defaults;
+  set_options(o, params, owner(name));
+  return o;
 }
 int default_steps(const std::string& name) {
   return find(name).steps;
@@ -99,19 +89,21 @@ bool sampler_takes_noise(const std::string& name) {
   return find(name).noise;
 }
 
+double sampler_order(const std::string& name, const AnyOptions& options) {
+  return find(name).order(options);
+}
 double sampler_order(const std::string& name, const SamplerParams& params) {
-  const SamplerEntry& e = find(name);
-  return e.order(resolve(e, params));
+  return sampler_order(name, sampler_options(name, params));
+}
+int64_t sampler_nfe(const std::string& name, int64_t steps, const AnyOptions& options) {
+  return find(name).nfe(steps, options);
 }
 int64_t sampler_nfe(const std::string& name, int64_t steps, const SamplerParams& params) {
-  const SamplerEntry& e = find(name);
-  return e.nfe(steps, resolve(e, params));
+  return sampler_nfe(name, steps, sampler_options(name, params));
 }
 
-std::string sampler_grid_warning(const std::string& name, const SamplerParams& params, const std::string& grid) {
-  const SamplerEntry& e = find(name);
-  const SamplerParams o = resolve(e, params);
-  for (const auto& g : e.unstable_grids)
+std::string sampler_grid_warning(const std::string& name, const std::string& grid) {
+  for (const auto& g : find(name).unstable_grids)
     if (g == grid)
       return "sampler '" + name + "' is unstable on the " + grid +
              " grid (its error grows or stalls as the steps grow; tests/samplers/test_sampler_product.cpp): "
@@ -119,66 +111,33 @@ std::string sampler_grid_warning(const std::string& name, const SamplerParams& p
   return "";
 }
 
-std::vector<std::string> sampler_option_choices(const std::string& name, const std::string& option) {
-  const auto& c = find(name).choices;
-  const auto it = c.find(option);
-  return it == c.end() ? std::vector<std::string>{} : it->second;
-}
-
-double parse_sampler_option(const std::string& name, const std::string& option,
-                            const std::string& text) {
-  const auto choices = sampler_option_choices(name, option);
-  for (size_t k = 0; k < choices.size(); ++k)
-    if (choices[k] == text) return static_cast<double>(k);
-  std::string allowed;
-  for (const auto& c : choices) allowed += (allowed.empty() ? "" : ", ") + c;
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (!text.empty() && *end == '\0' && (choices.empty() || (v >= 0 && v < choices.size() && v == std::floor(v))))
-    return v;
-  throw std::invalid_argument("sampler '" + name + "': option '" + option + "' " +
-                              (choices.empty() ? "must be a number, not '" + text + "'"
-                                               : "must be one of " + allowed + ", not '" + text + "'"));
-}
-
 std::string describe_sampler_options(const std::string& name, const std::string& assign,
                                      const std::string& bar) {
   std::string opts;
-  for (const auto& [k, v] : sampler_defaults(name)) {
-    std::string o = k + assign + sampler_option_text(name, k, v);
-    const auto choices = sampler_option_choices(name, k);
-    for (size_t c = 0; c < choices.size(); ++c)
-      o += (c == 0 ? " (" : bar) + choices[c] + (c + 1 == choices.size() ? ")" : "");
+  for (const auto& k : option_keys(sampler_defaults(name))) {
+    std::string o = k.key + assign + k.value;
+    for (size_t c = 0; c < k.names.size(); ++c)
+      o += (c == 0 ? " (" : bar) + k.names[c] + (c + 1 == k.names.size() ? ")" : "");
     opts += (opts.empty() ? "" : ", ") + o;
   }
   if (sampler_takes_noise(name)) opts += std::string(opts.empty() ? "" : "; ") + "takes noise: brownian_tree";
   return opts;
 }
 
-std::string sampler_option_text(const std::string& name, const std::string& option, double value) {
-  const auto choices = sampler_option_choices(name, option);
-  if (!choices.empty() && value >= 0 && value < choices.size() && value == std::floor(value))
-    return choices[static_cast<size_t>(value)];
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.15g", value);
-  return buf;
+std::unique_ptr<Sampler> make_sampler(const std::string& name, const AnyOptions& options,
+                                      const SamplerSettings& settings) {
+  const SamplerEntry& e = find(name);
+  if (!options.same_kind(e.defaults)) throw std::invalid_argument(owner(name) + ": given another sampler's options");
+  check_options(options, owner(name));
+  if (settings.noise != NoiseKind::independent && !e.noise)
+    throw std::invalid_argument(owner(name) +
+                                ": takes no noise: brownian_tree (it has no noise drawn per interval of sigma)");
+  return e.make(options, settings);
 }
 
 std::unique_ptr<Sampler> make_sampler(const std::string& name, const SamplerParams& params,
                                       const SamplerSettings& settings) {
-  const SamplerEntry& e = find(name);
-  const SamplerParams o = resolve(e, params);
-  for (const auto& [k, v] : o) {
-    require_sampler_option(std::isfinite(v), name, "option '" + k + "' must be finite");
-    const auto c = e.choices.find(k);
-    if (c != e.choices.end())
-      require_sampler_option(v >= 0 && v < c->second.size() && v == std::floor(v), name,
-                             "option '" + k + "' must be one of its named values");
-  }
-  require_sampler_option(settings.noise == NoiseKind::independent || e.noise, name,
-                         "takes no noise: brownian_tree (it has no noise drawn per interval of "
-                         "sigma)");
-  return e.make(o, settings);
+  return make_sampler(name, sampler_options(name, params), settings);
 }
 
 std::unique_ptr<Sampler> make_sampler(const std::string& name, const SamplerParams& params,

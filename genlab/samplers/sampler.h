@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "genlab/core/options.h"
 #include "genlab/core/rng.h"
 #include "genlab/samplers/denoiser.h"
 #include "genlab/samplers/process.h"
@@ -39,10 +40,12 @@ struct StepNoise {
   }
 };
 
-// A sampler's options by name (e.g. {"eta", 1.0}); unknown names are errors. An option
-// with named values (solver_type: midpoint | heun) holds its value's index in the
-// sampler's choices (sampler_option_choices), which configs write by name.
-using SamplerParams = std::map<std::string, double>;
+// A sampler's options are its own struct with fields() (genlab/core/options.h), held as
+// AnyOptions: sampler_defaults(name) at the defaults, read from a config by its fields().
+// Code and command lines set them by name, a number or a choice's name
+// ({{"eta", 0.5}, {"solver_type", "heun"}}); unknown names and values out of range are
+// errors naming the sampler.
+using SamplerParams = OptionValues;
 
 // The last step of a grid that ends at sigma = 0. `denoise` returns s(0) D(x / s; sigma)
 // from the last positive sigma, as DDIM, DPM++ and ancestral sampling do by construction,
@@ -80,15 +83,18 @@ class Sampler {
                               const Tensor& noise, const StepNoise& step_noise = {}) const = 0;
 };
 
-// Throws with the allowed names (or the allowed option keys) on unknown ones, and for a
-// noise kind the sampler does not take.
+// Throws with the allowed names (or the allowed option keys) on unknown ones, for values
+// out of range, and for a noise kind the sampler does not take.
+std::unique_ptr<Sampler> make_sampler(const std::string& name, const AnyOptions& options,
+                                      const SamplerSettings& settings);
 std::unique_ptr<Sampler> make_sampler(const std::string& name, const SamplerParams& params,
                                       const SamplerSettings& settings);
 std::unique_ptr<Sampler> make_sampler(const std::string& name, const SamplerParams& params = {},
                                       FinalStep final_step = FinalStep::denoise);
 const std::vector<std::string>& sampler_names();
-// The options a sampler takes, with their defaults.
-SamplerParams sampler_defaults(const std::string& name);
+// The sampler's options struct at its defaults, and with `params` set (checked).
+AnyOptions sampler_defaults(const std::string& name);
+AnyOptions sampler_options(const std::string& name, const SamplerParams& params);
 // A step count at which the sampler is accurate on smooth low-dimensional problems
 // (the tests sample the exact mixture at it).
 int default_steps(const std::string& name);
@@ -101,19 +107,14 @@ bool sampler_is_adaptive(const std::string& name);
 bool sampler_takes_noise(const std::string& name);
 // The order of the global error at these options (the registry row's; 0: stochastic at
 // these options), and the network evaluations per sample (unguided) for `steps` steps of a
-// grid ending at sigma = 0 (-1: adaptive, chosen as it runs). Unknown options throw.
+// grid ending at sigma = 0 (-1: adaptive, chosen as it runs).
+double sampler_order(const std::string& name, const AnyOptions& options);
 double sampler_order(const std::string& name, const SamplerParams& params = {});
+int64_t sampler_nfe(const std::string& name, int64_t steps, const AnyOptions& options);
 int64_t sampler_nfe(const std::string& name, int64_t steps, const SamplerParams& params = {});
-// Why this sampler at these options is not to be trusted on this grid kind ("" if it is):
-// the registry row's unstable_grids, for its stochastic form.
-std::string sampler_grid_warning(const std::string& name, const SamplerParams& params, const std::string& grid);
-// The named values of an option (empty for a numeric one): value k is index k.
-std::vector<std::string> sampler_option_choices(const std::string& name, const std::string& option);
-// An option's value from config text: a number, or one of its named values.
-double parse_sampler_option(const std::string& name, const std::string& option,
-                            const std::string& text);
-// The value as a config writes it: the name of a named value, else the number.
-std::string sampler_option_text(const std::string& name, const std::string& option, double value);
+// Why this sampler is not to be trusted on this grid kind ("" if it is): the registry
+// row's unstable_grids.
+std::string sampler_grid_warning(const std::string& name, const std::string& grid);
 // The sampler's options with their defaults, for listings: "eta=1, solver_type=midpoint
 // (midpoint | heun); takes noise: brownian_tree" (`assign` between key and value, `bar`
 // between named values); "" when it takes none.

@@ -104,26 +104,18 @@ std::unique_ptr<Sampler> stepping(const char* name, typename SteppingSampler<Opt
   return std::make_unique<SteppingSampler<Options>>(name, stochastic, fn, o, f);
 }
 
-std::unique_ptr<Sampler> make_edm_stochastic(const SamplerParams& o, const SamplerSettings& f) {
-  const EdmStochasticOptions so{o.at("S_churn"), o.at("S_tmin"), o.at("S_tmax"), o.at("S_noise")};
-  require_sampler_option(so.S_churn >= 0 && so.S_noise > 0 && so.S_tmin <= so.S_tmax,
-                         "edm_stochastic", "needs S_churn >= 0, S_noise > 0 and S_tmin <= S_tmax");
-  return stepping("edm_stochastic", edm_stochastic, so, f, so.S_churn > 0);
+std::unique_ptr<Sampler> make_edm_stochastic(const AnyOptions& options, const SamplerSettings& f) {
+  const auto& o = options.as<EdmStochasticOptions>();
+  return stepping("edm_stochastic", edm_stochastic, o, f, o.S_churn > 0);
 }
 
-std::unique_ptr<Sampler> make_euler_ancestral(const SamplerParams& o, const SamplerSettings& f) {
-  require_sampler_option(o.at("eta") >= 0 && o.at("s_noise") >= 0, "euler_ancestral",
-                         "needs eta >= 0 and s_noise >= 0");
-  return stepping("euler_ancestral", euler_ancestral, AncestralOptions{o.at("eta"), o.at("s_noise")}, f,
-                  o.at("eta") > 0 && o.at("s_noise") > 0);
+std::unique_ptr<Sampler> make_euler_ancestral(const AnyOptions& options, const SamplerSettings& f) {
+  const auto& o = options.as<AncestralOptions>();
+  return stepping("euler_ancestral", euler_ancestral, o, f, draws_noise(o));
 }
 
-std::unique_ptr<Sampler> make_pc(const SamplerParams& o, const SamplerSettings& f) {
-  const double steps = o.at("corrector_steps");
-  require_sampler_option(o.at("snr") > 0 && steps >= 0 && steps <= 1000 &&
-                             steps == static_cast<int>(steps),
-                         "pc", "needs snr > 0 and a whole corrector_steps in [0, 1000]");
-  return stepping("pc", predictor_corrector, PcOptions{o.at("snr"), static_cast<int>(steps)}, f);
+std::unique_ptr<Sampler> make_pc(const AnyOptions& options, const SamplerSettings& f) {
+  return stepping("pc", predictor_corrector, options.as<PcOptions>(), f);
 }
 
 }  // namespace
@@ -132,17 +124,17 @@ const std::vector<SamplerEntry>& sde_sampler_entries() {
   static const std::vector<SamplerEntry> rows{
       {.name = "edm_stochastic",
        .doc = "EDM's stochastic sampler (Algorithm 2): churn, then a Heun step",
-       .defaults = {{"S_churn", 40}, {"S_tmin", 0.05}, {"S_tmax", 50}, {"S_noise", 1.003}},
+       .defaults = AnyOptions::of<EdmStochasticOptions>(),
        .steps = 64,
        .make = make_edm_stochastic,
        .noise = true,
-       .order = [](const SamplerParams& o) { return o.at("S_churn") == 0 ? 2.0 : 0.0; },  // 0: heun
+       .order = [](const AnyOptions& o) { return o.as<EdmStochasticOptions>().S_churn == 0 ? 2.0 : 0.0; },  // 0: heun
        .nfe = evaluations_per_step(2)},
       {.name = "euler_maruyama",
        .doc = "Euler-Maruyama on the reverse-time SDE",
-       .defaults = {},
+       .defaults = AnyOptions::of<NoOptions>(),
        .steps = 250,
-       .make = [](const SamplerParams&, const SamplerSettings& f) {
+       .make = [](const AnyOptions&, const SamplerSettings& f) {
          return stepping("euler_maruyama", euler_maruyama, NoOptions{}, f);
        },
        .noise = true,
@@ -150,22 +142,22 @@ const std::vector<SamplerEntry>& sde_sampler_entries() {
        .nfe = evaluations_per_step(1)},
       {.name = "euler_ancestral",
        .doc = "ancestral sampling (DDIM step + fresh noise; eta = 0 is DDIM)",
-       .defaults = {{"eta", 1.0}, {"s_noise", 1.0}},
+       .defaults = AnyOptions::of<AncestralOptions>(),
        .steps = 400,
        .make = make_euler_ancestral,
        .noise = true,
-       .order = [](const SamplerParams& o) { return o.at("eta") == 0 || o.at("s_noise") == 0 ? 1.0 : 0.0; },
+       .order = [](const AnyOptions& o) { return draws_noise(o.as<AncestralOptions>()) ? 0.0 : 1.0; },
        .nfe = evaluations_per_step(1)},
       // No brownian_tree: the Langevin corrector's noise belongs to no interval of sigma,
       // so a run's samples would still change character with the step count.
       {.name = "pc",
        .doc = "predictor-corrector: Langevin corrector steps + Euler-Maruyama predictor",
-       .defaults = {{"snr", 0.16}, {"corrector_steps", 1}},
+       .defaults = AnyOptions::of<PcOptions>(),
        .steps = 250,
        .make = make_pc,
        .order = fixed_order(0),
-       .nfe = [](int64_t n, const SamplerParams& o) {
-         return (1 + static_cast<int64_t>(o.at("corrector_steps"))) * (n - 1) + 1;
+       .nfe = [](int64_t n, const AnyOptions& o) {
+         return (1 + static_cast<int64_t>(o.as<PcOptions>().corrector_steps)) * (n - 1) + 1;
        }},
   };
   return rows;

@@ -10,6 +10,8 @@
 #include <memory>
 #include <utility>
 
+#include "genlab/core/options.h"
+
 #include "genlab/samplers/sampler_registry.h"
 
 namespace genlab {
@@ -20,6 +22,14 @@ namespace genlab {
 struct EdmStochasticOptions {
   double S_churn = 40, S_tmin = 0.05, S_tmax = 50, S_noise = 1.003;
 };
+template <class V>
+void fields(V& v, EdmStochasticOptions& o) {
+  v.field("S_churn", o.S_churn, "total churn over the grid (0: Heun, deterministic)", at_least(0));
+  v.field("S_tmin", o.S_tmin, "churn only for sigma >= S_tmin", at_least(0));
+  v.field("S_tmax", o.S_tmax, "churn only for sigma <= S_tmax", at_least(0));
+  v.field("S_noise", o.S_noise, "scale of the added noise (1: exact)", above(0));
+  v.check(o.S_tmin <= o.S_tmax, "S_tmin", "needs S_tmin <= S_tmax");
+}
 
 // euler_maruyama: Euler-Maruyama on the reverse-time SDE (EDM eq. 6 with beta = sigma'/sigma).
 
@@ -30,6 +40,15 @@ struct EdmStochasticOptions {
 struct AncestralOptions {
   double eta = 1.0, s_noise = 1.0;
 };
+template <class V>
+void fields(V& v, AncestralOptions& o) {
+  v.field("eta", o.eta, "fraction of the step's noise drawn fresh (0: the ODE solver)", at_least(0));
+  v.field("s_noise", o.s_noise, "scale of the added noise (1: exact)", at_least(0));
+}
+// eta = 0 (or s_noise = 0) leaves an ODE solver: deterministic.
+inline bool draws_noise(const AncestralOptions& o) {
+  return o.eta > 0 && o.s_noise > 0;
+}
 
 // {sigma_down, sigma_up} of an ancestral step from sigma to sigma_next (k-diffusion's
 // get_ancestral_step).
@@ -51,5 +70,10 @@ struct PcOptions {
   double snr = 0.16;
   int corrector_steps = 1;
 };
+template <class V>
+void fields(V& v, PcOptions& o) {
+  v.field("snr", o.snr, "signal-to-noise ratio of the Langevin corrector", above(0));
+  v.field("corrector_steps", o.corrector_steps, "Langevin steps per level", between(0, 1000));
+}
 
 }  // namespace genlab

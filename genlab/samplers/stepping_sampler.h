@@ -16,6 +16,8 @@
 namespace genlab {
 
 struct NoOptions {};
+template <class V>
+void fields(V&, NoOptions&) {}
 
 template <class Options>
 class SteppingSampler final : public Sampler {

@@ -42,7 +42,7 @@ TEST_CASE("genlab list: samplers, grids, data sets and families with their optio
           "[config][reference]") {
   // Each row's default steps, order and NFE formula (from the registry's counts).
   const std::string samplers = list_catalog("samplers");
-  CHECK_THAT(samplers, Catch::Matchers::Contains("rk45                    adapt  5      adaptive       atol=1e-05"));
+  CHECK_THAT(samplers, Catch::Matchers::Contains("rk45                    adapt  5      adaptive       rtol=1e-05, atol=1e-05"));
   CHECK_THAT(samplers, Catch::Matchers::Contains("edm_stochastic          64     sde    2N-1           S_churn=40"));
   CHECK_THAT(samplers, Catch::Matchers::Contains("heun                    18     2      2N-1"));
   CHECK_THAT(samplers, Catch::Matchers::Contains("rk4                     10     4      4N-3"));

@@ -92,7 +92,7 @@ class GaussianFitFamily final : public Family {
     steps_ = std::stoll(state_attr(s, "steps"));
   }
   std::optional<SamplingTarget> sampling_target() override {
-    return SamplingTarget{.denoiser = &model_, .process = o_.process, .sigma_data = 1.0};
+    return SamplingTarget{.denoiser = &model_, .process = make_process(o_.process), .sigma_data = 1.0};
   }
   std::map<std::string, double> evaluate(const Dataset& data) override {
     NoGradGuard no_grad;
@@ -109,8 +109,8 @@ class GaussianFitFamily final : public Family {
 
 void register_gaussian_fit() {
   register_family({"gaussian_fit", "a diagonal Gaussian fitted by maximum likelihood (tests)",
-                   AnyOptions::of(GaussianFitOptions{}),
-                   [](const AnyOptions& o) { return o.as<GaussianFitOptions>().process; },
+                   ChosenOptions::of(GaussianFitOptions{}),
+                   [](const ChosenOptions& o) { return o.as<GaussianFitOptions>().process; },
                    [](const FamilyContext& c) -> std::unique_ptr<Family> {
                      return std::make_unique<GaussianFitFamily>(c);
                    }});

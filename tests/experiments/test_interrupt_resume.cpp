@@ -155,8 +155,7 @@ TEST_CASE("Ctrl-C writes a checkpoint and prints the resume command, and --resum
   const auto model = load_denoiser(folder + "/interrupt/latest");
   CHECK(model->process_name() == "edm");
   CHECK(model->dims() == 2);
-  const auto process = make_process(model->process_name());
-  const Process& p = *process;
+  const Process& p = model->process();
   const Tensor noise = Generator(0).derive("sampling").derive("init").normal_rows({300, 2}, 0);
   const Tensor x = make_sampler("euler")->sample(*model, p, make_time_grid(p, {.kind = "edm", .steps = 8}), noise).x;
   CHECK(max(abs(x - b.read_samples("euler-8")), {}).item() < 1e-5f);  // threads may differ

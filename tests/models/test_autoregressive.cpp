@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 
+#include "genlab/core/options.h"
 #include "genlab/core/autograd.h"
 #include "genlab/core/ops.h"
 #include "genlab/core/parallel.h"
@@ -54,7 +55,7 @@ models() {
          Generator g(4);
          return std::make_unique<MADE>(MADEOptions{.dims = d,
                                                    .hidden = {16, 12},
-                                                   .ordering = "random",
+                                                   .ordering = InputOrdering::random,
                                                    .num_masks = 3,
                                                    .direct = true},
                                        g);
@@ -72,9 +73,9 @@ models() {
                                                                  .layers = 2,
                                                                  .width = 16,
                                                                  .heads = 4,
-                                                                 .mlp = "swiglu",
-                                                                 .norm = "rmsnorm",
-                                                                 .ordering = "random",
+                                                                 .mlp = TransformerMlp::swiglu,
+                                                                 .norm = NormKind::rmsnorm,
+                                                                 .ordering = InputOrdering::random,
                                                                  .order_seed = 3},
                                               g);
        }},
@@ -248,13 +249,12 @@ TEST_CASE("fused nade_logits: same values and gradients on 1 and 2 threads, no s
 TEST_CASE("MADE: mask sets have their own orderings, and an ensemble of one mask equals log_prob",
           "[autoregressive]") {
   Generator g(10);
-  MADE made({.dims = 6, .hidden = {20}, .ordering = "random", .num_masks = 2}, g);
+  MADE made({.dims = 6, .hidden = {20}, .ordering = InputOrdering::random, .num_masks = 2}, g);
   const Tensor x = Generator(11).bernoulli(Tensor::full({4, 6}, 0.5f));
   CHECK(max(abs(made.ensemble_log_prob(x, 1) - made.log_prob(x)), {}).item() < 1e-6);
   const auto o0 = made.order();
   made.use_mask(1);
   CHECK(made.order() != o0);  // order-agnostic: another ordering per mask set
   CHECK_THROWS(made.use_mask(2));
-  CHECK_THROWS_WITH(MADE(MADEOptions{.dims = 6, .ordering = "reverse"}, g),
-                    Catch::Matchers::Contains("natural, random"));
+  CHECK_THROWS_WITH(value_of<InputOrdering>("reverse"), Catch::Matchers::Contains("natural, random"));
 }

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "genlab/core/options.h"
 #include "genlab/core/ops.h"
 #include "genlab/models/analytic/gaussian_mixture.h"
 #include "genlab/models/diffusion/diffusion_model.h"
@@ -37,7 +38,7 @@ TEST_CASE("the ideal network gives the analytic D in every preconditioning and p
     for (const auto& param : output_parameterizations())
       for (float s : {0.01f, 0.3f, 2.0f, 20.0f}) {
         INFO(process << " / " << param << " at sigma " << s);
-        const Preconditioning pre({.process = process, .parameterization = param});
+        const Preconditioning pre({.process = process, .parameterization = value_of<OutputParameterization>(param)});
         const Tensor sigma = Tensor::full({64}, s);
         const Tensor xs = x * (1.0f + s);  // inputs at the scale of the noised data
         const Tensor d = preconditioned_denoise(pre, ideal_network(gm, pre), xs, sigma);
@@ -77,8 +78,7 @@ TEST_CASE("the preconditionings follow docs/MATH.md's table", "[diffusion]") {
   }
   CHECK_THROWS_WITH(Preconditioning({.process = "ddpm"}),
                     Catch::Matchers::Contains("vp, ve, edm, flow"));
-  CHECK_THROWS_WITH(Preconditioning({.parameterization = "score"}),
-                    Catch::Matchers::Contains("eps, x0, v"));
+  CHECK_THROWS_WITH(value_of<OutputParameterization>("score"), Catch::Matchers::Contains("eps, x0, v"));
 }
 
 TEST_CASE("training sigma follows each process's distribution", "[diffusion]") {
@@ -93,7 +93,7 @@ TEST_CASE("training sigma follows each process's distribution", "[diffusion]") {
   const Tensor t = flow / (flow + 1.0f);
   CHECK(mean(t).item() == Approx(0.5).margin(0.01));
   const auto logit =
-      Preconditioning({.process = "flow", .flow_t = "logit_normal"}).sample_sigma(n, rng);
+      Preconditioning({.process = "flow", .flow_t = FlowTime::logit_normal}).sample_sigma(n, rng);
   CHECK(mean(log(logit)).item() == Approx(0.0).margin(0.02));  // logit(t) = ln sigma ~ N(0, 1)
   const auto vp = Preconditioning({.process = "vp"}).sample_sigma(n, rng).to_vector();
   CHECK(*std::min_element(vp.begin(), vp.end()) > 0.0f);
@@ -135,7 +135,7 @@ TEST_CASE("gradients of the loss through the preconditioning match finite differ
   for (const auto& process : preconditioning_processes())
     for (const char* param : {"native", "x0", "v"}) {
       INFO(process << " / " << param);
-      const Preconditioning pre({.process = process, .parameterization = param});
+      const Preconditioning pre({.process = process, .parameterization = value_of<OutputParameterization>(param)});
       const Tensor sigma = Tensor::from_vector({0.05f, 0.4f, 1.5f, 6.0f}, {4});
       const Tensor eps = Generator(4).normal({4, 2});
       // A tiny net F = tanh([x_in, c_noise] W^T + b); inputs: W, b and x0.
@@ -152,4 +152,42 @@ TEST_CASE("gradients of the loss through the preconditioning match finite differ
       INFO(r.report);
       CHECK(r.ok);
     }
+}
+
+// The preconditioning reads its process's own parameters (one struct per process, built
+// from the Process): a VP or VE process with other parameters changes c_noise, the
+// training sigma and c_noise's inverse consistently with the Process a sampler
+// integrates, and the model hands that very Process on.
+TEST_CASE("the preconditioning follows the Process it is given, parameters and all", "[diffusion]") {
+  const std::shared_ptr<const Process> vp = make_vp({.beta_d = 10.0, .beta_min = 0.5});
+  const Preconditioning pre({.vp_m = 1000}, vp);
+  CHECK(pre.options().process == "vp");
+  CHECK(&pre.process() == vp.get());
+  for (double s : {0.05, 0.7, 4.0, 30.0}) {
+    INFO("sigma " << s);
+    const double c = pre.coefficients(Tensor::full({1}, static_cast<float>(s))).c_noise.item();
+    CHECK(c == Approx(999.0 * vp->t_of_sigma(s)).epsilon(1e-5));
+    CHECK(pre.sigma_of_c_noise(c) == Approx(s).epsilon(1e-5));
+    // The default VP's c_noise differs: the parameters did reach it.
+    CHECK(std::abs(Preconditioning({.process = "vp"}).coefficients(Tensor::full({1}, static_cast<float>(s)))
+                       .c_noise.item() - c) > 1e-3 * c);
+  }
+  Generator rng(5);
+  for (float s : pre.sample_sigma(20000, rng).to_vector()) {
+    const double t = vp->t_of_sigma(s);
+    REQUIRE(t >= 1e-5 * (1 - 1e-4));
+    REQUIRE(t <= 1.0 + 1e-4);
+  }
+  // VE: the training range is the process's sigma range.
+  const std::shared_ptr<const Process> ve = make_ve({.sigma_min = 0.5, .sigma_max = 4.0});
+  const auto sig = Preconditioning({}, ve).sample_sigma(20000, rng).to_vector();
+  CHECK(*std::min_element(sig.begin(), sig.end()) >= 0.5f * 0.9999f);
+  CHECK(*std::max_element(sig.begin(), sig.end()) <= 4.0f * 1.0001f);
+  CHECK(*std::min_element(sig.begin(), sig.end()) < 0.52f);
+  CHECK(*std::max_element(sig.begin(), sig.end()) > 3.9f);
+  // The model keeps the Process, and a model of the same architecture shares it.
+  Generator init(1);
+  DiffusionModel model({.process = "flow"}, DenoiserNetOptions{.dims = 2, .width = 8, .depth = 1}, init);
+  CHECK(model.preconditioning().process().name() == "flow");
+  CHECK(&model.same_architecture(init)->preconditioning().process() == &model.preconditioning().process());
 }

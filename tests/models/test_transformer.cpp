@@ -6,6 +6,7 @@
 #include <cmath>
 #include <memory>
 
+#include "genlab/core/options.h"
 #include "genlab/core/autograd.h"
 #include "genlab/core/backend.h"
 #include "genlab/core/ops.h"
@@ -18,15 +19,15 @@ using Catch::Matchers::Contains;
 
 TEST_CASE("Transformer: KV-cached sampling equals a full pass per token, from the same draws",
           "[autoregressive][transformer]") {
-  for (const char* mlp : {"gelu", "swiglu"}) {
+  for (const TransformerMlp mlp : {TransformerMlp::gelu, TransformerMlp::swiglu}) {
     Generator init(11);
     const Transformer t({.dims = 24, .layers = 2, .width = 16, .heads = 2, .mlp = mlp,
-                         .ordering = "random", .order_seed = 5},
+                         .ordering = InputOrdering::random, .order_seed = 5},
                         init);
     Generator a(12), b(12);
     const Tensor cached = t.sample(32, a);
     const Tensor full = t.AutoregressiveModel::sample(32, b);  // one teacher-forced pass per token
-    INFO(mlp);
+    INFO(name_of(mlp));
     CHECK(max(abs(cached - full), {}).item() == 0.0f);
     CHECK(sum(cached).item() > 0.0f);  // not a degenerate all-zero sample
     CHECK(sum(cached).item() < 32 * 24);
@@ -36,7 +37,7 @@ TEST_CASE("Transformer: KV-cached sampling equals a full pass per token, from th
 TEST_CASE("Transformer: gradients in x and in the parameters by finite differences",
           "[autoregressive][transformer]") {
   Generator init(13);
-  const Transformer t({.dims = 5, .layers = 2, .width = 8, .heads = 2, .mlp = "swiglu", .norm = "rmsnorm"},
+  const Transformer t({.dims = 5, .layers = 2, .width = 8, .heads = 2, .mlp = TransformerMlp::swiglu, .norm = NormKind::rmsnorm},
                       init);
   // The token embedding is linear in x, so the logits are smooth in a relaxed x.
   const auto rx = genlab::testing::gradcheck([&](const std::vector<Tensor>& in) { return t.logits(in[0]); },
@@ -124,9 +125,10 @@ TEST_CASE("Transformer LoRA: the same model at first, only the adapters train", 
 TEST_CASE("Transformer: options and shapes are checked", "[autoregressive][transformer]") {
   Generator g(1);
   CHECK_THROWS_WITH(Transformer({.dims = 4, .width = 12, .heads = 4}, g), Contains("even head width"));
-  CHECK_THROWS_WITH(Transformer({.dims = 4, .width = 8, .heads = 2, .mlp = "relu"}, g), Contains("unknown mlp"));
-  CHECK_THROWS_WITH(Transformer({.dims = 4, .width = 8, .heads = 2, .norm = "batchnorm"}, g),
-                    Contains("unknown norm"));
+  // The choices are enums: a config names them (value_of lists the names otherwise).
+  CHECK(value_of<TransformerMlp>("swiglu") == TransformerMlp::swiglu);
+  CHECK_THROWS_WITH(value_of<TransformerMlp>("relu"), Contains("one of gelu, swiglu"));
+  CHECK_THROWS_WITH(value_of<NormKind>("batchnorm"), Contains("one of layernorm, rmsnorm"));
   const Transformer t({.dims = 4, .width = 8, .heads = 2}, g);
   CHECK_THROWS_WITH(t.logits(Tensor::zeros({2, 5})), Contains("x must be [batch, 4]"));
 }

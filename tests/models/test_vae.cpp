@@ -3,6 +3,7 @@
 // argmax frequencies and straight-through gradient, REINFORCE's unbiasedness and the
 // baseline's variance reduction on toy objectives with closed-form gradients, the
 // estimator study, and short training runs.
+#include "genlab/core/options.h"
 #include "genlab/core/eigen_dense.h"
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -270,7 +271,7 @@ TEST_CASE("linear-Gaussian model: ELBO <= IWAE_k <= log p(x), increasing in k, t
   const int64_t d = 5, zd = 2, n = 1000;
   Generator init(20);
   VAE vae({.dims = d,
-           .latent = "gaussian",
+           .latent = LatentKind::gaussian,
            .latent_dim = zd,
            .hidden = 1,
            .depth = 0,
@@ -346,7 +347,7 @@ TEST_CASE("estimator study: unbiased estimators agree with the reference, a base
   SECTION("categorical latents") {
     Generator init(31);
     const VAE vae({.dims = 16,
-                   .latent = "categorical",
+                   .latent = LatentKind::categorical,
                    .latent_dim = 3,
                    .categories = 4,
                    .hidden = 16,
@@ -374,7 +375,7 @@ TEST_CASE("estimator study: unbiased estimators agree with the reference, a base
   }
   SECTION("Gaussian latents") {
     Generator init(32);
-    const VAE vae({.dims = 16, .latent = "gaussian", .latent_dim = 3, .hidden = 16, .depth = 1},
+    const VAE vae({.dims = 16, .latent = LatentKind::gaussian, .latent_dim = 3, .hidden = 16, .depth = 1},
                   init);
     const auto study = study_gradient_estimators(
         vae, x,
@@ -399,13 +400,13 @@ TEST_CASE("VAE training: the ELBO rises, IWAE bounds it, samples and reconstruct
           "[vae]") {
   Generator rng(40), init(41);
   const Tensor data = prototype_data(512, rng);
-  for (const std::string latent : {"gaussian", "categorical"}) {
+  for (const LatentKind latent : {LatentKind::gaussian, LatentKind::categorical}) {
     VAE vae(
         {.dims = 16, .latent = latent, .latent_dim = 4, .categories = 4, .hidden = 32, .depth = 1},
         init);
     Adam adam(vae.named_parameters(), {.lr = 3e-3f});
     const ObjectiveOptions o{
-        .estimator = latent == "gaussian" ? Estimator::reparameterization : Estimator::gumbel_st,
+        .estimator = latent == LatentKind::gaussian ? Estimator::reparameterization : Estimator::gumbel_st,
         .tau = 0.7};
     const double before = -mean(vae.elbo(data, rng)).item();
     for (int step = 0; step < 400; ++step) {
@@ -417,7 +418,7 @@ TEST_CASE("VAE training: the ELBO rises, IWAE bounds it, samples and reconstruct
     }
     const double after = -mean(vae.elbo(data, rng)).item();
     const double iwae = -mean(vae.iwae(data, 200, rng)).item();
-    INFO(latent << ": -ELBO " << before << " -> " << after << ", IWAE-200 NLL " << iwae);
+    INFO(name_of(latent) << ": -ELBO " << before << " -> " << after << ", IWAE-200 NLL " << iwae);
     CHECK(after < before - 3.0);
     CHECK(iwae < after);
     // 4 prototypes with 10% noise: about 16 H(0.1) + log 4 = 6.6 nats at best.

@@ -107,8 +107,8 @@ std::vector<std::pair<std::string, SamplerParams>> variants() {
   std::vector<std::pair<std::string, SamplerParams>> out;
   for (const auto& name : sampler_names()) {
     out.push_back({name, {}});
-    const auto defaults = sampler_defaults(name);
-    if (defaults.count("eta") && defaults.at("eta") != 0) out.push_back({name, {{"eta", 0.0}}});
+    const auto defaults = option_values(sampler_defaults(name));
+    if (defaults.count("eta") && defaults.at("eta") != "0") out.push_back({name, {{"eta", 0.0}}});
     if (defaults.count("S_churn")) out.push_back({name, {{"S_churn", 0.0}}});
     if (defaults.count("restart_times")) out.push_back({name, {{"restart_times", 0.0}}});
     if (name == "lms")
@@ -122,7 +122,7 @@ std::vector<std::pair<std::string, SamplerParams>> variants() {
 
 std::string describe(const std::string& name, const SamplerParams& o) {
   std::string s = name;
-  for (const auto& [k, v] : o) s += " " + k + "=" + sampler_option_text(name, k, v);
+  for (const auto& [k, v] : o) s += " " + k + "=" + v.text;
   return s;
 }
 
@@ -143,7 +143,7 @@ TEST_CASE("sampler product: deterministic samplers converge at their registered 
         for (const auto& [name, o] : variants()) {
           const double order = sampler_order(name, o);
           if (order <= 0 || sampler_is_adaptive(name)) continue;
-          if (!sampler_grid_warning(name, o, kind).empty()) continue;  // registered as unstable there
+          if (!sampler_grid_warning(name, kind).empty()) continue;  // registered as unstable there
           const double expected = std::min(order, grid_order_cap(kind));
           const auto [n1, n2] = step_pair(expected, kind);
           std::vector<double> e64;
@@ -207,7 +207,7 @@ TEST_CASE("sampler product: stochastic samplers match the exact mixture, and Bro
         if (sampler_order(name) > 0) continue;
         for (NoiseKind noise_kind : {NoiseKind::independent, NoiseKind::brownian_tree}) {
           if (noise_kind == NoiseKind::brownian_tree && !sampler_takes_noise(name)) continue;
-          if (!sampler_grid_warning(name, {}, kind).empty()) continue;  // registered as unstable there
+          if (!sampler_grid_warning(name, kind).empty()) continue;  // registered as unstable there
           const SamplerSettings s{.noise = noise_kind};
           // Twice the default steps: the comparison is of the sampler's law, not of its
           // discretization at a budget.
@@ -222,7 +222,7 @@ TEST_CASE("sampler product: stochastic samplers match the exact mixture, and Bro
                         name.c_str(), noise_kind_names()[int(noise_kind)].c_str(), m, band);
           CHECK(m < band);
         }
-        if (!sampler_takes_noise(name) || !sampler_grid_warning(name, {}, kind).empty()) continue;
+        if (!sampler_takes_noise(name) || !sampler_grid_warning(name, kind).empty()) continue;
         // One Brownian path per sample: N and 4N steps approach each other as N grows.
         const Tensor few = slice(noise, 0, 0, 200);
         const SamplerSettings tree{.noise = NoiseKind::brownian_tree};
@@ -266,7 +266,7 @@ TEST_CASE("sampler product: adaptive samplers meet their tolerance on every proc
           // The global error within a few tolerances (plus the float32 network's floor): a
           // typical sample's, and the RMS, which a few samples dominate (rtol applies to
           // |x| ~ sigma_max early on: rk45 at 1e-3 on edm, RMS 17 tol, median under 10).
-          const double rtol = tol > 0 ? tol : sampler_defaults(name).at("rtol");
+          const double rtol = tol > 0 ? tol : std::stod(option_values(sampler_defaults(name)).at("rtol"));
           CHECK(median_error(base.x, ref) < 10 * rtol + 2e-6);
           CHECK(err < 30 * rtol + 2e-6);
           // Steps and grid unused: every grid, at the default steps (the flow grid's two

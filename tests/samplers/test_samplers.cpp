@@ -156,7 +156,7 @@ TEST_CASE("the four processes integrate the same ODE from the same noise", "[sam
 
 TEST_CASE("samplers by name: options validated, allowed names listed", "[samplers]") {
   CHECK(sampler_names().size() == 20);
-  CHECK(sampler_defaults("edm_stochastic").at("S_churn") == 40);
+  CHECK(option_values(sampler_defaults("edm_stochastic")).at("S_churn") == "40");
   CHECK_THROWS_WITH(make_sampler("dpm"), Catch::Matchers::Contains("euler, heun, ddim"));
   CHECK_THROWS_WITH(make_sampler("euler_ancestral", {{"etta", 1}}),
                     Catch::Matchers::Contains("allowed: eta"));

@@ -60,11 +60,11 @@ TEST_CASE("new deterministic samplers converge at their orders on every process"
     const std::vector<std::tuple<const char*, SamplerParams, std::vector<int>, double>> cases{
         {"lms", {}, {40, 80, 160}, 2.5},
         {"unipc", {{"order", 3}}, {20, 40, 80}, 2.5},
-        {"unipc", {{"order", 3}, {"solver_type", 0}}, {20, 40, 80}, 2.5},
+        {"unipc", {{"order", 3}, {"solver_type", "bh1"}}, {20, 40, 80}, 2.5},
         {"unipc", {{"order", 2}}, {20, 40, 80}, 1.7},
         {"dpmpp_3m_sde", {{"eta", 0}}, {20, 40, 80}, 2.5},
         {"dpmpp_2m_sde", {{"eta", 0}}, {25, 50, 100}, 1.7},
-        {"dpmpp_2m_sde", {{"eta", 0}, {"solver_type", 1}}, {25, 50, 100}, 1.7},
+        {"dpmpp_2m_sde", {{"eta", 0}, {"solver_type", "heun"}}, {25, 50, 100}, 1.7},
         {"dpmpp_2s_ancestral", {{"eta", 0}}, {50, 100, 200}, 1.7},
         {"dpmpp_sde", {{"eta", 0}, {"r", 0.4}}, {50, 100, 200}, 1.7},
     };
@@ -72,7 +72,7 @@ TEST_CASE("new deterministic samplers converge at their orders on every process"
       std::vector<double> errs;
       const double s = slope(name, o, ns, errs);
       std::string opts;
-      for (const auto& [k, v] : o) opts += " " + k + "=" + std::to_string(v);
+      for (const auto& [k, v] : o) opts += " " + k + "=" + v.text;
       INFO(process << " " << name << opts << ": error " << errs.front() << " -> " << errs.back()
                    << ", slope " << s);
       CHECK(s < -order);
@@ -175,9 +175,9 @@ TEST_CASE("brownian_tree noise: samples at more steps converge to one another, "
     CHECK(tree_200 < 0.1);
     CHECK(indep_200 > 0.5);
   }
-  CHECK_THROWS_WITH(make_sampler("heun", {}, SamplerSettings{.noise = NoiseKind::brownian_tree}),
+  CHECK_THROWS_WITH(make_sampler("heun", SamplerParams{}, SamplerSettings{.noise = NoiseKind::brownian_tree}),
                     Catch::Matchers::Contains("takes no noise"));
-  CHECK_THROWS_WITH(make_sampler("pc", {}, SamplerSettings{.noise = NoiseKind::brownian_tree}),
+  CHECK_THROWS_WITH(make_sampler("pc", SamplerParams{}, SamplerSettings{.noise = NoiseKind::brownian_tree}),
                     Catch::Matchers::Contains("takes no noise"));
 }
 
@@ -236,26 +236,62 @@ TEST_CASE("round-two samplers reduce to the first round where the algebra says t
     // Restart with no rounds is Heun.
     CHECK(gap("restart", {{"restart_times", 0}}, "heun", {}) == 0.0f);
     // And they are not all the same map: the second-order corrections matter.
-    CHECK(gap("dpmpp_2m_sde", {{"eta", 0}, {"solver_type", 1}}, "dpmpp_2m", {}) > 1e-5);
+    CHECK(gap("dpmpp_2m_sde", {{"eta", 0}, {"solver_type", "heun"}}, "dpmpp_2m", {}) > 1e-5);
     CHECK(gap("unipc", {{"order", 1}}, "ddim", {}) > 1e-4);
   }
 }
 
 TEST_CASE("named option values: solver_type by name in and out", "[samplers]") {
-  CHECK(sampler_option_choices("dpmpp_2m_sde", "solver_type") == std::vector<std::string>{"midpoint", "heun"});
-  CHECK(sampler_option_choices("unipc", "solver_type") == std::vector<std::string>{"bh1", "bh2"});
-  CHECK(parse_sampler_option("dpmpp_2m_sde", "solver_type", "heun") == 1.0);
-  CHECK(parse_sampler_option("unipc", "order", "3") == 3.0);
-  CHECK(sampler_option_text("unipc", "solver_type", 0) == "bh1");
-  CHECK(sampler_option_text("dpmpp_sde", "r", 0.25) == "0.25");
-  CHECK_THROWS_WITH(parse_sampler_option("dpmpp_2m_sde", "solver_type", "rk4"),
+  auto key = [](const std::string& sampler, const std::string& k) {
+    for (const auto& o : option_keys(sampler_defaults(sampler)))
+      if (o.key == k) return o;
+    FAIL(sampler << " has no " << k);
+    return OptionKey{};
+  };
+  CHECK(key("dpmpp_2m_sde", "solver_type").names == std::vector<std::string>{"midpoint", "heun"});
+  CHECK(key("unipc", "solver_type").names == std::vector<std::string>{"bh1", "bh2"});
+  CHECK(key("unipc", "solver_type").value == "bh2");
+  CHECK(option_values(sampler_options("dpmpp_2m_sde", {{"solver_type", "heun"}})).at("solver_type") == "heun");
+  CHECK(option_values(sampler_options("unipc", {{"order", "3"}, {"solver_type", "bh1"}})).at("order") == "3");
+  CHECK(option_values(sampler_options("dpmpp_sde", {{"r", 0.25}})).at("r") == "0.25");
+  CHECK_THROWS_WITH(sampler_options("dpmpp_2m_sde", {{"solver_type", "rk4"}}),
                     Catch::Matchers::Contains("one of midpoint, heun"));
-  CHECK_THROWS_WITH(parse_sampler_option("lms", "order", "four"),
-                    Catch::Matchers::Contains("must be a number"));
-  CHECK_THROWS(make_sampler("unipc", {{"solver_type", 2}}));
+  CHECK_THROWS_WITH(sampler_options("lms", {{"order", "four"}}), Catch::Matchers::Contains("must be a number"));
+  CHECK_THROWS_WITH(make_sampler("unipc", {{"solver_type", 1}}), Catch::Matchers::Contains("one of bh1, bh2"));
   CHECK_THROWS(make_sampler("unipc", {{"order", 4}}));
   CHECK_THROWS(make_sampler("dpm_adaptive", {{"order", 1}}));
-  CHECK_THROWS(make_sampler("restart", {{"restart_min", 3}}));
+  CHECK_THROWS_WITH(make_sampler("restart", {{"restart_min", 3}}), Catch::Matchers::Contains("restart_min < restart_max"));
+}
+
+// Every sampler's options, as its fields() declare them: the defaults read back from their
+// own texts, each numeric rule refuses a value just outside it and takes its bound, and a
+// struct of another sampler is refused.
+TEST_CASE("sampler options: one declaration, read and written by name, for every sampler", "[samplers]") {
+  for (const auto& name : sampler_names()) {
+    INFO(name);
+    const AnyOptions defaults = sampler_defaults(name);
+    SamplerParams texts;
+    for (const auto& [k, text] : option_values(defaults)) texts.emplace(k, text);
+    CHECK(option_values(sampler_options(name, texts)) == option_values(defaults));
+    CHECK_NOTHROW(make_sampler(name, defaults, SamplerSettings{}));
+    for (const auto& k : option_keys(defaults)) {
+      INFO(k.key << " " << k.allowed);
+      CHECK(!k.doc.empty());
+      if (k.type != "number" && k.type != "integer") continue;
+      // A rule's bound: "[a, b]", "(a, b]", ">= a", "> a".
+      const std::string& r = k.allowed;
+      double lo = -HUGE_VAL;
+      bool open = false;
+      if (!r.empty() && (r[0] == '[' || r[0] == '(')) lo = std::stod(r.substr(1)), open = r[0] == '(';
+      else if (r.rfind(">= ", 0) == 0) lo = std::stod(r.substr(3));
+      else if (r.rfind("> ", 0) == 0) lo = std::stod(r.substr(2)), open = true;
+      if (!std::isfinite(lo)) continue;
+      const double outside = k.type == "integer" ? lo - 1 : (open ? lo : lo - 1e-9);
+      CHECK_THROWS_WITH(sampler_options(name, {{k.key, outside}}), Catch::Matchers::Contains("'" + k.key + "'"));
+    }
+  }
+  CHECK_THROWS_WITH(make_sampler("heun", sampler_defaults("unipc"), SamplerSettings{}),
+                    Catch::Matchers::Contains("another sampler's options"));
 }
 
 TEST_CASE("round-two stochastic samplers reproduce the broad mixture's moments on VP and flow",

@@ -22,7 +22,7 @@ namespace genlab {
 
 // A section whose key `key` picks a row of a table, and that row's own keys.
 template <class V, class Find>
-void chosen_options(V& v, const char* key, std::string& name, AnyOptions& options,
+void chosen_options(V& v, const char* key, std::string& name, ChosenOptions& options,
                     const char* doc, const std::vector<std::string>& names, Find find) {
   v.field(key, name, doc, one_of(names));
   if constexpr (V::reading) options = find(name).defaults;
@@ -213,28 +213,10 @@ void fields(V& v, SamplerVariant& s) {
                     if (sampler_takes_noise(n)) names += (names.empty() ? "" : ", ") + n;
                   return names;
                 }() + " do)");
-  {
-    // Options as YAML text: numbers, or names for options with named values.
-    std::map<std::string, std::string> texts;
-    if constexpr (!V::reading)
-      for (const auto& [k, x] : s.options) texts[k] = sampler_option_text(s.sampler, k, x);
-    v.field("options", texts, "the sampler's options (sampler table below)");
-    if constexpr (V::reading) {
-      s.options.clear();
-      for (const auto& [k, text] : texts) try {
-          s.options[k] = parse_sampler_option(s.sampler, k, text);
-        } catch (const std::invalid_argument& e) {
-          v.fail("options", e.what());
-        }
-    }
-  }
+  if constexpr (V::reading) s.options = sampler_defaults(s.sampler);
+  v.options_section("options", s.options, "the sampler's options (sampler table below)");
   s.grid.steps = s.steps;
-  v.field("guidance", s.guidance,
-          "class-conditional models: classifier-free guidance w, D_u + w (D_c - D_u) (0: "
-          "unconditional, 1: conditional; diffusers' guidance_scale)", between(-100, 100));
-  v.field("guidance_interval", s.guidance_interval,
-          "guidance only for sigma in [lo, hi] (Kynkaanniemi et al. 2024), the conditional "
-          "denoiser elsewhere", Rule().or_auto("every sigma"));
+  fields(v, s.guidance);
   v.field("labels", s.labels, "class-conditional models: all (sample i has class i mod "
           "classes) or one class number", non_empty());
   if constexpr (V::reading) {
@@ -242,15 +224,11 @@ void fields(V& v, SamplerVariant& s) {
     const int64_t classes = family.classes ? family.classes(v.context()->model.options) : 0;
     // The resolved config of an unconditional run holds the defaults, which read back.
     const SamplerVariant d;
-    const bool given[] = {s.guidance != d.guidance, !s.guidance_interval.empty(), s.labels != d.labels};
+    const bool given[] = {s.guidance.scale != d.guidance.scale, s.guidance.limited(), s.labels != d.labels};
     const char* keys[] = {"guidance", "guidance_interval", "labels"};
     for (int k = 0; k < 3; ++k)
       v.check(classes > 0 || !given[k], keys[k],
               "needs a class-conditional model (model.classes > 0); this one is unconditional");
-    if (!s.guidance_interval.empty())
-      v.check(s.guidance_interval.size() == 2 && s.guidance_interval[0] >= 0 &&
-                  s.guidance_interval[0] <= s.guidance_interval[1],
-              "guidance_interval", "must be [lo, hi] with 0 <= lo <= hi");
     if (classes > 0 && s.labels != "all") {
       char* end = nullptr;
       const long c = std::strtol(s.labels.c_str(), &end, 10);
@@ -260,15 +238,7 @@ void fields(V& v, SamplerVariant& s) {
     }
   }
   if constexpr (V::reading) {
-    try {
-      make_sampler(s.sampler, s.options);  // validates option names and values
-    } catch (const std::invalid_argument& e) {
-      v.fail("options", e.what());
-    }
-    SamplerParams resolved = sampler_defaults(s.sampler);
-    for (const auto& [k, x] : s.options) resolved[k] = x;
-    s.options = resolved;
-    const std::string warning = sampler_grid_warning(s.sampler, s.options, s.grid.kind);
+    const std::string warning = sampler_grid_warning(s.sampler, s.grid.kind);
     if (!warning.empty()) v.note("samplers: " + s.name + ": " + warning);
     if (s.nfe > 0) resolve_nfe_budget(v, s);
   }
@@ -385,13 +355,25 @@ std::vector<ConfigChange> config_changes(const std::string& stored_yaml,
   return changes;
 }
 
+std::vector<std::string> variant_keys() {
+  ConfigReference r;
+  SamplerVariant v;
+  fields(r, v);
+  std::vector<std::string> keys;
+  for (const auto& row : r.rows())
+    if (row.key != "sampler" && row.key != "options") keys.push_back(row.key);
+  return keys;
+}
+
 SamplerVariant parse_sampler_variant(const std::string& sampler,
                                      const std::vector<std::string>& key_values,
                                      const ExperimentConfig& run) {
-  // name, steps, grid, rho, shift, final_step, precision, noise, guidance,
-  // guidance_interval and labels are
-  // the variant's own keys; anything else is a sampler option. Built as YAML so that
-  // values are typed and checked as in a config.
+  // Each key=value is the variant's own key or one of the sampler's options; the values
+  // are typed as YAML scalars and read by the variant's and the sampler's fields().
+  const std::vector<std::string> own = variant_keys();
+  std::vector<std::string> options;
+  if (std::find(sampler_names().begin(), sampler_names().end(), sampler) != sampler_names().end())
+    for (const auto& k : option_keys(sampler_defaults(sampler))) options.push_back(k.key);
   YAML::Node node(YAML::NodeType::Map);
   node["sampler"] = sampler;
   for (const auto& kv : key_values) {
@@ -405,35 +387,21 @@ SamplerVariant parse_sampler_variant(const std::string& sampler,
     } catch (const YAML::ParserException& e) {
       throw ConfigError("command line '" + kv + "': the value is not valid YAML: " + e.msg);
     }
-    static const std::vector<std::string> own{"name",     "steps",    "grid",  "rho",
-                                              "shift",    "final_step", "precision", "noise",
-                                              "guidance", "guidance_interval", "labels"};
     if (std::find(own.begin(), own.end(), key) != own.end()) {
       node[key] = value;
-      continue;
-    }
-    // A sampler option, or a typo of any setting: say which, with the closest name.
-    std::vector<std::string> options;
-    if (std::find(sampler_names().begin(), sampler_names().end(), sampler) != sampler_names().end())
-      for (const auto& [name, x] : sampler_defaults(sampler)) options.push_back(name);
-    if (std::find(options.begin(), options.end(), key) == options.end()) {
+    } else if (std::find(options.begin(), options.end(), key) != options.end()) {
+      node["options"][key] = value;
+    } else {  // a typo of either: say which, with the closest name
       std::vector<std::string> known = own;
       known.insert(known.end(), options.begin(), options.end());
       const std::string hint = did_you_mean(key, known);
-      std::string option_list;
-      for (const auto& o : options) option_list += (option_list.empty() ? "" : ", ") + o;
       throw ConfigError("command line '" + kv + "': unknown setting '" + key + "'" +
-                        (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-                        "; a variant's settings: name, steps, grid, rho, shift, final_step, "
-                        "precision, noise, guidance, guidance_interval, labels; sampler '" +
-                        sampler + "' options: " + (option_list.empty() ? "none" : option_list));
+                        (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + "; a variant's settings: " +
+                        joined_names(own) + "; sampler '" + sampler +
+                        "' options: " + (options.empty() ? "none" : joined_names(options)));
     }
-    node["options"][key] = value;
   }
-  YAML::Emitter e;
-  e << node;
-  YamlSource variant_src = YamlSource::parse(e.c_str(), "command line");
-  variant_src.without_positions();
+  YamlSource variant_src = YamlSource::from_node(node, "command line");
   SamplerVariant v;
   ConfigReader r(variant_src.root(), &run);
   fields(r, v);
@@ -469,7 +437,7 @@ void table(std::ostringstream& out, const std::vector<ReferenceRow>& rows) {
 
 // The keys of a family or data set, under `prefix`, with its one-line doc.
 void options_table(std::ostringstream& out, const std::string& title, const std::string& doc,
-                   const AnyOptions& options, const std::string& prefix) {
+                   const ChosenOptions& options, const std::string& prefix) {
   ConfigReference r(prefix);
   options.reference(r);
   out << "### " << title << "\n\n" << doc << ".\n\n";
@@ -487,6 +455,12 @@ void sampler_table(std::ostringstream& out) {
     out << "| `" << name << "` | " << default_steps(name) << " | "
         << (opts.empty() ? "none" : opts) << " | " << escape_cell(sampler_doc(name)) << " |\n";
   }
+  out << "\n### each sampler's option keys\n\n| sampler | key | type | default | allowed | what it is |\n"
+         "|---|---|---|---|---|---|\n";
+  for (const auto& name : sampler_names())
+    for (const auto& k : option_keys(sampler_defaults(name)))
+      out << "| `" << name << "` | `" << k.key << "` | " << k.type << " | `" << k.value << "` | "
+          << escape_cell(k.allowed) << " | " << escape_cell(k.doc) << " |\n";
   out << "\n";
 }
 

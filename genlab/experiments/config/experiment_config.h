@@ -3,7 +3,7 @@
 // struct (schema.h); the same declaration reads the YAML, writes the resolved config
 // (every default filled in, stored in the run file) and prints the key reference.
 // `data:` and `model:` hold the keys of the data set and family they name: their
-// options are the library's own structs, chosen at run time (AnyOptions).
+// options are the library's own structs, chosen at run time (ChosenOptions).
 //
 //   ExperimentConfig c = load_experiment_config("configs/quickstart.yaml", {"train.steps=200"});
 //   const auto& o = c.model.options.as<DiffusionFamilyOptions>();
@@ -16,6 +16,7 @@
 
 #include "genlab/experiments/config/schema.h"
 #include "genlab/experiments/data/data_config.h"
+#include "genlab/samplers/guidance.h"
 #include "genlab/samplers/sampler.h"
 #include "genlab/samplers/time_grid.h"
 
@@ -23,7 +24,7 @@ namespace genlab {
 
 struct ModelConfig {
   std::string family = "diffusion";  // one of family_names() (genlab/experiments/families/registry.h)
-  AnyOptions options;                // the family's own keys, read from the same section
+  ChosenOptions options;                // the family's own keys, read from the same section
 };
 
 struct TrainConfig {
@@ -78,15 +79,14 @@ struct SamplerVariant {
   // sampler's noise comes from (genlab/samplers/noise_source.h).
   std::string precision = "float32";
   std::string noise = "independent";
-  // Resolved: every option of the sampler; named values (solver_type: heun) as their
-  // index, written back by name.
-  SamplerParams options;
-  // Class-conditional models (model.classes > 0): classifier-free guidance w
-  // (genlab/samplers/guidance.h: 0 unconditional, 1 conditional), the sigma interval where it
-  // applies (empty: every sigma), and the labels: "all" (sample i has class
-  // i mod classes) or one class number.
-  double guidance = 1.0;
-  std::vector<double> guidance_interval;
+  // The sampler's own options struct, resolved: its defaults with the config's keys
+  // (read by the sampler's fields(), genlab/samplers/sampler_registry.h).
+  AnyOptions options;
+  // Class-conditional models (model.classes > 0): classifier-free guidance, keys guidance
+  // and guidance_interval (genlab/samplers/guidance.h: w = 0 unconditional, 1
+  // conditional), and the labels: "all" (sample i has class i mod classes) or one class
+  // number.
+  GuidanceOptions guidance;
   std::string labels = "all";
 };
 
@@ -133,12 +133,14 @@ std::vector<ConfigChange> config_changes(const std::string& stored_yaml,
 std::map<std::string, std::string> flatten_config(const std::string& yaml);
 
 // A variant from the command line (`genlab sample RUN --sampler heun steps=32 name=h32`):
-// name, steps, grid, rho, shift, final_step, precision, noise, guidance, guidance_interval,
-// labels are the variant's keys, others the sampler's.
+// the variant's keys (variant_keys()) and the sampler's options, side by side.
 // `run` is the run's config (its process gives the default grid).
 SamplerVariant parse_sampler_variant(const std::string& sampler,
                                      const std::vector<std::string>& key_values,
                                      const ExperimentConfig& run);
+// A variant's own keys (name, steps, grid, ..., guidance, labels), as its fields() declare
+// them, without `sampler` and `options`.
+std::vector<std::string> variant_keys();
 
 // The key reference (`genlab config --reference [SECTION]`): one markdown table per
 // section, the families' and data sets' keys each in their own table.

@@ -11,8 +11,11 @@
 //
 // Reading-only code (defaults that depend on other sections) goes inside
 // `if constexpr (V::reading)`, where `v.context()` is the experiment read so far.
-// AnyOptions holds a struct chosen at run time (a family's or a data set's options) and
-// dispatches to its fields().
+// The rules, AnyOptions and the text visitors are yaml-free, in genlab/core/options.h.
+// ChosenOptions holds a struct chosen at run time by a section's key (a family's or a data
+// set's options), whose fields() may read the rest of the experiment, so it dispatches to
+// these three visitors; options_section() reads and writes a library struct held in
+// AnyOptions (a sampler's options) through OptionsVisitor.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -25,82 +28,51 @@
 #include <typeinfo>
 #include <vector>
 
+#include "genlab/core/options.h"
 #include "genlab/experiments/config/yaml_section.h"
 
 namespace genlab {
 
 struct ExperimentConfig;
 
-// What a value may be: a range for numbers (each bound closed or open), a list of names
-// for strings, and a note for the reference ("0: off"). Numbers must be finite.
-struct Rule {
-  double lo = -HUGE_VAL, hi = HUGE_VAL;
-  bool lo_open = false, hi_open = false;
-  std::vector<std::string> names;  // allowed strings (empty: any)
-  bool auto_allowed = false;       // "" allowed: the value then follows from the context
-  bool non_empty = false;          // strings: "" refused
-  std::string note;
-
-  Rule& with_note(std::string n) {
-    note = std::move(n);
-    return *this;
-  }
-  // "" is allowed and means: chosen from the context as `how` says.
-  Rule& or_auto(std::string how) {
-    auto_allowed = true;
-    note = "empty: " + std::move(how);
-    return *this;
-  }
-  bool admits(double v) const;
-  bool admits(const std::string& s) const;
-  std::string describe() const;  // "[0, 10)", "> 0", "a | b", "" for anything
-};
-
-Rule at_least(double lo);
-Rule above(double lo);
-// brackets: "[]", "[)", "(]" or "()" for closed and open ends.
-Rule between(double lo, double hi, const char* brackets = "[]");
-Rule one_of(const std::vector<std::string>& names);
-Rule non_empty();
-
-template <class T>
-std::string config_type_name() {
-  if constexpr (std::is_same_v<T, bool>) return "bool";
-  if constexpr (std::is_same_v<T, std::string>) return "string";
-  if constexpr (std::is_floating_point_v<T>) return "number";
-  if constexpr (std::is_integral_v<T>) return "integer";
-  if constexpr (std::is_same_v<T, std::vector<int64_t>>) return "list of integers";
-  if constexpr (std::is_same_v<T, std::vector<double>>) return "list of numbers";
-  if constexpr (std::is_same_v<T, std::vector<std::string>>) return "list of names";
-  if constexpr (std::is_same_v<T, std::vector<std::vector<double>>>) return "matrix";
-  if constexpr (std::is_same_v<T, std::vector<std::vector<std::vector<double>>>>)
-    return "list of matrices";
-  if constexpr (std::is_same_v<T, std::map<std::string, std::string>>) return "map of numbers or names";
-  return "value";
-}
-
 class ConfigReader;
 class ConfigWriter;
 class ConfigReference;
 
+// One of the three visitors seen as an OptionsVisitor, for the structs AnyOptions holds.
+template <class V>
+class OptionsVisitorOf final : public OptionsVisitor {
+ public:
+  explicit OptionsVisitorOf(V& v) : v_(v) {}
+  void field(const char* k, double& x, const char* d, const Rule& r) override { v_.field(k, x, d, r); }
+  void field(const char* k, int& x, const char* d, const Rule& r) override { v_.field(k, x, d, r); }
+  void field(const char* k, int64_t& x, const char* d, const Rule& r) override { v_.field(k, x, d, r); }
+  void field(const char* k, bool& x, const char* d, const Rule& r) override { v_.field(k, x, d, r); }
+  void field(const char* k, std::string& x, const char* d, const Rule& r) override { v_.field(k, x, d, r); }
+  void check(bool ok, const char* k, const std::string& m) override { v_.check(ok, k, m); }
+
+ private:
+  V& v_;
+};
+
 // An options struct picked at run time (by model.family or data.name), copyable, with its
 // fields() reachable through the three visitors.
-class AnyOptions {
+class ChosenOptions {
  public:
-  AnyOptions() = default;
+  ChosenOptions() = default;
   template <class T>
-  static AnyOptions of(T value = T{}) {
-    AnyOptions a;
+  static ChosenOptions of(T value = T{}) {
+    ChosenOptions a;
     a.p_ = std::make_unique<Model<T>>(std::move(value));
     return a;
   }
-  AnyOptions(const AnyOptions& o) : p_(o.p_ ? o.p_->clone() : nullptr) {}
-  AnyOptions& operator=(const AnyOptions& o) {
+  ChosenOptions(const ChosenOptions& o) : p_(o.p_ ? o.p_->clone() : nullptr) {}
+  ChosenOptions& operator=(const ChosenOptions& o) {
     p_ = o.p_ ? o.p_->clone() : nullptr;
     return *this;
   }
-  AnyOptions(AnyOptions&&) = default;
-  AnyOptions& operator=(AnyOptions&&) = default;
+  ChosenOptions(ChosenOptions&&) = default;
+  ChosenOptions& operator=(ChosenOptions&&) = default;
 
   bool empty() const { return !p_; }
   template <class T>
@@ -111,7 +83,7 @@ class AnyOptions {
   }
   template <class T>
   T& as() {
-    return const_cast<T&>(static_cast<const AnyOptions&>(*this).as<T>());
+    return const_cast<T&>(static_cast<const ChosenOptions&>(*this).as<T>());
   }
   template <class T>
   bool holds() const {
@@ -162,8 +134,17 @@ class ConfigReader {
   static constexpr bool documenting = false;
   ConfigReader(Section s, const ExperimentConfig* context) : s_(std::move(s)), context_(context) {}
 
+  // A choice (enum class) is read by name; every other type by field_value (schema.cpp).
   template <class T>
-  void field(const char* key, T& value, const char* doc, const Rule& rule = {});
+  void field(const char* key, T& value, const char* doc, const Rule& rule = {}) {
+    if constexpr (std::is_enum_v<T>) {
+      std::string name = name_of(value);
+      field_value(key, name, doc, choice_rule(value, rule));
+      value = value_of<T>(name);
+    } else {
+      field_value(key, value, doc, rule);
+    }
+  }
   template <class S>
   void section(const char* key, S& sub, const char*) {
     ConfigReader r(s_.section(key), context_);
@@ -186,7 +167,14 @@ class ConfigReader {
     }
   }
   // The keys of a run-time chosen struct, read into the same section.
-  void options(AnyOptions& o) { o.read(*this); }
+  void options(ChosenOptions& o) { o.read(*this); }
+  // A library struct's keys in their own sub-section (samplers[].options).
+  void options_section(const char* key, AnyOptions& o, const char*) {
+    ConfigReader r(s_.section(key), context_);
+    OptionsVisitorOf<ConfigReader> a(r);
+    o.visit(a);
+    r.finish();
+  }
   void check(bool ok, const char* key, const std::string& message) const {
     s_.check(ok, key, message);
   }
@@ -199,6 +187,8 @@ class ConfigReader {
   const ExperimentConfig* context() const { return context_; }
 
  private:
+  template <class T>
+  void field_value(const char* key, T& value, const char* doc, const Rule& rule);
   Section s_;
   const ExperimentConfig* context_;
 };
@@ -212,7 +202,10 @@ class ConfigWriter {
   template <class T>
   void field(const char* key, T& value, const char*, const Rule& = {}) {
     e_ << YAML::Key << key << YAML::Value;
-    emit(value);
+    if constexpr (std::is_enum_v<T>)
+      e_ << name_of(value);
+    else
+      emit(value);
   }
   template <class S>
   void section(const char* key, S& sub, const char*) {
@@ -230,7 +223,13 @@ class ConfigWriter {
     }
     e_ << YAML::EndSeq;
   }
-  void options(const AnyOptions& o) { o.write(*this); }
+  void options(const ChosenOptions& o) { o.write(*this); }
+  void options_section(const char* key, const AnyOptions& o, const char*) {
+    e_ << YAML::Key << key << YAML::Value << YAML::BeginMap;
+    OptionsVisitorOf<ConfigWriter> a(*this);
+    o.visit(a);
+    e_ << YAML::EndMap;
+  }
   void check(bool, const char*, const std::string&) const {}
   const ExperimentConfig* context() const { return nullptr; }
 
@@ -277,7 +276,12 @@ class ConfigReference {
   explicit ConfigReference(std::string prefix = "") : prefix_(std::move(prefix)) {}
   template <class T>
   void field(const char* key, T& value, const char* doc, const Rule& rule = {}) {
-    rows_.push_back({prefix_ + key, config_type_name<T>(), default_text(value), allowed(rule), doc});
+    if constexpr (std::is_enum_v<T>) {
+      std::string name = name_of(value);
+      field(key, name, doc, choice_rule(value, rule));
+    } else {
+      rows_.push_back({prefix_ + key, config_type_name<T>(), default_text(value), allowed(rule), doc});
+    }
   }
   template <class S>
   void section(const char* key, S& sub, const char*) {
@@ -293,7 +297,11 @@ class ConfigReference {
     rows_.insert(rows_.end(), r.rows_.begin(), r.rows_.end());
   }
   // Run-time chosen structs are listed in their own tables (config_reference()).
-  void options(const AnyOptions&) {}
+  void options(const ChosenOptions&) {}
+  // Library structs chosen at run time are listed in their own tables, too.
+  void options_section(const char* key, const AnyOptions&, const char* doc) {
+    rows_.push_back({prefix_ + key, "map of numbers or names", "(empty)", "", doc});
+  }
   void check(bool, const char*, const std::string&) const {}
   const ExperimentConfig* context() const { return nullptr; }
   const std::vector<ReferenceRow>& rows() const { return rows_; }

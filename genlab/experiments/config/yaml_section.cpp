@@ -326,6 +326,14 @@ YamlSource YamlSource::parse(const std::string& text, const std::string& name,
   return src;
 }
 
+YamlSource YamlSource::from_node(YAML::Node root, const std::string& name) {
+  YamlSource src;
+  src.file_ = name;
+  src.root_ = std::move(root);
+  src.positions_ = false;  // its marks point into no text
+  return src;
+}
+
 Section YamlSource::root() const {
   return Section(this, root_, "");
 }
@@ -615,8 +623,13 @@ void Section::finish() const {
     const std::string hint = did_you_mean(k, read_);
     throw ConfigError(src_->where(kv.first, path_of(k)) + ": unknown key" +
                       (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-                      "; known keys here: " + joined(read_));
+                      "; known keys here: " + (read_.empty() ? std::string("none") : joined(read_)));
   }
+}
+
+void cap_override(std::vector<std::string>& out, const std::string& key, int64_t value, int64_t cap,
+                  bool zero_means_all) {
+  if (value > cap || (zero_means_all && value == 0)) out.push_back(key + "=" + std::to_string(cap));
 }
 
 }  // namespace genlab

@@ -12,6 +12,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -34,10 +35,11 @@ class YamlSource {
   static YamlSource parse(const std::string& text, const std::string& name,
                           const std::vector<std::string>& overrides = {});
 
+  // A document genlab built (a variant from command-line settings): it has no text, so
+  // errors give the name and key path alone.
+  static YamlSource from_node(YAML::Node root, const std::string& name);
+
   class Section root() const;
-  // Text genlab generated (a variant built from command-line settings): its line:column
-  // would point into nothing the user wrote, so errors give the name and key path alone.
-  void without_positions() { positions_ = false; }
   // "file:line:col: path: message", or "override 'x=y': path: message". An error at a
   // path no override set, in a config some override changed, ends "(command line: x=y)"
   // from append_overrides(): the override may be what made the file's value wrong.
@@ -119,6 +121,11 @@ class Section {
   std::string path_;
   std::vector<std::string> read_;
 };
+
+// "key=cap" as an override when the value is above it (or is 0 and 0 means "all"), else
+// nothing: what the data sets' and families' quick forms (`--smoke`, smoke.h) are made of.
+void cap_override(std::vector<std::string>& out, const std::string& key, int64_t value, int64_t cap,
+                  bool zero_means_all = false);
 
 // The closest of `candidates` to `word` by edit distance, or "" when none is close.
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);

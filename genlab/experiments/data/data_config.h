@@ -11,7 +11,7 @@ namespace genlab {
 
 struct DataConfig {
   std::string name = "moons";  // one of dataset_names() (genlab/experiments/data/datasets.h)
-  AnyOptions options;          // the data set's own keys (images: ImageDataOptions, ...)
+  ChosenOptions options;          // the data set's own keys (images: ImageDataOptions, ...)
 };
 
 }  // namespace genlab

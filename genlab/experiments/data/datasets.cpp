@@ -6,7 +6,7 @@
 #include "genlab/experiments/data/image_data.h"
 #include "genlab/experiments/data/mixture_data.h"
 #include "genlab/experiments/data/toy_data.h"
-#include "genlab/experiments/smoke.h"
+#include "genlab/experiments/config/yaml_section.h"
 
 namespace genlab {
 
@@ -113,11 +113,11 @@ std::unique_ptr<Dataset> make(Args&&... args) {
 DatasetSpec images(const char* name, const char* doc) {
   ImageDataOptions o;
   o.source = name;
-  return {name, doc, AnyOptions::of(o), true,
+  return {name, doc, ChosenOptions::of(o), true,
           [](const DataConfig& c, uint64_t seed) {
             return make<ImageDataset>(c.options.as<ImageDataOptions>(), seed);
           },
-          [](const AnyOptions& options) {  // --smoke: held-out sets of a few hundred images
+          [](const ChosenOptions& options) {  // --smoke: held-out sets of a few hundred images
             const auto& o = options.as<ImageDataOptions>();
             std::vector<std::string> out;
             cap_override(out, "data.validation", o.validation, 500);
@@ -127,7 +127,7 @@ DatasetSpec images(const char* name, const char* doc) {
 }
 
 DatasetSpec preset(const char* name, const char* doc, GaussianMixture (*build)()) {
-  return {name, doc, AnyOptions(), false,
+  return {name, doc, ChosenOptions(), false,
           [build](const DataConfig&, uint64_t) { return make<MixtureDataset>(build()); }};
 }
 
@@ -135,7 +135,7 @@ DatasetSpec preset(const char* name, const char* doc, GaussianMixture (*build)()
 std::vector<DatasetSpec> build_table() {
   std::vector<DatasetSpec> t;
   for (const auto& name : toy_2d_names())
-    t.push_back({name, "2-D toy data (generated)", AnyOptions(), false,
+    t.push_back({name, "2-D toy data (generated)", ChosenOptions(), false,
                  [name](const DataConfig&, uint64_t) { return make<ToyDataset>(name); }});
   t.push_back(preset("mixture/eight_gaussians", "exact 2-D mixture: 8 Gaussians on the unit circle",
                      GaussianMixture::eight_gaussians));
@@ -143,12 +143,12 @@ std::vector<DatasetSpec> build_table() {
                      GaussianMixture::grid25));
   t.push_back({"mixture/random",
                "exact mixture with seeded random means and full covariances, any dimension",
-               AnyOptions::of(RandomMixtureOptions{}), false, [](const DataConfig& c, uint64_t) {
+               ChosenOptions::of(RandomMixtureOptions{}), false, [](const DataConfig& c, uint64_t) {
                  const auto& o = c.options.as<RandomMixtureOptions>();
                  return make<MixtureDataset>(GaussianMixture::random(o.dims, o.components, o.seed));
                }});
   t.push_back({"mixture", "your own exact mixture: weights, means, variances or covariances",
-               AnyOptions::of(MixtureOptions{}), false, [](const DataConfig& c, uint64_t) {
+               ChosenOptions::of(MixtureOptions{}), false, [](const DataConfig& c, uint64_t) {
                  return make<MixtureDataset>(make_mixture(c.options.as<MixtureOptions>()));
                }});
   t.push_back(images("fashion_mnist", "Fashion-MNIST (Debian's dataset-fashion-mnist), binarized or in [-1, 1]"));

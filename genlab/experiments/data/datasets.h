@@ -63,14 +63,14 @@ class Dataset {
 
 struct DatasetSpec {
   std::string name, doc;
-  AnyOptions defaults;  // empty: no keys beside `name`
+  ChosenOptions defaults;  // empty: no keys beside `name`
   bool images = false;  // binary images (the autoregressive and VAE families' data)
   // seed: the run's seed, from which the data set derives its named streams (split,
   // binarization, a random mixture's parameters).
   std::function<std::unique_ptr<Dataset>(const DataConfig&, uint64_t seed)> make;
   // `genlab run --smoke`: overrides of the data set's keys for the quick form (smaller
   // held-out sets; smoke.h); empty function: none.
-  std::function<std::vector<std::string>(const AnyOptions&)> smoke{};
+  std::function<std::vector<std::string>(const ChosenOptions&)> smoke{};
 };
 
 const std::vector<DatasetSpec>& dataset_specs();

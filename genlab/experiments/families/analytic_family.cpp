@@ -25,7 +25,7 @@ class AnalyticFamily final : public Family {
   void load(const TrainingState&) override {}
   std::optional<SamplingTarget> sampling_target() override {
     return SamplingTarget{.denoiser = mixture_,
-                          .process = o_.process,
+                          .process = make_process(o_.process),
                           .sigma_data = o_.sigma_data > 0 ? o_.sigma_data : mixture_->data_std(),
                           .exact = mixture_};
   }
@@ -40,8 +40,8 @@ class AnalyticFamily final : public Family {
 
 FamilySpec analytic_family_spec() {
   return {"analytic", "an exact Gaussian mixture (the data set) through its closed-form denoiser",
-          AnyOptions::of(AnalyticFamilyOptions{}),
-          [](const AnyOptions& o) { return o.as<AnalyticFamilyOptions>().process; },
+          ChosenOptions::of(AnalyticFamilyOptions{}),
+          [](const ChosenOptions& o) { return o.as<AnalyticFamilyOptions>().process; },
           [](const FamilyContext& c) -> std::unique_ptr<Family> {
             return std::make_unique<AnalyticFamily>(c);
           },

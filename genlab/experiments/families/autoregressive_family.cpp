@@ -11,7 +11,8 @@
 #include "genlab/experiments/families/family.h"
 #include "genlab/experiments/families/registry.h"
 #include "genlab/experiments/progress.h"
-#include "genlab/experiments/smoke.h"
+#include "genlab/experiments/config/yaml_section.h"
+#include "genlab/experiments/run_file.h"
 #include "genlab/models/autoregressive/fvsbn.h"
 #include "genlab/models/autoregressive/made.h"
 #include "genlab/models/autoregressive/nade.h"
@@ -194,11 +195,11 @@ class AutoregressiveFamily final : public Family {
 FamilySpec autoregressive_family_spec() {
   FamilySpec spec{"autoregressive",
                   "FVSBN, NADE, MADE and a Transformer on binary images: exact NLL, samples",
-                  AnyOptions::of(AutoregressiveFamilyOptions{}), nullptr,
+                  ChosenOptions::of(AutoregressiveFamilyOptions{}), nullptr,
                   [](const FamilyContext& c) -> std::unique_ptr<Family> {
                     return std::make_unique<AutoregressiveFamily>(c);
                   }};
-  spec.smoke = [](const AnyOptions& options) {  // fewer sampled images (a pass each, Transformer)
+  spec.smoke = [](const ChosenOptions& options) {  // fewer sampled images (a pass each, Transformer)
     std::vector<std::string> out;
     cap_override(out, "model.samples", options.as<AutoregressiveFamilyOptions>().samples, 16);
     return out;

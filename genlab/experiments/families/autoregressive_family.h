@@ -54,7 +54,7 @@ void fields(V& v, AutoregressiveFamilyOptions& o) {
   v.field("activation", o.made.activation, "made: activation", one_of(activation_names()));
   v.field("ordering", o.made.ordering,
           "made, transformer: input ordering (random: made a new one per mask set, "
-          "transformer one fixed permutation)", one_of({"natural", "random"}));
+          "transformer one fixed permutation)");
   v.field("num_masks", o.made.num_masks, "made: mask sets cycled through in training",
           between(1, 1000));
   v.field("ensemble", o.ensemble, "made: mask sets averaged at test time", between(1, 1000));
@@ -67,11 +67,10 @@ void fields(V& v, AutoregressiveFamilyOptions& o) {
   v.check(o.transformer.width % o.transformer.heads == 0 &&
               (o.transformer.width / o.transformer.heads) % 2 == 0,
           "heads", "must divide width into an even head width (RoPE rotates pairs)");
-  v.field("mlp", o.transformer.mlp, "transformer: gelu (W2 gelu(W1 x)) or swiglu (W2 (silu(W1 x) * W3 x))",
-          one_of({"gelu", "swiglu"}));
+  v.field("mlp", o.transformer.mlp, "transformer: gelu (W2 gelu(W1 x)) or swiglu (W2 (silu(W1 x) * W3 x))");
   v.field("mlp_width", o.transformer.mlp_width, "transformer: MLP hidden units",
           between(0, 1000000).with_note("0: 4 x width (gelu), 8/3 x width (swiglu)"));
-  v.field("norm", o.transformer.norm, "transformer: pre-norm kind", one_of({"layernorm", "rmsnorm"}));
+  v.field("norm", o.transformer.norm, "transformer: pre-norm kind");
   v.field("checkpoint", o.transformer.checkpoint,
           "transformer: recompute each block's activations in the backward pass (less memory, "
           "one more forward)");

@@ -10,6 +10,7 @@
 #include "genlab/experiments/families/family.h"
 #include "genlab/experiments/families/registry.h"
 #include "genlab/experiments/image_metrics.h"
+#include "genlab/experiments/run_file.h"
 
 namespace genlab {
 namespace {
@@ -84,7 +85,7 @@ class ClassifierFamily final : public Family {
 FamilySpec classifier_family_spec() {
   return {"classifier",
           "a small CNN on labeled gray-level images: the feature extractor of the image metrics",
-          AnyOptions::of(ImageClassifierOptions{}), nullptr,
+          ChosenOptions::of(ImageClassifierOptions{}), nullptr,
           [](const FamilyContext& c) -> std::unique_ptr<Family> {
             ImageClassifierOptions o = c.options<ImageClassifierOptions>();
             if (c.data.num_classes() < 2)

@@ -70,7 +70,7 @@ class DiffusionFamily final : public Family {
   }
   std::optional<SamplingTarget> sampling_target() override {
     return SamplingTarget{.denoiser = averaged(),
-                          .process = o_.preconditioning.process,
+                          .process = model_.preconditioning().shared_process(),
                           .sigma_data = o_.preconditioning.sigma_data};
   }
 
@@ -100,8 +100,8 @@ class DiffusionFamily final : public Family {
 FamilySpec diffusion_family_spec() {
   FamilySpec spec{"diffusion",
           "score matching / flow matching under EDM's unified form: a denoiser MLP or U-Net, Adam, EMA",
-          AnyOptions::of(DiffusionFamilyOptions{}),
-          [](const AnyOptions& o) { return o.as<DiffusionFamilyOptions>().preconditioning.process; },
+          ChosenOptions::of(DiffusionFamilyOptions{}),
+          [](const ChosenOptions& o) { return o.as<DiffusionFamilyOptions>().preconditioning.process; },
           [](const FamilyContext& c) -> std::unique_ptr<Family> {
             const auto& o = c.options<DiffusionFamilyOptions>();
             Generator init = c.stream("init");
@@ -120,7 +120,7 @@ FamilySpec diffusion_family_spec() {
             net.dims = c.data.dims();
             return std::make_unique<DiffusionFamily>(c, DiffusionModel(o.preconditioning, net, init));
           }};
-  spec.classes = [](const AnyOptions& o) { return o.as<DiffusionFamilyOptions>().classes; };
+  spec.classes = [](const ChosenOptions& o) { return o.as<DiffusionFamilyOptions>().classes; };
   return spec;
 }
 

@@ -107,12 +107,11 @@ void fields(V& v, DiffusionFamilyOptions& o) {
             "images are for the autoregressive and vae families");
   v.field("process", p.process, "noise process (and its preconditioning)", one_of(process_names()));
   v.field("parameterization", p.parameterization,
-          "what the network predicts (native: the process's own)",
-          one_of(output_parameterizations()));
+          "what the network predicts (native: the process's own)");
   v.field("sigma_data", p.sigma_data, "the data's standard deviation (EDM's sigma_data)", above(0));
   v.field("p_mean", p.p_mean, "edm: training ln sigma ~ N(p_mean, p_std^2)", between(-20, 20));
   v.field("p_std", p.p_std, "edm: see p_mean", between(0, 20, "(]"));
-  v.field("flow_t", p.flow_t, "flow: training time distribution", one_of(flow_t_distributions()));
+  v.field("flow_t", p.flow_t, "flow: training time distribution");
   v.field("classes", o.classes,
           "class-conditional on the data's labels 0..classes-1 (U-Net; for classifier-free "
           "guidance in the sampler variants)", between(0, 100000).with_note("0: unconditional"));

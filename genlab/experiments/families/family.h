@@ -22,10 +22,12 @@
 #include "genlab/core/rng.h"
 #include "genlab/experiments/config/experiment_config.h"
 #include "genlab/experiments/data/datasets.h"
-#include "genlab/experiments/run_file.h"
 #include "genlab/samplers/denoiser.h"
+#include "genlab/samplers/process.h"
 
 namespace genlab {
+
+class RunFile;  // genlab/experiments/run_file.h: what finish() writes its results into
 
 using NamedTensorMap = std::map<std::string, Tensor>;
 
@@ -36,11 +38,12 @@ struct TrainingState {
   std::map<std::string, std::string> attrs;
 };
 
-// What the runner samples: a denoiser under a process, the data's scale (the PF-ODE
-// likelihood's prior), and the exact density when the family knows it.
+// What the runner samples: a denoiser under the process it was trained under (the very
+// Process, parameters and all), the data's scale (the PF-ODE likelihood's prior), and
+// the exact density when the family knows it.
 struct SamplingTarget {
   const Denoiser* denoiser = nullptr;
-  std::string process = "edm";
+  std::shared_ptr<const Process> process;
   double sigma_data = 0.5;
   const GaussianMixture* exact = nullptr;
 };

@@ -4,7 +4,7 @@
 // registry.cpp; a program or test adds its own with register_family, and then `run`,
 // `sample`, `compare` and resume work with it unchanged.
 //
-//   register_family({.name = "gaussian", .doc = "...", .defaults = AnyOptions::of(MyOptions{}),
+//   register_family({.name = "gaussian", .doc = "...", .defaults = ChosenOptions::of(MyOptions{}),
 //                    .make = [](const FamilyContext& c) { return std::make_unique<MyFamily>(c); }});
 // (a family's own file includes family.h, which defines Family and FamilyContext)
 #pragma once
@@ -25,17 +25,17 @@ struct FamilyContext;
 
 struct FamilySpec {
   std::string name, doc;
-  AnyOptions defaults;  // the options struct with its defaults; empty: no keys
+  ChosenOptions defaults;  // the options struct with its defaults; empty: no keys
   // The process a family samples under, from its options; empty function or "": none.
-  std::function<std::string(const AnyOptions&)> process;
+  std::function<std::string(const ChosenOptions&)> process;
   std::function<std::unique_ptr<Family>(const FamilyContext&)> make;
   bool trainable = true;  // false: train.steps is 0 whatever the config says
   // The classes a family's model is conditioned on, from its options (the sampler
   // variants' labels and guidance are checked against it); empty function or 0: none.
-  std::function<int64_t(const AnyOptions&)> classes{};
+  std::function<int64_t(const ChosenOptions&)> classes{};
   // `genlab run --smoke`: overrides of the family's own keys that shrink its results
   // (IWAE's k, sample counts) for the quick form (smoke.h); empty function: none.
-  std::function<std::vector<std::string>(const AnyOptions&)> smoke{};
+  std::function<std::vector<std::string>(const ChosenOptions&)> smoke{};
 };
 
 // Adds a family (or replaces the one of the same name).

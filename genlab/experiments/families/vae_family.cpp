@@ -11,7 +11,8 @@
 #include "genlab/experiments/families/family.h"
 #include "genlab/experiments/families/registry.h"
 #include "genlab/experiments/progress.h"
-#include "genlab/experiments/smoke.h"
+#include "genlab/experiments/config/yaml_section.h"
+#include "genlab/experiments/run_file.h"
 #include "genlab/models/vae/gradient_study.h"
 #include "genlab/models/vae/gumbel.h"
 #include "genlab/models/vae/vae.h"
@@ -45,7 +46,7 @@ class VAEFamily final : public Family {
 
   int64_t parameter_count() const override { return vae_.num_parameters(); }
   std::string describe() const override {
-    return "vae (" + v_.vae.latent + " latents, " + v_.estimator + ", " +
+    return "vae (" + name_of(v_.vae.latent) + " latents, " + v_.estimator + ", " +
            std::to_string(vae_.num_parameters()) + " parameters)";
   }
   Step train_step(const Batch& b, Generator& noise, float lr) override {
@@ -214,11 +215,11 @@ class VAEFamily final : public Family {
 
 FamilySpec vae_family_spec() {
   FamilySpec spec{"vae", "VAE with Gaussian or categorical latents: ELBO, IWAE, estimator study",
-                  AnyOptions::of(VAEFamilyOptions{}), nullptr,
+                  ChosenOptions::of(VAEFamilyOptions{}), nullptr,
                   [](const FamilyContext& c) -> std::unique_ptr<Family> {
                     return std::make_unique<VAEFamily>(c, c.stream("init"));
                   }};
-  spec.smoke = [](const AnyOptions& options) {  // IWAE and the estimator study at small sizes
+  spec.smoke = [](const ChosenOptions& options) {  // IWAE and the estimator study at small sizes
     const auto& o = options.as<VAEFamilyOptions>();
     std::vector<std::string> out;
     cap_override(out, "model.samples", o.samples, 16);

@@ -60,8 +60,8 @@ void fields(V& v, VAEFamilyOptions& o) {
                              !is_continuous_image_data(v.context()->data)
                          ? "bernoulli"
                          : "gaussian";
-  v.field("latent", m.latent, "latent type", one_of({"gaussian", "categorical"}));
-  const bool cat = m.latent == "categorical";
+  v.field("latent", m.latent, "latent type");
+  const bool cat = m.latent == LatentKind::categorical;
   v.field("latent_dim", m.latent_dim, "gaussian: dimensions; categorical: variables",
           between(1, 100000));
   v.field("categories", m.categories, "categorical: classes per variable", between(2, 100000));
@@ -79,7 +79,7 @@ void fields(V& v, VAEFamilyOptions& o) {
           one_of(estimator_names()).or_auto("reparameterization (gaussian), gumbel_st (categorical)"));
   if constexpr (V::reading)
     v.check(estimator_fits_latent(parse_estimator(o.estimator), cat), "estimator",
-            "'" + o.estimator + "' does not apply to " + m.latent + " latents (" +
+            "'" + o.estimator + "' does not apply to " + name_of(m.latent) + " latents (" +
                 (cat ? "use gumbel_soft, gumbel_st, reinforce or reinforce_baseline"
                      : "use reparameterization, reinforce or reinforce_baseline") +
                 ")");
@@ -103,7 +103,7 @@ void fields(V& v, VAEFamilyOptions& o) {
   if constexpr (V::reading)
     for (const auto& e : o.estimator_study.estimators)
       v.check(estimator_fits_latent(parse_estimator(e), cat), "estimator_study",
-              "estimators: '" + e + "' does not apply to " + m.latent + " latents");
+              "estimators: '" + e + "' does not apply to " + name_of(m.latent) + " latents");
 }
 
 }  // namespace genlab

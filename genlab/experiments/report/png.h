@@ -1,4 +1,4 @@
-// 8-bit grayscale PNG in memory (zlib-compressed) and base64, for pictures embedded in
+// 8-bit grayscale PNG in memory (libpng) and base64, for pictures embedded in
 // the HTML report as data: URIs.
 #pragma once
 

@@ -109,7 +109,7 @@ bool stochastic_variant(const std::map<std::string, std::string>& attrs) {
   try {
     SamplerParams params;
     for (const auto& [k, v] : attrs)
-      if (k.rfind("option.", 0) == 0) params[k.substr(7)] = parse_sampler_option(sampler, k.substr(7), v);
+      if (k.rfind("option.", 0) == 0) params.emplace(k.substr(7), v);
     return make_sampler(sampler, params)->stochastic();
   } catch (const std::exception&) {
     return false;

@@ -6,10 +6,21 @@
 //   Tensor s = model.sample(64, rng);     // [64, D], no-grad
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "genlab/core/nn/module.h"
 #include "genlab/core/rng.h"
 
 namespace genlab {
+
+// The order in which a model factorizes its inputs: natural (0, 1, ...) or a random
+// permutation (MADE: a new one per mask set; the Transformer: one fixed by its seed).
+enum class InputOrdering { natural, random };
+inline const std::vector<std::string>& names_of(InputOrdering) {
+  static const std::vector<std::string> names{"natural", "random"};
+  return names;
+}
 
 class AutoregressiveModel : public Module {
  public:

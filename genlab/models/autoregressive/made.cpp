@@ -13,9 +13,6 @@ MADE::MADE(const MADEOptions& o, Generator& init) : o_(o), act_(parse_activation
   if (o.dims < 2) throw std::invalid_argument("MADE: dims must be >= 2");
   if (o.hidden.empty()) throw std::invalid_argument("MADE: at least one hidden layer");
   if (o.num_masks < 1) throw std::invalid_argument("MADE: num_masks must be >= 1");
-  if (o.ordering != "natural" && o.ordering != "random")
-    throw std::invalid_argument("MADE: unknown ordering '" + o.ordering +
-                                "' (allowed: natural, random)");
   const int64_t d = o.dims;
   int64_t in = d;
   auto* layers = register_module("hidden", std::make_shared<ModuleList>()).get();
@@ -34,7 +31,7 @@ MADE::MADE(const MADEOptions& o, Generator& init) : o_(o), act_(parse_activation
     Generator g = Generator(o.mask_seed).derive("made_masks").derive(static_cast<uint64_t>(k));
     std::vector<int64_t> order(d);
     std::iota(order.begin(), order.end(), 0);
-    if (o.ordering == "random") {
+    if (o.ordering == InputOrdering::random) {
       const auto u = g.derive("order").uniform({d}).to_vector();
       std::stable_sort(order.begin(), order.end(),
                        [&](int64_t a, int64_t b) { return u[a] < u[b]; });

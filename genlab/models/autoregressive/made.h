@@ -23,7 +23,7 @@ struct MADEOptions {
   int64_t dims = 784;
   std::vector<int64_t> hidden = {500};
   std::string activation = "relu";
-  std::string ordering = "natural";  // natural | random (a new ordering per mask set)
+  InputOrdering ordering = InputOrdering::natural;  // random: a new ordering per mask set
   int num_masks = 1;                 // mask sets to train over and ensemble
   bool direct = false;               // direct input-to-output connections
   uint64_t mask_seed = 0;

@@ -26,19 +26,17 @@ void check(bool ok, const std::string& what) {
 int64_t mlp_width(const TransformerOptions& o) {
   if (o.mlp_width > 0) return o.mlp_width;
   // SwiGLU's three matrices at 8/3 x width cost what GELU's two at 4 x width do (LLaMA).
-  return o.mlp == "swiglu" ? (8 * o.width + 2) / 3 : 4 * o.width;
+  return o.mlp == TransformerMlp::swiglu ? (8 * o.width + 2) / 3 : 4 * o.width;
 }
 
 }  // namespace
 
-BlockNorm::BlockNorm(const std::string& kind, int64_t dim) {
+BlockNorm::BlockNorm(NormKind kind, int64_t dim) {
   // Registered under its kind's name (layer_norm.weight, rms_norm.weight in checkpoints).
-  if (kind == "layernorm")
+  if (kind == NormKind::layernorm)
     norm_ = register_module("layer_norm", std::make_shared<LayerNorm>(LayerNormOptions{.dim = dim}));
-  else if (kind == "rmsnorm")
-    norm_ = register_module("rms_norm", std::make_shared<RMSNorm>(RMSNormOptions{.dim = dim}));
   else
-    throw std::invalid_argument("Transformer: unknown norm '" + kind + "' (allowed: layernorm, rmsnorm)");
+    norm_ = register_module("rms_norm", std::make_shared<RMSNorm>(RMSNormOptions{.dim = dim}));
 }
 
 Tensor BlockNorm::forward(const Tensor& x) const { return norm_->forward(x); }
@@ -50,7 +48,7 @@ TransformerBlock::TransformerBlock(const TransformerOptions& o, Generator& init)
   proj_ = register_module("proj", std::make_shared<Linear>(LinearOptions{w, w}, init));
   norm2_ = register_module("norm2", std::make_shared<BlockNorm>(o.norm, w));
   fc1_ = register_module("fc1", std::make_shared<Linear>(LinearOptions{w, hidden}, init));
-  if (o.mlp == "swiglu")
+  if (o.mlp == TransformerMlp::swiglu)
     gate_ = register_module("gate", std::make_shared<Linear>(LinearOptions{w, hidden}, init));
   fc2_ = register_module("fc2", std::make_shared<Linear>(LinearOptions{hidden, w}, init));
 }
@@ -117,13 +115,10 @@ Transformer::Transformer(const TransformerOptions& o, Generator& init) : o_(o) {
   check(o.width % o.heads == 0 && (o.width / o.heads) % 2 == 0,
         "width must be heads x an even head width (RoPE rotates pairs), got width " +
             std::to_string(o.width) + " with " + std::to_string(o.heads) + " heads");
-  check(o.mlp == "gelu" || o.mlp == "swiglu", "unknown mlp '" + o.mlp + "' (allowed: gelu, swiglu)");
   check(o.dropout >= 0.0f && o.dropout < 1.0f, "dropout must be in [0, 1)");
-  check(o.ordering == "natural" || o.ordering == "random",
-        "unknown ordering '" + o.ordering + "' (allowed: natural, random)");
   order_.resize(o.dims);
   std::iota(order_.begin(), order_.end(), 0);
-  if (o.ordering == "random") {
+  if (o.ordering == InputOrdering::random) {
     const auto u = Generator(o.order_seed).derive("transformer_order").uniform({o.dims}).to_vector();
     std::stable_sort(order_.begin(), order_.end(), [&](int64_t a, int64_t b) { return u[a] < u[b]; });
   }
@@ -147,7 +142,7 @@ void Transformer::add_lora(const LoRAOptions& options, const std::vector<std::st
   for (const auto& name : targets)
     check(blocks_.front()->linear(name) != nullptr,
           "LoRA target '" + name + "' is not a Linear layer of this model (allowed: qkv, proj, fc1, fc2" +
-              (o_.mlp == "swiglu" ? ", gate)" : ")"));
+              (o_.mlp == TransformerMlp::swiglu ? ", gate)" : ")"));
   freeze();
   for (const auto& block : blocks_)
     for (const auto& name : targets) block->linear(name)->add_lora(options, init);

@@ -21,15 +21,28 @@
 
 namespace genlab {
 
+// The MLP of a block: gelu, W2 gelu(W1 x); swiglu, W2 (silu(W1 x) * W3 x).
+enum class TransformerMlp { gelu, swiglu };
+inline const std::vector<std::string>& names_of(TransformerMlp) {
+  static const std::vector<std::string> names{"gelu", "swiglu"};
+  return names;
+}
+// The pre-norm of a block: LayerNorm or RMSNorm.
+enum class NormKind { layernorm, rmsnorm };
+inline const std::vector<std::string>& names_of(NormKind) {
+  static const std::vector<std::string> names{"layernorm", "rmsnorm"};
+  return names;
+}
+
 struct TransformerOptions {
   int64_t dims = 784;
   int64_t layers = 2;
   int64_t width = 64;  // model width; heads divide it, head width even (RoPE pairs)
   int64_t heads = 4;
-  std::string mlp = "gelu";        // gelu: W2 gelu(W1 x); swiglu: W2 (silu(W1 x) * W3 x)
+  TransformerMlp mlp = TransformerMlp::gelu;
   int64_t mlp_width = 0;           // hidden units; 0: 4 x width (gelu), 8/3 x width (swiglu)
-  std::string norm = "layernorm";  // layernorm | rmsnorm
-  std::string ordering = "natural";  // natural | random (a fixed permutation from order_seed)
+  NormKind norm = NormKind::layernorm;
+  InputOrdering ordering = InputOrdering::natural;  // random: a fixed permutation from order_seed
   uint64_t order_seed = 0;
   float rope_base = 10000.0f;
   // Gradient checkpointing of every block (genlab/core/checkpoint.h): training keeps each
@@ -44,7 +57,7 @@ struct TransformerOptions {
 // The normalization of a pre-norm block: LayerNorm or RMSNorm.
 class BlockNorm : public Module {
  public:
-  BlockNorm(const std::string& kind, int64_t dim);
+  BlockNorm(NormKind kind, int64_t dim);
   Tensor forward(const Tensor& x) const;
 
  private:

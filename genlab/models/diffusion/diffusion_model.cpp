@@ -70,8 +70,10 @@ Tensor drop_labels(const Tensor& labels, double p, int64_t null_label, Generator
 }
 
 std::unique_ptr<DiffusionModel> DiffusionModel::same_architecture(Generator& init) const {
-  if (unet_) return std::make_unique<DiffusionModel>(pre_.options(), unet_->options(), init);
-  return std::make_unique<DiffusionModel>(pre_.options(), net_->options(), init);
+  auto m = unet_ ? std::make_unique<DiffusionModel>(pre_.options(), unet_->options(), init)
+                 : std::make_unique<DiffusionModel>(pre_.options(), net_->options(), init);
+  m->pre_ = pre_;  // the same Process object, not one of the same name
+  return m;
 }
 
 Tensor DiffusionModel::denoise(const Tensor& x, const Tensor& sigma) const {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "genlab/core/options.h"
 #include "genlab/core/autograd.h"
 #include "genlab/core/ops.h"
 #include "genlab/models/vae/gumbel.h"
@@ -89,7 +90,7 @@ GradientStudy study_gradient_estimators(const VAE& vae, const Tensor& x,
   for (Estimator e : o.estimators)
     if (!estimator_fits_latent(e, vae.categorical()))
       throw std::invalid_argument("gradient study: " + estimator_name(e) + " does not apply to " +
-                                  vae.options().latent + " latents");
+                                  name_of(vae.options().latent) + " latents");
   GradientStudy study;
   const auto params = vae.encoder_parameters();
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "genlab/core/options.h"
 #include "genlab/core/autograd.h"
 #include "genlab/core/ops.h"
 #include "genlab/models/vae/gumbel.h"
@@ -21,9 +22,6 @@ Tensor repeat_rows(const Tensor& x, int64_t times) {
 VAE::VAE(const VAEOptions& o, Generator& init) : o_(o) {
   if (o.dims < 1 || o.latent_dim < 1 || o.hidden < 1 || o.depth < 0)
     throw std::invalid_argument("VAE: dims, latent_dim and hidden must be >= 1, depth >= 0");
-  if (o.latent != "gaussian" && o.latent != "categorical")
-    throw std::invalid_argument("VAE: latent must be gaussian or categorical, got '" + o.latent +
-                                "'");
   if (categorical() && o.categories < 2)
     throw std::invalid_argument("VAE: categorical latents need categories >= 2");
   if (o.likelihood != "bernoulli" && o.likelihood != "gaussian")
@@ -102,7 +100,7 @@ Tensor VAE::log_prior(const Tensor& z) const {
 Tensor VAE::draw(const Posterior& q, Estimator e, double tau, Generator& rng) const {
   if (!estimator_fits_latent(e, categorical()))
     throw std::invalid_argument("VAE: the " + estimator_name(e) + " estimator does not apply to " +
-                                o_.latent + " latents");
+                                name_of(o_.latent) + " latents");
   if (!categorical()) {
     const Tensor eps = rng.normal(q.mean.shape());
     const Tensor z = q.mean + exp(mul_scalar(q.log_var, 0.5f)) * eps;

@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "genlab/core/nn/layers.h"
 #include "genlab/core/rng.h"
@@ -20,9 +21,16 @@
 
 namespace genlab {
 
+// The latent: a diagonal Gaussian, or latent_dim categorical variables of `categories`.
+enum class LatentKind { gaussian, categorical };
+inline const std::vector<std::string>& names_of(LatentKind) {
+  static const std::vector<std::string> names{"gaussian", "categorical"};
+  return names;
+}
+
 struct VAEOptions {
   int64_t dims = 784;
-  std::string latent = "gaussian";  // gaussian | categorical
+  LatentKind latent = LatentKind::gaussian;
   int64_t latent_dim = 20;          // gaussian: dimensions; categorical: variables
   int64_t categories = 10;          // categorical: classes per variable
   int64_t hidden = 400;             // encoder and decoder: `depth` hidden layers this wide
@@ -57,7 +65,7 @@ class VAE : public Module {
  public:
   VAE(const VAEOptions& options, Generator& init);
   const VAEOptions& options() const { return o_; }
-  bool categorical() const { return o_.latent == "categorical"; }
+  bool categorical() const { return o_.latent == LatentKind::categorical; }
   int64_t latent_size() const;  // the width of z: latent_dim, or latent_dim * categories
 
   Posterior encode(const Tensor& x) const;
