@@ -15,8 +15,8 @@
 
 #include "genlab/core/distributed/communicator.h"
 #include "genlab/experiments/config/experiment_config.h"
-#include "genlab/experiments/run_file.h"
-#include "genlab/experiments/runner.h"
+#include "genlab/experiments/run/run_file.h"
+#include "genlab/experiments/cli/runner.h"
 
 using namespace genlab;
 

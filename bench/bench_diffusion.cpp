@@ -17,7 +17,7 @@
 
 #include "genlab/core/ops.h"
 #include "genlab/core/parallel.h"
-#include "genlab/experiments/metrics.h"
+#include "genlab/experiments/eval/metrics.h"
 #include "genlab/experiments/data/toy_data.h"
 #include "genlab/models/diffusion/trainer.h"
 #include "genlab/samplers/sampler.h"

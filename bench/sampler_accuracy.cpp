@@ -14,7 +14,7 @@
 #include <CLI/CLI.hpp>
 
 #include "genlab/core/ops.h"
-#include "genlab/experiments/metrics.h"
+#include "genlab/experiments/eval/metrics.h"
 #include "genlab/models/analytic/gaussian_mixture.h"
 #include "genlab/samplers/sampler.h"
 #include "genlab/samplers/time_grid.h"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Steps per second of the quickstart net and of MADE on Fashion-MNIST with 1 thread and
 # with every core, on an idle machine and beside one busy process (a shell loop), median
-# of 3 runs each: the measurement behind `threads: 0` (auto) in genlab/experiments/runner.cpp.
+# of 3 runs each: the measurement behind `threads: 0` (auto) in genlab/experiments/cli/runner.cpp.
 # Usage: bash bench/threads.sh [BUILD_DIR]
 set -euo pipefail
 build=${1:-build}

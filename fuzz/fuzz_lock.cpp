@@ -1,11 +1,11 @@
-// libFuzzer target: the run lock's parser (genlab/experiments/run_lock.h). Any text parses
+// libFuzzer target: the run lock's parser (genlab/experiments/run/run_lock.h). Any text parses
 // without a crash; a readable holder has a printable host and a positive pid, and writing
 // it back and parsing again gives the same holder.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
-#include "genlab/experiments/run_lock.h"
+#include "genlab/experiments/run/run_lock.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

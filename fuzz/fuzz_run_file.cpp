@@ -7,8 +7,8 @@
 #include <exception>
 #include <string>
 
-#include "genlab/experiments/run_file.h"
-#include "genlab/experiments/variants_table.h"
+#include "genlab/experiments/run/run_file.h"
+#include "genlab/experiments/eval/variants_table.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = "/tmp/genlab_fuzz_run_" + std::to_string(getpid()) + ".h5";

@@ -1,4 +1,4 @@
-// libFuzzer target: the Slurm script emitter (genlab/experiments/slurm_script.h). The input
+// libFuzzer target: the Slurm script emitter (genlab/experiments/cli/slurm_script.h). The input
 // is split at 0xff bytes into the job's strings (config path, command line, name, work
 // folder, binary, then the points' overrides). Property: the script is exactly the lines
 // genlab meant (17 fixed with the optional directives, one per point, two closing), no
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "genlab/experiments/slurm_script.h"
+#include "genlab/experiments/cli/slurm_script.h"
 
 namespace {
 

@@ -249,7 +249,7 @@ def load_runs(paths):
 
 
 # Whether a larger value of a metric is better (+1) or a smaller one (-1); the C++ side's
-# better_direction (genlab/experiments/metric_comparison.h).
+# better_direction (genlab/experiments/eval/metric_comparison.h).
 _BETTER = {"class_accuracy": 1, "sliced_wasserstein": -1, "mmd": -1,
            "energy": -1, "fd": -1, "rk45_distance": -1}
 

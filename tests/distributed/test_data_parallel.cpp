@@ -12,9 +12,9 @@
 #include "genlab/core/distributed/communicator.h"
 #include "genlab/core/distributed/data_parallel.h"
 #include "genlab/experiments/config/experiment_config.h"
-#include "genlab/experiments/run_file.h"
-#include "genlab/experiments/runner.h"
-#include "genlab/experiments/sweep.h"
+#include "genlab/experiments/run/run_file.h"
+#include "genlab/experiments/cli/runner.h"
+#include "genlab/experiments/cli/sweep.h"
 #include "tests/experiments/run_file_compare.h"
 
 using namespace genlab;

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "genlab/core/ops.h"
-#include "genlab/experiments/run_file.h"
+#include "genlab/experiments/run/run_file.h"
 
 extern char** environ;
 

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <string>
 
-#include "genlab/experiments/run_file.h"
+#include "genlab/experiments/run/run_file.h"
 
 namespace genlab::testing {
 

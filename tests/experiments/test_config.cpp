@@ -14,9 +14,9 @@
 #include "genlab/experiments/families/autoregressive_family.h"
 #include "genlab/experiments/families/diffusion_family.h"
 #include "genlab/experiments/families/vae_family.h"
-#include "genlab/experiments/runner.h"
+#include "genlab/experiments/cli/runner.h"
 #include "tests/experiments/temp_paths.h"
-#include "genlab/experiments/sweep.h"
+#include "genlab/experiments/cli/sweep.h"
 
 using namespace genlab;
 using Catch::Matchers::Contains;

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "genlab/experiments/catalog.h"
+#include "genlab/experiments/cli/catalog.h"
 #include "genlab/experiments/config/experiment_config.h"
 #include "genlab/experiments/config/yaml_section.h"
 

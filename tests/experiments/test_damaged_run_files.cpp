@@ -12,8 +12,8 @@
 #include <string>
 
 #include "genlab/core/rng.h"
-#include "genlab/experiments/run_file.h"
-#include "genlab/experiments/variants_table.h"
+#include "genlab/experiments/run/run_file.h"
+#include "genlab/experiments/eval/variants_table.h"
 
 using namespace genlab;
 using Catch::Matchers::Contains;

@@ -13,8 +13,8 @@
 
 #include "genlab/core/backend.h"
 #include "genlab/experiments/config/experiment_config.h"
-#include "genlab/experiments/run_file.h"
-#include "genlab/experiments/runner.h"
+#include "genlab/experiments/run/run_file.h"
+#include "genlab/experiments/cli/runner.h"
 #include "tests/core/device_under_test.h"
 #include "tests/experiments/run_file_compare.h"
 #include "tests/experiments/temp_paths.h"

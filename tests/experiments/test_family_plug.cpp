@@ -12,9 +12,9 @@
 #include "genlab/core/optim/optimizer.h"
 #include "genlab/experiments/families/family.h"
 #include "genlab/experiments/families/registry.h"
-#include "genlab/experiments/runner.h"
+#include "genlab/experiments/cli/runner.h"
 #include "tests/experiments/temp_paths.h"
-#include "genlab/experiments/variants_table.h"
+#include "genlab/experiments/eval/variants_table.h"
 
 using namespace genlab;
 

@@ -9,10 +9,10 @@
 #include "genlab/experiments/config/experiment_config.h"
 #include "genlab/experiments/config/yaml_section.h"
 #include "genlab/experiments/data/image_data.h"
-#include "genlab/experiments/memory_hint.h"
-#include "genlab/experiments/progress.h"
-#include "genlab/experiments/run_file.h"
-#include "genlab/experiments/smoke.h"
+#include "genlab/experiments/run/memory_hint.h"
+#include "genlab/experiments/run/progress.h"
+#include "genlab/experiments/run/run_file.h"
+#include "genlab/experiments/cli/smoke.h"
 
 using namespace genlab;
 using Catch::Matchers::Contains;

@@ -18,8 +18,8 @@
 #include <sstream>
 
 #include "genlab/core/ops.h"
-#include "genlab/experiments/run_file.h"
-#include "genlab/experiments/run_status.h"
+#include "genlab/experiments/run/run_file.h"
+#include "genlab/experiments/run/run_status.h"
 #include "tests/experiments/child_runs.h"
 #include "tests/experiments/temp_paths.h"
 

@@ -12,7 +12,7 @@
 #include "genlab/core/ops.h"
 #include "genlab/experiments/data/idx.h"
 #include "genlab/experiments/data/image_data.h"
-#include "genlab/experiments/run_file.h"
+#include "genlab/experiments/run/run_file.h"
 
 using namespace genlab;
 using Catch::Matchers::Contains;

@@ -13,9 +13,9 @@
 #include "genlab/experiments/config/experiment_config.h"
 #include "genlab/experiments/data/datasets.h"
 #include "genlab/experiments/data/image_data.h"
-#include "genlab/experiments/frechet.h"
-#include "genlab/experiments/image_metrics.h"
-#include "genlab/experiments/runner.h"
+#include "genlab/experiments/eval/frechet.h"
+#include "genlab/experiments/eval/image_metrics.h"
+#include "genlab/experiments/cli/runner.h"
 #include "genlab/models/diffusion/diffusion_model.h"
 #include "tests/experiments/temp_paths.h"
 

@@ -6,10 +6,10 @@
 #include <sstream>
 
 #include "genlab/experiments/config/experiment_config.h"
-#include "genlab/experiments/metric_comparison.h"
+#include "genlab/experiments/eval/metric_comparison.h"
 #include "genlab/experiments/report/report.h"
-#include "genlab/experiments/runner.h"
-#include "genlab/experiments/variants_table.h"
+#include "genlab/experiments/cli/runner.h"
+#include "genlab/experiments/eval/variants_table.h"
 #include "tests/experiments/temp_paths.h"
 
 using namespace genlab;

@@ -8,9 +8,9 @@
 
 #include "genlab/core/ops.h"
 #include "genlab/core/rng.h"
-#include "genlab/experiments/metric_intervals.h"
-#include "genlab/experiments/metrics.h"
-#include "genlab/experiments/variants.h"
+#include "genlab/experiments/eval/metric_intervals.h"
+#include "genlab/experiments/eval/metrics.h"
+#include "genlab/experiments/eval/variants.h"
 
 using namespace genlab;
 

@@ -5,7 +5,7 @@
 
 #include "genlab/core/ops.h"
 #include "genlab/core/rng.h"
-#include "genlab/experiments/metrics.h"
+#include "genlab/experiments/eval/metrics.h"
 
 using namespace genlab;
 

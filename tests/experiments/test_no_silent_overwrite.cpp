@@ -9,10 +9,10 @@
 #include <sstream>
 
 #include "genlab/experiments/config/experiment_config.h"
-#include "genlab/experiments/image_metrics.h"
+#include "genlab/experiments/eval/image_metrics.h"
 #include "genlab/experiments/report/report.h"
-#include "genlab/experiments/run_file.h"
-#include "genlab/experiments/runner.h"
+#include "genlab/experiments/run/run_file.h"
+#include "genlab/experiments/cli/runner.h"
 #include "tests/experiments/temp_paths.h"
 
 using namespace genlab;

@@ -13,8 +13,8 @@
 #include "genlab/experiments/report/png.h"
 #include "genlab/experiments/report/report.h"
 #include "genlab/experiments/report/svg_chart.h"
-#include "genlab/experiments/run_file.h"
-#include "genlab/experiments/runner.h"
+#include "genlab/experiments/run/run_file.h"
+#include "genlab/experiments/cli/runner.h"
 #include "tests/experiments/temp_paths.h"
 
 using namespace genlab;

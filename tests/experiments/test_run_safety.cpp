@@ -22,11 +22,11 @@
 
 #include "genlab/core/ops.h"
 #include "genlab/core/rng.h"
-#include "genlab/experiments/checkpoint.h"
+#include "genlab/experiments/run/checkpoint.h"
 #include "genlab/experiments/config/experiment_config.h"
-#include "genlab/experiments/run_lock.h"
-#include "genlab/experiments/run_status.h"
-#include "genlab/experiments/runner.h"
+#include "genlab/experiments/run/run_lock.h"
+#include "genlab/experiments/run/run_status.h"
+#include "genlab/experiments/cli/runner.h"
 #include "tests/experiments/child_runs.h"
 
 using namespace genlab;

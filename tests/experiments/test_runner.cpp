@@ -21,11 +21,11 @@
 #include "genlab/experiments/data/datasets.h"
 #include "genlab/experiments/families/family.h"
 #include "genlab/experiments/families/registry.h"
-#include "genlab/experiments/runner.h"
+#include "genlab/experiments/cli/runner.h"
 #include "tests/experiments/child_runs.h"
 #include "tests/experiments/temp_paths.h"
-#include "genlab/experiments/sweep.h"
-#include "genlab/experiments/thread_choice.h"
+#include "genlab/experiments/cli/sweep.h"
+#include "genlab/experiments/cli/thread_choice.h"
 #include "genlab/models/analytic/gaussian_mixture.h"
 
 using namespace genlab;

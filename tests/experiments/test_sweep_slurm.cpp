@@ -10,8 +10,8 @@
 #include <sstream>
 
 #include "genlab/experiments/config/experiment_config.h"
-#include "genlab/experiments/slurm_script.h"
-#include "genlab/experiments/sweep.h"
+#include "genlab/experiments/cli/slurm_script.h"
+#include "genlab/experiments/cli/sweep.h"
 #include "tests/experiments/temp_paths.h"
 
 using namespace genlab;

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "genlab/core/ops.h"
-#include "genlab/experiments/metrics.h"
+#include "genlab/experiments/eval/metrics.h"
 #include "genlab/experiments/data/toy_data.h"
 #include "genlab/models/analytic/gaussian_mixture.h"
 #include "genlab/models/diffusion/trainer.h"

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "genlab/core/ops.h"
-#include "genlab/experiments/metrics.h"
+#include "genlab/experiments/eval/metrics.h"
 #include "genlab/models/analytic/gaussian_mixture.h"
 #include "genlab/samplers/denoiser.h"
 

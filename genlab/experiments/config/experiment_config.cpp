@@ -12,7 +12,7 @@
 #include "genlab/experiments/config/yaml_section.h"
 #include "genlab/experiments/data/datasets.h"
 #include "genlab/experiments/families/registry.h"
-#include "genlab/experiments/nfe_budget.h"
+#include "genlab/experiments/eval/nfe_budget.h"
 #include "genlab/samplers/likelihood.h"
 
 namespace genlab {

@@ -57,7 +57,7 @@ struct EvaluateConfig {
   int likelihood_probes = 1;                    // hutchinson: probes per evaluation
   bool rk45_reference = true;   // each variant's distance to an rk45 solution from its noise
   // Each variant metric's interval: bootstrap replicates (0: none) and their confidence
-  // (genlab/experiments/metric_intervals.h).
+  // (genlab/experiments/eval/metric_intervals.h).
   int bootstrap = 200;
   double confidence = 0.95;
   // Gray-level images: the classifier of the image metrics (FD, class accuracy): auto
@@ -70,7 +70,7 @@ struct SamplerVariant {
   std::string sampler;  // one of sampler_names()
   int steps = 18;
   // An NFE budget instead of steps (0: none): steps becomes the largest count whose
-  // network evaluations per sample fit it (genlab/experiments/nfe_budget.h).
+  // network evaluations per sample fit it (genlab/experiments/eval/nfe_budget.h).
   int64_t nfe = 0;
   GridOptions grid;                    // grid.steps is `steps`; grid.kind "" = the process's own
   std::string final_step = "denoise";  // denoise | euler (genlab/samplers/sampler.h)
@@ -101,7 +101,7 @@ struct OutputConfig {
 struct ExperimentConfig {
   std::string name = "experiment";
   uint64_t seed = 0;
-  int threads = 0;  // 0: auto (genlab/experiments/thread_choice.h)
+  int threads = 0;  // 0: auto (genlab/experiments/cli/thread_choice.h)
   std::string device = "cpu";  // cpu, cuda or cuda:N (genlab/core/device.h parse_device)
   DataConfig data;
   ModelConfig model;

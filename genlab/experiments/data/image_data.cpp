@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "genlab/experiments/data/idx.h"
-#include "genlab/experiments/run_file.h"
+#include "genlab/experiments/run/run_file.h"
 
 namespace genlab {
 namespace {

@@ -7,10 +7,10 @@
 #include "genlab/core/batched_eval.h"
 #include "genlab/core/ops.h"
 #include "genlab/core/optim/optimizer.h"
+#include "genlab/experiments/families/classifier_file.h"
 #include "genlab/experiments/families/family.h"
 #include "genlab/experiments/families/registry.h"
-#include "genlab/experiments/image_metrics.h"
-#include "genlab/experiments/run_file.h"
+#include "genlab/experiments/run/run_file.h"
 
 namespace genlab {
 namespace {

@@ -1,7 +1,7 @@
 // The classifier family: the small CNN of genlab/models/classifier trained on labeled gray-level
 // images (cross-entropy, Adam). It exists to produce the feature extractor of the image
 // metrics: validation accuracy at each evaluation; at the end the test accuracy and the
-// classifier file `classifier.h5` beside the run file (genlab/experiments/image_metrics.h), which
+// classifier file `classifier.h5` beside the run file (genlab/experiments/eval/image_metrics.h), which
 // configs/fmnist_classifier.yaml makes into the committed genlab/models/classifier/fmnist_classifier.h5.
 #pragma once
 

@@ -22,21 +22,14 @@
 #include "genlab/core/rng.h"
 #include "genlab/experiments/config/experiment_config.h"
 #include "genlab/experiments/data/datasets.h"
+#include "genlab/experiments/run/checkpoint.h"
 #include "genlab/samplers/denoiser.h"
 #include "genlab/samplers/process.h"
 
 namespace genlab {
 
-class RunFile;  // genlab/experiments/run_file.h: what finish() writes its results into
+class RunFile;  // genlab/experiments/run/run_file.h: what finish() writes its results into
 
-using NamedTensorMap = std::map<std::string, Tensor>;
-
-// What a checkpoint holds of a family: named tensor groups ("params", "optimizer", "ema",
-// ...) and scalar attributes (counters), enough to continue bitwise.
-struct TrainingState {
-  std::map<std::string, NamedTensorMap> tensors;
-  std::map<std::string, std::string> attrs;
-};
 
 // What the runner samples: a denoiser under the process it was trained under (the very
 // Process, parameters and all), the data's scale (the PF-ODE likelihood's prior), and

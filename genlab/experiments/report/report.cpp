@@ -15,11 +15,11 @@
 
 #include "genlab/core/ops.h"
 #include "genlab/experiments/config/experiment_config.h"
-#include "genlab/experiments/metric_comparison.h"
+#include "genlab/experiments/eval/metric_comparison.h"
 #include "genlab/experiments/report/png.h"
 #include "genlab/experiments/report/svg_chart.h"
-#include "genlab/experiments/run_file.h"
-#include "genlab/experiments/variants_table.h"
+#include "genlab/experiments/run/run_file.h"
+#include "genlab/experiments/eval/variants_table.h"
 #include "genlab/samplers/sampler.h"
 
 namespace genlab {

@@ -1,5 +1,5 @@
 // A small CNN image classifier, the feature extractor of the image metrics (Fréchet
-// distance and class accuracy of samples, genlab/experiments/image_metrics.h): there is no
+// distance and class accuracy of samples, genlab/experiments/eval/image_metrics.h): there is no
 // Inception network on this machine, so genlab trains its own (configs/fmnist_classifier.yaml).
 // Each level is conv 3x3 + ReLU + 2x2 average pooling; then a hidden layer whose ReLU
 // output are the features, and the class logits.
