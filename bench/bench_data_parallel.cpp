@@ -14,7 +14,7 @@
 #include <sstream>
 
 #include "genlab/core/distributed/communicator.h"
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/experiments/run/run_file.h"
 #include "genlab/experiments/cli/runner.h"
 

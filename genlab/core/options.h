@@ -123,24 +123,27 @@ class OptionsVisitor {
   }
 };
 
-// An options struct picked at run time (by a sampler's name), copyable, visited by its
-// fields().
-class AnyOptions {
+// A copyable value whose type is chosen at run time, behind an interface: `Interface`
+// is the abstract base (with `std::unique_ptr<Interface> clone() const`), `Model<T>` its
+// implementation holding `T value`. AnyOptions here and ChosenOptions on the YAML side
+// (experiments/config/schema.h) are the two.
+template <class Self, class Interface, template <class> class Model>
+class ErasedValue {
  public:
-  AnyOptions() = default;
   template <class T>
-  static AnyOptions of(T value = T{}) {
-    AnyOptions a;
-    a.p_ = std::make_unique<Model<T>>(std::move(value));
-    return a;
+  static Self of(T value = T{}) {
+    Self s;
+    static_cast<ErasedValue&>(s).p_ = std::make_unique<Model<T>>(std::move(value));
+    return s;
   }
-  AnyOptions(const AnyOptions& o) : p_(o.p_ ? o.p_->clone() : nullptr) {}
-  AnyOptions& operator=(const AnyOptions& o) {
+  ErasedValue() = default;
+  ErasedValue(const ErasedValue& o) : p_(o.p_ ? o.p_->clone() : nullptr) {}
+  ErasedValue& operator=(const ErasedValue& o) {
     p_ = o.p_ ? o.p_->clone() : nullptr;
     return *this;
   }
-  AnyOptions(AnyOptions&&) = default;
-  AnyOptions& operator=(AnyOptions&&) = default;
+  ErasedValue(ErasedValue&&) = default;
+  ErasedValue& operator=(ErasedValue&&) = default;
 
   bool empty() const { return !p_; }
   template <class T>
@@ -151,16 +154,39 @@ class AnyOptions {
   }
   template <class T>
   T& as() {
-    return const_cast<T&>(static_cast<const AnyOptions&>(*this).as<T>());
+    return const_cast<T&>(static_cast<const ErasedValue&>(*this).as<T>());
   }
   template <class T>
   bool holds() const {
     return dynamic_cast<const Model<T>*>(p_.get()) != nullptr;
   }
-  // Whether both hold the same struct type.
-  bool same_kind(const AnyOptions& o) const {
-    return p_ && o.p_ && typeid(*p_) == typeid(*o.p_);
-  }
+  // Whether both hold the same type.
+  bool same_kind(const ErasedValue& o) const { return p_ && o.p_ && typeid(*p_) == typeid(*o.p_); }
+
+ protected:
+  std::unique_ptr<Interface> p_;
+};
+
+namespace options_detail {
+struct Visitable {
+  virtual ~Visitable() = default;
+  virtual void visit(OptionsVisitor&) = 0;
+  virtual std::unique_ptr<Visitable> clone() const = 0;
+};
+template <class T>
+struct VisitableModel final : Visitable {
+  explicit VisitableModel(T v) : value(std::move(v)) {}
+  void visit(OptionsVisitor& v) override { fields(v, value); }
+  std::unique_ptr<Visitable> clone() const override { return std::make_unique<VisitableModel<T>>(value); }
+  T value;
+};
+}  // namespace options_detail
+
+// An options struct picked at run time (by a sampler's name), copyable, visited by its
+// fields().
+class AnyOptions
+    : public ErasedValue<AnyOptions, options_detail::Visitable, options_detail::VisitableModel> {
+ public:
   // Visits the struct (a writer changes nothing, so a const holder lends a copy).
   void visit(OptionsVisitor& v) {
     if (p_) p_->visit(v);
@@ -169,21 +195,6 @@ class AnyOptions {
     AnyOptions copy = *this;
     copy.visit(v);
   }
-
- private:
-  struct Concept {
-    virtual ~Concept() = default;
-    virtual void visit(OptionsVisitor&) = 0;
-    virtual std::unique_ptr<Concept> clone() const = 0;
-  };
-  template <class T>
-  struct Model final : Concept {
-    explicit Model(T v) : value(std::move(v)) {}
-    void visit(OptionsVisitor& v) override { fields(v, value); }
-    std::unique_ptr<Concept> clone() const override { return std::make_unique<Model<T>>(value); }
-    T value;
-  };
-  std::unique_ptr<Concept> p_;
 };
 
 // A value given in code or on a command line: a number or a name, kept as its text.

@@ -37,126 +37,158 @@ std::vector<double> dormand_prince(const OdeRhs& f, double t0, double t1, std::v
   return y;
 }
 
+namespace {
+
+// The batch of rows in flight: each row's time, step and state, and the stage buffers.
+// One object per call; its steps are the functions below.
+class RowsIntegrator {
+ public:
+  RowsIntegrator(const RowsRhs& f, double t0, double t1, std::vector<double> y, size_t n,
+                 const OdeSolveOptions& o)
+      : f_(f), o_(o), t0_(t0), t1_(t1), y_(std::move(y)), n_(n), total_(y_.size()), d_(total_ / n),
+        dir_(t1 >= t0 ? 1.0 : -1.0), span_(std::abs(t1 - t0)), t_(n, t0), h_(n, o.first_step), ts_(n),
+        hs_(n), active_(n, 1), tmp_(total_), y_new_(total_), err_(total_) {
+    st_.evaluations.assign(n, 0), st_.accepted.assign(n, 0), st_.rejected.assign(n, 0);
+  }
+
+  std::vector<double> run(RowsSolveStats* stats) {
+    if (span_ > 0) {
+      eval(t_, y_, k1_);
+      if (o_.first_step <= 0) initial_steps();
+      while (next_steps()) step();
+    }
+    if (stats) *stats = st_;
+    return std::move(y_);
+  }
+
+ private:
+  void eval(const std::vector<double>& at, const std::vector<double>& yy, std::vector<double>& dy) {
+    dy.assign(total_, 0.0);
+    f_(at, yy, dy, active_);
+    ++st_.calls;
+    for (size_t r = 0; r < n_; ++r) st_.evaluations[r] += active_[r];
+  }
+  // The scaled RMS of v over row r's components: sum of (v_i / (atol + rtol max(|a_i|, |b_i|)))^2.
+  double row_rms(const std::vector<double>& v, const std::vector<double>& a, const std::vector<double>& b,
+                 size_t r) const {
+    double acc = 0;
+    for (size_t i = r * d_; i < (r + 1) * d_; ++i) {
+      const double sc = o_.atol + o_.rtol * std::max(std::abs(a[i]), std::abs(b[i]));
+      acc += (v[i] / sc) * (v[i] / sc);
+    }
+    return std::sqrt(acc / static_cast<double>(std::max<size_t>(d_, 1)));
+  }
+  // Hairer, Norsett & Wanner, section II.4, per row.
+  void initial_steps() {
+    std::vector<double> h0(n_);
+    for (size_t r = 0; r < n_; ++r) {
+      const double d0 = row_rms(y_, y_, y_, r), d1 = row_rms(k1_, y_, y_, r);
+      h0[r] = std::min((d0 < 1e-5 || d1 < 1e-5) ? 1e-6 : 0.01 * d0 / d1, span_);
+      for (size_t i = r * d_; i < (r + 1) * d_; ++i) tmp_[i] = y_[i] + dir_ * h0[r] * k1_[i];
+      ts_[r] = t0_ + dir_ * h0[r];
+    }
+    eval(ts_, tmp_, k2_);
+    for (size_t i = 0; i < total_; ++i) err_[i] = (k2_[i] - k1_[i]) / h0[i / d_];
+    for (size_t r = 0; r < n_; ++r) {
+      const double d1 = row_rms(k1_, y_, y_, r), d2 = row_rms(err_, y_, y_, r);
+      const double h1 = std::max(d1, d2) <= 1e-15 ? std::max(1e-6, h0[r] * 1e-3)
+                                                  : std::pow(0.01 / std::max(d1, d2), 0.2);
+      h_[r] = std::min(100 * h0[r], h1);
+    }
+  }
+  // Which rows still move, and each one's signed step; false when none does.
+  bool next_steps() {
+    bool any = false;
+    for (size_t r = 0; r < n_; ++r) {
+      active_[r] = dir_ * (t1_ - t_[r]) > 0;
+      any = any || active_[r];
+      if (!active_[r]) {
+        hs_[r] = 0;
+        continue;
+      }
+      if (st_.accepted[r] + st_.rejected[r] >= o_.max_steps)
+        throw std::runtime_error("dormand_prince: more than " + std::to_string(o_.max_steps) + " steps for row " +
+                                 std::to_string(r));
+      h_[r] = std::min(h_[r], std::abs(t1_ - t_[r]));
+      hs_[r] = dir_ * h_[r];
+    }
+    return any;
+  }
+  void stage(double c) {  // each row's time at stage c of its own step
+    for (size_t r = 0; r < n_; ++r) ts_[r] = active_[r] ? t_[r] + c * hs_[r] : t_[r];
+  }
+  void combine(std::initializer_list<std::pair<const std::vector<double>*, double>> terms) {
+    for (size_t i = 0; i < total_; ++i) {
+      double acc = 0;
+      for (const auto& [k, a] : terms) acc += a * (*k)[i];
+      tmp_[i] = y_[i] + hs_[i / d_] * acc;
+    }
+  }
+  // One Dormand-Prince step of every active row, then its acceptance.
+  void step() {
+    combine({{&k1_, a21}});
+    stage(c2);
+    eval(ts_, tmp_, k2_);
+    combine({{&k1_, a31}, {&k2_, a32}});
+    stage(c3);
+    eval(ts_, tmp_, k3_);
+    combine({{&k1_, a41}, {&k2_, a42}, {&k3_, a43}});
+    stage(c4);
+    eval(ts_, tmp_, k4_);
+    combine({{&k1_, a51}, {&k2_, a52}, {&k3_, a53}, {&k4_, a54}});
+    stage(c5);
+    eval(ts_, tmp_, k5_);
+    combine({{&k1_, a61}, {&k2_, a62}, {&k3_, a63}, {&k4_, a64}, {&k5_, a65}});
+    std::vector<double> t_new(n_);
+    for (size_t r = 0; r < n_; ++r)
+      t_new[r] = !active_[r] ? t_[r] : h_[r] >= std::abs(t1_ - t_[r]) ? t1_ : t_[r] + hs_[r];
+    eval(t_new, tmp_, k6_);
+    for (size_t i = 0; i < total_; ++i)
+      y_new_[i] = y_[i] + hs_[i / d_] * (b1 * k1_[i] + b3 * k3_[i] + b4 * k4_[i] + b5 * k5_[i] + b6 * k6_[i]);
+    eval(t_new, y_new_, k7_);
+    for (size_t i = 0; i < total_; ++i)
+      err_[i] = hs_[i / d_] * (e1 * k1_[i] + e3 * k3_[i] + e4 * k4_[i] + e5 * k5_[i] + e6 * k6_[i] + e7 * k7_[i]);
+    for (size_t r = 0; r < n_; ++r)
+      if (active_[r]) accept_or_reject(r, t_new[r]);
+  }
+  void accept_or_reject(size_t r, double t_new) {
+    const double e = row_rms(err_, y_, y_new_, r);
+    if (!std::isfinite(e))
+      throw std::runtime_error("dormand_prince: non-finite error estimate in row " + std::to_string(r));
+    const double factor = e == 0 ? 10.0 : std::clamp(0.9 * std::pow(e, -0.2), 0.2, 10.0);
+    if (e <= 1.0) {
+      t_[r] = t_new;
+      std::copy_n(y_new_.begin() + r * d_, d_, y_.begin() + r * d_);
+      std::copy_n(k7_.begin() + r * d_, d_, k1_.begin() + r * d_);
+      ++st_.accepted[r];
+      h_[r] *= factor;
+    } else {
+      ++st_.rejected[r];
+      h_[r] *= std::min(1.0, factor);
+    }
+  }
+
+  const RowsRhs& f_;
+  const OdeSolveOptions& o_;
+  const double t0_, t1_;
+  std::vector<double> y_;
+  const size_t n_, total_, d_;
+  const double dir_, span_;
+  std::vector<double> t_, h_, ts_, hs_;
+  std::vector<char> active_;
+  std::vector<double> k1_, k2_, k3_, k4_, k5_, k6_, k7_, tmp_, y_new_, err_;
+  RowsSolveStats st_;
+};
+
+}  // namespace
+
 std::vector<double> dormand_prince_rows(const RowsRhs& f, double t0, double t1, std::vector<double> y,
                                         int64_t rows, const OdeSolveOptions& o, RowsSolveStats* stats) {
   if (!(o.rtol > 0) || !(o.atol >= 0))
     throw std::invalid_argument("dormand_prince: need rtol > 0, atol >= 0");
-  const size_t n = static_cast<size_t>(rows), total = y.size();
-  if (n == 0 || total % n) throw std::invalid_argument("dormand_prince_rows: y is not rows x dims");
-  const size_t d = total / n;
-  const double dir = t1 >= t0 ? 1.0 : -1.0, span = std::abs(t1 - t0);
-  RowsSolveStats st;
-  st.evaluations.assign(n, 0), st.accepted.assign(n, 0), st.rejected.assign(n, 0);
-  if (span == 0) {
-    if (stats) *stats = st;
-    return y;
-  }
-  std::vector<double> t(n, t0), h(n, o.first_step), ts(n);
-  std::vector<char> active(n, 1);
-  auto eval = [&](const std::vector<double>& at, const std::vector<double>& yy, std::vector<double>& dy) {
-    dy.assign(total, 0.0);
-    f(at, yy, dy, active);
-    ++st.calls;
-    for (size_t r = 0; r < n; ++r) st.evaluations[r] += active[r];
-  };
-  // The scaled RMS of v over row r's components: sum of (v_i / (atol + rtol max(|a_i|, |b_i|)))^2.
-  auto row_rms = [&](const std::vector<double>& v, const std::vector<double>& a,
-                     const std::vector<double>& b, size_t r) {
-    double acc = 0;
-    for (size_t i = r * d; i < (r + 1) * d; ++i) {
-      const double sc = o.atol + o.rtol * std::max(std::abs(a[i]), std::abs(b[i]));
-      acc += (v[i] / sc) * (v[i] / sc);
-    }
-    return std::sqrt(acc / static_cast<double>(std::max<size_t>(d, 1)));
-  };
-  std::vector<double> k1, k2, k3, k4, k5, k6, k7, tmp(total), y_new(total), err(total);
-  eval(t, y, k1);
-  if (o.first_step <= 0) {  // Hairer, Norsett & Wanner, section II.4, per row
-    std::vector<double> h0(n);
-    for (size_t r = 0; r < n; ++r) {
-      const double d0 = row_rms(y, y, y, r), d1 = row_rms(k1, y, y, r);
-      h0[r] = std::min((d0 < 1e-5 || d1 < 1e-5) ? 1e-6 : 0.01 * d0 / d1, span);
-      for (size_t i = r * d; i < (r + 1) * d; ++i) tmp[i] = y[i] + dir * h0[r] * k1[i];
-      ts[r] = t0 + dir * h0[r];
-    }
-    eval(ts, tmp, k2);
-    for (size_t i = 0; i < total; ++i) err[i] = (k2[i] - k1[i]) / h0[i / d];
-    for (size_t r = 0; r < n; ++r) {
-      const double d1 = row_rms(k1, y, y, r), d2 = row_rms(err, y, y, r);
-      const double h1 = std::max(d1, d2) <= 1e-15 ? std::max(1e-6, h0[r] * 1e-3)
-                                                  : std::pow(0.01 / std::max(d1, d2), 0.2);
-      h[r] = std::min(100 * h0[r], h1);
-    }
-  }
-  std::vector<double> hs(n);
-  auto stage = [&](double c) {  // each row's time at stage c of its own step
-    for (size_t r = 0; r < n; ++r) ts[r] = active[r] ? t[r] + c * hs[r] : t[r];
-  };
-  while (true) {
-    bool any = false;
-    for (size_t r = 0; r < n; ++r) {
-      active[r] = dir * (t1 - t[r]) > 0;
-      any = any || active[r];
-      if (!active[r]) {
-        hs[r] = 0;
-        continue;
-      }
-      if (st.accepted[r] + st.rejected[r] >= o.max_steps)
-        throw std::runtime_error("dormand_prince: more than " + std::to_string(o.max_steps) +
-                                 " steps for row " + std::to_string(r));
-      h[r] = std::min(h[r], std::abs(t1 - t[r]));
-      hs[r] = dir * h[r];
-    }
-    if (!any) break;
-    auto combine = [&](std::initializer_list<std::pair<const std::vector<double>*, double>> terms) {
-      for (size_t i = 0; i < total; ++i) {
-        double acc = 0;
-        for (const auto& [k, a] : terms) acc += a * (*k)[i];
-        tmp[i] = y[i] + hs[i / d] * acc;
-      }
-    };
-    combine({{&k1, a21}});
-    stage(c2);
-    eval(ts, tmp, k2);
-    combine({{&k1, a31}, {&k2, a32}});
-    stage(c3);
-    eval(ts, tmp, k3);
-    combine({{&k1, a41}, {&k2, a42}, {&k3, a43}});
-    stage(c4);
-    eval(ts, tmp, k4);
-    combine({{&k1, a51}, {&k2, a52}, {&k3, a53}, {&k4, a54}});
-    stage(c5);
-    eval(ts, tmp, k5);
-    combine({{&k1, a61}, {&k2, a62}, {&k3, a63}, {&k4, a64}, {&k5, a65}});
-    std::vector<double> t_new(n);
-    for (size_t r = 0; r < n; ++r)
-      t_new[r] = !active[r] ? t[r] : h[r] >= std::abs(t1 - t[r]) ? t1 : t[r] + hs[r];
-    eval(t_new, tmp, k6);
-    for (size_t i = 0; i < total; ++i)
-      y_new[i] = y[i] + hs[i / d] * (b1 * k1[i] + b3 * k3[i] + b4 * k4[i] + b5 * k5[i] + b6 * k6[i]);
-    eval(t_new, y_new, k7);
-    for (size_t i = 0; i < total; ++i)
-      err[i] = hs[i / d] * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i] + e7 * k7[i]);
-    for (size_t r = 0; r < n; ++r) {
-      if (!active[r]) continue;
-      const double e = row_rms(err, y, y_new, r);
-      if (!std::isfinite(e))
-        throw std::runtime_error("dormand_prince: non-finite error estimate in row " + std::to_string(r));
-      const double factor = e == 0 ? 10.0 : std::clamp(0.9 * std::pow(e, -0.2), 0.2, 10.0);
-      if (e <= 1.0) {
-        t[r] = t_new[r];
-        std::copy_n(y_new.begin() + r * d, d, y.begin() + r * d);
-        std::copy_n(k7.begin() + r * d, d, k1.begin() + r * d);
-        ++st.accepted[r];
-        h[r] *= factor;
-      } else {
-        ++st.rejected[r];
-        h[r] *= std::min(1.0, factor);
-      }
-    }
-  }
-  if (stats) *stats = st;
-  return y;
+  const size_t n = static_cast<size_t>(rows);
+  if (n == 0 || y.size() % n) throw std::invalid_argument("dormand_prince_rows: y is not rows x dims");
+  return RowsIntegrator(f, t0, t1, std::move(y), n, o).run(stats);
 }
 
 }  // namespace genlab

@@ -91,6 +91,117 @@ std::vector<double> per_row(const std::vector<double>& v, F f) {
   return out;
 }
 
+double sigma_of(double lam) {
+  return std::exp(-lam);
+}
+
+// An attempt's target per row: lam_t (the step's end), lam_to (where the deterministic part
+// goes: lam_t, or sigma_down's when eta > 0) and su (the noise added on acceptance). A
+// finished row takes a dummy step whose result is dropped.
+struct StepTargets {
+  std::vector<double> lam_t, lam_to, su;
+};
+StepTargets step_targets(const std::vector<double>& lam, const std::vector<char>& active,
+                         std::vector<PidStepControl>& pid, double lam_end, const DpmAdaptiveOptions& o) {
+  const size_t n = lam.size();
+  StepTargets s{std::vector<double>(n), std::vector<double>(n), std::vector<double>(n, 0.0)};
+  for (size_t r = 0; r < n; ++r) {
+    s.lam_t[r] = active[r] ? std::min(lam_end, lam[r] + pid[r].h()) : lam[r] + 0.1;
+    s.lam_to[r] = s.lam_t[r];
+    if (o.eta > 0 && active[r]) {
+      const auto [down, up] = ancestral_step(sigma_of(lam[r]), sigma_of(s.lam_t[r]), o.eta);
+      s.lam_to[r] = down > 0 ? std::min(lam_end, -std::log(down)) : lam_end;
+      s.su[r] = std::sqrt(std::max(0.0, sigma_of(s.lam_t[r]) * sigma_of(s.lam_t[r]) -
+                                            sigma_of(s.lam_to[r]) * sigma_of(s.lam_to[r])));
+    }
+  }
+  return s;
+}
+
+// The embedded pair from x_hat over steps h (in lambda) to sigma_to: DPM-Solver-1 and -2
+// (order 2), or -2 and -3 (order 3); eps(u, lambda) evaluates the model.
+template <class Eps>
+std::pair<State, State> embedded_pair(int order, const State& x_hat, const State& eps_0, const std::vector<double>& lam,
+                                      const std::vector<double>& h, const std::vector<double>& sig_to, Eps eps) {
+  const State first = x_hat - eps_0.scale_rows(per_row(h, [&](double hr, size_t r) {
+                        return sig_to[r] * std::expm1(hr);
+                      }));  // DPM-Solver-1
+  if (order == 2) {
+    const auto s1 = per_row(h, [&](double hr, size_t r) { return lam[r] + hr / 2; });
+    const State u1 = x_hat - eps_0.scale_rows(per_row(h, [&](double hr, size_t r) {
+                       return sigma_of(s1[r]) * std::expm1(hr / 2);
+                     }));
+    const State eps_1 = eps(u1, s1);
+    return {first, first - (eps_1 - eps_0).scale_rows(per_row(h, [&](double hr, size_t r) {
+                     return sig_to[r] * std::expm1(hr);  // r1 = 1/2: 1/(2 r1) = 1
+                   }))};
+  }
+  const double r1 = 1.0 / 3, r2 = 2.0 / 3;
+  const auto s1 = per_row(h, [&](double hr, size_t r) { return lam[r] + r1 * hr; });
+  const auto s2 = per_row(h, [&](double hr, size_t r) { return lam[r] + r2 * hr; });
+  const State u1 = x_hat - eps_0.scale_rows(per_row(h, [&](double hr, size_t r) {
+                     return sigma_of(s1[r]) * std::expm1(r1 * hr);
+                   }));
+  const State eps_1 = eps(u1, s1);
+  const State x_low = first - (eps_1 - eps_0).scale_rows(per_row(h, [&](double hr, size_t r) {
+                        return sig_to[r] / (2 * r1) * std::expm1(hr);
+                      }));
+  const State u2 = x_hat - eps_0.scale_rows(per_row(h, [&](double hr, size_t r) {
+                     return sigma_of(s2[r]) * std::expm1(r2 * hr);
+                   })) - (eps_1 - eps_0).scale_rows(per_row(h, [&](double hr, size_t r) {
+                     return sigma_of(s2[r]) * (r2 / r1) * (std::expm1(r2 * hr) / (r2 * hr) - 1);
+                   }));
+  const State eps_2 = eps(u2, s2);
+  return {x_low, first - (eps_2 - eps_0).scale_rows(per_row(h, [&](double hr, size_t r) {
+                   return sig_to[r] / r2 * (std::expm1(hr) / hr - 1);
+                 }))};
+}
+
+// Each active sample's error against its own tolerance, handed to its PID controller:
+// which rows accept their step.
+std::vector<char> accepted_rows(const State& x_low, const State& x_high, const State& x_prev,
+                                const std::vector<char>& active, std::vector<PidStepControl>& pid,
+                                const DpmAdaptiveOptions& o) {
+  const auto lo = x_low.doubles(), hi = x_high.doubles(), prev = x_prev.doubles();
+  const size_t n = active.size(), d = lo.size() / std::max<size_t>(n, 1);
+  std::vector<char> take(n, 0);
+  for (size_t r = 0; r < n; ++r) {
+    if (!active[r]) continue;
+    double sq = 0;
+    for (size_t k = r * d; k < (r + 1) * d; ++k) {
+      const double delta = std::max(o.atol, o.rtol * std::max(std::abs(lo[k]), std::abs(prev[k])));
+      sq += (lo[k] - hi[k]) * (lo[k] - hi[k]) / (delta * delta);
+    }
+    take[r] = pid[r].propose(std::sqrt(sq / static_cast<double>(std::max<size_t>(d, 1))));
+  }
+  return take;
+}
+
+// Fresh noise of su[r] on each accepted row. Each sample's k-th accepted step draws row r
+// of independent stream k, so its noise is fixed by the seed, its index and its own step
+// count.
+State with_ancestral_noise(State moved, const std::vector<char>& take, const std::vector<double>& su,
+                           const std::vector<int64_t>& accepted, double s_noise, NoiseSource& noise) {
+  const size_t n = take.size();
+  std::vector<double> scale(n, 0.0);
+  int64_t k_min = INT64_MAX, k_max = -1;
+  for (size_t r = 0; r < n; ++r)
+    if (take[r] && su[r] > 0) k_min = std::min(k_min, accepted[r]), k_max = std::max(k_max, accepted[r]);
+  for (int64_t k = k_min; k <= k_max; ++k) {
+    std::vector<char> rows(n, 0);
+    bool any_k = false;
+    for (size_t r = 0; r < n; ++r) {
+      rows[r] = take[r] && su[r] > 0 && accepted[r] == k;
+      scale[r] = rows[r] ? su[r] * s_noise : 0.0;
+      any_k = any_k || rows[r];
+    }
+    if (!any_k) continue;
+    const State z = moved.like(noise.independent(static_cast<uint64_t>(k), moved.shape())).scale_rows(scale);
+    moved = State::select_rows(rows, moved + z, moved);
+  }
+  return moved;
+}
+
 State dpm_adaptive(PfOde& ode, const std::vector<double>& t, State x, NoiseSource& noise,
                    const DpmAdaptiveOptions& o) {
   const Process& p = ode.process();
@@ -100,7 +211,6 @@ State dpm_adaptive(PfOde& ode, const std::vector<double>& t, State x, NoiseSourc
   const double t_end = to_zero ? t[t.size() - 2] : t.back();
   const size_t n = static_cast<size_t>(x.rows());
   const double lam0 = -std::log(p.sigma(t.front())), lam_end = -std::log(p.sigma(t_end));
-  auto sigma_of = [](double lam) { return std::exp(-lam); };
   // eps(x_hat; lambda) = (x_hat - D(x_hat; sigma)) / sigma, row r at lambda[r].
   auto eps = [&](const State& xh, const std::vector<double>& lam, const std::vector<char>& counts) {
     const auto sig = per_row(lam, [&](double l, size_t) { return sigma_of(l); });
@@ -128,94 +238,17 @@ State dpm_adaptive(PfOde& ode, const std::vector<double>& t, State x, NoiseSourc
       eps_0 = State::select_rows(counts, eps(x_hat, lam, counts), eps_0);
       for (size_t r = 0; r < n; ++r) stale[r] = stale[r] && !counts[r];
     }
-    // This attempt's target per row; a finished row takes a dummy step whose result is dropped.
-    std::vector<double> lam_t(n), lam_to(n), su(n, 0.0);
-    for (size_t r = 0; r < n; ++r) {
-      lam_t[r] = active[r] ? std::min(lam_end, lam[r] + pid[r].h()) : lam[r] + 0.1;
-      lam_to[r] = lam_t[r];
-      if (o.eta > 0 && active[r]) {
-        const auto [down, up] = ancestral_step(sigma_of(lam[r]), sigma_of(lam_t[r]), o.eta);
-        lam_to[r] = down > 0 ? std::min(lam_end, -std::log(down)) : lam_end;
-        su[r] = std::sqrt(std::max(0.0, sigma_of(lam_t[r]) * sigma_of(lam_t[r]) -
-                                            sigma_of(lam_to[r]) * sigma_of(lam_to[r])));
-      }
-    }
-    const auto h = per_row(lam_to, [&](double l, size_t r) { return l - lam[r]; });
-    const auto sig_to = per_row(lam_to, [&](double l, size_t) { return sigma_of(l); });
-    const State first = x_hat - eps_0.scale_rows(per_row(h, [&](double hr, size_t r) {
-                          return sig_to[r] * std::expm1(hr);
-                        }));  // DPM-Solver-1
-    State x_low, x_high;
-    if (o.order == 2) {
-      const auto s1 = per_row(h, [&](double hr, size_t r) { return lam[r] + hr / 2; });
-      const State u1 = x_hat - eps_0.scale_rows(per_row(h, [&](double hr, size_t r) {
-                         return sigma_of(s1[r]) * std::expm1(hr / 2);
-                       }));
-      const State eps_1 = eps(u1, s1, active);
-      x_low = first;
-      x_high = first - (eps_1 - eps_0).scale_rows(per_row(h, [&](double hr, size_t r) {
-                 return sig_to[r] * std::expm1(hr);  // r1 = 1/2: 1/(2 r1) = 1
-               }));
-    } else {
-      const double r1 = 1.0 / 3, r2 = 2.0 / 3;
-      const auto s1 = per_row(h, [&](double hr, size_t r) { return lam[r] + r1 * hr; });
-      const auto s2 = per_row(h, [&](double hr, size_t r) { return lam[r] + r2 * hr; });
-      const State u1 = x_hat - eps_0.scale_rows(per_row(h, [&](double hr, size_t r) {
-                         return sigma_of(s1[r]) * std::expm1(r1 * hr);
-                       }));
-      const State eps_1 = eps(u1, s1, active);
-      x_low = first - (eps_1 - eps_0).scale_rows(per_row(h, [&](double hr, size_t r) {
-                return sig_to[r] / (2 * r1) * std::expm1(hr);
-              }));
-      const State u2 =
-          x_hat - eps_0.scale_rows(per_row(h, [&](double hr, size_t r) {
-            return sigma_of(s2[r]) * std::expm1(r2 * hr);
-          })) - (eps_1 - eps_0).scale_rows(per_row(h, [&](double hr, size_t r) {
-            return sigma_of(s2[r]) * (r2 / r1) * (std::expm1(r2 * hr) / (r2 * hr) - 1);
-          }));
-      const State eps_2 = eps(u2, s2, active);
-      x_high = first - (eps_2 - eps_0).scale_rows(per_row(h, [&](double hr, size_t r) {
-                 return sig_to[r] / r2 * (std::expm1(hr) / hr - 1);
-               }));
-    }
-    // Each sample's error against its own tolerance.
-    const auto lo = x_low.doubles(), hi = x_high.doubles(), prev = x_prev.doubles();
-    const size_t d = lo.size() / std::max<size_t>(n, 1);
-    std::vector<char> take(n, 0);
-    for (size_t r = 0; r < n; ++r) {
-      if (!active[r]) continue;
-      double sq = 0;
-      for (size_t k = r * d; k < (r + 1) * d; ++k) {
-        const double delta = std::max(o.atol, o.rtol * std::max(std::abs(lo[k]), std::abs(prev[k])));
-        sq += (lo[k] - hi[k]) * (lo[k] - hi[k]) / (delta * delta);
-      }
-      take[r] = pid[r].propose(std::sqrt(sq / static_cast<double>(std::max<size_t>(d, 1))));
-    }
-    State moved = x_high;
-    if (o.eta > 0) {
-      // Each sample's k-th accepted step draws row r of independent stream k, so its noise
-      // is fixed by the seed, its index and its own step count.
-      std::vector<double> scale(n, 0.0);
-      int64_t k_min = INT64_MAX, k_max = -1;
-      for (size_t r = 0; r < n; ++r)
-        if (take[r] && su[r] > 0) k_min = std::min(k_min, accepted[r]), k_max = std::max(k_max, accepted[r]);
-      for (int64_t k = k_min; k <= k_max; ++k) {
-        std::vector<char> rows(n, 0);
-        bool any_k = false;
-        for (size_t r = 0; r < n; ++r) {
-          rows[r] = take[r] && su[r] > 0 && accepted[r] == k;
-          scale[r] = rows[r] ? su[r] * o.s_noise : 0.0;
-          any_k = any_k || rows[r];
-        }
-        if (!any_k) continue;
-        const State z = x.like(noise.independent(static_cast<uint64_t>(k), x.shape())).scale_rows(scale);
-        moved = State::select_rows(rows, moved + z, moved);
-      }
-    }
+    const StepTargets target = step_targets(lam, active, pid, lam_end, o);
+    const auto h = per_row(target.lam_to, [&](double l, size_t r) { return l - lam[r]; });
+    const auto sig_to = per_row(target.lam_to, [&](double l, size_t) { return sigma_of(l); });
+    const auto [x_low, x_high] = embedded_pair(o.order, x_hat, eps_0, lam, h, sig_to,
+                                               [&](const State& u, const std::vector<double>& s) { return eps(u, s, active); });
+    const std::vector<char> take = accepted_rows(x_low, x_high, x_prev, active, pid, o);
+    const State moved = o.eta > 0 ? with_ancestral_noise(x_high, take, target.su, accepted, o.s_noise, noise) : x_high;
     x_prev = State::select_rows(take, x_low, x_prev);
     x_hat = State::select_rows(take, moved, x_hat);
     for (size_t r = 0; r < n; ++r)
-      if (take[r]) lam[r] = lam_t[r], stale[r] = 1, ++accepted[r];
+      if (take[r]) lam[r] = target.lam_t[r], stale[r] = 1, ++accepted[r];
   }
   State out = x_hat * p.s(t_end);
   if (to_zero) out = out + ode.derivative(out, t_end) * (t.back() - t_end);

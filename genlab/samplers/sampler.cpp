@@ -28,6 +28,18 @@ const SamplerEntry& find(const std::string& name) {
   throw std::invalid_argument("unknown sampler '" + name + "' (allowed: " + allowed + ")");
 }
 
+// D = 0 at the cost of `like`: what a sampler's NFE count needs of a model.
+class ZeroDenoiser final : public Denoiser {
+ public:
+  explicit ZeroDenoiser(const Denoiser& like) : like_(like) {}
+  Tensor denoise(const Tensor& x, const Tensor&) const override { return Tensor::zeros_like(x); }
+  int64_t dims() const override { return like_.dims(); }
+  int evaluations_at(double sigma) const override { return like_.evaluations_at(sigma); }
+
+ private:
+  const Denoiser& like_;
+};
+
 std::string owner(const std::string& name) {
   std::string s = "sampler '";
   s += name;
@@ -122,6 +134,13 @@ std::string describe_sampler_options(const std::string& name, const std::string&
   }
   if (sampler_takes_noise(name)) opts += std::string(opts.empty() ? "" : "; ") + "takes noise: brownian_tree";
   return opts;
+}
+
+int64_t expected_nfe(const std::string& sampler_name, const Sampler& sampler, const Denoiser& like,
+                     const Process& process, const std::vector<double>& t) {
+  if (sampler_is_adaptive(sampler_name)) return -1;
+  const ZeroDenoiser zero(like);
+  return sampler.sample(zero, process, t, Tensor::zeros({1, like.dims()})).nfe;
 }
 
 std::unique_ptr<Sampler> make_sampler(const std::string& name, const AnyOptions& options,

@@ -115,6 +115,12 @@ int64_t sampler_nfe(const std::string& name, int64_t steps, const SamplerParams&
 // Why this sampler is not to be trusted on this grid kind ("" if it is): the registry
 // row's unstable_grids.
 std::string sampler_grid_warning(const std::string& name, const std::string& grid);
+// The NFE a fixed-step sampler takes on this grid: it does not depend on the model, so it
+// is counted on one row with a zero denoiser that costs what `like` costs per sigma
+// (guidance: two). -1 for an adaptive sampler, whose count depends on the model.
+int64_t expected_nfe(const std::string& sampler_name, const Sampler& sampler, const Denoiser& like,
+                     const Process& process, const std::vector<double>& t);
+
 // The sampler's options with their defaults, for listings: "eta=1, solver_type=midpoint
 // (midpoint | heun); takes noise: brownian_tree" (`assign` between key and value, `bar`
 // between named values); "" when it takes none.

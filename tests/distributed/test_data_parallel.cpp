@@ -11,7 +11,7 @@
 
 #include "genlab/core/distributed/communicator.h"
 #include "genlab/core/distributed/data_parallel.h"
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/experiments/run/run_file.h"
 #include "genlab/experiments/cli/runner.h"
 #include "genlab/experiments/cli/sweep.h"

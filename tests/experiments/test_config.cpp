@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/experiments/config/yaml_section.h"
 #include "genlab/core/ops.h"
 #include "genlab/experiments/data/datasets.h"

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "genlab/experiments/cli/catalog.h"
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/experiments/config/yaml_section.h"
 
 using namespace genlab;

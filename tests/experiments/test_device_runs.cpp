@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "genlab/core/backend.h"
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/experiments/run/run_file.h"
 #include "genlab/experiments/cli/runner.h"
 #include "tests/core/device_under_test.h"

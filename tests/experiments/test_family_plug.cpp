@@ -65,7 +65,7 @@ class GaussianFitFamily final : public Family {
   explicit GaussianFitFamily(const FamilyContext& c)
       : o_(c.options<GaussianFitOptions>()),
         model_(c.data.dims(), o_.init_log_variance),
-        adam_(model_.named_parameters(), {.lr = static_cast<float>(c.config.train.lr)}) {}
+        adam_(model_.named_parameters(), {.lr = static_cast<float>(c.train.lr)}) {}
   std::string describe() const override { return "gaussian_fit"; }
   Step train_step(const Batch& batch, Generator&, float lr) override {
     if (++steps_ == g_crash_at_step) throw std::runtime_error("injected crash");

@@ -6,10 +6,10 @@
 #include <sstream>
 #include <string>
 
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/experiments/config/yaml_section.h"
 #include "genlab/experiments/data/image_data.h"
-#include "genlab/experiments/run/memory_hint.h"
+#include "genlab/experiments/memory_hint.h"
 #include "genlab/experiments/run/progress.h"
 #include "genlab/experiments/run/run_file.h"
 #include "genlab/experiments/cli/smoke.h"

@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "genlab/core/ops.h"
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/experiments/data/datasets.h"
 #include "genlab/experiments/data/image_data.h"
 #include "genlab/experiments/eval/frechet.h"

@@ -17,7 +17,7 @@
 #include <thread>
 
 #include "genlab/core/ops.h"
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/experiments/eval/load_denoiser.h"
 #include "genlab/experiments/run/run_file.h"
 #include "genlab/experiments/run/run_status.h"

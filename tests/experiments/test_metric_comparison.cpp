@@ -5,7 +5,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/experiments/eval/metric_comparison.h"
 #include "genlab/experiments/report/report.h"
 #include "genlab/experiments/cli/runner.h"

@@ -8,7 +8,7 @@
 #include <iterator>
 #include <sstream>
 
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/experiments/eval/image_metrics.h"
 #include "genlab/experiments/report/report.h"
 #include "genlab/experiments/run/run_file.h"

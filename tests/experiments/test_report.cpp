@@ -9,7 +9,7 @@
 #include <regex>
 #include <sstream>
 
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/experiments/report/png.h"
 #include "genlab/experiments/report/report.h"
 #include "genlab/experiments/report/svg_chart.h"

@@ -23,7 +23,7 @@
 #include "genlab/core/ops.h"
 #include "genlab/core/rng.h"
 #include "genlab/experiments/run/checkpoint.h"
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/experiments/run/run_lock.h"
 #include "genlab/experiments/run/run_status.h"
 #include "genlab/experiments/cli/runner.h"

@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "genlab/core/ops.h"
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/experiments/data/batches.h"
 #include "genlab/experiments/data/datasets.h"
 #include "genlab/experiments/families/family.h"
@@ -510,7 +510,8 @@ TEST_CASE("vae family: a checkpoint's state continues training exactly (resume)"
       "r.yaml");
   const auto data = make_dataset(c.data, c.seed);
   const FamilySpec& vae = find_family("vae");
-  auto a = vae.make({c, *data, Generator(1)}), b = vae.make({c, *data, Generator(2)});
+  auto a = vae.make({c.model, c.train, c.data, "", *data, Generator(1)}),
+       b = vae.make({c.model, c.train, c.data, "", *data, Generator(2)});
   Generator batches(3), noise(4);
   for (int i = 0; i < 10; ++i) a->train_step({data->draw(64, batches)}, noise, 1e-3f);
   b->load(a->save());
@@ -657,7 +658,7 @@ TEST_CASE("threads: 0 (auto) sizes the Transformer's step by every position, not
       "model: {family: autoregressive, arch: transformer, layers: 2, width: 64, heads: 4}\n";
   const auto c = parse_experiment_config(base, "t.yaml", {});
   const auto data = make_dataset(c.data, 0);
-  const auto transformer = find_family("autoregressive").make(FamilyContext{c, *data, Generator(0)});
+  const auto transformer = find_family("autoregressive").make(FamilyContext{c.model, c.train, c.data, "", *data, Generator(0)});
   const double d = 196, params = static_cast<double>(transformer->parameter_count());
   CHECK(transformer->multiply_adds_per_example() == Approx(params * d + 2 * d * d * 64));
   // 100k weights x batch 32 looked like too little work to share; the real step is not.
@@ -665,7 +666,7 @@ TEST_CASE("threads: 0 (auto) sizes the Transformer's step by every position, not
   CHECK(transformer->multiply_adds_per_example() * 32 > kMultiplyAddsForSeveralThreads);
   // MADE applies each weight once per example: the runner's weight-count estimate (0).
   const auto made_config = parse_experiment_config(base, "t.yaml", {"model.arch=made"});
-  CHECK(find_family("autoregressive").make(FamilyContext{made_config, *data, Generator(0)})->multiply_adds_per_example() == 0);
+  CHECK(find_family("autoregressive").make(FamilyContext{made_config.model, made_config.train, made_config.data, "", *data, Generator(0)})->multiply_adds_per_example() == 0);
 }
 
 TEST_CASE("runner: brownian_tree variants of one run walk one path per sample, whatever their "

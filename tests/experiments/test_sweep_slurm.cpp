@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/experiments/cli/slurm_script.h"
 #include "genlab/experiments/cli/sweep.h"
 #include "tests/experiments/temp_paths.h"

@@ -3,7 +3,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/experiments/data/datasets.h"
 #include "genlab/experiments/families/family.h"
 #include "genlab/experiments/families/registry.h"

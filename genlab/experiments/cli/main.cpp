@@ -11,7 +11,7 @@
 #include "genlab/core/backend.h"
 #include "genlab/core/distributed/communicator.h"
 #include "genlab/core/parallel.h"
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/experiments/cli/catalog.h"
 #include "genlab/experiments/config/yaml_section.h"
 #include "genlab/experiments/report/report.h"
@@ -22,6 +22,7 @@
 #include "genlab/experiments/cli/runner.h"
 #include "genlab/experiments/cli/smoke.h"
 #include "genlab/experiments/cli/sweep.h"
+#include "genlab/experiments/run_setup.h"
 
 namespace {
 

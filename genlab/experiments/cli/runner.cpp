@@ -23,12 +23,13 @@
 #include "genlab/experiments/data/batches.h"
 #include "genlab/experiments/families/family.h"
 #include "genlab/experiments/families/registry.h"
-#include "genlab/experiments/run/memory_hint.h"
+#include "genlab/experiments/memory_hint.h"
 #include "genlab/experiments/run/progress.h"
 #include "genlab/experiments/run/run_lock.h"
 #include "genlab/experiments/run/run_log.h"
 #include "genlab/experiments/cli/thread_choice.h"
 #include "genlab/experiments/eval/variants.h"
+#include "genlab/experiments/run_setup.h"
 
 namespace genlab {
 namespace {
@@ -488,7 +489,7 @@ DataAndFamily build_data_and_family(const ExperimentConfig& c, const Generator& 
   DataAndFamily b;
   try {
     b.data = make_dataset(c.data, c.seed);
-    b.family = find_family(c.model.family).make({c, *b.data, root, &comm});
+    b.family = find_family(c.model.family).make({c.model, c.train, c.data, to_yaml(c), *b.data, root, &comm});
     check_image_classifier(c, *b.data);
   } catch (const OutOfMemory& e) {
     throw OutOfMemory(std::string("building the ") + (b.data ? "model" : "data") + ": " + e.what() +
@@ -645,7 +646,7 @@ SummaryRow add_variant(const std::string& path, const std::string& sampler,
                                "' exists already (pick another with name=...)");
   const auto data = make_dataset(c.data, c.seed);
   const Generator root(c.seed);
-  const std::unique_ptr<Family> family = find_family(c.model.family).make({c, *data, root});
+  const std::unique_ptr<Family> family = find_family(c.model.family).make({c.model, c.train, c.data, to_yaml(c), *data, root});
   // Threads as `genlab run` chose them (a small network samples fastest on one thread;
   // OpenMP's default of every core made this 4-10x slower than the run's own variants),
   // or --threads.

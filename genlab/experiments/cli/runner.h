@@ -14,7 +14,7 @@
 
 #include "genlab/core/device.h"
 #include "genlab/core/distributed/communicator.h"
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/experiments/run/run_file.h"
 #include "genlab/experiments/run/run_status.h"
 #include "genlab/experiments/eval/variants_table.h"

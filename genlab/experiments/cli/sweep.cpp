@@ -7,7 +7,7 @@
 #include <iomanip>
 #include <sstream>
 
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/experiments/cli/slurm_script.h"
 #include "genlab/experiments/config/yaml_section.h"
 #include "genlab/experiments/cli/runner.h"

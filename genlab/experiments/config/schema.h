@@ -55,40 +55,36 @@ class OptionsVisitorOf final : public OptionsVisitor {
   V& v_;
 };
 
+namespace schema_detail {
+struct Configurable {
+  virtual ~Configurable() = default;
+  virtual void read(ConfigReader&) = 0;
+  virtual void write(ConfigWriter&) const = 0;
+  virtual void reference(ConfigReference&) const = 0;
+  virtual std::unique_ptr<Configurable> clone() const = 0;
+};
+template <class T>
+struct ConfigurableModel final : Configurable {
+  explicit ConfigurableModel(T v) : value(std::move(v)) {}
+  void read(ConfigReader& r) override { fields(r, value); }
+  void write(ConfigWriter& w) const override {
+    T copy = value;  // fields() takes T&; writing changes nothing
+    fields(w, copy);
+  }
+  void reference(ConfigReference& r) const override {
+    T copy = value;
+    fields(r, copy);
+  }
+  std::unique_ptr<Configurable> clone() const override { return std::make_unique<ConfigurableModel<T>>(value); }
+  T value;
+};
+}  // namespace schema_detail
+
 // An options struct picked at run time (by model.family or data.name), copyable, with its
 // fields() reachable through the three visitors.
-class ChosenOptions {
+class ChosenOptions
+    : public ErasedValue<ChosenOptions, schema_detail::Configurable, schema_detail::ConfigurableModel> {
  public:
-  ChosenOptions() = default;
-  template <class T>
-  static ChosenOptions of(T value = T{}) {
-    ChosenOptions a;
-    a.p_ = std::make_unique<Model<T>>(std::move(value));
-    return a;
-  }
-  ChosenOptions(const ChosenOptions& o) : p_(o.p_ ? o.p_->clone() : nullptr) {}
-  ChosenOptions& operator=(const ChosenOptions& o) {
-    p_ = o.p_ ? o.p_->clone() : nullptr;
-    return *this;
-  }
-  ChosenOptions(ChosenOptions&&) = default;
-  ChosenOptions& operator=(ChosenOptions&&) = default;
-
-  bool empty() const { return !p_; }
-  template <class T>
-  const T& as() const {
-    const auto* m = dynamic_cast<const Model<T>*>(p_.get());
-    if (!m) throw std::logic_error(std::string("options are not a ") + typeid(T).name());
-    return m->value;
-  }
-  template <class T>
-  T& as() {
-    return const_cast<T&>(static_cast<const ChosenOptions&>(*this).as<T>());
-  }
-  template <class T>
-  bool holds() const {
-    return dynamic_cast<const Model<T>*>(p_.get()) != nullptr;
-  }
   void read(ConfigReader& r) {
     if (p_) p_->read(r);
   }
@@ -98,31 +94,6 @@ class ChosenOptions {
   void reference(ConfigReference& r) const {
     if (p_) p_->reference(r);
   }
-
- private:
-  struct Concept {
-    virtual ~Concept() = default;
-    virtual void read(ConfigReader&) = 0;
-    virtual void write(ConfigWriter&) const = 0;
-    virtual void reference(ConfigReference&) const = 0;
-    virtual std::unique_ptr<Concept> clone() const = 0;
-  };
-  template <class T>
-  struct Model final : Concept {
-    explicit Model(T v) : value(std::move(v)) {}
-    void read(ConfigReader& r) override { fields(r, value); }
-    void write(ConfigWriter& w) const override {
-      T copy = value;  // fields() takes T&; writing changes nothing
-      fields(w, copy);
-    }
-    void reference(ConfigReference& r) const override {
-      T copy = value;
-      fields(r, copy);
-    }
-    std::unique_ptr<Concept> clone() const override { return std::make_unique<Model<T>>(value); }
-    T value;
-  };
-  std::unique_ptr<Concept> p_;
 };
 
 // YAML -> struct. Keys not declared are errors (finish()).

@@ -14,4 +14,10 @@ struct DataConfig {
   ChosenOptions options;          // the data set's own keys (images: ImageDataOptions, ...)
 };
 
+struct ExperimentConfig;
+// The `data:` section of the experiment being read (ConfigReader::context()), for the
+// checks a family's or data set's fields() make against it; defined with the experiment's
+// config, which this room does not include.
+const DataConfig& data_of(const ExperimentConfig* experiment);
+
 }  // namespace genlab

@@ -14,15 +14,6 @@
 namespace genlab {
 namespace {
 
-std::string join(const std::vector<int64_t>& v) {
-  std::string s;
-  for (const int64_t x : v) {
-    if (!s.empty()) s += ',';
-    s += std::to_string(x);
-  }
-  return s;
-}
-
 double accuracy(const Tensor& predicted, const Tensor& labels) {
   const auto p = predicted.to_index_vector(), l = labels.to_index_vector();
   int64_t hit = 0;
@@ -46,7 +37,7 @@ ImageMetrics::ImageMetrics(std::unique_ptr<ImageClassifier> classifier, const Te
     : net_(std::move(classifier)) {
   const auto& image = net_->options().image;
   if (test_images.dim() != 2 || test_images.size(1) != image[0] * image[1] * image[2])
-    throw std::invalid_argument("image metrics: the classifier takes " + join(image) +
+    throw std::invalid_argument("image metrics: the classifier takes " + shape_str(image) +
                                 " images; the test set is " + shape_str(test_images.shape()));
   test_features_ = features(test_images);
   if (test_labels.defined()) test_accuracy_ = accuracy(net_->predict(test_images), test_labels);

@@ -6,6 +6,7 @@
 #include "genlab/experiments/families/family.h"
 #include "genlab/experiments/families/registry.h"
 #include "genlab/experiments/run/run_status.h"
+#include "genlab/experiments/run_setup.h"
 
 namespace genlab {
 
@@ -29,7 +30,8 @@ std::unique_ptr<RunDenoiser> load_denoiser(const std::string& run_path) {
   d->config_ = stored_config(path);
   d->data_ = make_dataset(d->config_.data, d->config_.seed);
   d->family_ = find_family(d->config_.model.family)
-                   .make({d->config_, *d->data_, Generator(d->config_.seed)});
+                   .make({d->config_.model, d->config_.train, d->config_.data, to_yaml(d->config_), *d->data_,
+                          Generator(d->config_.seed)});
   if (d->family_->trainable()) {
     const RunFile file = RunFile::open(path);
     if (!file.exists("/model/ema"))

@@ -13,7 +13,7 @@
 #include <memory>
 #include <string>
 
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/samplers/denoiser.h"
 #include "genlab/samplers/process.h"
 

@@ -33,27 +33,4 @@ Tensor ProgressDenoiser::denoise(const Tensor& x, const Tensor& sigma, const Ten
   return inner_.denoise(x, sigma, labels);
 }
 
-namespace {
-
-// D = 0 at the cost of `like`: what a sampler's NFE count needs of a model.
-class ZeroDenoiser final : public Denoiser {
- public:
-  explicit ZeroDenoiser(const Denoiser& like) : like_(like) {}
-  Tensor denoise(const Tensor& x, const Tensor&) const override { return Tensor::zeros_like(x); }
-  int64_t dims() const override { return like_.dims(); }
-  int evaluations_at(double sigma) const override { return like_.evaluations_at(sigma); }
-
- private:
-  const Denoiser& like_;
-};
-
-}  // namespace
-
-int64_t expected_nfe(const std::string& sampler_name, const Sampler& sampler, const Denoiser& like,
-                     const Process& process, const std::vector<double>& t) {
-  if (sampler_is_adaptive(sampler_name)) return -1;
-  const ZeroDenoiser zero(like);
-  return sampler.sample(zero, process, t, Tensor::zeros({1, like.dims()})).nfe;
-}
-
 }  // namespace genlab

@@ -39,10 +39,5 @@ class ProgressDenoiser : public Denoiser {
   mutable int64_t nfe_ = 0;
 };
 
-// The NFE a fixed-step sampler takes on this grid: it does not depend on the model, so it
-// is counted on one row with a zero denoiser that costs what `like` costs per sigma
-// (guidance: two). -1 for an adaptive sampler, whose count depends on the model.
-int64_t expected_nfe(const std::string& sampler_name, const Sampler& sampler, const Denoiser& like,
-                     const Process& process, const std::vector<double>& t);
 
 }  // namespace genlab

@@ -16,7 +16,7 @@
 #include <ostream>
 
 #include "genlab/core/distributed/communicator.h"
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/experiments/data/datasets.h"
 #include "genlab/experiments/families/family.h"
 #include "genlab/experiments/eval/image_metrics.h"

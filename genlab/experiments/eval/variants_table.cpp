@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/experiments/eval/metric_comparison.h"
 
 namespace genlab {

@@ -11,7 +11,7 @@ namespace {
 class AnalyticFamily final : public Family {
  public:
   explicit AnalyticFamily(const FamilyContext& c)
-      : o_(c.options<AnalyticFamilyOptions>()), mixture_(c.data.mixture()), name_(c.config.data.name) {
+      : o_(c.options<AnalyticFamilyOptions>()), mixture_(c.data.mixture()), name_(c.data_config.name) {
     if (!mixture_) throw std::invalid_argument("the analytic family needs an exact mixture as data");
   }
   std::string describe() const override { return "analytic " + name_ + " (no training)"; }

@@ -4,7 +4,10 @@
 // stores each variant's exact log-density and each held-out point's exact density.
 #pragma once
 
-#include "genlab/experiments/config/experiment_config.h"
+#include <string>
+
+#include "genlab/experiments/config/schema.h"
+#include "genlab/experiments/data/data_config.h"
 #include "genlab/samplers/process.h"
 
 namespace genlab {
@@ -17,10 +20,10 @@ struct AnalyticFamilyOptions {
 template <class V>
 void fields(V& v, AnalyticFamilyOptions& o) {
   if constexpr (V::reading)
-    v.check(v.context()->data.name.rfind("mixture", 0) == 0, "family",
+    v.check(data_of(v.context()).name.rfind("mixture", 0) == 0, "family",
             "the analytic family needs an exact mixture as data.name (mixture/eight_gaussians, "
             "mixture/grid25, mixture/random or mixture), got '" +
-                v.context()->data.name + "'");
+                data_of(v.context()).name + "'");
   v.field("process", o.process, "the process the samplers integrate", one_of(process_names()));
   v.field("sigma_data", o.sigma_data, "the likelihood prior's data scale",
           at_least(0).with_note("0: the mixture's own standard deviation"));

@@ -5,7 +5,7 @@
 // Its `model:` keys are the library's MADEOptions plus the family's own.
 #pragma once
 
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/config/schema.h"
 #include "genlab/experiments/data/datasets.h"
 #include "genlab/models/autoregressive/made.h"
 #include "genlab/models/autoregressive/transformer.h"
@@ -42,9 +42,9 @@ template <class V>
 void fields(V& v, AutoregressiveFamilyOptions& o) {
   if constexpr (V::reading)
   {
-    v.check(is_image_data(v.context()->data.name), "family",
+    v.check(is_image_data(data_of(v.context()).name), "family",
             "the autoregressive family models binary images (data.name: fashion_mnist or hdf5)");
-    v.check(!is_continuous_image_data(v.context()->data), "family",
+    v.check(!is_continuous_image_data(data_of(v.context())), "family",
             "the autoregressive family models binary images: data.binarize none gives gray levels");
   }
   v.field("arch", o.arch, "the model", one_of({"fvsbn", "nade", "made", "transformer"}));

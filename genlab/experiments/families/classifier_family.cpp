@@ -18,7 +18,7 @@ namespace {
 class ClassifierFamily final : public Family {
  public:
   ClassifierFamily(const FamilyContext& c, const ImageClassifierOptions& o)
-      : config_yaml_(to_yaml(c.config)) {
+      : config_yaml_(c.config_yaml) {
     comm_ = &c.communicator();
     Generator init = c.stream("init");
     net_ = std::make_unique<ImageClassifier>(o, init);
@@ -89,7 +89,7 @@ FamilySpec classifier_family_spec() {
           [](const FamilyContext& c) -> std::unique_ptr<Family> {
             ImageClassifierOptions o = c.options<ImageClassifierOptions>();
             if (c.data.num_classes() < 2)
-              throw ConfigError("model.family classifier: data '" + c.config.data.name +
+              throw ConfigError("model.family classifier: data '" + c.data_config.name +
                                 "' has no labels (or one class)");
             o.image = {c.data.channels(), c.data.height(), c.data.width()};
             o.classes = c.data.num_classes();

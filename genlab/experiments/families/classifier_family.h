@@ -5,7 +5,7 @@
 // configs/fmnist_classifier.yaml makes into the committed genlab/models/classifier/fmnist_classifier.h5.
 #pragma once
 
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/config/schema.h"
 #include "genlab/experiments/data/datasets.h"
 #include "genlab/models/classifier/image_classifier.h"
 
@@ -14,7 +14,7 @@ namespace genlab {
 template <class V>
 void fields(V& v, ImageClassifierOptions& o) {
   if constexpr (V::reading)
-    v.check(is_continuous_image_data(v.context()->data), "family",
+    v.check(is_continuous_image_data(data_of(v.context())), "family",
             "the classifier family needs labeled gray-level images (data.binarize: none)");
   v.field("channels", o.channels, "conv 3x3 channels per level; each level halves the image",
           between(1, 4096));

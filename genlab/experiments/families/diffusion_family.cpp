@@ -31,9 +31,9 @@ class DiffusionFamily final : public Family {
   DiffusionFamily(const FamilyContext& c, DiffusionModel model)
       : o_(c.options<DiffusionFamilyOptions>()),
         model_(std::move(model)),
-        trainer_(model_, {.adam = {.lr = static_cast<float>(c.config.train.lr)},
-                          .ema = {.decay = static_cast<float>(c.config.train.ema_decay)},
-                          .grad_clip = static_cast<float>(c.config.train.grad_clip),
+        trainer_(model_, {.adam = {.lr = static_cast<float>(c.train.lr)},
+                          .ema = {.decay = static_cast<float>(c.train.ema_decay)},
+                          .grad_clip = static_cast<float>(c.train.grad_clip),
                           .label_dropout = o_.label_dropout}) {
     comm_ = &c.communicator();
   }
@@ -107,10 +107,10 @@ FamilySpec diffusion_family_spec() {
             Generator init = c.stream("init");
             if (o.classes > 0 && c.data.num_classes() == 0)
               throw ConfigError("model.classes " + std::to_string(o.classes) + ": data '" +
-                                c.config.data.name + "' has no labels");
+                                c.data_config.name + "' has no labels");
             if (o.classes > 0 && c.data.num_classes() > o.classes)
               throw ConfigError("model.classes " + std::to_string(o.classes) + ": data '" +
-                                c.config.data.name + "' has labels up to " +
+                                c.data_config.name + "' has labels up to " +
                                 std::to_string(c.data.num_classes() - 1) + "; set classes: " +
                                 std::to_string(c.data.num_classes()));
             if (o.net.kind == "unet")

@@ -3,7 +3,7 @@
 // with. Its `model:` keys are the library's PreconditioningOptions and DenoiserNetOptions.
 #pragma once
 
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/config/schema.h"
 #include "genlab/experiments/data/datasets.h"
 #include "genlab/models/diffusion/denoiser_net.h"
 #include "genlab/models/diffusion/preconditioning.h"
@@ -90,10 +90,10 @@ void fields(V& v, DiffusionNetOptions& n) {
                                             [](auto& w, DenoiserNetOptions& o) { mlp_fields(w, o); });
     if (!unet)
       refuse_other_kind<UNetOptions>(v, n.kind, "unet", [](auto& w, UNetOptions& o) { unet_fields(w, o); });
-    const bool images = is_image_data(v.context()->data.name);
+    const bool images = is_image_data(data_of(v.context()).name);
     v.check(n.kind != "unet" || images, "kind",
             "unet needs image data (data.name fashion_mnist or hdf5 with binarize: none); '" +
-                v.context()->data.name + "' is vectors");
+                data_of(v.context()).name + "' is vectors");
   }
 }
 
@@ -101,7 +101,7 @@ template <class V>
 void fields(V& v, DiffusionFamilyOptions& o) {
   auto& p = o.preconditioning;
   if constexpr (V::reading)
-    v.check(!is_image_data(v.context()->data.name) || is_continuous_image_data(v.context()->data),
+    v.check(!is_image_data(data_of(v.context()).name) || is_continuous_image_data(data_of(v.context())),
             "family",
             "diffusion on images needs data.binarize: none (gray levels in [-1, 1]); binary "
             "images are for the autoregressive and vae families");

@@ -21,7 +21,7 @@ Generator FamilyContext::stream(const std::string& name) const {
 }
 
 TrainStep FamilyContext::train_step(const NamedTensors& trainable, AdamOptions adam, bool decoupled) const {
-  adam.lr = static_cast<float>(config.train.lr);
+  adam.lr = static_cast<float>(train.lr);
   std::vector<Tensor> tensors;
   for (const auto& [name, t] : trainable) tensors.push_back(t);
   std::unique_ptr<Optimizer> optimizer;
@@ -30,7 +30,7 @@ TrainStep FamilyContext::train_step(const NamedTensors& trainable, AdamOptions a
   else
     optimizer = std::make_unique<Adam>(trainable, adam);
   return TrainStep(std::move(optimizer), std::move(tensors),
-                   {.grad_clip = static_cast<float>(config.train.grad_clip)});
+                   {.grad_clip = static_cast<float>(train.grad_clip)});
 }
 
 NamedTensorMap flatten_optimizer_state(const OptimizerState& state) {

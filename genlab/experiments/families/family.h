@@ -20,7 +20,8 @@
 #include "genlab/core/optim/optimizer.h"
 #include "genlab/core/optim/train_step.h"
 #include "genlab/core/rng.h"
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/config/sections.h"
+#include "genlab/experiments/data/data_config.h"
 #include "genlab/experiments/data/datasets.h"
 #include "genlab/experiments/run/checkpoint.h"
 #include "genlab/samplers/denoiser.h"
@@ -45,7 +46,10 @@ struct SamplingTarget {
 // config.model.options), the data, and the run's root stream, from which the family
 // takes its random streams by name.
 struct FamilyContext {
-  const ExperimentConfig& config;
+  const ModelConfig& model;       // model.options: the family's own keys
+  const TrainConfig& train;       // lr, grad_clip, ema_decay
+  const DataConfig& data_config;  // data.name and the data set's own keys
+  std::string config_yaml;        // the resolved config, for files that record it
   const Dataset& data;
   Generator root;
   // The processes training this model together (data parallelism, issue 16); null: one.
@@ -57,7 +61,7 @@ struct FamilyContext {
   const Communicator& communicator() const { return comm ? *comm : single_process(); }
   template <class Options>
   const Options& options() const {
-    return config.model.options.as<Options>();
+    return model.options.as<Options>();
   }
   // The family's TrainStep over `trainable`: train.lr and train.grad_clip from the config,
   // Adam with `adam`'s other settings (AdamW, decoupled weight decay, when `decoupled`).

@@ -5,7 +5,7 @@
 // plus the training objective's and the study's.
 #pragma once
 
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/config/schema.h"
 #include "genlab/experiments/data/datasets.h"
 #include "genlab/models/vae/estimators.h"
 #include "genlab/models/vae/gradient_study.h"
@@ -56,8 +56,8 @@ void fields(V& v, VAEFamilyOptions& o) {
   auto& m = o.vae;
   if constexpr (V::reading)
     if (m.likelihood.empty())  // the default follows the data
-      m.likelihood = is_image_data(v.context()->data.name) &&
-                             !is_continuous_image_data(v.context()->data)
+      m.likelihood = is_image_data(data_of(v.context()).name) &&
+                             !is_continuous_image_data(data_of(v.context()))
                          ? "bernoulli"
                          : "gaussian";
   v.field("latent", m.latent, "latent type");

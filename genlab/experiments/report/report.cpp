@@ -14,7 +14,7 @@
 #include <stdexcept>
 
 #include "genlab/core/ops.h"
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/experiments/eval/metric_comparison.h"
 #include "genlab/experiments/report/png.h"
 #include "genlab/experiments/report/svg_chart.h"

@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "genlab/core/ops.h"
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/experiments/data/datasets.h"
 #include "genlab/models/analytic/gaussian_mixture.h"
 #include "genlab/samplers/sampler.h"

@@ -1,4 +1,4 @@
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -12,10 +12,14 @@
 #include "genlab/experiments/config/yaml_section.h"
 #include "genlab/experiments/data/datasets.h"
 #include "genlab/experiments/families/registry.h"
-#include "genlab/experiments/eval/nfe_budget.h"
+#include "genlab/experiments/nfe_budget.h"
 #include "genlab/samplers/likelihood.h"
 
 namespace genlab {
+
+const DataConfig& data_of(const ExperimentConfig* experiment) {
+  return experiment->data;
+}
 
 // The experiment's own sections. The data set's and the family's keys are declared
 // beside them (genlab/experiments/data, genlab/experiments/families) and read through `options`.

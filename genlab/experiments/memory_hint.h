@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 
 namespace genlab {
 

@@ -1,11 +1,10 @@
-#include "genlab/experiments/eval/nfe_budget.h"
+#include "genlab/experiments/nfe_budget.h"
 
 #include <memory>
 #include <stdexcept>
 
 #include "genlab/core/ops.h"
-#include "genlab/experiments/eval/sampling_progress.h"
-#include "genlab/experiments/config/experiment_config.h"
+#include "genlab/experiments/experiment_config.h"
 #include "genlab/samplers/guidance.h"
 #include "genlab/samplers/process.h"
 #include "genlab/samplers/sampler.h"

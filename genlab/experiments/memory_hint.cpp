@@ -1,4 +1,4 @@
-#include "genlab/experiments/run/memory_hint.h"
+#include "genlab/experiments/memory_hint.h"
 
 #include <algorithm>
 #include <cstdlib>
