@@ -2,6 +2,8 @@
 // per error class, each with the file, line:column and key path in its message.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <filesystem>
 #include <sstream>
 
@@ -412,6 +414,20 @@ TEST_CASE("config: precision, noise and named sampler options, in and out", "[co
   CHECK(v.noise == "brownian_tree");
   CHECK(v.precision == "float64");
   CHECK(option_values(v.options).at("eta") == "0.5");
+  // Every key a variant's fields() declare is a command-line setting (nfe was once missing
+  // from a hand-kept list), and the sampler's options sit beside them.
+  const std::vector<std::string> keys = variant_keys();
+  for (const char* key : {"nfe", "guidance", "rho", "shift", "final_step", "labels"})
+    CHECK(std::find(keys.begin(), keys.end(), key) != keys.end());
+  const SamplerVariant budget = parse_sampler_variant("heun", {"nfe=20"}, c);
+  CHECK(budget.nfe == 20);
+  CHECK(budget.steps == 10);  // 2N - 1 <= 20
+  const SamplerVariant unipc = parse_sampler_variant("unipc", {"solver_type=bh1", "corrector=false", "order=3"}, c);
+  CHECK(option_values(unipc.options).at("solver_type") == "bh1");
+  CHECK(option_values(unipc.options).at("corrector") == "false");
+  CHECK_THROWS_WITH(parse_sampler_variant("unipc", {"solver_typ=bh1"}, c), Contains("did you mean 'solver_type'?"));
+  CHECK_THROWS_WITH(parse_sampler_variant("restart", {"restart_min=5"}, c),
+                    Contains("options.restart_min: needs 0 < restart_min < restart_max"));
 }
 
 TEST_CASE("config: a sampler on a grid where it is registered unstable gets a note", "[config]") {
