@@ -61,6 +61,7 @@ enum class UnaryOp {
   gelu_tanh, softplus, log_sigmoid, sign, floor, reciprocal,
   add_scalar /* x + p0 */, mul_scalar /* x * p0 */, pow_scalar /* x ^ p0 */,
   clamp /* min(max(x, p0), p1) */, inside /* 1 if p0 < x < p1 else 0 */,
+  count  // not an op: how many there are, so loops over every op (the parity tests) see a new one
 };
 
 enum class BinaryOp {
@@ -72,6 +73,7 @@ enum class BinaryOp {
   log_sigmoid_grad, relu_grad, abs_grad,
   // max(x,0) - x*t + log1p(exp(-|x|)), a = logits x, b = targets t.
   bce_with_logits,
+  count  // not an op: how many there are
 };
 
 enum class ReduceOp { sum, max };

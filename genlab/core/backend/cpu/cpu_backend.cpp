@@ -101,6 +101,7 @@ void apply_unary(UnaryOp op, const X& x, O& o, float p0, float p1) {
       break;
     case UnaryOp::clamp: o = x.max(p0).min(p1); break;
     case UnaryOp::inside: o = ((x > p0) && (x < p1)).template cast<float>(); break;
+    case UnaryOp::count: throw std::logic_error("UnaryOp::count is not an op");
   }
 }
 
@@ -152,6 +153,7 @@ void apply_binary(BinaryOp op, const A& a, const B& b, O& o) {
     case BinaryOp::bce_with_logits:
       o = a.max(0.0f) - a * b + (-a.abs()).exp().log1p();
       break;
+    case BinaryOp::count: throw std::logic_error("BinaryOp::count is not an op");
   }
 }
 

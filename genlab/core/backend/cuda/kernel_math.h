@@ -69,6 +69,7 @@ GENLAB_HD inline float unary_value(UnaryOp op, float x, float p0, float p1) {
       return powf(x, p0);
     case UnaryOp::clamp: return fminf(fmaxf(x, p0), p1);
     case UnaryOp::inside: return (x > p0 && x < p1) ? 1.0f : 0.0f;
+    case UnaryOp::count: break;
   }
   return 0.0f;
 }
@@ -111,6 +112,7 @@ GENLAB_HD inline float binary_value(BinaryOp op, float a, float b) {
     case BinaryOp::abs_grad:
       return b * (static_cast<float>(a > 0.0f) - static_cast<float>(a < 0.0f));
     case BinaryOp::bce_with_logits: return fmaxf(a, 0.0f) - a * b + softplus_tail(a);
+    case BinaryOp::count: break;
   }
   return 0.0f;
 }
