@@ -17,7 +17,7 @@
 
 #include "genlab/core/eigen.h"
 
-#include "genlab/core/backend/cpu/tagged_host_backend.h"
+#include "genlab/core/backend/cuda_stand_in.h"
 #include "genlab/core/parallel.h"
 
 namespace genlab {
@@ -53,13 +53,6 @@ using CreateFn = int (*)(int, Backend**, char*, size_t);
 // Opens libgenlab_cuda.so and creates the backend; on failure sets state.error.
 void open_cuda(CudaState& state) {
   const std::string prefix = "device: cuda requested, but ";
-  // A host stand-in for tests (tagged_host_backend.h): never a substitute for a GPU.
-  if (const char* emulate = std::getenv("GENLAB_CUDA_EMULATION")) {
-    if (std::string(emulate) == "tagged-host") {
-      state.backend = &tagged_host_backend();
-      return;
-    }
-  }
 #ifndef GENLAB_CUDA_LIBRARY
   state.error = prefix + "genlab was built without CUDA (nvcc was not found at configure "
                 "time; configure with -DGENLAB_CUDA=ON and the CUDA toolkit on PATH)";
@@ -124,6 +117,15 @@ Backend& backend(Device device) {
   }
   if (!state.backend) throw std::runtime_error(state.error);
   return *state.backend;
+}
+
+void serve_cuda_with(Backend& stand_in) {
+  CudaState& state = cuda_state();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  if (state.opened && state.backend != &stand_in)
+    throw std::logic_error("serve_cuda_with: the cuda backend was opened already");
+  state.opened = true;
+  state.backend = &stand_in;
 }
 
 void select_cuda_device(int index) {

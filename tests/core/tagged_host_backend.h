@@ -5,8 +5,9 @@
 // computing. It checks that ops, models, samplers and the runner never touch device
 // memory from the host. It says nothing about the CUDA kernels, which only a GPU tests.
 //
-// Selected with GENLAB_CUDA_EMULATION=tagged-host (the `device_emulation` tests); never
-// picked on its own.
+// Selected with GENLAB_CUDA_EMULATION=tagged-host in the test binary (the `device_emulation`
+// test), through serve_cuda_with (genlab/core/backend/cuda_stand_in.h); the library and
+// the genlab program know nothing of it.
 #pragma once
 
 #include "genlab/core/backend.h"

@@ -1,6 +1,10 @@
-#include "genlab/core/backend/cpu/tagged_host_backend.h"
+#include "tests/core/tagged_host_backend.h"
+
+#include "genlab/core/backend/cuda_stand_in.h"
 
 #include <cstdint>
+#include <cstdlib>
+#include <string>
 
 namespace genlab {
 
@@ -121,5 +125,17 @@ Backend& tagged_host_backend() {
   static TaggedHostBackend* instance = new TaggedHostBackend;
   return *instance;
 }
+
+namespace {
+
+// The device_emulation test runs the test binary with GENLAB_CUDA_EMULATION=tagged-host:
+// Device::cuda is then this stand-in, from before main().
+const bool kInstalled = [] {
+  const char* emulate = std::getenv("GENLAB_CUDA_EMULATION");
+  if (emulate && std::string(emulate) == "tagged-host") serve_cuda_with(tagged_host_backend());
+  return true;
+}();
+
+}  // namespace
 
 }  // namespace genlab
