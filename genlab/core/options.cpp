@@ -222,7 +222,8 @@ std::map<std::string, std::string> option_values(const AnyOptions& o) {
 
 void set_options(AnyOptions& o, const OptionValues& values, const std::string& owner) {
   const auto keys = option_keys(o);
-  for (const auto& [key, value] : values) {
+  for (const auto& given : values) {
+    const std::string& key = given.first;  // named, not bound: clang 14 captures no bindings
     if (std::any_of(keys.begin(), keys.end(), [&](const OptionKey& k) { return k.key == key; })) continue;
     std::string allowed;
     for (const auto& k : keys) allowed += (allowed.empty() ? "" : ", ") + k.key;

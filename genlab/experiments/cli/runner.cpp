@@ -564,7 +564,11 @@ RunSummary run_experiment(const ExperimentConfig& c, std::ostream& console,
   const bool resuming = !options.resume.empty();
   // Everything that can fail early, before any file is touched.
   const Generator root(c.seed);
-  auto [data, family] = build_data_and_family(c, root, comm);
+  // Named members, not a structured binding: lambdas below capture them (clang 14, the
+  // fuzz build's compiler, captures no bindings).
+  DataAndFamily built = build_data_and_family(c, root, comm);
+  std::unique_ptr<Dataset>& data = built.data;
+  std::unique_ptr<Family>& family = built.family;
   const std::string threads_line = set_threads(c, *family, comm.size());
   std::string path;
   if (writer) path = resuming ? options.resume : place_new_run(c, options.overwrite);
