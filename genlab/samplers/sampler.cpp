@@ -49,26 +49,39 @@ std::string owner(const std::string& name) {
 
 }  // namespace
 
-const std::vector<std::string>& final_step_names() {
+const std::vector<std::string>& names_of(FinalStep) {
   static const std::vector<std::string> names{"denoise", "euler"};
   return names;
 }
-
-FinalStep parse_final_step(const std::string& name) {
-  if (name == "denoise") return FinalStep::denoise;
-  if (name == "euler") return FinalStep::euler;
-  throw std::invalid_argument("unknown final_step '" + name + "' (allowed: denoise, euler)");
-}
-
-const std::vector<std::string>& noise_kind_names() {
+const std::vector<std::string>& names_of(NoiseKind) {
   static const std::vector<std::string> names{"independent", "brownian_tree"};
   return names;
 }
+const std::vector<std::string>& final_step_names() {
+  return names_of(FinalStep{});
+}
+const std::vector<std::string>& noise_kind_names() {
+  return names_of(NoiseKind{});
+}
 
+namespace {
+// The generic choice reading (core/options.h), with the setting's name in the error.
+template <class E>
+E named(const char* setting, const std::string& name) {
+  try {
+    return value_of<E>(name);
+  } catch (const std::invalid_argument&) {
+    throw std::invalid_argument(std::string("unknown ") + setting + " '" + name + "' (allowed: " +
+                                joined_names(names_of(E{})) + ")");
+  }
+}
+}  // namespace
+
+FinalStep parse_final_step(const std::string& name) {
+  return named<FinalStep>("final_step", name);
+}
 NoiseKind parse_noise_kind(const std::string& name) {
-  if (name == "independent") return NoiseKind::independent;
-  if (name == "brownian_tree") return NoiseKind::brownian_tree;
-  throw std::invalid_argument("unknown noise '" + name + "' (allowed: independent, brownian_tree)");
+  return named<NoiseKind>("noise", name);
 }
 
 const std::vector<std::string>& sampler_names() {

@@ -53,13 +53,15 @@ using SamplerParams = OptionValues;
 // sampler's own step in process time, which on VE (t = sigma^2) stops half-way and on VP
 // about 55% of the way to D.
 enum class FinalStep { denoise, euler };
-const std::vector<std::string>& final_step_names();  // {"denoise", "euler"}, by enum order
+const std::vector<std::string>& names_of(FinalStep);  // {"denoise", "euler"}, by enum order
+const std::vector<std::string>& final_step_names();
 FinalStep parse_final_step(const std::string& name);  // throws std::invalid_argument
 
 // Where a stochastic sampler's fresh noise comes from (noise_source.h): independent draws
 // per step, or increments of one Brownian path per sample, the same at every step count.
 enum class NoiseKind { independent, brownian_tree };
-const std::vector<std::string>& noise_kind_names();  // {"independent", "brownian_tree"}
+const std::vector<std::string>& names_of(NoiseKind);  // {"independent", "brownian_tree"}
+const std::vector<std::string>& noise_kind_names();
 NoiseKind parse_noise_kind(const std::string& name);  // throws std::invalid_argument
 
 // What every sampler takes besides its own options.

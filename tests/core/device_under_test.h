@@ -4,6 +4,8 @@
 // it skipped and why, and passes: CI has no GPU.
 #pragma once
 
+#include <cstdlib>
+#include <stdexcept>
 #include <string>
 
 #include "genlab/core/backend.h"
@@ -27,6 +29,12 @@ inline DeviceUnderTest cuda_under_test() {
   } catch (const std::exception& e) {
     d.why_not = e.what();
   }
+  // The stand-in is installed by the test binary itself (tagged_host_backend.cpp): asked for
+  // and missing, the [device] tests must fail, not skip.
+  const char* emulate = std::getenv("GENLAB_CUDA_EMULATION");
+  if (emulate && std::string(emulate) == "tagged-host" && !d.emulated)
+    throw std::logic_error("GENLAB_CUDA_EMULATION=tagged-host, but Device::cuda is not the stand-in" +
+                           (d.why_not.empty() ? std::string() : ": " + d.why_not));
   return d;
 }
 
